@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything vitals needs to build, test and run its testbed on Debian 12.
+# Idempotent: packages already present are left alone.
+set -euo pipefail
+PKGS=(
+  build-essential meson ninja-build pkg-config clang clang-format
+  libclang-rt-14-dev
+  libevent-dev libunbound-dev libldns-dev libssl-dev libcurl4-openssl-dev
+  libsqlite3-dev libjansson-dev
+  knot knot-dnsutils nginx-light openssl dns-root-data socat
+  python3 python3-spf python3-pytest sqlite3 ca-certificates
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# The Debian packages start system services; the testbed runs its own instances.
+for svc in knot nginx; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
+  pkill -x "${svc}d" >/dev/null 2>&1 || true
+done
+pkill -f 'nginx: master process /usr/sbin/nginx' >/dev/null 2>&1 || true
+exit 0

@@ -1,0 +1,894 @@
+/*
+ * The DNS analyzer: one finding for each dns.* check of the methodology, from the
+ * "dns" part of a domain's observation document (docs/OBSERVATIONS.md).
+ *
+ * Choices the methodology leaves open, made here:
+ * - SPF: a TXT, include or redirect lookup that failed (or a name the probe never
+ *   fetched, or spf_truncated) makes dns.spf.syntax and dns.spf.lookups
+ *   indeterminate unless a permanent error is certain anyway (more than 10
+ *   lookups, more than 2 void lookups, a loop, a target without a record). A
+ *   redirect= target missing from dns.spf makes dns.spf.all indeterminate
+ *   ("not_observed"); one answering NXDOMAIN is a permanent error (RFC 7208 s6.1).
+ *   Targets with macros are counted as one lookup and not followed.
+ * - DMARC: bad values of optional tags are ignored as RFC 7489 s6.3 says and are
+ *   named in the detail; only v, p and duplicate tags make a record invalid.
+ * - A null MX ("0 .") alone is a deliberate policy and passes.
+ * - No NS records at the name (not a zone apex) makes the NS checks not applicable.
+ */
+#include "analyze.h"
+#include "wire_dmarc.h"
+#include "wire_spf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* NS names and address prefixes considered; more are ignored. */
+#define MAX_NS       64
+#define MAX_PREFIXES 256
+/* Items listed in one detail line before "...". */
+#define DETAIL_ITEMS 12
+
+enum lk_state {
+	LK_OK,     /* an answer with records */
+	LK_EMPTY,  /* NODATA, NXDOMAIN, or ok without records */
+	LK_FAILED, /* no usable answer; `reason` says why */
+};
+
+/* A lookup object (docs/OBSERVATIONS.md) as the checks read it. */
+struct lookup {
+	enum lk_state state;   /* what the lookup amounts to */
+	const char *reason;    /* LK_FAILED: a status word for the finding's reason */
+	const char *status;    /* the status as recorded ("nxdomain", ...), or NULL */
+	const json_t *obj;     /* the lookup object, or NULL when absent */
+	const json_t *records; /* its records array, or NULL */
+};
+
+struct dnsctx {
+	const char *domain;   /* obs.domain, or "" */
+	const json_t *dns;    /* obs.dns when it is an object, else NULL */
+	struct findings *out; /* where findings go */
+	int rc;               /* first error (-ENOMEM), 0 while none */
+};
+
+/* A bounded one-line text buffer for details. */
+struct line {
+	char b[1024]; /* the text, always NUL-terminated */
+	size_t n;     /* bytes used */
+};
+
+static void line_add(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void line_add(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	if (l->n >= sizeof l->b - 1)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(l->b + l->n, sizeof l->b - l->n, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->n = (size_t)n < sizeof l->b - l->n ? l->n + (size_t)n : sizeof l->b - 1;
+}
+
+/* Details are one line of ASCII: network text may hold anything. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
+static void emit(struct dnsctx *c, const char *check, enum fstatus st, const char *reason, json_t *evidence,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void emit(struct dnsctx *c, const char *check, enum fstatus st, const char *reason, json_t *evidence,
+                 const char *fmt, ...)
+{
+	struct line l = {.n = 0};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(l.b, sizeof l.b, fmt, ap);
+	va_end(ap);
+	sanitize(l.b);
+	if (findings_add(c->out, check, c->domain, st, reason, evidence, "%s", l.b) < 0 && c->rc == 0)
+		c->rc = -ENOMEM;
+}
+
+/* A copy of part of the observation for a finding's evidence (JSON null when absent). */
+static json_t *copy(const json_t *v)
+{
+	json_t *j = v != NULL ? json_deep_copy(v) : NULL;
+	return j != NULL ? j : json_null();
+}
+
+/* Failure statuses pass through as reasons; anything unexpected becomes "error". */
+static const char *status_word(const char *s)
+{
+	static const char *const words[] = {"timeout",      "servfail", "refused",
+	                                    "out_of_scope", "error",    "not_observed"};
+	for (size_t i = 0; s != NULL && i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(s, words[i]) == 0)
+			return words[i];
+	return "error";
+}
+
+static void lookup_read(const json_t *obj, struct lookup *lk)
+{
+	*lk = (struct lookup){.state = LK_FAILED, .reason = "not_observed"};
+	if (!json_is_object(obj))
+		return;
+	lk->obj = obj;
+	lk->status = json_string_value(json_object_get(obj, "status"));
+	lk->records = json_object_get(obj, "records");
+	if (!json_is_array(lk->records))
+		lk->records = NULL;
+	if (lk->status == NULL) {
+		lk->reason = "error";
+	} else if (strcmp(lk->status, "ok") == 0) {
+		lk->state = json_array_size(lk->records) > 0 ? LK_OK : LK_EMPTY;
+	} else if (strcmp(lk->status, "nodata") == 0 || strcmp(lk->status, "nxdomain") == 0) {
+		lk->state = LK_EMPTY;
+	} else {
+		lk->reason = status_word(lk->status);
+	}
+}
+
+static const json_t *dns_get(const struct dnsctx *c, const char *key)
+{
+	return json_object_get(c->dns, key);
+}
+
+/* Emits the same indeterminate finding for several checks. */
+static void emit_all_indeterminate(struct dnsctx *c, const char *const *checks, size_t n, const char *reason,
+                                   const json_t *evidence, const char *what)
+{
+	for (size_t i = 0; i < n; i++)
+		emit(c, checks[i], FS_INDETERMINATE, reason, copy(evidence),
+		     "%s lookup for %s gave no answer: %s", what, c->domain, reason);
+}
+
+/* ---- Names ---- */
+
+/* Compares host names ignoring case and one trailing dot. */
+static int same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* An object member by host name: exact key first, then ignoring case and trailing dot. */
+static const json_t *get_by_name(const json_t *obj, const char *name)
+{
+	const char *key;
+	const json_t *v = json_object_get(obj, name);
+	if (v != NULL || !json_is_object(obj))
+		return v;
+	json_object_foreach((json_t *)obj, key, v) if (same_name(key, name)) return v;
+	return NULL;
+}
+
+/* ---- DNSSEC ---- */
+
+static void check_dnssec(struct dnsctx *c)
+{
+	static const char *const checks[] = {"dns.dnssec.signed", "dns.dnssec.valid"};
+	struct lookup lk;
+	lookup_read(dns_get(c, "soa"), &lk);
+	const char *sec = json_string_value(json_object_get(lk.obj, "sec"));
+	const char *why = json_string_value(json_object_get(lk.obj, "why_bogus"));
+	if (lk.state == LK_FAILED) {
+		emit_all_indeterminate(c, checks, 2, lk.reason, lk.obj, "SOA");
+		return;
+	}
+	if (sec != NULL && strcmp(sec, "secure") == 0) {
+		emit(c, checks[0], FS_PASS, NULL, copy(lk.obj), "%s is DNSSEC-signed (secure)", c->domain);
+		emit(c, checks[1], FS_PASS, NULL, copy(lk.obj), "DNSSEC validates for %s (secure)",
+		     c->domain);
+	} else if (sec != NULL && strcmp(sec, "insecure") == 0) {
+		emit(c, checks[0], FS_FAIL, NULL, copy(lk.obj), "%s is not DNSSEC-signed (insecure)",
+		     c->domain);
+		emit(c, checks[1], FS_NA, "insecure", copy(lk.obj), "%s is unsigned: nothing to validate",
+		     c->domain);
+	} else if (sec != NULL && strcmp(sec, "bogus") == 0) {
+		emit(c, checks[0], FS_NA, "bogus", copy(lk.obj),
+		     "%s has DNSSEC data that does not validate: see dns.dnssec.valid", c->domain);
+		emit(c, checks[1], FS_FAIL, NULL, copy(lk.obj),
+		     "DNSSEC validation fails for %s (bogus): %.300s", c->domain,
+		     why != NULL ? why : "no reason given");
+	} else {
+		emit(c, checks[0], FS_INDETERMINATE, "not_observed", copy(lk.obj),
+		     "no DNSSEC validation state recorded for %s", c->domain);
+		emit(c, checks[1], FS_INDETERMINATE, "not_observed", copy(lk.obj),
+		     "no DNSSEC validation state recorded for %s", c->domain);
+	}
+}
+
+/* ---- SPF ---- */
+
+static const char *const spf_checks[] = {"dns.spf.present", "dns.spf.single", "dns.spf.syntax", "dns.spf.all",
+                                         "dns.spf.lookups"};
+
+/* The fetch context over dns.txt (for the domain itself) and dns.spf. */
+struct spf_ctx {
+	const struct dnsctx *c; /* the analysis */
+	const char **strs;      /* scratch array of TXT strings handed to the evaluator */
+	size_t cap;             /* its size */
+};
+
+/* The TXT lookup for the domain: dns.txt, or its dns.spf entry when dns.txt is absent. */
+static const json_t *spf_root_lookup(const struct dnsctx *c)
+{
+	const json_t *txt = dns_get(c, "txt");
+	return json_is_object(txt) ? txt : get_by_name(dns_get(c, "spf"), c->domain);
+}
+
+static int spf_strings(struct spf_ctx *x, const json_t *records, struct spf_answer *out)
+{
+	size_t n = json_array_size(records), k = 0;
+	if (n > x->cap) {
+		const char **s = realloc(x->strs, n * sizeof *s);
+		if (s == NULL)
+			return -ENOMEM;
+		x->strs = s;
+		x->cap = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(records, i));
+		if (s != NULL)
+			x->strs[k++] = s;
+	}
+	out->txt = x->strs;
+	out->ntxt = k;
+	return 0;
+}
+
+static int spf_fetch(void *ctx, const char *name, struct spf_answer *out)
+{
+	struct spf_ctx *x = ctx;
+	const json_t *obj =
+	    same_name(name, x->c->domain) ? spf_root_lookup(x->c) : get_by_name(dns_get(x->c, "spf"), name);
+	struct lookup lk;
+	if (!json_is_object(obj))
+		return -ENOENT;
+	lookup_read(obj, &lk);
+	*out = (struct spf_answer){.status = lk.status};
+	if (lk.state == LK_FAILED) {
+		out->state = SPF_FETCH_FAILED;
+		out->status = lk.reason;
+		return 0;
+	}
+	if (lk.state == LK_EMPTY) {
+		out->state = strcmp(lk.status, "nxdomain") == 0 ? SPF_FETCH_NXDOMAIN : SPF_FETCH_NODATA;
+		return 0;
+	}
+	out->state = SPF_FETCH_OK;
+	return spf_strings(x, lk.records, out);
+}
+
+/* "a, b, c, ..." from a notes list, texts only. */
+static void line_notes(struct line *l, const struct spf_notes *ns, enum spf_problem kind, int with_name)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < ns->n && shown < DETAIL_ITEMS; i++) {
+		if (kind != SPF_PROB_NONE && ns->v[i].kind != kind)
+			continue;
+		if (with_name)
+			line_add(l, "%s%s: %.200s", shown ? "; " : "", ns->v[i].name, ns->v[i].text);
+		else
+			line_add(l, "%s%.200s", shown ? ", " : "", ns->v[i].text);
+		shown++;
+	}
+	if (ns->total > shown && kind == SPF_PROB_NONE)
+		line_add(l, ", ...");
+}
+
+static json_t *notes_json(const struct spf_notes *ns, const char *k1, const char *k2)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < ns->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", k1, ns->v[i].name, k2, ns->v[i].text));
+	return a;
+}
+
+static json_t *spf_evidence(const struct dnsctx *c, const struct spf_eval *ev)
+{
+	const char *all = ev->all == SPF_QUAL_NONE ? NULL : spf_qualifier_str(ev->all);
+	json_t *j = json_object();
+	if (j == NULL)
+		return json_null();
+	json_object_set_new(j, "records", notes_json(&ev->records, "name", "record"));
+	json_object_set_new(j, "lookups", json_integer(ev->lookups));
+	json_object_set_new(j, "void_lookups", json_integer(ev->voids));
+	json_object_set_new(j, "counted", notes_json(&ev->counted, "name", "term"));
+	json_object_set_new(j, "problems", notes_json(&ev->problems, "name", "problem"));
+	json_object_set_new(j, "unfetched", notes_json(&ev->unfetched, "name", "status"));
+	json_object_set_new(j, "macro_targets", json_integer(ev->macros));
+	json_object_set_new(j, "all",
+	                    all != NULL && ev->all_known ? json_sprintf("%sall", all) : json_null());
+	json_object_set_new(j, "truncated", json_boolean(json_is_true(dns_get(c, "spf_truncated"))));
+	return j;
+}
+
+/* Why a count is only a lower bound: truncation, an unfetched name, or the cap. */
+static const char *spf_incomplete_reason(const struct dnsctx *c, const struct spf_eval *ev)
+{
+	if (ev->unfetched.n > 0)
+		return status_word(ev->unfetched.v[0].text);
+	if (json_is_true(dns_get(c, "spf_truncated")))
+		return "truncated";
+	return ev->capped ? "capped" : NULL;
+}
+
+static void spf_syntax(struct dnsctx *c, const struct spf_eval *ev, const json_t *evj)
+{
+	struct line l = {.n = 0};
+	const char *inc = spf_incomplete_reason(c, ev);
+	if (ev->syntax > 0) {
+		line_notes(&l, &ev->problems, SPF_PROB_SYNTAX, 1);
+		emit(c, "dns.spf.syntax", FS_FAIL, NULL, copy(evj), "SPF syntax error: %s", l.b);
+	} else if (inc != NULL) {
+		emit(c, "dns.spf.syntax", FS_INDETERMINATE, inc, copy(evj),
+		     "SPF tree incomplete (%s): %zu records parsed, others not seen", inc, ev->records.total);
+	} else {
+		emit(c, "dns.spf.syntax", FS_PASS, NULL, copy(evj), "SPF syntax valid in %zu record%s",
+		     ev->records.total, ev->records.total == 1 ? "" : "s");
+	}
+}
+
+/* The permanent errors other than syntax, as one line; empty when none. */
+static void spf_problems_line(struct line *l, const struct spf_eval *ev)
+{
+	if (ev->lookups > SPF_LOOKUP_LIMIT) {
+		line_add(l, "SPF needs %s%d DNS lookups (limit %d): ", ev->capped ? "over " : "", ev->lookups,
+		         SPF_LOOKUP_LIMIT);
+		line_notes(l, &ev->counted, SPF_PROB_NONE, 0);
+	}
+	if (ev->voids > SPF_VOID_LIMIT)
+		line_add(l, "%s%d void lookups (limit %d)", l->n ? "; " : "", ev->voids, SPF_VOID_LIMIT);
+	for (size_t i = 0, shown = 0; i < ev->problems.n && shown < DETAIL_ITEMS; i++)
+		if (ev->problems.v[i].kind != SPF_PROB_SYNTAX) {
+			line_add(l, "%s%s: %.200s", l->n ? "; " : "", ev->problems.v[i].name,
+			         ev->problems.v[i].text);
+			shown++;
+		}
+}
+
+static void spf_lookups(struct dnsctx *c, const struct spf_eval *ev, const json_t *evj)
+{
+	struct line l = {.n = 0};
+	const char *inc = spf_incomplete_reason(c, ev);
+	if (ev->syntax > 0) {
+		emit(c, "dns.spf.lookups", FS_NA, "permerror", copy(evj),
+		     "SPF has a syntax error: the lookup count does not apply");
+		return;
+	}
+	spf_problems_line(&l, ev);
+	if (l.n > 0) {
+		emit(c, "dns.spf.lookups", FS_FAIL, NULL, copy(evj), "%s", l.b);
+		return;
+	}
+	if (inc != NULL) {
+		emit(c, "dns.spf.lookups", FS_INDETERMINATE, inc, copy(evj),
+		     "SPF needs at least %d DNS lookups (limit %d); the rest could not be seen (%s)",
+		     ev->lookups, SPF_LOOKUP_LIMIT, inc);
+		return;
+	}
+	line_add(&l, "SPF needs %d DNS lookup%s (limit %d), %d void", ev->lookups,
+	         ev->lookups == 1 ? "" : "s", SPF_LOOKUP_LIMIT, ev->voids);
+	if (ev->macros > 0)
+		line_add(&l, ", %d macro target%s not followed", ev->macros, ev->macros == 1 ? "" : "s");
+	if (ev->counted.total > 0) {
+		line_add(&l, ": ");
+		line_notes(&l, &ev->counted, SPF_PROB_NONE, 0);
+	}
+	emit(c, "dns.spf.lookups", FS_PASS, NULL, copy(evj), "%s", l.b);
+}
+
+/* The verdict on an effective all qualifier, and what it means for forged mail. */
+static enum fstatus all_verdict(enum spf_qualifier q, const char **meaning)
+{
+	switch (q) {
+	case SPF_QUAL_FAIL:
+		*meaning = "unlisted senders fail";
+		return FS_PASS;
+	case SPF_QUAL_SOFTFAIL:
+		*meaning = "unlisted senders soft-fail";
+		return FS_PASS;
+	case SPF_QUAL_NEUTRAL:
+		*meaning = "forged mail is neutral, not rejected";
+		return FS_FAIL;
+	case SPF_QUAL_PASS:
+		*meaning = "it authorises every sender on the internet";
+		return FS_FAIL;
+	default:
+		*meaning = "unlisted senders get neutral";
+		return FS_FAIL;
+	}
+}
+
+static void spf_all(struct dnsctx *c, const struct spf_eval *ev, const json_t *evj, const char *redirect)
+{
+	struct line via = {.n = 0};
+	const char *meaning;
+	if (redirect != NULL)
+		line_add(&via, " (through redirect=%.200s)", redirect);
+	if (spf_eval_permerror(ev)) {
+		emit(c, "dns.spf.all", FS_NA, "permerror", copy(evj),
+		     "SPF evaluation ends in a permanent error: no all qualifier applies");
+	} else if (!ev->all_known) {
+		const char *why =
+		    strcmp(ev->all_unknown, "macro") == 0 || strcmp(ev->all_unknown, "capped") == 0
+		        ? ev->all_unknown
+		        : status_word(ev->all_unknown);
+		emit(c, "dns.spf.all", FS_INDETERMINATE, why, copy(evj),
+		     "the effective all depends on a redirect= target that could not be seen (%s)%s", why,
+		     via.b);
+	} else {
+		enum fstatus st = all_verdict(ev->all, &meaning);
+		if (ev->all == SPF_QUAL_NONE)
+			emit(c, "dns.spf.all", st, NULL, copy(evj), "SPF has no all mechanism%s: %s", via.b,
+			     meaning);
+		else
+			emit(c, "dns.spf.all", st, NULL, copy(evj), "SPF ends in %sall%s: %s",
+			     spf_qualifier_str(ev->all), via.b, meaning);
+	}
+}
+
+/* The redirect= the effective all comes from, or NULL (a copy; caller frees). */
+static char *spf_redirect_of(const char *record)
+{
+	struct spf_record rec;
+	char *r = NULL;
+	if (spf_parse(record, strlen(record), &rec, NULL, 0) < 0)
+		return NULL;
+	if (rec.all == SPF_QUAL_NONE && rec.redirect != NULL)
+		r = strdup(rec.redirect);
+	spf_record_clear(&rec);
+	return r;
+}
+
+/* Syntax, all and lookups for the domain's one SPF record. */
+static void spf_evaluate_one(struct dnsctx *c, const char *record)
+{
+	struct spf_ctx x = {.c = c};
+	struct spf_eval ev;
+	int rc = spf_evaluate(c->domain, record, strlen(record), spf_fetch, &x, &ev);
+	free(x.strs);
+	if (rc < 0) {
+		c->rc = c->rc ? c->rc : rc;
+		for (size_t i = 2; i < 5; i++)
+			emit(c, spf_checks[i], FS_INDETERMINATE, "error", json_null(),
+			     "SPF evaluation failed internally (%s)", strerror(-rc));
+		return;
+	}
+	json_t *evj = spf_evidence(c, &ev);
+	char *redirect = spf_redirect_of(record);
+	spf_syntax(c, &ev, evj);
+	spf_all(c, &ev, evj, redirect);
+	spf_lookups(c, &ev, evj);
+	free(redirect);
+	json_decref(evj);
+	spf_eval_clear(&ev);
+}
+
+static void check_spf(struct dnsctx *c)
+{
+	struct lookup lk;
+	const char *first = NULL;
+	size_t n = 0, ntxt = 0;
+	lookup_read(spf_root_lookup(c), &lk);
+	if (lk.state == LK_FAILED) {
+		emit_all_indeterminate(c, spf_checks, 5, lk.reason, lk.obj, "TXT");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(lk.records); i++) {
+		const char *s = json_string_value(json_array_get(lk.records, i));
+		ntxt += s != NULL;
+		if (spf_is_spf_record(s) && n++ == 0)
+			first = s;
+	}
+	if (n == 0) {
+		emit(c, spf_checks[0], FS_FAIL, NULL, copy(lk.obj),
+		     "no SPF record at %s (%s, %zu TXT records)", c->domain, lk.status ? lk.status : "?",
+		     ntxt);
+		for (size_t i = 1; i < 5; i++)
+			emit(c, spf_checks[i], FS_NA, "no_spf", json_null(), "no SPF record at %s",
+			     c->domain);
+		return;
+	}
+	emit(c, spf_checks[0], FS_PASS, NULL, copy(lk.obj), "SPF record at %s: %.200s", c->domain, first);
+	if (n > 1) {
+		emit(c, spf_checks[1], FS_FAIL, NULL, copy(lk.obj),
+		     "%zu SPF records at %s: receivers return permerror", n, c->domain);
+		for (size_t i = 2; i < 5; i++)
+			emit(c, spf_checks[i], FS_NA, "multiple_spf", json_null(), "%zu SPF records at %s", n,
+			     c->domain);
+		return;
+	}
+	emit(c, spf_checks[1], FS_PASS, NULL, copy(lk.obj), "exactly one SPF record at %s", c->domain);
+	spf_evaluate_one(c, first);
+}
+
+/* ---- DMARC ---- */
+
+static const char *const dmarc_checks[] = {"dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy"};
+
+static json_t *dmarc_evidence(const char *txt, const struct dmarc_record *d)
+{
+	json_t *j = json_pack("{s:s, s:b, s:s}", "record", txt, "valid", d->valid, "reason", d->reason);
+	if (j == NULL)
+		return json_null();
+	if (d->valid) {
+		json_object_set_new(j, "p", json_string(dmarc_policy_name(d->p)));
+		json_object_set_new(j, "sp", json_string(dmarc_policy_name(d->sp)));
+		json_object_set_new(j, "pct", json_integer(d->pct));
+		json_object_set_new(j, "rua", json_integer(d->nrua));
+	}
+	if (d->nunknown > 0)
+		json_object_set_new(j, "unknown_tags", json_string(d->unknown));
+	if (d->nignored > 0)
+		json_object_set_new(j, "ignored", json_string(d->ignored));
+	return j;
+}
+
+static void dmarc_policy(struct dnsctx *c, const struct dmarc_record *d, const json_t *evj)
+{
+	struct line l = {.n = 0};
+	if (d->pct < 100)
+		line_add(&l, ", pct=%d: applied to %d%% of failing mail", d->pct, d->pct);
+	if (d->has_sp && d->sp != d->p)
+		line_add(&l, ", sp=%s for subdomains", dmarc_policy_name(d->sp));
+	if (d->p == DMARC_POLICY_NONE)
+		emit(c, dmarc_checks[2], FS_FAIL, NULL, copy(evj),
+		     "p=none only monitors: spoofed mail is delivered%s", l.b);
+	else
+		emit(c, dmarc_checks[2], FS_PASS, NULL, copy(evj), "p=%s%s", dmarc_policy_name(d->p), l.b);
+}
+
+static void dmarc_one(struct dnsctx *c, const char *txt, size_t len)
+{
+	struct dmarc_record d;
+	struct line l = {.n = 0};
+	dmarc_parse(txt, len, &d);
+	json_t *evj = dmarc_evidence(txt, &d);
+	if (!d.valid) {
+		emit(c, dmarc_checks[1], FS_FAIL, NULL, copy(evj), "DMARC record invalid: %s", d.reason);
+		emit(c, dmarc_checks[2], FS_NA, "invalid", copy(evj),
+		     "DMARC record invalid: no policy applies");
+		json_decref(evj);
+		return;
+	}
+	if (d.nunknown > 0)
+		line_add(&l, "; unknown tags ignored: %s", d.unknown);
+	if (d.nignored > 0)
+		line_add(&l, "; bad values ignored: %s", d.ignored);
+	emit(c, dmarc_checks[1], FS_PASS, NULL, copy(evj), "DMARC record valid (p=%s)%s",
+	     dmarc_policy_name(d.p), l.b);
+	dmarc_policy(c, &d, evj);
+	json_decref(evj);
+}
+
+static void check_dmarc(struct dnsctx *c)
+{
+	struct lookup lk;
+	const json_t *found = NULL;
+	size_t n = 0;
+	lookup_read(dns_get(c, "dmarc"), &lk);
+	if (lk.state == LK_FAILED) {
+		emit_all_indeterminate(c, dmarc_checks, 3, lk.reason, lk.obj, "_dmarc TXT");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(lk.records); i++) {
+		const json_t *s = json_array_get(lk.records, i);
+		if (json_is_string(s) && dmarc_is_dmarc_record(json_string_value(s), json_string_length(s)) &&
+		    n++ == 0)
+			found = s;
+	}
+	if (n == 0) {
+		emit(c, dmarc_checks[0], FS_FAIL, NULL, copy(lk.obj),
+		     "no DMARC record at _dmarc.%s (%s, %zu TXT records)", c->domain,
+		     lk.status ? lk.status : "?", json_array_size(lk.records));
+		emit(c, dmarc_checks[1], FS_NA, "no_dmarc", json_null(), "no DMARC record at _dmarc.%s",
+		     c->domain);
+		emit(c, dmarc_checks[2], FS_NA, "no_dmarc", json_null(), "no DMARC record at _dmarc.%s",
+		     c->domain);
+		return;
+	}
+	emit(c, dmarc_checks[0], FS_PASS, NULL, copy(lk.obj), "DMARC record at _dmarc.%s: %.200s", c->domain,
+	     json_string_value(found));
+	if (n > 1) {
+		emit(c, dmarc_checks[1], FS_FAIL, NULL, copy(lk.obj),
+		     "%zu DMARC records at _dmarc.%s: receivers apply no policy", n, c->domain);
+		emit(c, dmarc_checks[2], FS_NA, "invalid", copy(lk.obj),
+		     "%zu DMARC records: no policy applies", n);
+		return;
+	}
+	dmarc_one(c, json_string_value(found), json_string_length(found));
+}
+
+/* ---- CAA and MX ---- */
+
+static void check_caa(struct dnsctx *c)
+{
+	struct lookup lk;
+	struct line l = {.n = 0};
+	lookup_read(dns_get(c, "caa"), &lk);
+	if (lk.state == LK_FAILED) {
+		emit(c, "dns.caa.present", FS_INDETERMINATE, lk.reason, copy(lk.obj),
+		     "CAA lookup for %s gave no answer: %s", c->domain, lk.reason);
+		return;
+	}
+	if (lk.state == LK_EMPTY) {
+		emit(c, "dns.caa.present", FS_FAIL, NULL, copy(lk.obj),
+		     "no CAA record at %s (%s): any CA may issue", c->domain, lk.status ? lk.status : "?");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(lk.records) && i < DETAIL_ITEMS; i++) {
+		const json_t *r = json_array_get(lk.records, i);
+		const char *tag = json_string_value(json_object_get(r, "tag"));
+		const char *val = json_string_value(json_object_get(r, "value"));
+		line_add(&l, "%s%.40s %.100s", i ? ", " : "", tag ? tag : "?", val ? val : "?");
+	}
+	emit(c, "dns.caa.present", FS_PASS, NULL, copy(lk.obj), "%zu CAA record%s: %s",
+	     json_array_size(lk.records), json_array_size(lk.records) == 1 ? "" : "s", l.b);
+}
+
+/* An MX record as an object {pref, host} or a "pref host" string. */
+static const char *mx_host(const json_t *r, long long *pref)
+{
+	const char *s = json_string_value(r);
+	*pref = -1;
+	if (json_is_object(r)) {
+		const json_t *p = json_object_get(r, "pref");
+		*pref = json_is_integer(p) ? json_integer_value(p) : -1;
+		return json_string_value(json_object_get(r, "host"));
+	}
+	if (s == NULL)
+		return NULL;
+	char *end;
+	*pref = strtoll(s, &end, 10);
+	if (end == s)
+		return NULL;
+	while (*end == ' ')
+		end++;
+	return end;
+}
+
+static int is_null_mx(const char *host)
+{
+	return host != NULL && (strcmp(host, ".") == 0 || host[0] == '\0');
+}
+
+static void check_mx(struct dnsctx *c)
+{
+	struct lookup lk;
+	struct line l = {.n = 0};
+	size_t n, nnull = 0;
+	lookup_read(dns_get(c, "mx"), &lk);
+	if (lk.state == LK_FAILED) {
+		emit(c, "dns.mx.present", FS_INDETERMINATE, lk.reason, copy(lk.obj),
+		     "MX lookup for %s gave no answer: %s", c->domain, lk.reason);
+		return;
+	}
+	if (lk.state == LK_EMPTY) {
+		emit(c, "dns.mx.present", FS_FAIL, NULL, copy(lk.obj),
+		     "no MX record at %s (%s): mail falls back to the address or bounces", c->domain,
+		     lk.status ? lk.status : "?");
+		return;
+	}
+	n = json_array_size(lk.records);
+	for (size_t i = 0; i < n; i++) {
+		long long pref;
+		const char *host = mx_host(json_array_get(lk.records, i), &pref);
+		nnull += is_null_mx(host);
+		if (i < DETAIL_ITEMS)
+			line_add(&l, "%s%.200s (%lld)", i ? ", " : "", host ? host : "?", pref);
+	}
+	if (nnull > 0 && n == 1) {
+		emit(c, "dns.mx.present", FS_PASS, NULL, copy(lk.obj),
+		     "null MX (RFC 7505): %s deliberately accepts no mail", c->domain);
+		return;
+	}
+	if (nnull > 0) {
+		emit(c, "dns.mx.present", FS_FAIL, NULL, copy(lk.obj),
+		     "null MX mixed with other MX records, which RFC 7505 forbids: %s", l.b);
+		return;
+	}
+	emit(c, "dns.mx.present", FS_PASS, NULL, copy(lk.obj), "%zu MX record%s: %s", n, n == 1 ? "" : "s",
+	     l.b);
+}
+
+/* ---- Name servers ---- */
+
+/* A /24 (IPv4) or /48 (IPv6) network. */
+struct prefix {
+	int af;              /* AF_INET or AF_INET6 */
+	unsigned char b[16]; /* the address with host bits zeroed */
+};
+
+struct nsview {
+	const char *names[MAX_NS];       /* distinct NS names */
+	size_t nnames;                   /* how many */
+	struct prefix pfx[MAX_PREFIXES]; /* distinct networks of their addresses */
+	size_t npfx;                     /* how many */
+	size_t naddrs;                   /* addresses seen */
+	size_t unresolved;               /* names whose address lookup failed or is missing */
+	const char *why;                 /* the first such failure's reason */
+};
+
+static void ns_names(struct nsview *v, const json_t *records)
+{
+	for (size_t i = 0; i < json_array_size(records) && v->nnames < MAX_NS; i++) {
+		const char *s = json_string_value(json_array_get(records, i));
+		int dup = s == NULL || s[0] == '\0';
+		for (size_t k = 0; !dup && k < v->nnames; k++)
+			dup = same_name(v->names[k], s);
+		if (!dup)
+			v->names[v->nnames++] = s;
+	}
+}
+
+static void ns_add_addr(struct nsview *v, const char *s)
+{
+	struct prefix p = {0};
+	if (s == NULL)
+		return;
+	if (inet_pton(AF_INET, s, p.b) == 1) {
+		p.af = AF_INET;
+		p.b[3] = 0;
+	} else if (inet_pton(AF_INET6, s, p.b) == 1) {
+		p.af = AF_INET6;
+		memset(p.b + 6, 0, 10);
+	} else {
+		return;
+	}
+	v->naddrs++;
+	for (size_t i = 0; i < v->npfx; i++)
+		if (v->pfx[i].af == p.af && memcmp(v->pfx[i].b, p.b, 16) == 0)
+			return;
+	if (v->npfx < MAX_PREFIXES)
+		v->pfx[v->npfx++] = p;
+}
+
+/* Resolves every NS name through dns.ns_addrs; evidence maps name -> addresses or status. */
+static json_t *ns_addresses(struct dnsctx *c, struct nsview *v)
+{
+	const json_t *addrs = dns_get(c, "ns_addrs");
+	json_t *ev = json_object();
+	for (size_t i = 0; i < v->nnames; i++) {
+		struct lookup lk;
+		lookup_read(get_by_name(addrs, v->names[i]), &lk);
+		if (lk.state == LK_FAILED) {
+			v->unresolved++;
+			v->why = v->why ? v->why : lk.reason;
+			json_object_set_new(ev, v->names[i], json_string(lk.reason));
+			continue;
+		}
+		for (size_t k = 0; k < json_array_size(lk.records); k++)
+			ns_add_addr(v, json_string_value(json_array_get(lk.records, k)));
+		json_object_set_new(ev, v->names[i], lk.records ? json_deep_copy(lk.records) : json_array());
+	}
+	return ev;
+}
+
+static void line_prefixes(struct line *l, const struct nsview *v)
+{
+	char buf[INET6_ADDRSTRLEN];
+	for (size_t i = 0; i < v->npfx && i < DETAIL_ITEMS; i++)
+		if (inet_ntop(v->pfx[i].af, v->pfx[i].b, buf, sizeof buf) != NULL)
+			line_add(l, "%s%s/%d", i ? ", " : "", buf, v->pfx[i].af == AF_INET ? 24 : 48);
+}
+
+static void ns_diversity(struct dnsctx *c, struct nsview *v)
+{
+	struct line l = {.n = 0};
+	json_t *ev = ns_addresses(c, v);
+	line_prefixes(&l, v);
+	if (v->npfx >= 2)
+		emit(c, "dns.ns.diversity", FS_PASS, NULL, ev, "name servers span %zu networks: %s", v->npfx,
+		     l.b);
+	else if (v->naddrs == 0)
+		emit(c, "dns.ns.diversity", FS_INDETERMINATE, v->why ? v->why : "no_address", ev,
+		     "no address of the %zu name servers could be resolved", v->nnames);
+	else if (v->unresolved > 0)
+		emit(c, "dns.ns.diversity", FS_INDETERMINATE, v->why, ev,
+		     "one network seen (%s); %zu of %zu name servers unresolved (%s)", l.b, v->unresolved,
+		     v->nnames, v->why);
+	else
+		emit(c, "dns.ns.diversity", FS_FAIL, NULL, ev,
+		     "all %zu name-server addresses are in one network: %s", v->naddrs, l.b);
+}
+
+static void check_ns(struct dnsctx *c)
+{
+	static const char *const checks[] = {"dns.ns.count", "dns.ns.diversity"};
+	struct lookup lk;
+	struct nsview *v = calloc(1, sizeof *v);
+	struct line l = {.n = 0};
+	if (v == NULL) {
+		c->rc = -ENOMEM;
+		return;
+	}
+	lookup_read(dns_get(c, "ns"), &lk);
+	ns_names(v, lk.records);
+	for (size_t i = 0; i < v->nnames && i < DETAIL_ITEMS; i++)
+		line_add(&l, "%s%.200s", i ? ", " : "", v->names[i]);
+	if (lk.state == LK_FAILED) {
+		emit_all_indeterminate(c, checks, 2, lk.reason, lk.obj, "NS");
+	} else if (v->nnames == 0) {
+		emit(c, checks[0], FS_NA, "no_ns", copy(lk.obj), "no NS records at %s: not a zone apex",
+		     c->domain);
+		emit(c, checks[1], FS_NA, "no_ns", copy(lk.obj), "no NS records at %s: not a zone apex",
+		     c->domain);
+	} else {
+		emit(c, checks[0], v->nnames >= 2 ? FS_PASS : FS_FAIL, NULL, copy(lk.obj),
+		     "%s%zu name server%s: %s", v->nnames >= 2 ? "" : "only ", v->nnames,
+		     v->nnames == 1 ? "" : "s", l.b);
+		ns_diversity(c, v);
+	}
+	free(v);
+}
+
+/* ---- AXFR ---- */
+
+static void check_axfr(struct dnsctx *c)
+{
+	const json_t *ax = dns_get(c, "axfr"), *open = NULL;
+	const char *why = NULL;
+	size_t n = json_array_size(ax), nopen = 0, nrefused = 0;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_array_get(ax, i);
+		const char *st = json_string_value(json_object_get(e, "status"));
+		if (st != NULL && strcmp(st, "open") == 0 && nopen++ == 0)
+			open = e;
+		else if (st != NULL && strcmp(st, "refused") == 0)
+			nrefused++;
+		else if (why == NULL)
+			why = status_word(st);
+	}
+	if (open != NULL) {
+		const char *ns = json_string_value(json_object_get(open, "ns"));
+		const char *addr = json_string_value(json_object_get(open, "addr"));
+		const json_t *recs = json_object_get(open, "records");
+		emit(c, "dns.axfr.refused", FS_FAIL, NULL, copy(ax),
+		     "zone transfer open at %.200s (%.64s): %lld records (open at %zu of %zu addresses)",
+		     ns ? ns : "?", addr ? addr : "?",
+		     json_is_integer(recs) ? json_integer_value(recs) : -1LL, nopen, n);
+		return;
+	}
+	if (nrefused > 0) {
+		emit(c, "dns.axfr.refused", FS_PASS, NULL, copy(ax),
+		     "zone transfer refused by %zu of %zu name-server addresses", nrefused, n);
+		return;
+	}
+	emit(c, "dns.axfr.refused", FS_INDETERMINATE, why ? why : "not_observed", copy(ax),
+	     "no name server answered the zone transfer attempt (%zu tried%s%s)", n, why ? ": " : "",
+	     why ? why : "");
+}
+
+int analyze_dns(const json_t *obs, time_t now, struct findings *out)
+{
+	struct dnsctx c = {.out = out};
+	const char *domain = json_string_value(json_object_get(obs, "domain"));
+	const json_t *dns = json_object_get(obs, "dns");
+	(void)now;
+	c.domain = domain != NULL ? domain : "";
+	c.dns = json_is_object(dns) ? dns : NULL;
+	check_dnssec(&c);
+	check_spf(&c);
+	check_dmarc(&c);
+	check_caa(&c);
+	check_mx(&c);
+	check_ns(&c);
+	check_axfr(&c);
+	return c.rc;
+}

@@ -1,0 +1,348 @@
+/* The scan engine: scheduling, deadlines and the op registry. */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe_tls.h"
+#include "probe_web.h"
+#include "resolver.h"
+
+/* Probes that start on their own for every domain; the others are started by these. */
+static const struct probe probes[] = {
+	{.name = "dns", .start = probe_dns_start},
+};
+
+struct org_scan {
+	struct engine *e;		/* owner */
+	const struct target *t;		/* what is scanned */
+	struct domain_scan *ds;		/* one per domain */
+	size_t nds;			/* how many */
+	struct op *ops;			/* operations in flight */
+	size_t nops;			/* their count */
+	struct event *deadline;		/* per-organization deadline */
+	struct event *finish;		/* deferred completion, so no op is freed inside its own callback */
+	int expired;			/* the deadline has passed */
+	time_t started;			/* wall clock at start */
+	struct org_scan *prev, *next;	/* the engine's in-flight list */
+};
+
+struct engine {
+	struct event_base *base;	/* the loop */
+	struct engine_opts o;		/* options */
+	struct resolver *res;		/* DNS */
+	struct tls_ctxs *tls;		/* TLS contexts */
+	struct web_ctx *web;		/* HTTP */
+	struct event *pump;		/* starts organizations when there is room */
+	const struct target_list *targets; /* current run */
+	const size_t *order;		/* its order */
+	size_t n, next, done, inflight; /* its progress */
+	struct org_scan *orgs;		/* in flight */
+	engine_org_cb cb;		/* result sink */
+	void *cbarg;			/* its argument */
+	int stopping;			/* engine_stop was called */
+	struct timeval rate_next;	/* earliest start of the next organization when rate-limited */
+};
+
+struct event_base *engine_base(struct engine *e)
+{
+	return e->base;
+}
+
+struct resolver *engine_resolver(struct engine *e)
+{
+	return e->res;
+}
+
+struct web_ctx *engine_web(struct engine *e)
+{
+	return e->web;
+}
+
+struct tls_ctxs *engine_tls(struct engine *e)
+{
+	return e->tls;
+}
+
+const struct engine_opts *engine_opts(struct engine *e)
+{
+	return &e->o;
+}
+
+int engine_in_scope(struct engine *e, const struct sockaddr *sa)
+{
+	return scope_allows(e->o.scope, sa);
+}
+
+int engine_org_expired(const struct domain_scan *ds)
+{
+	return ds->org->expired || ds->org->e->stopping;
+}
+
+void engine_progress(const struct engine *e, size_t *done, size_t *inflight, size_t *total)
+{
+	*done = e->done;
+	*inflight = e->inflight;
+	*total = e->n;
+}
+
+static void pump_cb(evutil_socket_t fd, short what, void *arg);
+
+int engine_new(struct event_base *base, const struct engine_opts *o, struct engine **out, char *err,
+	       size_t errlen)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (e == NULL)
+		return -ENOMEM;
+	e->base = base;
+	e->o = *o;
+	if (e->o.concurrency <= 0)
+		e->o.concurrency = 64;
+	if (e->o.max_spf_names <= 0)
+		e->o.max_spf_names = 30;
+	struct resolver_opts ro = {o->root_hints, o->trust_anchor, o->scope, o->query_timeout_ms};
+	int rc = resolver_new(base, &ro, &e->res, err, errlen);
+	if (rc == 0 && (rc = tls_ctxs_new(o->ca_file, &e->tls)) < 0)
+		snprintf(err, errlen, "cannot set up TLS (CA file %s)", o->ca_file ? o->ca_file : "default");
+	if (rc == 0 && (rc = web_ctx_new(base, o->scope, &e->web)) < 0)
+		snprintf(err, errlen, "cannot set up libcurl");
+	if (rc == 0 && (e->pump = event_new(base, -1, 0, pump_cb, e)) == NULL)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		engine_free(e);
+		return rc;
+	}
+	*out = e;
+	return 0;
+}
+
+static void org_free(struct org_scan *org);
+
+struct engine *engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return NULL;
+	while (e->orgs)
+		org_free(e->orgs);
+	if (e->pump)
+		event_free(e->pump);
+	e->web = web_ctx_free(e->web);
+	e->tls = tls_ctxs_free(e->tls);
+	e->res = resolver_free(e->res);
+	free(e);
+	return NULL;
+}
+
+void op_begin(struct op *op, struct domain_scan *ds, void (*cancel)(struct op *op))
+{
+	struct org_scan *org = ds->org;
+	op->ds = ds;
+	op->cancel = cancel;
+	op->prev = NULL;
+	op->next = org->ops;
+	if (org->ops)
+		org->ops->prev = op;
+	org->ops = op;
+	org->nops++;
+}
+
+void op_done(struct op *op)
+{
+	struct org_scan *org = op->ds->org;
+	if (op->prev)
+		op->prev->next = op->next;
+	else
+		org->ops = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	op->prev = op->next = NULL;
+	if (--org->nops == 0)
+		event_active(org->finish, 0, 0);
+}
+
+static void org_unlink(struct org_scan *org)
+{
+	struct engine *e = org->e;
+	if (org->prev)
+		org->prev->next = org->next;
+	else if (e->orgs == org)
+		e->orgs = org->next;
+	if (org->next)
+		org->next->prev = org->prev;
+	org->prev = org->next = NULL;
+}
+
+/* Frees an organization; ops still in flight are cancelled silently first. */
+static void org_free(struct org_scan *org)
+{
+	org->expired = 1;
+	while (org->ops)
+		org->ops->cancel(org->ops);
+	org_unlink(org);
+	for (size_t i = 0; i < org->nds; i++) {
+		json_decref(org->ds[i].doc);
+		json_decref(org->ds[i].spf_seen);
+	}
+	free(org->ds);
+	if (org->deadline)
+		event_free(org->deadline);
+	if (org->finish)
+		event_free(org->finish);
+	free(org);
+}
+
+static void org_finish_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct org_scan *org = arg;
+	struct engine *e = org->e;
+	if (org->nops > 0)
+		return;
+	json_t *obs = json_array();
+	for (size_t i = 0; i < org->nds; i++) {
+		json_array_append(obs, org->ds[i].doc);
+	}
+	const struct target *t = org->t;
+	time_t started = org->started;
+	org_free(org);
+	e->inflight--;
+	e->done++;
+	if (!e->stopping)
+		e->cb(e->cbarg, t, obs, started, time(NULL));
+	else
+		json_decref(obs);
+	event_active(e->pump, 0, 0);
+}
+
+static void org_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct org_scan *org = arg;
+	org->expired = 1;
+	/* Each cancel records a timeout and calls op_done; the last one schedules finish. */
+	while (org->ops)
+		org->ops->cancel(org->ops);
+}
+
+static int org_start_domains(struct org_scan *org)
+{
+	for (size_t i = 0; i < org->nds; i++) {
+		struct domain_scan *ds = &org->ds[i];
+		for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++) {
+			int rc = probes[p].start(org->e, ds);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int org_start(struct engine *e, const struct target *t)
+{
+	struct org_scan *org = calloc(1, sizeof *org);
+	if (org == NULL)
+		return -ENOMEM;
+	org->e = e;
+	org->t = t;
+	org->started = time(NULL);
+	org->next = e->orgs;
+	if (e->orgs)
+		e->orgs->prev = org;
+	e->orgs = org;
+	org->ds = calloc(t->ndomains, sizeof *org->ds);
+	org->deadline = evtimer_new(e->base, org_deadline_cb, org);
+	org->finish = event_new(e->base, -1, 0, org_finish_cb, org);
+	if (org->ds == NULL || org->deadline == NULL || org->finish == NULL)
+		goto fail;
+	org->nds = t->ndomains;
+	for (size_t i = 0; i < t->ndomains; i++) {
+		org->ds[i].org = org;
+		org->ds[i].domain = t->domains[i];
+		org->ds[i].doc = json_pack("{s:s, s:I, s:{}, s:{}}", "domain", t->domains[i], "started",
+					   (json_int_t)org->started, "dns", "web");
+		org->ds[i].spf_seen = json_object();
+		if (org->ds[i].doc == NULL || org->ds[i].spf_seen == NULL)
+			goto fail;
+	}
+	struct timeval tv = {e->o.org_timeout_ms / 1000, (e->o.org_timeout_ms % 1000) * 1000};
+	if (evtimer_add(org->deadline, &tv) < 0)
+		goto fail;
+	e->inflight++;
+	/* Hold the organization open while probes start, so none can finish it early. */
+	struct op hold;
+	op_begin(&hold, &org->ds[0], NULL);
+	int rc = org_start_domains(org);
+	op_done(&hold);
+	if (rc < 0) {
+		/* What started still finishes; the organization completes with what it has. */
+		org_deadline_cb(-1, 0, org);
+	}
+	return 0;
+fail:
+	org_free(org);
+	return -ENOMEM;
+}
+
+/* Rate limit: 1 when the next organization may start now; else arms the pump for later. */
+static int rate_allows(struct engine *e)
+{
+	if (e->o.rate <= 0)
+		return 1;
+	struct timeval now, wait;
+	event_base_gettimeofday_cached(e->base, &now);
+	if (evutil_timercmp(&now, &e->rate_next, <)) {
+		evutil_timersub(&e->rate_next, &now, &wait);
+		event_add(e->pump, &wait);
+		return 0;
+	}
+	double step = 1.0 / e->o.rate;
+	struct timeval inc = {(time_t)step, (suseconds_t)((step - (time_t)step) * 1e6)};
+	evutil_timeradd(&now, &inc, &e->rate_next);
+	return 1;
+}
+
+static void pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+	while (!e->stopping && e->next < e->n && e->inflight < (size_t)e->o.concurrency) {
+		if (!rate_allows(e))
+			return;
+		const struct target *t = &e->targets->v[e->order[e->next++]];
+		if (org_start(e, t) < 0)
+			e->done++; /* out of memory for this one: skip it, keep going */
+	}
+	if ((e->stopping || e->next >= e->n) && e->inflight == 0)
+		event_base_loopbreak(e->base);
+}
+
+int engine_run(struct engine *e, const struct target_list *targets, const size_t *order, size_t n,
+	       engine_org_cb cb, void *arg)
+{
+	e->targets = targets;
+	e->order = order;
+	e->n = n;
+	e->next = e->done = e->inflight = 0;
+	e->cb = cb;
+	e->cbarg = arg;
+	e->stopping = 0;
+	event_active(e->pump, 0, 0);
+	if (event_base_dispatch(e->base) < 0)
+		return -EIO;
+	while (e->orgs) {
+		org_free(e->orgs);
+		e->inflight--;
+	}
+	return (int)e->done;
+}
+
+void engine_stop(struct engine *e)
+{
+	e->stopping = 1;
+	/* Abandon the organizations in flight: they are not reported. */
+	struct org_scan *org;
+	while ((org = e->orgs) != NULL) {
+		org_free(org);
+		e->inflight--;
+	}
+	event_base_loopbreak(e->base);
+}

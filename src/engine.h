@@ -1,0 +1,107 @@
+/*
+ * The scan engine: one libevent loop that walks organizations in a given order,
+ * keeps at most `concurrency` of them in flight, runs every probe of every
+ * domain, enforces the per-organization deadline and hands each finished
+ * organization's observations to the caller. It never judges (analyzers do) and
+ * never stores (the command does).
+ *
+ * Probes plug in through the table in engine.c (struct probe). A probe starts
+ * asynchronous operations for one domain; each operation is registered as an
+ * `op` so the organization deadline can cancel it, and the organization is
+ * finished when its last op completes. Every address a probe would contact is
+ * checked with engine_in_scope() first.
+ */
+#ifndef VITALS_ENGINE_H
+#define VITALS_ENGINE_H
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "scope.h"
+#include "targets.h"
+
+struct engine;
+struct org_scan;
+
+struct engine_opts {
+	const char *root_hints;	  /* root hints file (NULL: unbound's built-in) */
+	const char *trust_anchor; /* DNSSEC trust anchor file (NULL: no validation) */
+	const char *ca_file;	  /* CA bundle for certificate trust (NULL: system) */
+	const struct scope *scope;/* what may be contacted */
+	int query_timeout_ms;	  /* per DNS query */
+	int conn_timeout_ms;	  /* per connection (connect + handshake or request) */
+	int org_timeout_ms;	  /* per organization, all probes */
+	int concurrency;	  /* organizations in flight */
+	double rate;		  /* organizations started per second (0: no limit) */
+	int max_spf_names;	  /* SPF names fetched per domain */
+};
+
+/* One domain being scanned: its observation document and its organization. */
+struct domain_scan {
+	struct org_scan *org; /* owner */
+	const char *domain;   /* the domain (owned by the target list) */
+	json_t *doc;	      /* observation document being filled */
+	json_t *spf_seen;     /* names the SPF probe has fetched or asked for */
+};
+
+/* An asynchronous operation a probe has under way; embedded first in the probe's own struct. */
+struct op {
+	struct domain_scan *ds;		  /* the domain it works for */
+	void (*cancel)(struct op *op);	  /* stops it, records "timeout", then calls op_done */
+	struct op *prev, *next;		  /* the organization's op list */
+};
+
+/* A probe module: starts its work for one domain. Runs after DNS answers arrive when needed. */
+struct probe {
+	const char *name;			       /* "dns", "web", ... */
+	int (*start)(struct engine *e, struct domain_scan *ds); /* 0 or negative errno */
+};
+
+/* Called once per finished organization; `observations` (array of domain docs) is the callee's. */
+typedef void (*engine_org_cb)(void *arg, const struct target *t, json_t *observations, time_t started,
+			      time_t finished);
+
+int engine_new(struct event_base *base, const struct engine_opts *o, struct engine **out, char *err,
+	       size_t errlen);
+struct engine *engine_free(struct engine *e);
+
+/*
+ * Scans targets[order[0..n-1]], calling cb for each organization as it finishes,
+ * and returns when all are done or engine_stop() was called (then the
+ * organizations in flight are abandoned, not reported). Returns the number of
+ * organizations reported or a negative errno code.
+ */
+int engine_run(struct engine *e, const struct target_list *targets, const size_t *order, size_t n,
+	       engine_org_cb cb, void *arg);
+/* Stops starting organizations and ends engine_run soon. Safe from a signal event callback. */
+void engine_stop(struct engine *e);
+/* Organizations finished, in flight, and total of the current run (for a progress line). */
+void engine_progress(const struct engine *e, size_t *done, size_t *inflight, size_t *total);
+
+/* For probes. */
+struct web_ctx;
+struct tls_ctxs;
+struct event_base *engine_base(struct engine *e);
+struct web_ctx *engine_web(struct engine *e);
+struct tls_ctxs *engine_tls(struct engine *e);
+struct resolver *engine_resolver(struct engine *e);
+const struct engine_opts *engine_opts(struct engine *e);
+int engine_in_scope(struct engine *e, const struct sockaddr *sa);
+/* 1 once the organization's deadline has passed: start nothing new. */
+int engine_org_expired(const struct domain_scan *ds);
+/* Registers an op in flight for ds's organization. */
+void op_begin(struct op *op, struct domain_scan *ds, void (*cancel)(struct op *op));
+/* Unregisters it; when it was the organization's last, the organization finishes (later, from the loop). */
+void op_done(struct op *op);
+
+/* Probe entry points (engine.c holds the table). */
+int probe_dns_start(struct engine *e, struct domain_scan *ds);
+/* Started by the DNS probe once the name servers' addresses are known. */
+int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, const char *addr);
+/* Started by the DNS probe once the domain's A lookup has answered. */
+int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup);
+
+#endif

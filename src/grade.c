@@ -1,0 +1,189 @@
+/* The grader: findings to factor scores, caps, deductions and grades. */
+#include "grade.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+/* Weight sums of one factor's determinate findings, and its lowest failed cap. */
+struct tally {
+	long wdet;         /* weight of pass + fail findings */
+	long wpass;        /* weight of pass findings */
+	int mincap;        /* lowest cap among failed checks, 100 when none */
+	size_t capfinding; /* the failed finding carrying that cap */
+};
+
+/* Integer round-half-up of 100 * num / den, den > 0: no floating-point edge cases. */
+static int percent_round(long num, long den)
+{
+	return (int)((200 * num + den) / (2 * den));
+}
+
+static void tally_finding(struct factor_score *f, struct tally *t, const struct check_def *c,
+                          const struct finding *fd, size_t idx)
+{
+	switch (fd->status) {
+	case FS_PASS:
+		f->passed++;
+		t->wdet += c->weight;
+		t->wpass += c->weight;
+		break;
+	case FS_FAIL:
+		f->failed++;
+		t->wdet += c->weight;
+		/* Strictly lower only: on a tie the first failing finding keeps the cap. */
+		if (c->cap < t->mincap) {
+			t->mincap = c->cap;
+			t->capfinding = idx;
+		}
+		break;
+	case FS_INDETERMINATE:
+		f->indeterminate++;
+		break;
+	case FS_NA:
+		f->na++;
+		break;
+	}
+}
+
+static int deduction_cmp(const void *a, const void *b)
+{
+	const struct deduction *x = a, *y = b;
+	if (x->points != y->points)
+		return x->points > y->points ? -1 : 1;
+	if (x->finding != y->finding)
+		return x->finding < y->finding ? -1 : 1;
+	return x->by_cap - y->by_cap;
+}
+
+/* One deduction per failed finding of `fac`, plus the cap's, sorted largest first. */
+static int factor_deductions(const struct method *m, const struct findings *fs, enum factor fac,
+                             const struct tally *t, int uncapped, struct factor_score *f)
+{
+	size_t n = (size_t)f->failed + (f->score < uncapped);
+	if (n == 0)
+		return 0;
+	f->ded = calloc(n, sizeof *f->ded);
+	if (f->ded == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct check_def *c = method_check(m, fs->v[i].check);
+		if (c == NULL || c->factor != fac || fs->v[i].status != FS_FAIL)
+			continue;
+		f->ded[f->nded++] = (struct deduction){i, 100.0 * c->weight / (double)t->wdet, 0};
+	}
+	/* The cap costs what is left between the exact pass rate and the cap. */
+	if (f->score < uncapped)
+		f->ded[f->nded++] =
+		    (struct deduction){t->capfinding, 100.0 * t->wpass / (double)t->wdet - f->score, 1};
+	qsort(f->ded, f->nded, sizeof *f->ded, deduction_cmp);
+	return 0;
+}
+
+static int grade_factor(const struct method *m, const struct findings *fs, enum factor fac,
+                        struct factor_score *f)
+{
+	struct tally t = {.mincap = 100};
+	*f = (struct factor_score){.grade = '-'};
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct check_def *c = method_check(m, fs->v[i].check);
+		if (c != NULL && c->factor == fac)
+			tally_finding(f, &t, c, &fs->v[i], i);
+	}
+	if (t.wdet == 0)
+		return 0;
+	int uncapped = percent_round(t.wpass, t.wdet);
+	f->has_score = 1;
+	f->score = uncapped < t.mincap ? uncapped : t.mincap;
+	f->grade = grade_letter(f->score);
+	return factor_deductions(m, fs, fac, &t, uncapped, f);
+}
+
+static void grade_overall(const struct method *m, struct scorecard *sc)
+{
+	long wsum = 0, ssum = 0;
+	for (int i = 0; i < FACTOR_COUNT; i++) {
+		if (!sc->f[i].has_score)
+			continue;
+		wsum += m->factors[i].weight;
+		ssum += (long)m->factors[i].weight * sc->f[i].score;
+	}
+	sc->has_score = wsum > 0;
+	sc->score = wsum > 0 ? (int)((2 * ssum + wsum) / (2 * wsum)) : 0;
+	sc->grade = wsum > 0 ? grade_letter(sc->score) : '-';
+}
+
+int grade_findings(const struct method *m, const struct findings *fs, struct scorecard *out)
+{
+	struct scorecard sc = {.method = m->version};
+	int rc = 0;
+	for (int i = 0; i < FACTOR_COUNT; i++) {
+		rc = grade_factor(m, fs, (enum factor)i, &sc.f[i]);
+		if (rc < 0)
+			goto out;
+	}
+	grade_overall(m, &sc);
+	*out = sc;
+	return 0;
+out:
+	scorecard_free(&sc);
+	return rc;
+}
+
+void scorecard_free(struct scorecard *sc)
+{
+	if (sc == NULL)
+		return;
+	for (int i = 0; i < FACTOR_COUNT; i++) {
+		free(sc->f[i].ded);
+		sc->f[i].ded = NULL;
+		sc->f[i].nded = 0;
+	}
+}
+
+/* A score or grade as JSON, null without a score. */
+static json_t *score_json(int has, int score)
+{
+	return has ? json_integer(score) : json_null();
+}
+
+static json_t *grade_json(int has, char grade)
+{
+	char g[2] = {grade, '\0'};
+	return has ? json_string(g) : json_null();
+}
+
+static json_t *deductions_json(const struct findings *fs, const struct factor_score *f)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr != NULL && i < f->nded; i++) {
+		const struct finding *fd = &fs->v[f->ded[i].finding];
+		json_t *d =
+		    json_pack("{s:s, s:s, s:f, s:b, s:s}", "check", fd->check, "domain", fd->domain, "points",
+		              f->ded[i].points, "cap", f->ded[i].by_cap, "detail", fd->detail);
+		if (json_array_append_new(arr, d) < 0)
+			arr = (json_decref(arr), NULL);
+	}
+	return arr;
+}
+
+static json_t *factor_json(const struct factor_def *def, const struct findings *fs,
+                           const struct factor_score *f)
+{
+	return json_pack("{s:s, s:o, s:o, s:i, s:i, s:i, s:i, s:o}", "title", def->title, "score",
+	                 score_json(f->has_score, f->score), "grade", grade_json(f->has_score, f->grade),
+	                 "passed", f->passed, "failed", f->failed, "indeterminate", f->indeterminate, "na",
+	                 f->na, "deductions", deductions_json(fs, f));
+}
+
+json_t *scorecard_to_json(const struct method *m, const struct findings *fs, const struct scorecard *sc)
+{
+	json_t *factors = json_object();
+	for (int i = 0; factors != NULL && i < FACTOR_COUNT; i++) {
+		json_t *fj = factor_json(&m->factors[i], fs, &sc->f[i]);
+		if (json_object_set_new(factors, m->factors[i].id, fj) < 0)
+			factors = (json_decref(factors), NULL);
+	}
+	return json_pack("{s:i, s:o, s:o, s:o}", "method", sc->method, "score",
+	                 score_json(sc->has_score, sc->score), "grade", grade_json(sc->has_score, sc->grade),
+	                 "factors", factors);
+}

@@ -1,0 +1,58 @@
+/* vitals: outside-in security posture of healthcare organizations. main() dispatches. */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+
+#define VITALS_VERSION "0.1.0"
+
+static const struct {
+	const char *name;		  /* subcommand */
+	int (*run)(int argc, char **argv);/* its entry */
+	const char *summary;		  /* one line for --help */
+} commands[] = {
+	{"scan", cmd_scan, "scan organizations from a targets file; grade and store them"},
+	{"show", cmd_show, "print one organization's scorecard from the database"},
+	{"report", cmd_report, "write a self-contained HTML report of a scan"},
+	{"rescore", cmd_rescore, "re-grade a stored scan under a methodology version, offline"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vitals COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n`vitals COMMAND --help` for a command's options; `man vitals` for all.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("vitals %s (methodology v1)\n", VITALS_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		/* A peer that resets mid-write must not kill the scan: OpenSSL writes with write(2). */
+		signal(SIGPIPE, SIG_IGN);
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		int rc = commands[i].run(argc - 1, argv + 1);
+		curl_global_cleanup();
+		return rc;
+	}
+	log_error("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

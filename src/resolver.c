@@ -1,0 +1,347 @@
+/* Iterative, validating DNS resolution in the engine's loop through libunbound. */
+#include "resolver.h"
+
+#include <errno.h>
+#include <ldns/ldns.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unbound-event.h>
+#include <unbound.h>
+
+struct rquery {
+	struct resolver *r;	 /* owner */
+	int async_id;		 /* unbound's id, for ub_cancel */
+	struct event *timer;	 /* our own deadline */
+	resolver_cb cb;		 /* where the lookup goes */
+	void *arg;		 /* its argument */
+	char *name;		 /* asked name */
+	int type;		 /* asked type */
+	struct rquery *prev, *next; /* in-flight list */
+};
+
+struct resolver {
+	struct event_base *base; /* the loop */
+	struct ub_ctx *ub;	 /* unbound context */
+	int timeout_ms;		 /* per query */
+	struct rquery *inflight; /* queries under way */
+	size_t ninflight;	 /* their count */
+};
+
+static int set_opt(struct ub_ctx *ub, const char *opt, const char *val, char *err, size_t errlen)
+{
+	int rc = ub_ctx_set_option(ub, opt, val);
+	if (rc != 0)
+		snprintf(err, errlen, "unbound option %s %s: %s", opt, val, ub_strerror(rc));
+	return rc ? -EINVAL : 0;
+}
+
+/* The scope, as unbound understands it: blocks it must never send to. */
+static int apply_scope(struct ub_ctx *ub, const struct scope *s, char *err, size_t errlen)
+{
+	struct cidr *block = NULL;
+	int n = scope_blocklist(s, &block);
+	if (n < 0) {
+		snprintf(err, errlen, "cannot compute the resolver's blocklist");
+		return n;
+	}
+	int rc = 0, v6_all = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		char text[64];
+		cidr_format(&block[i], text, sizeof text);
+		if (block[i].family == AF_INET6 && block[i].prefix == 0)
+			v6_all = 1;
+		rc = set_opt(ub, "do-not-query-address:", text, err, errlen);
+	}
+	free(block);
+	/* With no IPv6 in scope, do not even try: it only adds timeouts. */
+	if (rc == 0 && v6_all)
+		rc = set_opt(ub, "do-ip6:", "no", err, errlen);
+	return rc;
+}
+
+static int configure(struct ub_ctx *ub, const struct resolver_opts *o, char *err, size_t errlen)
+{
+	static const char *const opts[][2] = {
+		/* unbound refuses loopback name servers unless told; the scope decides instead. */
+		{"do-not-query-localhost:", "no"},
+		/* Bogus answers are still returned (flagged), so the other checks see the records. */
+		{"val-permissive-mode:", "yes"},
+		{"val-log-level:", "2"},
+		{"num-queries-per-thread:", "4096"},
+		{"outgoing-range:", "4096"},
+		{"qname-minimisation:", "no"},
+		{"verbosity:", "0"},
+		{"use-syslog:", "no"},
+		{"logfile:", ""},
+	};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof opts / sizeof opts[0] && rc == 0; i++)
+		rc = set_opt(ub, opts[i][0], opts[i][1], err, errlen);
+	if (rc == 0 && o->root_hints)
+		rc = set_opt(ub, "root-hints:", o->root_hints, err, errlen);
+	if (rc == 0 && o->trust_anchor && (rc = ub_ctx_add_ta_file(ub, o->trust_anchor)) != 0) {
+		snprintf(err, errlen, "trust anchor %s: %s", o->trust_anchor, ub_strerror(rc));
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = apply_scope(ub, o->scope, err, errlen);
+	return rc;
+}
+
+int resolver_new(struct event_base *base, const struct resolver_opts *o, struct resolver **out, char *err,
+		 size_t errlen)
+{
+	struct resolver *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return -ENOMEM;
+	r->base = base;
+	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+	r->ub = ub_ctx_create_event(base);
+	int rc = r->ub ? configure(r->ub, o, err, errlen) : -ENOMEM;
+	if (rc < 0) {
+		resolver_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+static void rquery_unlink_free(struct rquery *q)
+{
+	struct resolver *r = q->r;
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		r->inflight = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	r->ninflight--;
+	if (q->timer)
+		event_free(q->timer);
+	free(q->name);
+	free(q);
+}
+
+struct resolver *resolver_free(struct resolver *r)
+{
+	if (r == NULL)
+		return NULL;
+	while (r->inflight) {
+		ub_cancel(r->ub, r->inflight->async_id);
+		rquery_unlink_free(r->inflight);
+	}
+	if (r->ub)
+		ub_ctx_delete(r->ub);
+	free(r);
+	return NULL;
+}
+
+static json_t *lookup_new(const char *name, int type, const char *status)
+{
+	char tname[16];
+	char *t = ldns_rr_type2str((ldns_rr_type)type);
+	snprintf(tname, sizeof tname, "%s", t ? t : "?");
+	free(t);
+	return json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", name, "type", tname, "status", status,
+			 "rcode", "sec", "why_bogus", "records");
+}
+
+/* TXT character-strings, concatenated; bytes outside printable ASCII as \DDD. */
+static json_t *txt_value(const ldns_rr *rr)
+{
+	char buf[8192];
+	size_t n = 0;
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
+		const uint8_t *d = ldns_rdf_data(rdf);
+		size_t len = ldns_rdf_size(rdf);
+		for (size_t k = 1; k < len && len > 0 && k <= d[0] && n + 5 < sizeof buf; k++) {
+			uint8_t c = d[k];
+			if (c >= 0x20 && c < 0x7f && c != '\\')
+				buf[n++] = (char)c;
+			else
+				n += (size_t)snprintf(buf + n, sizeof buf - n, "\\%03u", c);
+		}
+	}
+	return json_stringn(buf, n);
+}
+
+static json_t *rdf_text(const ldns_rdf *rdf, int lower)
+{
+	char *s = ldns_rdf2str(rdf);
+	if (s == NULL)
+		return json_null();
+	for (char *p = s; lower && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	json_t *j = json_string(s);
+	free(s);
+	return j ? j : json_null();
+}
+
+/* CAA rdata: flags, tag, value; ldns prints the string parts quoted. */
+static json_t *caa_value(const ldns_rr *rr)
+{
+	if (ldns_rr_rd_count(rr) < 3)
+		return json_null();
+	char *tag = ldns_rdf2str(ldns_rr_rdf(rr, 1)), *val = ldns_rdf2str(ldns_rr_rdf(rr, 2));
+	size_t vl = val ? strlen(val) : 0;
+	const char *v = val ? val : "";
+	if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+		val[vl - 1] = '\0';
+		v = val + 1;
+	}
+	json_t *j = json_pack("{s:i, s:s, s:s}", "flags", ldns_rdf2native_int8(ldns_rr_rdf(rr, 0)), "tag",
+			      tag ? tag : "", "value", v);
+	free(tag);
+	free(val);
+	return j ? j : json_null();
+}
+
+static json_t *record_value(const ldns_rr *rr)
+{
+	switch (ldns_rr_get_type(rr)) {
+	case LDNS_RR_TYPE_TXT:
+		return txt_value(rr);
+	case LDNS_RR_TYPE_A:
+	case LDNS_RR_TYPE_AAAA:
+		return rdf_text(ldns_rr_rdf(rr, 0), 1);
+	case LDNS_RR_TYPE_NS:
+		return rdf_text(ldns_rr_rdf(rr, 0), 1);
+	case LDNS_RR_TYPE_MX:
+		return json_pack("{s:i, s:o}", "pref", ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)), "host",
+				 rdf_text(ldns_rr_rdf(rr, 1), 1));
+	case LDNS_RR_TYPE_CAA:
+		return caa_value(rr);
+	default: {
+		char *s = ldns_rr2str(rr);
+		json_t *j = s ? json_string(s) : json_null();
+		free(s);
+		return j ? j : json_null();
+	}
+	}
+}
+
+static const char *rcode_status(int rcode, size_t nrecords)
+{
+	switch (rcode) {
+	case LDNS_RCODE_NOERROR:
+		return nrecords ? "ok" : "nodata";
+	case LDNS_RCODE_NXDOMAIN:
+		return "nxdomain";
+	case LDNS_RCODE_SERVFAIL:
+		return "servfail";
+	case LDNS_RCODE_REFUSED:
+		return "refused";
+	default:
+		return "error";
+	}
+}
+
+static void fill_answer(json_t *lk, int type, const void *packet, int len)
+{
+	ldns_pkt *pkt = NULL;
+	if (ldns_wire2pkt(&pkt, packet, (size_t)len) != LDNS_STATUS_OK) {
+		json_object_set_new(lk, "status", json_string("error"));
+		json_object_set_new(lk, "error", json_string("unparsable answer"));
+		return;
+	}
+	json_t *recs = json_object_get(lk, "records");
+	ldns_rr_list *list = ldns_pkt_rr_list_by_type(pkt, (ldns_rr_type)type, LDNS_SECTION_ANSWER);
+	for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); i++)
+		json_array_append_new(recs, record_value(ldns_rr_list_rr(list, i)));
+	ldns_rr_list_deep_free(list);
+	int rcode = ldns_pkt_get_rcode(pkt);
+	char *rc = ldns_pkt_rcode2str((ldns_pkt_rcode)rcode);
+	json_object_set_new(lk, "rcode", json_string(rc ? rc : "?"));
+	free(rc);
+	json_object_set_new(lk, "status", json_string(rcode_status(rcode, json_array_size(recs))));
+	ldns_pkt_free(pkt);
+}
+
+static void on_answer(void *arg, int rcode, void *packet, int len, int sec, char *why_bogus, int ratelimited)
+{
+	struct rquery *q = arg;
+	static const char *const secs[] = {"insecure", "bogus", "secure"};
+	json_t *lk = lookup_new(q->name, q->type, "error");
+	if (rcode != 0 || packet == NULL) {
+		const char *st = rcode == LDNS_RCODE_REFUSED ? "refused" : "servfail";
+		json_object_set_new(lk, "status", json_string(st));
+		json_object_set_new(lk, "rcode", json_string(st[0] == 'r' ? "REFUSED" : "SERVFAIL"));
+	} else {
+		fill_answer(lk, q->type, packet, len);
+	}
+	if (packet != NULL && sec >= 0 && sec <= 2)
+		json_object_set_new(lk, "sec", json_string(secs[sec]));
+	if (why_bogus != NULL)
+		json_object_set_new(lk, "why_bogus", json_string(why_bogus));
+	if (ratelimited)
+		json_object_set_new(lk, "ratelimited", json_true());
+	resolver_cb cb = q->cb;
+	void *cbarg = q->arg;
+	rquery_unlink_free(q);
+	cb(cbarg, lk);
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct rquery *q = arg;
+	ub_cancel(q->r->ub, q->async_id);
+	json_t *lk = lookup_new(q->name, q->type, "timeout");
+	resolver_cb cb = q->cb;
+	void *cbarg = q->arg;
+	rquery_unlink_free(q);
+	cb(cbarg, lk);
+}
+
+static int type_number(const char *type)
+{
+	ldns_rr_type t = ldns_get_rr_type_by_name(type);
+	return t == 0 ? -EINVAL : (int)t;
+}
+
+int resolver_query(struct resolver *r, const char *name, const char *type, resolver_cb cb, void *arg,
+		   struct rquery **out)
+{
+	int t = type_number(type);
+	if (t < 0)
+		return t;
+	struct rquery *q = calloc(1, sizeof *q);
+	if (q == NULL || (q->name = strdup(name)) == NULL) {
+		free(q);
+		return -ENOMEM;
+	}
+	q->r = r;
+	q->type = t;
+	q->cb = cb;
+	q->arg = arg;
+	q->next = r->inflight;
+	if (r->inflight)
+		r->inflight->prev = q;
+	r->inflight = q;
+	r->ninflight++;
+	q->timer = evtimer_new(r->base, on_timeout, q);
+	struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
+	if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0 ||
+	    ub_resolve_event(r->ub, name, t, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id) != 0) {
+		rquery_unlink_free(q);
+		return -EIO;
+	}
+	if (out)
+		*out = q;
+	return 0;
+}
+
+void resolver_cancel(struct rquery *q)
+{
+	if (q == NULL)
+		return;
+	ub_cancel(q->r->ub, q->async_id);
+	rquery_unlink_free(q);
+}
+
+size_t resolver_inflight(const struct resolver *r)
+{
+	return r->ninflight;
+}

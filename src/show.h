@@ -1,0 +1,39 @@
+/*
+ * `vitals show`: one organization's scorecard for a terminal, from the JSON that
+ * store_load_org() returns. It prints the overall and per-factor grades, every failing
+ * finding with the points it cost and its evidence on one line (largest loss first),
+ * and a summary of what could not be determined and why.
+ *
+ * It only formats: it does not query the store, grade, or decide exit codes. Text that
+ * came from the network (details, evidence, names) is stripped of control characters
+ * so a hostile banner cannot drive the terminal.
+ */
+#ifndef VITALS_SHOW_H
+#define VITALS_SHOW_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* A failing finding and the points it cost. */
+struct loss {
+	const json_t *finding; /* the finding object, borrowed from the organization JSON */
+	double points;         /* the sum of its deductions (weight and cap) in the scorecard */
+};
+
+/*
+ * The failing findings of a stored organization (store_load_org JSON), largest loss
+ * first, then by check id and domain. *out is allocated (free() it) and borrows from
+ * `org`. Shared with the HTML report so both list failures alike. Returns 0, -EINVAL
+ * without a findings array, or -ENOMEM.
+ */
+int show_losses(const json_t *org, struct loss **out, size_t *n);
+
+/*
+ * Writes the scorecard of `org` ({scan, org_id, name, domains, findings, scores,
+ * started, finished}) to `out`; ANSI colour only when `color` is 1.
+ * Returns 0, -EINVAL when `org` lacks org_id or findings, -ENOMEM, or -EIO when
+ * writing failed.
+ */
+int show_org(FILE *out, const json_t *org, int color);
+
+#endif

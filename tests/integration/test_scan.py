@@ -1,0 +1,157 @@
+"""End-to-end: the scanner against the simulated sector.
+
+The scanner's verdict on every check for every organization must agree with the
+testbed's ground truth (tests/testbed/expect.py); the scope guard must keep
+every packet away from the trap range; bad input must be reported, not crash.
+"""
+import collections
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import ROOT, scan_args, vitals_bin
+import expect
+
+
+def statuses(rec):
+    return {f["check"]: f for f in rec["findings"]}
+
+
+def test_every_check_agrees_with_the_manifest(manifest, scan):
+    records, _, _ = scan
+    agree = collections.Counter()
+    disagree = collections.defaultdict(list)
+    for org in manifest["organizations"]:
+        if org.get("trap"):
+            continue
+        assert org["org_id"] in records, f"{org['org_id']} missing from the scan output"
+        got = statuses(records[org["org_id"]])
+        for check, want in sorted(expect.expected_checks(org).items()):
+            f = got.get(check)
+            have = f["status"] if f else "missing"
+            if have == want:
+                agree[check] += 1
+            else:
+                detail = f"{f.get('reason') or ''} {f['detail']}" if f else ""
+                disagree[check].append(f"{org['org_id']}: want {want}, got {have} {detail}")
+    print(f"\n{'check':28} {'agree':>6} {'disagree':>9}")
+    for check in sorted(set(agree) | set(disagree)):
+        print(f"{check:28} {agree[check]:6} {len(disagree[check]):9}")
+    problems = [line for lines in disagree.values() for line in lines[:5]]
+    assert not disagree, "disagreements with the manifest:\n" + "\n".join(problems)
+    assert sum(agree.values()) >= 30 * (len(manifest["organizations"]) - 2)
+
+
+def test_every_organization_is_graded(manifest, scan):
+    records, _, _ = scan
+    for org in manifest["organizations"]:
+        rec = records[org["org_id"]]
+        assert rec["scores"]["method"] == 1
+        if not org.get("trap"):
+            assert rec["scores"]["grade"] in "ABCDF"
+
+
+def test_scope_guard_never_contacts_the_trap(bed, scan):
+    records, _, _ = scan
+    log = (bed / "trap.log")
+    assert log.exists(), "the trap listener did not start"
+    assert log.read_text().strip() == "", "out-of-scope addresses were contacted:\n" + log.read_text()
+    web = [f for f in records["trap001"]["findings"] if f["check"].startswith(("web.", "tls."))]
+    assert web and all(f["status"] == "indeterminate" and f["reason"] == "out_of_scope" for f in web)
+    dns = [f for f in records["trap002"]["findings"] if f["check"].startswith("dns.")]
+    assert dns and all(f["status"] in ("indeterminate", "na") for f in dns)
+    assert not any(f["status"] in ("pass", "fail") for f in records["trap002"]["findings"])
+
+
+def test_store_holds_what_ndjson_said(scan):
+    records, _, db = scan
+    con = sqlite3.connect(db)
+    n = con.execute("select count(*) from scan_orgs where scan_id = 1").fetchone()[0]
+    assert n == len(records)
+    status = con.execute("select status from scans where id = 1").fetchone()[0]
+    assert status == "complete"
+    rec = records["org001"]
+    fails = con.execute("select count(*) from findings where scan_id = 1 and org_id = 'org001' and status = 'fail'"
+                        ).fetchone()[0]
+    assert fails == sum(1 for f in rec["findings"] if f["status"] == "fail")
+
+
+def test_show_report_rescore(bed, scan):
+    records, _, db = scan
+    show = subprocess.run([vitals_bin(), "show", "org001", "--db", str(db), "--no-color"], text=True,
+                          capture_output=True, timeout=60)
+    assert show.returncode == 0, show.stderr
+    assert records["org001"]["name"] in show.stdout
+    report = bed / "report.html"
+    r = subprocess.run([vitals_bin(), "report", "--db", str(db), "-o", str(report)], text=True,
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    html = report.read_text()
+    assert "<svg" in html and "<script" not in html
+    rs = subprocess.run([vitals_bin(), "rescore", "--scan", "1", "--method", "v1", "--db", str(db)], text=True,
+                        capture_output=True, timeout=120)
+    assert rs.returncode == 0, rs.stderr
+    assert "org001" in rs.stdout
+
+
+def test_malformed_targets_lines_are_reported_and_skipped(bed, tmp_path):
+    targets = tmp_path / "t.csv"
+    targets.write_text("org_id,name,domain\n"
+                       "# a comment\n"
+                       "org001,Good One,org001.test\n"
+                       "broken line without commas\n"
+                       "\n"
+                       "org002,Bad Domain,not a domain\n"
+                       "nosuch,Unresolvable Clinic,nosuch-clinic.test\n")
+    out = tmp_path / "o.ndjson"
+    p = subprocess.run(scan_args(bed, tmp_path / "t.db", ["-o", str(out), str(targets)]), text=True,
+                       capture_output=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert f"{targets}:4:" in p.stderr and f"{targets}:6:" in p.stderr
+    recs = {json.loads(l)["org_id"]: json.loads(l) for l in out.read_text().splitlines()}
+    assert set(recs) == {"org001", "nosuch"}
+    dns = [f for f in recs["nosuch"]["findings"] if f["check"].startswith("dns.")]
+    assert dns and all(f["status"] == "indeterminate" for f in dns)
+
+
+def test_unwritable_db_fails_before_scanning(bed, tmp_path):
+    p = subprocess.run(scan_args(bed, tmp_path / "no" / "such" / "dir.db", [str(bed / "targets.csv")]),
+                       text=True, capture_output=True, timeout=60)
+    assert p.returncode == 4
+    assert "cannot use database" in p.stderr
+    assert "organizations graded" not in p.stderr
+
+
+def test_sigint_saves_what_was_collected_and_resume_completes(bed, manifest, tmp_path):
+    db = tmp_path / "int.db"
+    out = tmp_path / "int.ndjson"
+    proc = subprocess.Popen(scan_args(bed, db, ["--concurrency", "4", "-o", str(out), str(bed / "targets.csv")]),
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if out.exists() and len(out.read_text().splitlines()) >= 5:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 5, err
+    lines = out.read_text().splitlines()
+    con = sqlite3.connect(db)
+    status, done = con.execute("select status, orgs_done from scans where id = 1").fetchone()
+    stored = con.execute("select count(*) from scan_orgs where scan_id = 1").fetchone()[0]
+    con.close()
+    assert status == "interrupted"
+    assert stored == len(lines) == done
+    assert 5 <= stored < len(manifest["organizations"])
+    p = subprocess.run(scan_args(bed, db, ["--resume", "1", str(bed / "targets.csv")]), text=True,
+                       capture_output=True, timeout=1800)
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from scan_orgs where scan_id = 1").fetchone()[0] == len(
+        manifest["organizations"])
+    assert con.execute("select status from scans where id = 1").fetchone()[0] == "complete"

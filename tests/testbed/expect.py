@@ -1,0 +1,165 @@
+"""Ground truth for the vitals checks on the simulated-sector testbed.
+
+expected_checks(org) maps every check id to the status the scanner should report
+(`pass`, `fail`, `na`, `indeterminate`) for one organisation entry of manifest.json.
+Trap organisations (org["trap"] is true) return {}: the scope-guard test treats them apart.
+
+Run as a script to print, for a manifest, how often each check expects each status:
+    python3 tests/testbed/expect.py [tests/testbed/run/manifest.json]
+"""
+
+import json
+import sys
+
+PASS, FAIL, NA, INDETERMINATE = "pass", "fail", "na", "indeterminate"
+
+CHECK_IDS = [
+    "dns.dnssec.signed", "dns.dnssec.valid",
+    "dns.spf.present", "dns.spf.single", "dns.spf.syntax", "dns.spf.all", "dns.spf.lookups",
+    "dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy",
+    "dns.caa.present", "dns.mx.present",
+    "dns.ns.count", "dns.ns.diversity",
+    "dns.axfr.refused",
+    "tls.https.available", "tls.cert.trusted", "tls.cert.hostname", "tls.cert.expiry",
+    "tls.protocol.modern", "tls.protocol.legacy",
+    "web.http.redirect", "web.hsts", "web.hsts.subdomains",
+    "web.csp", "web.csp.unsafe", "web.framing", "web.nosniff", "web.referrer",
+    "web.cookies.secure", "web.cookies.httponly", "web.cookies.samesite",
+    "web.server.version",
+    "web.securitytxt.present", "web.securitytxt.contact", "web.securitytxt.expires",
+]
+
+
+def _pf(cond):
+    return PASS if cond else FAIL
+
+
+def _dns(org):
+    r = {}
+    sec = org["dnssec"]
+    r["dns.dnssec.signed"] = {"signed": PASS, "unsigned": FAIL, "bogus": NA}[sec]
+    r["dns.dnssec.valid"] = {"signed": PASS, "bogus": FAIL, "unsigned": NA}[sec]
+
+    spf = org["spf"]
+    r["dns.spf.present"] = _pf(spf != "none")
+    if spf == "none":
+        r["dns.spf.single"] = NA
+    else:
+        r["dns.spf.single"] = _pf(spf != "two_records")
+    # one record evaluated from here on
+    if spf in ("none", "two_records"):
+        r["dns.spf.syntax"] = NA
+    else:
+        r["dns.spf.syntax"] = _pf(spf != "syntax_error")
+    if spf in ("none", "two_records", "syntax_error", "too_many_lookups"):
+        r["dns.spf.all"] = NA  # no record, several, or a permerror
+    else:
+        # fail (-all), softfail (~all), redirect (target ends in -all) pass;
+        # neutral (?all), pass_all (+all), no_all fail
+        r["dns.spf.all"] = _pf(spf in ("fail", "softfail", "redirect"))
+    if spf in ("none", "two_records", "syntax_error"):
+        r["dns.spf.lookups"] = NA
+    else:
+        r["dns.spf.lookups"] = _pf(spf != "too_many_lookups")
+
+    dm = org["dmarc"]
+    r["dns.dmarc.present"] = _pf(dm != "none")
+    if dm == "none":
+        r["dns.dmarc.valid"] = NA
+    else:
+        r["dns.dmarc.valid"] = _pf(dm not in ("two_records", "malformed"))
+    if dm in ("none", "two_records", "malformed"):
+        r["dns.dmarc.policy"] = NA
+    else:
+        r["dns.dmarc.policy"] = _pf(dm in ("quarantine", "reject"))
+
+    r["dns.caa.present"] = _pf(org["caa"])
+    r["dns.mx.present"] = _pf(org["mx"])
+    r["dns.ns.count"] = _pf(org["ns"] in ("two_diverse", "two_same_net"))
+    r["dns.ns.diversity"] = _pf(org["ns"] == "two_diverse")
+    r["dns.axfr.refused"] = _pf(org["axfr"] == "refused")
+    return r
+
+
+WEB_CHECKS = [c for c in CHECK_IDS if c.startswith(("tls.", "web."))]
+
+
+def _web(org):
+    if not org["web_dns"]:
+        return {c: NA for c in WEB_CHECKS}
+    r = {}
+    https = org["https"]
+    has_https = https != "none"
+    r["tls.https.available"] = _pf(has_https)
+    if has_https:
+        r["tls.cert.trusted"] = _pf(https != "self_signed")
+        r["tls.cert.hostname"] = _pf(https != "wrong_host")
+        r["tls.cert.expiry"] = _pf(https != "expired")
+        r["tls.protocol.modern"] = PASS
+        r["tls.protocol.legacy"] = _pf(https != "legacy")
+    else:
+        for c in ("tls.cert.trusted", "tls.cert.hostname", "tls.cert.expiry",
+                  "tls.protocol.modern", "tls.protocol.legacy"):
+            r[c] = NA
+    r["web.http.redirect"] = _pf(org["redirect"])
+
+    if has_https:
+        r["web.hsts"] = _pf(org["hsts"] in ("good", "no_subdomains"))
+    else:
+        r["web.hsts"] = NA
+    if r["web.hsts"] == PASS:
+        r["web.hsts.subdomains"] = _pf(org["hsts"] == "good")
+    else:
+        r["web.hsts.subdomains"] = NA
+
+    # headers of the HTTPS response, or of the HTTP one when there is no HTTPS
+    csp = org["csp"]
+    r["web.csp"] = _pf(csp != "none")
+    r["web.csp.unsafe"] = NA if csp == "none" else _pf(csp != "unsafe_inline")
+    r["web.framing"] = _pf(org["xfo"] or csp == "good")
+    r["web.nosniff"] = _pf(org["xcto"])
+    r["web.referrer"] = _pf(org["referrer"] == "good")
+    ck = org["cookies"]
+    if ck == "none":
+        sec = http = same = NA
+    else:
+        sec, http, same = {"good": (PASS, PASS, PASS), "insecure": (FAIL, FAIL, FAIL),
+                           "partial": (PASS, PASS, FAIL)}[ck]
+    r["web.cookies.secure"], r["web.cookies.httponly"], r["web.cookies.samesite"] = sec, http, same
+    r["web.server.version"] = _pf(not org["server_version"])
+
+    st = org["security_txt"]
+    r["web.securitytxt.present"] = _pf(st != "absent")
+    if st == "absent":
+        r["web.securitytxt.contact"] = r["web.securitytxt.expires"] = NA
+    else:
+        r["web.securitytxt.contact"] = _pf(st != "no_contact")
+        r["web.securitytxt.expires"] = _pf(st not in ("expired", "no_expires"))
+    return r
+
+
+def expected_checks(org: dict) -> dict:
+    """Check id -> expected status for one manifest organisation entry."""
+    if org.get("trap"):
+        return {}
+    r = _dns(org)
+    r.update(_web(org))
+    assert set(r) == set(CHECK_IDS), set(CHECK_IDS) ^ set(r)
+    return r
+
+
+def main(argv):
+    path = argv[1] if len(argv) > 1 else "tests/testbed/run/manifest.json"
+    with open(path) as f:
+        manifest = json.load(f)
+    counts = {c: {} for c in CHECK_IDS}
+    for org in manifest["organizations"]:
+        for c, s in expected_checks(org).items():
+            counts[c][s] = counts[c].get(s, 0) + 1
+    for c in CHECK_IDS:
+        print(f"{c:26s} " + "  ".join(f"{s}={n}" for s, n in sorted(counts[c].items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

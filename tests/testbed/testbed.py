@@ -1,0 +1,1498 @@
+#!/usr/bin/python3
+"""vitals simulated-sector testbed: a small internet of healthcare organisations on 127.0.0.0/8.
+
+Subcommands:
+  up     --orgs N --seed S [--dir DIR] [--no-trap]   stand everything up (idempotent)
+  down   [--dir DIR]                                  stop everything this testbed started
+  status [--dir DIR]                                  show what runs; exit 0 if up, 1 if not
+
+DIR defaults to $VITALS_TESTBED_DIR, else tests/testbed/run next to this script.
+Python 3 standard library only. Every address bound or contacted is in 127.0.0.0/8.
+See README.md beside this file for the address plan and the variants.
+"""
+
+import argparse
+import base64
+import csv
+import datetime
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import random
+import resource
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve()
+SCRIPT_DIR = SCRIPT.parent
+DEFAULT_DIR = SCRIPT_DIR / "run"
+
+KNOTD = "/usr/sbin/knotd"
+KNOTC = "/usr/sbin/knotc"
+NGINX = "/usr/sbin/nginx"
+OPENSSL = "/usr/bin/openssl"
+
+# ---------------------------------------------------------------- address plan
+ROOT_NS = "ns1.root-servers.test."
+ROOT_ADDR = "127.53.0.1"
+TLD_NS = "ns1.tld-servers.test."
+TLD_ADDR = "127.53.0.2"
+NSHOST = {  # name-server hosting provider nshost.test.
+    "a.nshost.test.": "127.53.1.1",
+    "b.nshost.test.": "127.53.1.2",
+    "c.nshost.test.": "127.54.2.1",
+    "d.nshost.test.": "127.54.2.2",
+}
+NS_SAME_NET = [("a.nshost.test.", "b.nshost.test."), ("c.nshost.test.", "d.nshost.test.")]
+NS_NET1 = ["a.nshost.test.", "b.nshost.test."]
+NS_NET2 = ["c.nshost.test.", "d.nshost.test."]
+HELPER_NS = ["a.nshost.test.", "c.nshost.test."]
+MAILER_NET = "127.25.0.0/16"
+TRAP_WEB_ADDR = "127.99.0.10"
+TRAP_NS_NAME = "ns.trap.test."
+TRAP_NS_ADDR = "127.99.0.53"
+TRAP_RANGE = "127.99.0.0/16"
+TRAP_TCP_PORTS = {TRAP_WEB_ADDR: [25, 80, 443], TRAP_NS_ADDR: [53]}
+TRAP_UDP_PORTS = {TRAP_NS_ADDR: [53]}
+TTL = 300
+SOA_SERIAL = 2025010101
+
+# ---------------------------------------------------------------- variants
+DIMENSIONS = {
+    "dnssec": ["signed", "unsigned", "bogus"],
+    "spf": ["none", "fail", "softfail", "neutral", "pass_all", "no_all", "two_records",
+            "too_many_lookups", "redirect", "syntax_error"],
+    "dmarc": ["none", "p_none", "quarantine", "reject", "malformed", "two_records"],
+    "caa": [True, False],
+    "mx": [True, False],
+    "ns": ["one", "two_diverse", "two_same_net"],
+    "axfr": ["open", "refused"],
+}
+WEB_DIMENSIONS = {
+    "https": ["good", "legacy", "expired", "self_signed", "wrong_host", "none"],
+    "hsts": ["none", "good", "no_subdomains", "short", "zero", "malformed"],
+    "csp": ["none", "good", "unsafe_inline"],
+    "xfo": [True, False],
+    "xcto": [True, False],
+    "referrer": ["none", "good", "unsafe"],
+    "cookies": ["none", "good", "insecure", "partial"],
+    "server_version": [True, False],
+    "security_txt": ["valid", "expired", "no_contact", "no_expires", "crlf", "absent"],
+}
+HSTS_VALUE = {
+    "good": "max-age=31536000; includeSubDomains",
+    "no_subdomains": "max-age=31536000",
+    "short": "max-age=300",
+    "zero": "max-age=0",
+    "malformed": "max-age=abc",
+}
+CSP_VALUE = {
+    "good": "default-src 'self'; frame-ancestors 'none'",
+    "unsafe_inline": "default-src 'self'; script-src 'self' 'unsafe-inline'",
+}
+REFERRER_VALUE = {"good": "strict-origin-when-cross-origin", "unsafe": "unsafe-url"}
+COOKIE_ATTRS = {"good": "; Path=/; Secure; HttpOnly; SameSite=Lax", "insecure": "; Path=/",
+                "partial": "; Path=/; Secure; HttpOnly"}
+
+# mailer.test.: SPF helper zone. Lookup terms per record (RFC 7208 4.6.4) in comments.
+MAILER_SPF = {
+    "_spf": "v=spf1 ip4:127.25.0.0/16 -all",                                    # 0
+    "_spf1": "v=spf1 a:mx1.mailer.test mx:mailer.test include:_spf3.mailer.test -all",  # 3
+    "_spf2": ("v=spf1 a:relay1.mailer.test a:relay2.mailer.test mx:mailer.test "
+              "include:_spf4.mailer.test -all"),                                # 4
+    "_spf3": "v=spf1 a:relay3.mailer.test ip4:127.25.3.0/24 -all",              # 1
+    "_spf4": "v=spf1 a:relay4.mailer.test mx:mailer.test -all",                 # 2
+}
+TOO_MANY_SPF = "v=spf1 include:_spf1.mailer.test include:_spf2.mailer.test -all"  # 2+3+4+1+2 = 12
+
+# ---------------------------------------------------------------- names
+NAME_PLACES = [
+    "St. Agnes", "St. Brigid", "St. Luke's", "Mercy", "Riverside", "Lakeview", "Cedar Valley",
+    "Northgate", "Summit", "Harborview", "Pinecrest", "Oakwood", "Maple Grove", "Bayside",
+    "Highland", "Fairview", "Silver Creek", "Westbrook", "Eastfield", "Sunrise", "Meadowbrook",
+    "Granite Peak", "Willow Bend", "Kingsbridge", "Ashford", "Clearwater", "Stonebridge",
+    "Redwood", "Blue Ridge", "Hillcrest", "Greenfield", "Brookside", "Elmhurst", "Lakeshore",
+    "Prairie View", "Good Samaritan", "Holy Cross", "Sacred Heart", "Providence", "Trinity",
+]
+NAME_FACILITIES = [
+    "General Hospital", "Regional Medical Center", "Community Hospital", "Children's Hospital",
+    "Family Clinic", "Health Center", "Cardiology Associates", "Orthopedic Clinic",
+    "Imaging Center", "Dental Group", "Women's Health Center", "Behavioral Health",
+    "Rehabilitation Hospital", "Urgent Care", "Pediatrics", "Dermatology Clinic",
+    "Eye Institute", "Cancer Center", "Home Health", "Hospice", "Dialysis Center",
+    "Surgery Center", "Medical Group", "Physicians Network", "Memorial Hospital",
+]
+NAME_LAB_KINDS = ["Diagnostic Laboratories", "Pathology Labs", "Clinical Laboratory",
+                  "Genomics Lab", "Reference Laboratory"]
+NAME_BRAND_A = ["Care", "Med", "Vita", "Well", "Cura", "Pulse", "Nova", "Thera", "Heal",
+                "Clinix", "Salus", "Prima"]
+NAME_BRAND_B = ["Link", "Bridge", "Path", "Point", "Sync", "Connect", "Stream", "Loop",
+                "Wave", "Nest", "Line", "Hub"]
+NAME_VENDOR_KINDS = ["Telehealth", "Virtual Care", "Health Technologies", "Medical Software",
+                     "Remote Monitoring", "Patient Portal Inc."]
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# ============================================================= model (from the seed)
+
+def spread(rng, values, n):
+    """Round-robin assignment, shuffled: every value occurs once n >= len(values)."""
+    out = [values[i % len(values)] for i in range(n)]
+    rng.shuffle(out)
+    return out
+
+
+def make_names(rng, n):
+    names, seen = [], set()
+    for i in range(n):
+        for attempt in range(200):
+            kind = rng.random()
+            if kind < 0.62:
+                name = f"{rng.choice(NAME_PLACES)} {rng.choice(NAME_FACILITIES)}"
+            elif kind < 0.82:
+                name = f"{rng.choice(NAME_BRAND_A)}{rng.choice(NAME_BRAND_B)} {rng.choice(NAME_VENDOR_KINDS)}"
+            else:
+                name = f"{rng.choice(NAME_PLACES)} {rng.choice(NAME_LAB_KINDS)}"
+            if attempt >= 100:
+                name = f"{name} {i + 1}"
+            if name not in seen:
+                break
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def web_addr_of(i):
+    return f"127.1.{(i - 1) // 250}.{(i - 1) % 250 + 1}"
+
+
+def mail_addr_of(i):
+    return f"127.2.{(i - 1) // 250}.{(i - 1) % 250 + 1}"
+
+
+def build_model(n, seed, trap):
+    if n < 1 or n > 62500:
+        raise SystemExit("--orgs must be between 1 and 62500")
+    rng = random.Random(seed)
+    names = make_names(rng, n)
+    cols = {dim: spread(rng, vals, n) for dim, vals in DIMENSIONS.items()}
+
+    # A few organisations publish no A record at all (web_dns false).
+    n_nodns = max(1, n // 50) if n >= 10 else 0
+    nodns = set(rng.sample(range(n), n_nodns))
+    visible = [i for i in range(n) if i not in nodns]
+    web = {i: {} for i in range(n)}
+    for dim, vals in WEB_DIMENSIONS.items():
+        for i, v in zip(visible, spread(rng, vals, len(visible))):
+            web[i][dim] = v
+        for i in sorted(nodns):
+            web[i][dim] = rng.choice(vals)
+    with_https = [i for i in visible if web[i]["https"] != "none"]
+    for i, v in zip(with_https, spread(rng, [True, False], len(with_https))):
+        web[i]["redirect"] = v
+    for i in range(n):
+        if web[i]["https"] == "none":
+            web[i]["redirect"] = False
+        elif "redirect" not in web[i]:
+            web[i]["redirect"] = rng.choice([True, False])
+
+    orgs = []
+    counters = {"spf_syntax": 0, "dmarc_malformed": 0}
+    for idx in range(n):
+        i = idx + 1
+        oid = f"org{i:03d}"
+        dom = f"{oid}.test"
+        o = {"org_id": oid, "name": names[idx], "domain": dom, "trap": False,
+             "web_addr": web_addr_of(i), "web_dns": idx not in nodns}
+        for dim in DIMENSIONS:
+            o[dim] = cols[dim][idx]
+        for dim in ("https", "redirect", "hsts", "csp", "xfo", "xcto", "referrer", "cookies",
+                    "server_version", "security_txt"):
+            o[dim] = web[idx][dim]
+        # name servers
+        if o["ns"] == "one":
+            ns = [rng.choice(sorted(NSHOST))]
+        elif o["ns"] == "two_diverse":
+            ns = [rng.choice(NS_NET1), rng.choice(NS_NET2)]
+        else:
+            ns = list(rng.choice(NS_SAME_NET))
+        o["ns_names"] = ns
+        o["ns_addrs"] = [NSHOST[x] for x in ns]
+        o["mail_addr"] = mail_addr_of(i) if o["mx"] else None
+        # TXT records
+        base = "mx" if o["mx"] else "a"
+        extra = rng.choice(["", " include:_spf.mailer.test", " ip4:127.25.10.0/24",
+                            " ip4:127.25.20.0/24 include:_spf.mailer.test"])
+        spf = o["spf"]
+        if spf == "none":
+            recs = []
+        elif spf in ("fail", "softfail", "neutral", "pass_all"):
+            q = {"fail": "-", "softfail": "~", "neutral": "?", "pass_all": "+"}[spf]
+            recs = [f"v=spf1 {base}{extra} {q}all"]
+        elif spf == "no_all":
+            recs = [f"v=spf1 {base}{extra}"]
+        elif spf == "two_records":
+            recs = [f"v=spf1 {base} -all", "v=spf1 include:_spf.mailer.test ~all"]
+        elif spf == "too_many_lookups":
+            recs = [TOO_MANY_SPF]
+        elif spf == "redirect":
+            recs = ["v=spf1 redirect=_spf.mailer.test"]
+        else:  # syntax_error: alternate between a bad address and an unknown mechanism
+            recs = ["v=spf1 ip4:999.1.1.1 -all", f"v=spf1 {base} foo:bar -all"][counters["spf_syntax"] % 2]
+            recs = [recs]
+            counters["spf_syntax"] += 1
+        o["spf_records"] = recs
+        o["other_txt"] = [f"vitals-site-verification={rng.getrandbits(64):016x}"]
+        if rng.random() < 0.3:
+            o["other_txt"].append(f"MS=ms{rng.randrange(10**7, 10**8)}")
+        dm = o["dmarc"]
+        rua = f"rua=mailto:dmarc@{dom}"
+        if dm == "none":
+            drecs = []
+        elif dm == "p_none":
+            drecs = [f"v=DMARC1; p=none; {rua}"]
+        elif dm == "quarantine":
+            drecs = [f"v=DMARC1; p=quarantine; pct=100; {rua}"]
+        elif dm == "reject":
+            drecs = [f"v=DMARC1; p=reject; {rua}; adkim=s; aspf=s"]
+        elif dm == "malformed":
+            drecs = [[f"v=DMARC1; p=bogus; {rua}", f"v=DMARC1; rua=mailto:x@{dom}"][counters["dmarc_malformed"] % 2]]
+            counters["dmarc_malformed"] += 1
+        else:
+            drecs = [f"v=DMARC1; p=reject; {rua}", "v=DMARC1; p=none"]
+        o["dmarc_records"] = drecs
+        o["cookie_value"] = f"{rng.getrandbits(96):024x}"
+        orgs.append(o)
+
+    if trap:
+        orgs.append({
+            "org_id": "trap001", "name": "Outside Scope Medical Partners", "domain": "trap001.test",
+            "trap": True, "web_addr": TRAP_WEB_ADDR, "web_dns": True,
+            "dnssec": "signed", "spf": "fail", "dmarc": "reject", "caa": True, "mx": True,
+            "ns": "two_diverse", "axfr": "refused",
+            "https": None, "redirect": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
+            "referrer": None, "cookies": None, "server_version": None, "security_txt": None,
+            "ns_names": ["a.nshost.test.", "c.nshost.test."],
+            "ns_addrs": [NSHOST["a.nshost.test."], NSHOST["c.nshost.test."]],
+            "mail_addr": TRAP_WEB_ADDR,
+            "spf_records": ["v=spf1 mx -all"], "other_txt": [],
+            "dmarc_records": ["v=DMARC1; p=reject; rua=mailto:dmarc@trap001.test"],
+        })
+        orgs.append({
+            "org_id": "trap002", "name": "Excluded Network Health Services", "domain": "trap002.test",
+            "trap": True, "web_addr": None, "web_dns": None,
+            "dnssec": None, "spf": None, "dmarc": None, "caa": None, "mx": None,
+            "ns": "one", "axfr": None,
+            "https": None, "redirect": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
+            "referrer": None, "cookies": None, "server_version": None, "security_txt": None,
+            "ns_names": [TRAP_NS_NAME], "ns_addrs": [TRAP_NS_ADDR], "mail_addr": None,
+            "spf_records": [], "other_txt": [], "dmarc_records": [],
+        })
+    return orgs
+
+
+# ============================================================= small helpers
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    if r.returncode != 0:
+        raise RuntimeError(f"command failed ({r.returncode}): {' '.join(map(str, cmd))}\n{r.stderr.strip()}")
+    return r.stdout
+
+
+def run_many(cmds, parallel=4):
+    """Run commands with at most `parallel` in flight; raise on the first failure."""
+    pending = list(cmds)
+    active = []
+    while pending or active:
+        while pending and len(active) < parallel:
+            c = pending.pop(0)
+            active.append((c, subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+        c, p = active.pop(0)
+        _, err = p.communicate()
+        if p.returncode != 0:
+            for _, q in active:
+                q.wait()
+            raise RuntimeError(f"command failed: {' '.join(map(str, c))}\n{err.decode(errors='replace')}")
+
+
+def write(path, text, mode=0o644):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def rfc3339(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def txt_rdata(s):
+    # character-strings of at most 255 bytes, quoted
+    parts = [s[i:i + 255] for i in range(0, len(s), 255)] or [""]
+    return " ".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in parts)
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+# ============================================================= DNS (wire) helpers
+
+def name_wire(name):
+    name = name.rstrip(".")
+    out = b""
+    if name:
+        for label in name.split("."):
+            out += bytes([len(label)]) + label.lower().encode()
+    return out + b"\x00"
+
+
+QTYPES = {"A": 1, "NS": 2, "SOA": 6, "TXT": 16, "DNSKEY": 48, "DS": 43}
+
+
+def dns_query(addr, name, qtype="SOA", timeout=1.0):
+    """One UDP query; returns (rcode, aa, ancount) or None on timeout. addr must be 127/8."""
+    assert addr.startswith("127."), addr
+    qid = random.getrandbits(16)
+    pkt = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + name_wire(name) + struct.pack("!HH", QTYPES[qtype], 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.settimeout(timeout)
+        s.connect((addr, 53))
+        s.send(pkt)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                data = s.recv(4096)
+            except (socket.timeout, ConnectionRefusedError):
+                return None
+            if len(data) >= 12 and struct.unpack("!H", data[:2])[0] == qid:
+                _, flags, _, an, _, _ = struct.unpack("!HHHHHH", data[:12])
+                return (flags & 0xF, bool(flags & 0x0400), an)
+        return None
+    finally:
+        s.close()
+
+
+def keytag(rdata):
+    ac = 0
+    for i, b in enumerate(rdata):
+        ac += b if i & 1 else b << 8
+    ac += (ac >> 16) & 0xFFFF
+    return ac & 0xFFFF
+
+
+def ds_from_dnskey(owner, flags, proto, alg, b64key):
+    rdata = struct.pack("!HBB", flags, proto, alg) + base64.b64decode(b64key)
+    digest = hashlib.sha256(name_wire(owner) + rdata).hexdigest().upper()
+    return keytag(rdata), alg, 2, digest
+
+
+# ============================================================= knotd instances
+
+class Knot:
+    def __init__(self, d, name, listen, zones):
+        self.name = name  # root | tld | host
+        self.base = d / "knot" / name
+        self.conf = self.base / "knot.conf"
+        self.listen = listen
+        self.zones = zones  # list of dict(domain, text, signed, axfr_open)
+        self.pidfile = d / "pids" / f"knot-{name}.pid"
+        self.logfile = d / "logs" / f"knot-{name}.log"
+        self.proc = None
+
+    def write(self):
+        b = self.base
+        for sub in ("zones", "run", "db"):
+            (b / sub).mkdir(parents=True, exist_ok=True)
+        lines = [
+            "server:",
+            f"    rundir: {b}/run",
+            f"    pidfile: {b}/run/knot.pid",
+            "    listen: [" + ", ".join(f"{a}@53" for a in self.listen) + "]",
+            "    udp-workers: 2",
+            "    tcp-workers: 2",
+            "    background-workers: 2",
+            "control:",
+            f"    listen: {b}/run/knot.sock",
+            "database:",
+            f"    storage: {b}/db",
+            "log:",
+            f"  - target: {self.logfile}",
+            "    any: info",
+            "policy:",
+            "  - id: testbed",
+            "    algorithm: ecdsap256sha256",
+            "    single-type-signing: on",
+            "    ksk-lifetime: 0",
+            "    zsk-lifetime: 0",
+            f"    dnskey-ttl: {TTL}",
+            f"    zone-max-ttl: {TTL}",
+            "    propagation-delay: 0",
+            "    rrsig-lifetime: 30d",
+            "    rrsig-refresh: 7d",
+            "    cds-cdnskey-publish: none",
+            "acl:",
+            "  - id: transfer_any",
+            "    address: [0.0.0.0/0, ::/0]",
+            "    action: transfer",
+            "template:",
+            "  - id: default",
+            f"    storage: {b}/zones",
+            "    zonefile-sync: -1",
+            "    zonefile-load: whole",
+            "    journal-content: none",
+            "  - id: signed",
+            f"    storage: {b}/zones",
+            "    zonefile-sync: -1",
+            "    zonefile-load: whole",
+            "    journal-content: none",
+            "    dnssec-signing: on",
+            "    dnssec-policy: testbed",
+            "zone:",
+        ]
+        for z in self.zones:
+            dom = z["domain"]
+            zf = b / "zones" / f"{dom.rstrip('.') or 'root'}.zone"
+            write(zf, z["text"])
+            lines.append(f"  - domain: {dom}")
+            lines.append(f"    file: {zf}")
+            if z["signed"]:
+                lines.append("    template: signed")
+            if z.get("axfr_open"):
+                lines.append("    acl: transfer_any")
+        write(self.conf, "\n".join(lines) + "\n")
+
+    def start(self):
+        self.logfile.parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.base / "stdout.log", "wb")
+        self.proc = subprocess.Popen([KNOTD, "-c", str(self.conf)], stdin=subprocess.DEVNULL,
+                                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                     close_fds=True)
+        out.close()
+        write(self.pidfile, f"{self.proc.pid}\n")
+
+    def check_alive(self):
+        if self.proc is not None and self.proc.poll() is not None:
+            tail = ""
+            for f in (self.logfile, self.base / "stdout.log"):
+                if f.exists():
+                    tail += "".join(f.read_text(errors="replace").splitlines(True)[-15:])
+            raise RuntimeError(f"knotd ({self.name}) exited with {self.proc.returncode}:\n{tail}")
+
+    def log_errors(self):
+        try:
+            errs = [l for l in self.logfile.read_text(errors="replace").splitlines() if " error: " in l]
+        except OSError:
+            return ""
+        return "\n".join(errs[:15])
+
+    def dnskeys(self, timeout=30.0):
+        """Wait until every signed zone has a KSK; return {zone: [(flags, proto, alg, key)]}."""
+        want = {z["domain"] for z in self.zones if z["signed"]}
+        deadline = time.monotonic() + timeout
+        keys = {}
+        while True:
+            self.check_alive()
+            if want:
+                r = subprocess.run([KNOTC, "-c", str(self.conf), "-t", "5", "zone-read", "--", "@", "DNSKEY"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                keys = {}
+                for line in r.stdout.splitlines():
+                    f = line.split()
+                    if len(f) >= 8 and f[3] == "DNSKEY":
+                        keys.setdefault(f[1].lower(), []).append((int(f[4]), int(f[5]), int(f[6]), "".join(f[7:])))
+                if all(any(k[0] == 257 for k in keys.get(z, [])) for z in want):
+                    return keys
+            else:
+                return {}
+            if time.monotonic() > deadline:
+                missing = sorted(z for z in want if z not in keys)
+                raise RuntimeError(f"knotd ({self.name}): zones not signed in time: {missing[:10]}\n"
+                                   + self.log_errors())
+            time.sleep(0.1)
+
+    def wait_served(self, timeout=30.0):
+        """Every zone answers SOA authoritatively on the first listen address."""
+        deadline = time.monotonic() + timeout
+        pending = [z["domain"] for z in self.zones]
+        addr = self.listen[0]
+        while pending:
+            self.check_alive()
+            still = []
+            for dom in pending:
+                r = dns_query(addr, dom, "SOA", timeout=0.5)
+                if not (r and r[0] == 0 and r[1] and r[2] >= 1):
+                    still.append(dom)
+            pending = still
+            if pending:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"knotd ({self.name}): zones not served in time: {pending[:10]}\n"
+                                       + self.log_errors())
+                time.sleep(0.1)
+
+
+def zone_text(origin, soa_ns, records):
+    lines = [f"$ORIGIN {origin}", f"$TTL {TTL}",
+             f"@ SOA {soa_ns} hostmaster.{origin if origin != '.' else 'root-servers.test.'} "
+             f"{SOA_SERIAL} 3600 600 86400 {TTL}"]
+    lines += [f"{owner} {rtype} {rdata}" for owner, rtype, rdata in records]
+    return "\n".join(lines) + "\n"
+
+
+def org_zone(o):
+    recs = [("@", "NS", ns) for ns in o["ns_names"]]
+    if o["web_dns"]:
+        recs += [("@", "A", o["web_addr"]), ("www", "A", o["web_addr"])]
+    if o["mx"]:
+        recs += [("@", "MX", f"10 mail.{o['domain']}."), ("mail", "A", o["mail_addr"])]
+    if o["caa"]:
+        recs.append(("@", "CAA", '0 issue "ca.test"'))
+    for t in o["other_txt"] + o["spf_records"]:
+        recs.append(("@", "TXT", txt_rdata(t)))
+    for t in o["dmarc_records"]:
+        recs.append(("_dmarc", "TXT", txt_rdata(t)))
+    return zone_text(o["domain"] + ".", o["ns_names"][0], recs)
+
+
+def helper_zones():
+    ns = [("@", "NS", n) for n in HELPER_NS]
+    nshost = ns + [(n.split(".")[0], "A", a) for n, a in NSHOST.items()]
+    mailer = ns + [
+        ("@", "A", "127.25.0.1"), ("@", "MX", "10 mx1.mailer.test."), ("mx1", "A", "127.25.0.2"),
+        ("relay1", "A", "127.25.1.1"), ("relay2", "A", "127.25.1.2"),
+        ("relay3", "A", "127.25.1.3"), ("relay4", "A", "127.25.1.4"),
+        ("@", "TXT", txt_rdata("v=spf1 ip4:127.25.0.0/16 -all")),
+    ]
+    mailer += [(k, "TXT", txt_rdata(v)) for k, v in MAILER_SPF.items()]
+    return [
+        {"domain": "nshost.test.", "signed": True, "text": zone_text("nshost.test.", HELPER_NS[0], nshost)},
+        {"domain": "mailer.test.", "signed": True, "text": zone_text("mailer.test.", HELPER_NS[0], mailer)},
+    ]
+
+
+def trap001_zone():
+    recs = [("@", "NS", "a.nshost.test."), ("@", "NS", "c.nshost.test."),
+            ("@", "A", TRAP_WEB_ADDR), ("www", "A", TRAP_WEB_ADDR),
+            ("@", "MX", "10 mail.trap001.test."), ("mail", "A", TRAP_WEB_ADDR),
+            ("@", "CAA", '0 issue "ca.test"'),
+            ("@", "TXT", txt_rdata("v=spf1 mx -all")),
+            ("_dmarc", "TXT", txt_rdata("v=DMARC1; p=reject; rua=mailto:dmarc@trap001.test"))]
+    return zone_text("trap001.test.", "a.nshost.test.", recs)
+
+
+def ds_records(owner, keys, garble=False):
+    out = []
+    for flags, proto, alg, key in keys:
+        if flags != 257:
+            continue
+        tag, alg, dt, digest = ds_from_dnskey(owner, flags, proto, alg, key)
+        if garble:  # right key tag and algorithm, digest that matches no key
+            digest = hashlib.sha256(b"vitals-bogus" + digest.encode()).hexdigest().upper()
+        out.append(f"{tag} {alg} {dt} {digest}")
+    return out
+
+
+# ============================================================= PKI + nginx
+
+OPENSSL_CNF = """\
+[ req ]
+distinguished_name = dn
+x509_extensions = v3_leaf
+[ dn ]
+[ v3_leaf ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ v3_ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ ca ]
+default_ca = tbca
+[ tbca ]
+dir = {pki}
+database = $dir/ca-db/index.txt
+new_certs_dir = $dir/ca-db/newcerts
+certificate = $dir/ca.pem
+private_key = $dir/ca.key
+serial = $dir/ca-db/serial
+default_md = sha256
+policy = policy_any
+copy_extensions = copy
+unique_subject = no
+x509_extensions = v3_leaf
+email_in_dn = no
+[ policy_any ]
+commonName = supplied
+"""
+
+
+def san(dom):
+    return f"subjectAltName=DNS:{dom},DNS:www.{dom}"
+
+
+def make_pki(d, orgs):
+    pki = d / "pki"
+    pki.mkdir(parents=True, exist_ok=True)
+    cnf = pki / "openssl.cnf"
+    write(cnf, OPENSSL_CNF.replace("{pki}", str(pki)))
+    ca_key, ca_pem = pki / "ca.key", pki / "ca.pem"
+    reuse = False
+    if ca_key.exists() and ca_pem.exists():
+        r = subprocess.run([OPENSSL, "x509", "-in", str(ca_pem), "-noout", "-checkend", str(400 * 86400)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        reuse = r.returncode == 0
+    if not reuse:
+        run([OPENSSL, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-keyout", str(ca_key), "-out", str(ca_pem), "-days", "3650",
+             "-subj", "/O=vitals testbed/CN=vitals testbed CA", "-extensions", "v3_ca", "-config", str(cnf)])
+    shutil.copyfile(ca_pem, d / "ca.pem")
+    leaf_key = pki / "leaf.key"
+    if not leaf_key.exists() or not reuse:
+        run([OPENSSL, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-out", str(leaf_key)])
+    certs = pki / "certs"
+    shutil.rmtree(certs, ignore_errors=True)
+    certs.mkdir()
+    cadb = pki / "ca-db"
+    shutil.rmtree(cadb, ignore_errors=True)
+    (cadb / "newcerts").mkdir(parents=True)
+    (cadb / "csr").mkdir()
+    write(cadb / "index.txt", "")
+    write(cadb / "serial", "1000\n")
+
+    cmds, expired = [], []
+    base = [OPENSSL, "req", "-config", str(cnf), "-key", str(leaf_key)]
+    for o in orgs:
+        if o["trap"] or o["https"] == "none":
+            continue
+        dom, out = o["domain"], str(certs / f"{o['org_id']}.pem")
+        if o["https"] in ("good", "legacy"):
+            cmds.append(base + ["-x509", "-CA", str(ca_pem), "-CAkey", str(ca_key), "-days", "365",
+                                "-subj", f"/CN={dom}", "-addext", san(dom), "-out", out])
+        elif o["https"] == "self_signed":
+            cmds.append(base + ["-x509", "-days", "365", "-subj", f"/CN={dom}", "-addext", san(dom), "-out", out])
+        elif o["https"] == "expired":
+            csr = str(cadb / "csr" / f"{o['org_id']}.csr")
+            cmds.append(base + ["-new", "-subj", f"/CN={dom}", "-addext", san(dom), "-out", csr])
+            expired.append((o, csr))
+    cmds.append(base + ["-x509", "-CA", str(ca_pem), "-CAkey", str(ca_key), "-days", "365",
+                        "-subj", "/CN=other-site.test", "-addext", "subjectAltName=DNS:other-site.test",
+                        "-out", str(certs / "other-site.pem")])
+    run_many(cmds, parallel=4)
+    if expired:
+        now = utcnow()
+        start = (now - datetime.timedelta(days=395)).strftime("%Y%m%d%H%M%SZ")
+        end = (now - datetime.timedelta(days=30)).strftime("%Y%m%d%H%M%SZ")
+        run([OPENSSL, "ca", "-batch", "-config", str(cnf), "-notext", "-startdate", start, "-enddate", end,
+             "-out", str(cadb / "last.pem"), "-infiles"] + [c for _, c in expired])
+        for k, (o, _) in enumerate(expired):
+            shutil.copyfile(cadb / "newcerts" / f"{0x1000 + k:04X}.pem", certs / f"{o['org_id']}.pem")
+    return reuse
+
+
+def security_txt(o, now):
+    dom = o["domain"]
+    v = o["security_txt"]
+    future = rfc3339(now + datetime.timedelta(days=365))
+    past = rfc3339(now - datetime.timedelta(days=30))
+    contact = f"Contact: mailto:security@{dom}"
+    canon = f"Canonical: https://{dom}/.well-known/security.txt"
+    head = f"# Security contact for {o['name']}"
+    if v == "valid":
+        lines = [head, contact, f"Expires: {future}", "Preferred-Languages: en", canon]
+    elif v == "expired":
+        lines = [head, contact, f"Expires: {past}", "Preferred-Languages: en"]
+    elif v == "no_contact":
+        lines = [head, f"Expires: {future}", f"Policy: https://{dom}/security-policy"]
+    elif v == "no_expires":
+        lines = [head, contact, "Preferred-Languages: en"]
+    elif v == "crlf":
+        return "\r\n".join([head, contact, f"Expires: {future}", "Preferred-Languages: en, es", canon]) + "\r\n"
+    else:
+        return None
+    return "\n".join(lines) + "\n"
+
+
+def index_html(o):
+    n = o["name"].replace("&", "&amp;").replace("<", "&lt;")
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{n}</title></head>\n"
+            f"<body><h1>{n}</h1><p>Patient portal, appointments and visitor information.</p>"
+            f"<p><a href=\"/appointments\">Book an appointment</a></p></body></html>\n")
+
+
+def nginx_headers(o):
+    h = []
+    if o["hsts"] != "none":
+        h.append(("Strict-Transport-Security", HSTS_VALUE[o["hsts"]]))
+    if o["csp"] != "none":
+        h.append(("Content-Security-Policy", CSP_VALUE[o["csp"]]))
+    if o["xfo"]:
+        h.append(("X-Frame-Options", "DENY"))
+    if o["xcto"]:
+        h.append(("X-Content-Type-Options", "nosniff"))
+    if o["referrer"] != "none":
+        h.append(("Referrer-Policy", REFERRER_VALUE[o["referrer"]]))
+    if o["cookies"] != "none":
+        h.append(("Set-Cookie", f"sid={o['cookie_value']}{COOKIE_ATTRS[o['cookies']]}"))
+    return [f'        add_header {k} "{v}" always;' for k, v in h]
+
+
+def write_nginx(d, orgs, nofile):
+    ng = d / "nginx"
+    for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+        (ng / sub).mkdir(parents=True, exist_ok=True)
+    www = d / "www"
+    now = utcnow()
+    certs = d / "pki" / "certs"
+    leaf_key = d / "pki" / "leaf.key"
+    servers = []
+    for o in orgs:
+        if o["trap"]:
+            continue
+        root = www / o["org_id"]
+        (root / ".well-known").mkdir(parents=True, exist_ok=True)
+        write(root / "index.html", index_html(o))
+        st = security_txt(o, now)
+        if st is not None:
+            write(root / ".well-known" / "security.txt", st)
+        dom, addr = o["domain"], o["web_addr"]
+        common = [f"        server_name {dom} www.{dom};",
+                  f"        server_tokens {'on' if o['server_version'] else 'off'};"]
+        content = [f"        root {root};", "        index index.html;"] + nginx_headers(o)
+        if o["https"] != "none":
+            cert = certs / ("other-site.pem" if o["https"] == "wrong_host" else f"{o['org_id']}.pem")
+            tls = [f"        ssl_certificate {cert};", f"        ssl_certificate_key {leaf_key};"]
+            if o["https"] == "legacy":
+                tls += ["        ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;",
+                        "        ssl_ciphers DEFAULT:@SECLEVEL=0;"]
+            else:
+                tls += ["        ssl_protocols TLSv1.2 TLSv1.3;"]
+            servers.append("\n".join([f"    server {{  # {o['org_id']} https={o['https']}",
+                                      f"        listen {addr}:443 ssl;"] + common + tls + content + ["    }"]))
+        if o["redirect"]:
+            body = [f"        return 301 https://{dom}$request_uri;"]
+        else:
+            body = content
+        servers.append("\n".join([f"    server {{  # {o['org_id']} http redirect={str(o['redirect']).lower()}",
+                                  f"        listen {addr}:80;"] + common + body + ["    }"]))
+    conf = f"""\
+# generated by tests/testbed/testbed.py - do not edit
+user root;
+worker_processes 2;
+pid {d}/pids/nginx.pid;
+error_log {d}/logs/nginx-error.log warn;
+worker_rlimit_nofile {nofile};
+events {{
+    worker_connections {max(1024, min(8192, nofile // 2))};
+}}
+http {{
+    types {{
+        text/html html;
+        text/plain txt;
+    }}
+    default_type application/octet-stream;
+    charset utf-8;
+    access_log {d}/logs/nginx-access.log combined;
+    client_body_temp_path {ng}/tmp/body;
+    proxy_temp_path {ng}/tmp/proxy;
+    fastcgi_temp_path {ng}/tmp/fastcgi;
+    uwsgi_temp_path {ng}/tmp/uwsgi;
+    scgi_temp_path {ng}/tmp/scgi;
+    server_names_hash_bucket_size 128;
+    server_names_hash_max_size 65536;
+    keepalive_timeout 10;
+    ssl_session_cache off;
+
+{chr(10).join(servers)}
+}}
+"""
+    write(ng / "nginx.conf", conf)
+    return ng / "nginx.conf"
+
+
+def busy_ports(orgs, trap):
+    """Addresses the testbed needs that something else holds (another testbed in another DIR?).
+
+    Needed because knotd binds with SO_REUSEPORT: a second knotd on the same address would
+    silently share the port with the first instead of failing."""
+    want = [(a, 53, socket.SOCK_DGRAM) for a in [ROOT_ADDR, TLD_ADDR] + list(NSHOST.values())]
+    want += [(a, 53, socket.SOCK_STREAM) for a in [ROOT_ADDR, TLD_ADDR] + list(NSHOST.values())]
+    for o in orgs:
+        if not o["trap"]:
+            want.append((o["web_addr"], 80, socket.SOCK_STREAM))
+            if o["https"] != "none":
+                want.append((o["web_addr"], 443, socket.SOCK_STREAM))
+    if trap:
+        want += [(a, p, socket.SOCK_STREAM) for a, ps in TRAP_TCP_PORTS.items() for p in ps]
+        want += [(a, p, socket.SOCK_DGRAM) for a, ps in TRAP_UDP_PORTS.items() for p in ps]
+    busy = []
+    for addr, port, kind in want:
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            if kind == socket.SOCK_STREAM:  # ignore TIME_WAIT leftovers, not listeners
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((addr, port))
+        except OSError as e:
+            busy.append(f"{addr}:{port}/{'udp' if kind == socket.SOCK_DGRAM else 'tcp'} ({e.strerror})")
+        finally:
+            s.close()
+    return busy
+
+
+def start_nginx(d, conf):
+    cmd = [NGINX, "-c", str(conf), "-p", str(d / "nginx") + "/", "-e", str(d / "logs" / "nginx-error.log")]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        t = subprocess.run(cmd + ["-t"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out = r.stdout.strip().splitlines()
+        if len(out) > 12:
+            out = out[:10] + [f"... ({len(out) - 11} more lines)", out[-1]]
+        raise RuntimeError("nginx failed to start:\n" + "\n".join(out) + f"\nnginx -t says:\n{t.stdout.strip()}")
+    pidf = d / "pids" / "nginx.pid"
+    deadline = time.monotonic() + 10
+    while not pidf.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("nginx did not write its pid file")
+        time.sleep(0.05)
+    master = int(pidf.read_text().split()[0])
+    # remember the workers too: if the master is ever SIGKILLed they would outlive it
+    deadline = time.monotonic() + 5
+    workers = []
+    while time.monotonic() < deadline:
+        workers = children_of(master)
+        if len(workers) >= 2:
+            break
+        time.sleep(0.05)
+    write(d / "pids" / "nginx-workers.pid", "".join(f"{w}\n" for w in workers))
+    return master
+
+
+# ============================================================= trap listener
+
+def trap_main(args):
+    d = Path(args.dir)
+    logf = open(d / "trap.log", "a", buffering=1)
+    sel = selectors.DefaultSelector()
+    socks = []
+    for addr, ports in TRAP_TCP_PORTS.items():
+        for port in ports:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((addr, port))
+            s.listen(64)
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, ("tcp", f"{addr}:{port}"))
+            socks.append(s)
+    for addr, ports in TRAP_UDP_PORTS.items():
+        for port in ports:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((addr, port))
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, ("udp", f"{addr}:{port}"))
+            socks.append(s)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+    write(d / "pids" / "trap.pid", f"{os.getpid()}\n")
+    while not stop:
+        try:
+            events = sel.select(timeout=0.5)
+        except InterruptedError:
+            continue
+        for key, _ in events:
+            proto, local = key.data
+            s = key.fileobj
+            try:
+                if proto == "tcp":
+                    conn, peer = s.accept()
+                    conn.close()  # never answer: the scanner must not have come here at all
+                    nbytes = None
+                else:
+                    data, peer = s.recvfrom(65535)
+                    nbytes = len(data)
+            except (BlockingIOError, InterruptedError, ConnectionError):
+                continue
+            t = time.time()
+            rec = {"time": datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(timespec="milliseconds"),
+                   "t": round(t, 3), "proto": proto, "local": local, "peer": f"{peer[0]}:{peer[1]}"}
+            if nbytes is not None:
+                rec["bytes"] = nbytes
+            logf.write(json.dumps(rec) + "\n")
+    for s in socks:
+        s.close()
+    return 0
+
+
+def start_trap(d):
+    pidf = d / "pids" / "trap.pid"
+    if pidf.exists():
+        pidf.unlink()
+    write(d / "trap.log", "")
+    errlog = open(d / "logs" / "trap-listener.log", "wb")
+    p = subprocess.Popen([sys.executable, str(SCRIPT), "_trap", "--dir", str(d)],
+                         stdin=subprocess.DEVNULL, stdout=errlog, stderr=subprocess.STDOUT,
+                         start_new_session=True, close_fds=True)
+    errlog.close()
+    deadline = time.monotonic() + 10
+    while not pidf.exists():
+        if p.poll() is not None:
+            raise RuntimeError("trap listener failed:\n" + (d / "logs" / "trap-listener.log").read_text())
+        if time.monotonic() > deadline:
+            raise RuntimeError("trap listener did not come up")
+        time.sleep(0.02)
+    return p.pid
+
+
+# ============================================================= process bookkeeping
+
+def proc_cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return None
+
+
+def proc_state(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("State:"):
+                return line.split()[1]
+    except OSError:
+        return None
+    return None
+
+
+def alive(pid):
+    st = proc_state(pid)
+    if st is None or st in ("Z", "X"):
+        try:  # reap it if it is our own child
+            os.waitpid(pid, os.WNOHANG)
+        except (ChildProcessError, OSError):
+            pass
+        return False
+    return True
+
+
+def children_of(pid):
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            out.append(int(p))
+    return out
+
+
+def read_pid(path):
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def our_processes(d):
+    """(label, pid) of every process this testbed started in DIR, verified by command line."""
+    pids = d / "pids"
+    found = {}
+    ds = str(d)
+    checks = {
+        "knot-root": str(d / "knot" / "root" / "knot.conf"),
+        "knot-tld": str(d / "knot" / "tld" / "knot.conf"),
+        "knot-host": str(d / "knot" / "host" / "knot.conf"),
+        "nginx": str(d / "nginx" / "nginx.conf"),
+        "trap": f"_trap --dir {ds}",
+    }
+    for label, marker in checks.items():
+        pid = read_pid(pids / f"{label}.pid")
+        if pid and alive(pid) and marker in (proc_cmdline(pid) or ""):
+            found[pid] = label
+    pid = read_pid(pids / "supervisor.pid")
+    if pid and pid != os.getpid() and alive(pid):
+        cl = proc_cmdline(pid) or ""
+        if str(SCRIPT.name) in cl and " up " in f" {cl} ":
+            found[pid] = "supervisor"
+    # nginx workers (also orphans of a SIGKILLed master)
+    try:
+        for line in (pids / "nginx-workers.pid").read_text().split():
+            pid = int(line)
+            if alive(pid) and (proc_cmdline(pid) or "").startswith("nginx: worker process"):
+                found.setdefault(pid, "nginx-worker")
+    except (OSError, ValueError):
+        pass
+    # anything whose command line names one of our config files (pid files lost in a crash)
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or int(p) == os.getpid():
+            continue
+        cl = proc_cmdline(int(p)) or ""
+        for label, marker in checks.items():
+            if marker in cl and alive(int(p)):
+                found.setdefault(int(p), label)
+    for pid, label in list(found.items()):
+        if label == "nginx":
+            for w in children_of(pid):
+                found.setdefault(w, "nginx-worker")
+    return found
+
+
+def stop_all(d, quiet=False, timeout=10.0):
+    procs = our_processes(d)
+    sup = [p for p, label in procs.items() if label == "supervisor"]
+    for p in sup:
+        del procs[p]
+    n = len(procs)
+    _stop(procs, quiet, timeout)
+    # the supervisor leaves by itself once it has reaped the last daemon
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and any(alive(p) for p in sup):
+        time.sleep(0.05)
+    _stop({p: "supervisor" for p in sup if alive(p)}, quiet, 5.0)
+    return n
+
+
+def _stop(procs, quiet, timeout):
+    if not procs:
+        return
+    for pid, label in procs.items():
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(alive(p) for p in procs):
+        time.sleep(0.05)
+    left = [p for p in procs if alive(p)]
+    for p in left:
+        if not quiet:
+            log(f"  {procs[p]} (pid {p}) did not exit on SIGTERM; sending SIGKILL")
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(alive(p) for p in left):
+        time.sleep(0.05)
+    still = [p for p in procs if alive(p)]
+    if still:
+        raise RuntimeError(f"processes would not die: {still}")
+
+
+# ============================================================= commands
+
+def resolve_dir(arg):
+    if arg:
+        d = Path(arg)
+    elif os.environ.get("VITALS_TESTBED_DIR"):
+        d = Path(os.environ["VITALS_TESTBED_DIR"])
+    else:
+        d = DEFAULT_DIR
+    d = d.resolve()
+    if d == Path("/") or d == Path.home():
+        raise SystemExit(f"refusing to use {d} as the testbed directory")
+    return d
+
+
+def lock(d):
+    d.mkdir(parents=True, exist_ok=True)
+    f = open(d / ".lock", "w")
+    fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
+GENERATED = ["knot/root/zones", "knot/root/run", "knot/tld/zones", "knot/tld/run", "knot/host/zones",
+             "knot/host/run", "nginx", "www", "pids", "logs", "pki/certs", "pki/ca-db"]
+GENERATED_FILES = ["manifest.json", "targets.csv", "root.hints", "root.key", "ca.pem", "trap.log",
+                   "resolver-example.conf", "state.json"]
+
+
+def clean(d, keep_keys):
+    """Move the previous run's generated trees aside (deleting files is slow on this
+    machine's disk: ~1 s per few hundred); the supervisor deletes DIR/.trash after `up`."""
+    trash = d / ".trash" / f"{time.time_ns()}"
+    trash.mkdir(parents=True, exist_ok=True)
+    rels = list(GENERATED)
+    for inst in ("root", "tld", "host"):
+        db = f"knot/{inst}/db"
+        rels += [f"{db}/journal", f"{db}/timers"] if keep_keys else [db]
+    for rel in rels:
+        try:
+            os.rename(d / rel, trash / rel.replace("/", "_"))
+        except FileNotFoundError:
+            pass
+    for rel in GENERATED_FILES:
+        try:
+            (d / rel).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def set_subreaper():
+    """PR_SET_CHILD_SUBREAPER: orphaned descendants (the daemons) are reparented to us."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def cmd_up(args):
+    """Fork a supervisor that brings the testbed up and then stays behind as a child-subreaper.
+
+    The daemons (knotd, nginx, the trap listener) are its descendants, so when `down` stops them
+    they are reaped by it instead of piling up as zombies under a PID 1 that does not reap
+    (as in this project's sandbox). The supervisor exits by itself once the last daemon is gone.
+    The parent waits for the outcome and exits with its code; the supervisor drops its copies of
+    stdin/stdout/stderr first, so callers that capture the output see EOF when `up` returns.
+    """
+    rfd, wfd = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        os.close(wfd)
+        data = b""
+        while True:
+            chunk = os.read(rfd, 64)
+            if not chunk:
+                break
+            data += chunk
+        os.close(rfd)
+        try:
+            return int(data.decode().strip())
+        except ValueError:
+            print("error: the testbed supervisor died during up", file=sys.stderr)
+            return 2
+    os.close(rfd)
+    os.setsid()
+    set_subreaper()
+    code = 2
+    try:
+        code = do_up(args)
+    except SystemExit as e:
+        if isinstance(e.code, int):
+            code = e.code
+        else:
+            print(e.code, file=sys.stderr)
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.write(wfd, str(code).encode())
+    os.close(wfd)
+    try:
+        shutil.rmtree(resolve_dir(args.dir) / ".trash", ignore_errors=True)
+    except BaseException:
+        pass
+    if code == 0:
+        while True:  # reap daemons until none is left
+            try:
+                os.wait()
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+    os._exit(code)
+
+
+def do_up(args):
+    t0 = time.monotonic()
+    d = resolve_dir(args.dir)
+    lk = lock(d)
+    for b in (KNOTD, KNOTC, NGINX, OPENSSL):
+        if not os.access(b, os.X_OK):
+            raise SystemExit(f"missing {b}: run scripts/install-deps.sh")
+    timings = {}
+
+    def mark(what, since):
+        timings[what] = round(time.monotonic() - since, 2)
+
+    n_stopped = stop_all(d, quiet=True)
+    if n_stopped:
+        log(f"stopped {n_stopped} leftover process(es) from an earlier run")
+    mark("stop leftovers", t0)
+    t = time.monotonic()
+    trap = not args.no_trap
+    state = {"seed": args.seed, "orgs": args.orgs, "trap": trap}
+    try:
+        old_state = json.loads((d / "state.json").read_text())
+    except (OSError, ValueError):
+        old_state = None
+    clean(d, keep_keys=(old_state == state))
+    for sub in ("pids", "logs"):
+        (d / sub).mkdir(parents=True, exist_ok=True)
+    write(d / "pids" / "supervisor.pid", f"{os.getpid()}\n")
+    nofile = raise_nofile()[0]
+    orgs = build_model(args.orgs, args.seed, trap)
+    regular = [o for o in orgs if not o["trap"]]
+    busy = busy_ports(orgs, trap)
+    if busy:
+        raise RuntimeError(f"{len(busy)} address(es) the testbed needs are already in use, e.g. "
+                           + ", ".join(busy[:8]) + "\nIs a testbed running from another directory? "
+                           "Stop it with its own `down --dir`.")
+    mark("clean + model", t)
+
+    try:
+        # 1. name-server hosting provider: org zones + helper zones, signed where asked
+        t = time.monotonic()
+        host_zones = helper_zones()
+        for o in regular:
+            host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o),
+                               "signed": o["dnssec"] in ("signed", "bogus"), "axfr_open": o["axfr"] == "open"})
+        if trap:
+            host_zones.append({"domain": "trap001.test.", "text": trap001_zone(), "signed": True})
+        host = Knot(d, "host", list(NSHOST.values()), host_zones)
+        host.write()
+        host.start()
+        mark("knot-host started", t)
+
+        # 2. meanwhile: certificates, web content, nginx
+        t = time.monotonic()
+        ca_reused = make_pki(d, regular)
+        mark("certificates", t)
+        t = time.monotonic()
+        nconf = write_nginx(d, regular, min(nofile, 65536))
+        start_nginx(d, nconf)
+        mark("nginx", t)
+        if trap:
+            t = time.monotonic()
+            start_trap(d)
+            mark("trap listener", t)
+
+        # 3. test. with the children's DS records
+        t = time.monotonic()
+        hkeys = host.dnskeys()
+        mark("host zones signed", t)
+        t = time.monotonic()
+        recs = [("@", "NS", TLD_NS), ("ns1.tld-servers", "A", TLD_ADDR), ("ns1.root-servers", "A", ROOT_ADDR)]
+        glue = set()
+        by_zone = {o["domain"] + ".": o for o in orgs}
+        for z in host_zones:
+            dom = z["domain"]
+            label = dom[: -len(".test.")]
+            o = by_zone.get(dom)
+            ns = o["ns_names"] if o else HELPER_NS
+            recs += [(label, "NS", n) for n in ns]
+            glue.update(ns)
+            if z["signed"]:
+                bogus = bool(o and o["dnssec"] == "bogus")
+                recs += [(label, "DS", ds) for ds in ds_records(dom, hkeys[dom], garble=bogus)]
+        for n in sorted(glue):  # glue for the in-bailiwick nshost.test. servers
+            recs.append((n, "A", NSHOST[n]))
+        if trap:
+            recs += [("trap002", "NS", TRAP_NS_NAME), (TRAP_NS_NAME, "A", TRAP_NS_ADDR)]
+        tld = Knot(d, "tld", [TLD_ADDR], [{"domain": "test.", "signed": True,
+                                           "text": zone_text("test.", TLD_NS, recs)}])
+        tld.write()
+        tld.start()
+        tkeys = tld.dnskeys()
+        mark("test. signed", t)
+
+        # 4. the root
+        t = time.monotonic()
+        rrecs = [("@", "NS", ROOT_NS), ("test.", "NS", TLD_NS)]
+        rrecs += [("test.", "DS", ds) for ds in ds_records("test.", tkeys["test."])]
+        rrecs += [(ROOT_NS, "A", ROOT_ADDR), (TLD_NS, "A", TLD_ADDR)]
+        root = Knot(d, "root", [ROOT_ADDR], [{"domain": ".", "signed": True, "text": zone_text(".", ROOT_NS, rrecs)}])
+        root.write()
+        root.start()
+        rkeys = root.dnskeys()
+        mark("root signed", t)
+
+        # 5. every zone really served where its delegation says
+        t = time.monotonic()
+        host.wait_served()
+        tld.wait_served()
+        root.wait_served()
+        mark("zones verified", t)
+    except Exception:
+        log("up failed; stopping what was started")
+        try:
+            stop_all(d, quiet=True)
+        finally:
+            raise
+
+    ksk = [k for k in rkeys["."] if k[0] == 257]
+    write(d / "root.key", "; trust anchor: the testbed root's KSK (for ub_ctx_add_ta_file)\n" +
+          "".join(f". {TTL} IN DNSKEY {f} {p} {a} {k}\n" for f, p, a, k in ksk))
+    write(d / "root.hints", f";; testbed root hints\n.\t3600000\tIN\tNS\t{ROOT_NS}\n{ROOT_NS}\t3600000\tIN\tA\t{ROOT_ADDR}\n")
+    write(d / "resolver-example.conf", f"""\
+# Example: a validating unbound against this testbed (manual checks only; not started by testbed.py)
+# unbound -d -c {d}/resolver-example.conf   then   kdig @127.0.0.1 -p 5353 +dnssec org001.test TXT
+server:
+    interface: 127.0.0.1@5353
+    do-not-query-localhost: no
+    root-hints: "{d}/root.hints"
+    trust-anchor-file: "{d}/root.key"
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    pidfile: ""
+    use-syslog: no
+    qname-minimisation: yes
+    # unbound (and libunbound) answer NXDOMAIN for the special-use name test. unless told not to:
+    local-zone: "test." nodefault
+    val-log-level: 2
+""")
+    with open(d / "targets.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["org_id", "name", "domain"])
+        for o in orgs:
+            w.writerow([o["org_id"], o["name"], o["domain"]])
+    public = []
+    for o in orgs:
+        e = {k: v for k, v in o.items() if k != "cookie_value"}
+        if not o["trap"] and o["cookies"] != "none":
+            e["cookie"] = f"sid={o['cookie_value']}{COOKIE_ATTRS[o['cookies']]}"
+        public.append(e)
+    manifest = {
+        "seed": args.seed,
+        "orgs": args.orgs,
+        "generated": rfc3339(utcnow()),
+        "dir": str(d),
+        "dns": {
+            "root": ROOT_ADDR, "root_ns": ROOT_NS, "tld": TLD_ADDR, "tld_ns": TLD_NS,
+            "nshost": NSHOST, "helper_zones": ["nshost.test.", "mailer.test."],
+            "root_hints": str(d / "root.hints"), "trust_anchor": str(d / "root.key"),
+            "mailer_spf": {f"{k}.mailer.test": v for k, v in MAILER_SPF.items()},
+            "axfr_refused_rcode": "NOTAUTH",
+        },
+        "web": {"ca": str(d / "ca.pem"), "leaf_key_shared": True, "server_header_version": "nginx/1.22.1",
+                "ca_reused": ca_reused},
+        "trap": {"enabled": trap, "range": TRAP_RANGE, "web_addr": TRAP_WEB_ADDR, "ns_name": TRAP_NS_NAME,
+                 "ns_addr": TRAP_NS_ADDR, "log": str(d / "trap.log"),
+                 "tcp": {a: p for a, p in TRAP_TCP_PORTS.items()}, "udp": {a: p for a, p in TRAP_UDP_PORTS.items()}},
+        "timings": timings,
+        "organizations": public,
+    }
+    write(d / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+    write(d / "state.json", json.dumps(state) + "\n")
+    lk.close()
+    el = time.monotonic() - t0
+    log(f"testbed up: {len(regular)} organisations{' + 2 traps' if trap else ''}, "
+        f"{len(host_zones) + 2} zones, dir {d}")
+    log("  " + ", ".join(f"{k} {v}s" for k, v in timings.items()))
+    log(f"up took {el:.1f} s")
+    return 0
+
+
+def cmd_down(args):
+    t0 = time.monotonic()
+    d = resolve_dir(args.dir)
+    if not d.exists():
+        log("testbed down (no directory)")
+        return 0
+    lk = lock(d)
+    n = stop_all(d)
+    for f in (d / "pids").glob("*.pid") if (d / "pids").exists() else []:
+        f.unlink()
+    lk.close()
+    log(f"testbed down: stopped {n} process(es) in {time.monotonic() - t0:.1f} s")
+    return 0
+
+
+def cmd_status(args):
+    d = resolve_dir(args.dir)
+    try:
+        manifest = json.loads((d / "manifest.json").read_text())
+    except (OSError, ValueError):
+        manifest = None
+    procs = our_processes(d) if d.exists() else {}
+    by_label = {}
+    for pid, label in procs.items():
+        by_label.setdefault(label, []).append(pid)
+    want = ["knot-root", "knot-tld", "knot-host", "nginx"]
+    if manifest and manifest["trap"]["enabled"]:
+        want.append("trap")
+    ok = manifest is not None
+    for label in want:
+        pids = by_label.get(label)
+        print(f"{label:13s} {'running pid ' + ','.join(map(str, pids)) if pids else 'NOT RUNNING'}")
+        ok = ok and bool(pids)
+    if by_label.get("supervisor"):
+        print(f"{'supervisor':13s} pid {by_label['supervisor'][0]}")
+    if by_label.get("nginx-worker"):
+        print(f"{'nginx-worker':13s} pids {','.join(map(str, sorted(by_label['nginx-worker'])))}")
+    if "knot-root" in by_label:
+        r = dns_query(ROOT_ADDR, ".", "SOA", timeout=1.0)
+        print(f"{'root SOA':13s} {'answers' if r and r[0] == 0 else 'NO ANSWER'} at {ROOT_ADDR}")
+        ok = ok and bool(r and r[0] == 0)
+    if manifest:
+        n_trap = sum(1 for o in manifest["organizations"] if o["trap"])
+        print(f"{'manifest':13s} seed {manifest['seed']}, {manifest['orgs']} organisations"
+              f"{f' + {n_trap} traps' if n_trap else ''}, generated {manifest['generated']}")
+        tl = d / "trap.log"
+        if manifest["trap"]["enabled"] and tl.exists():
+            hits = sum(1 for _ in open(tl))
+            print(f"{'trap.log':13s} {hits} hit(s)")
+    else:
+        print("manifest      absent")
+    print("UP" if ok else "DOWN")
+    return 0 if ok else 1
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="stand the testbed up (restarts it if running)")
+    up.add_argument("--orgs", type=int, required=True)
+    up.add_argument("--seed", type=int, required=True)
+    up.add_argument("--dir")
+    up.add_argument("--no-trap", action="store_true", help="leave out trap001/trap002 and the trap listener")
+    dn = sub.add_parser("down", help="stop everything the testbed started")
+    dn.add_argument("--dir")
+    st = sub.add_parser("status", help="show what runs; exit 0 if up")
+    st.add_argument("--dir")
+    tr = sub.add_parser("_trap", help=argparse.SUPPRESS)
+    tr.add_argument("--dir", required=True)
+    args = ap.parse_args(argv)
+    try:
+        return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "_trap": trap_main}[args.cmd](args)
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,695 @@
+/* Unit tests for the web and transport analyzer (analyze_web.c) on canned observations. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analyze.h"
+#include "method.h"
+#include "tap.h"
+
+#define NOW 1800000000 /* 2027-01-15T08:00:00Z */
+#define DAY 86400
+
+/* A site that passes every check. */
+static const char good_json[] =
+    "{\"domain\": \"org001.test\", \"web\": {"
+    " \"host\": \"www.org001.test\", \"addr\": \"127.1.0.1\", \"status\": \"ok\","
+    " \"tls\": {\"status\": \"ok\", \"error\": null, \"protocol\": \"TLSv1.3\","
+    "  \"cipher\": \"TLS_AES_256_GCM_SHA384\", \"verify_code\": 0, \"verify_error\": \"ok\","
+    "  \"hostname_match\": true,"
+    "  \"cert\": {\"subject\": \"CN=www.org001.test\", \"issuer\": \"CN=vitals testbed CA\","
+    "   \"not_before\": 1790000000, \"not_after\": 1830000000,"
+    "   \"san\": [\"www.org001.test\", \"org001.test\"], \"self_signed\": false},"
+    "  \"legacy\": {\"TLSv1\": false, \"TLSv1.1\": false}},"
+    " \"http\": {\"url\": \"http://www.org001.test/\", \"status\": \"ok\", \"error\": null, \"code\": 301,"
+    "  \"headers\": [[\"Server\", \"nginx\"], [\"Location\", \"https://www.org001.test/\"]]},"
+    " \"https\": {\"url\": \"https://www.org001.test/\", \"status\": \"ok\", \"error\": null, \"code\": 200,"
+    "  \"headers\": [[\"Server\", \"nginx\"],"
+    "   [\"Strict-Transport-Security\", \"max-age=31536000; includeSubDomains\"],"
+    "   [\"Content-Security-Policy\", \"default-src 'self'; frame-ancestors 'none'\"],"
+    "   [\"X-Frame-Options\", \"DENY\"], [\"X-Content-Type-Options\", \"nosniff\"],"
+    "   [\"Referrer-Policy\", \"strict-origin-when-cross-origin\"],"
+    "   [\"Set-Cookie\", \"sid=abc; Path=/; Secure; HttpOnly; SameSite=Lax\"]]},"
+    " \"security_txt\": {\"url\": \"https://www.org001.test/.well-known/security.txt\","
+    "  \"status\": \"ok\", \"error\": null, \"code\": 200,"
+    "  \"headers\": [[\"Content-Type\", \"text/plain; charset=utf-8\"]],"
+    "  \"body\": \"Contact: mailto:security@org001.test\\nExpires: 2027-06-01T00:00:00Z\\n\","
+    "  \"truncated\": false}}}";
+
+static const char *const web_ids[] = {
+    "tls.https.available",
+    "tls.cert.trusted",
+    "tls.cert.hostname",
+    "tls.cert.expiry",
+    "tls.protocol.modern",
+    "tls.protocol.legacy",
+    "web.http.redirect",
+    "web.hsts",
+    "web.hsts.subdomains",
+    "web.csp",
+    "web.csp.unsafe",
+    "web.framing",
+    "web.nosniff",
+    "web.referrer",
+    "web.cookies.secure",
+    "web.cookies.httponly",
+    "web.cookies.samesite",
+    "web.server.version",
+    "web.securitytxt.present",
+    "web.securitytxt.contact",
+    "web.securitytxt.expires",
+};
+#define NIDS (sizeof web_ids / sizeof web_ids[0])
+
+static struct findings fs;
+
+/* ---- fixture helpers ---- */
+
+static json_t *good(void)
+{
+	json_t *o = json_loads(good_json, 0, NULL);
+	if (o == NULL)
+		abort();
+	return o;
+}
+
+static json_t *web_part(json_t *obs, const char *key)
+{
+	return json_object_get(json_object_get(obs, "web"), key);
+}
+
+/* Sets web.PART.KEY to a JSON text. */
+static void set(json_t *obs, const char *part, const char *key, const char *json)
+{
+	json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
+	if (v == NULL)
+		abort();
+	json_t *target = part ? web_part(obs, part) : json_object_get(obs, "web");
+	json_object_set_new(target, key, v);
+}
+
+/* Removes every header `name` of fetch `part`, then adds name: value unless value is NULL. */
+static void header(json_t *obs, const char *part, const char *name, const char *value)
+{
+	json_t *h = json_object_get(web_part(obs, part), "headers");
+	for (size_t i = json_array_size(h); i-- > 0;)
+		if (strcasecmp(json_string_value(json_array_get(json_array_get(h, i), 0)), name) == 0)
+			json_array_remove(h, i);
+	if (value != NULL)
+		json_array_append_new(h, json_pack("[s, s]", name, value));
+}
+
+static void add_header(json_t *obs, const char *part, const char *name, const char *value)
+{
+	json_array_append_new(json_object_get(web_part(obs, part), "headers"),
+	                      json_pack("[s, s]", name, value));
+}
+
+static void sectxt_body(json_t *obs, const char *body)
+{
+	json_object_set_new(web_part(obs, "security_txt"), "body", json_string(body));
+}
+
+/* Runs the analyzer on obs (and frees it); returns its result. */
+static int run(json_t *obs)
+{
+	findings_clear(&fs);
+	int rc = analyze_web(obs, NOW, &fs);
+	json_decref(obs);
+	return rc;
+}
+
+static const struct finding *get(const char *id)
+{
+	return findings_get(&fs, id, NULL);
+}
+
+static int status(const char *id)
+{
+	const struct finding *f = get(id);
+	return f ? (int)f->status : -1;
+}
+
+static const char *reason(const char *id)
+{
+	const struct finding *f = get(id);
+	return f && f->reason ? f->reason : "(none)";
+}
+
+static const char *detail(const char *id)
+{
+	const struct finding *f = get(id);
+	return f ? f->detail : "(missing)";
+}
+
+#define has_detail(id, text, name)                                                                           \
+	do {                                                                                                 \
+		if (!ok(strstr(detail(id), text) != NULL, name))                                             \
+			printf("#   detail '%s' lacks '%s'\n", detail(id), text);                            \
+	} while (0)
+
+/* Every check once, all with the same status and reason. */
+static void all_are(enum fstatus st, const char *why, const char *name)
+{
+	int same = fs.n == NIDS;
+	for (size_t i = 0; i < NIDS; i++)
+		same &= status(web_ids[i]) == (int)st && strcmp(reason(web_ids[i]), why) == 0;
+	if (!ok(same, name))
+		for (size_t i = 0; i < fs.n; i++)
+			printf("#   %s %s %s\n", fs.v[i].check, fstatus_name(fs.v[i].status),
+			       fs.v[i].reason ? fs.v[i].reason : "");
+}
+
+/* ---- tests ---- */
+
+static void test_good_site(void)
+{
+	is_int(run(good()), 0, "good: returns 0");
+	is_int(fs.n, NIDS, "good: one finding per check");
+	int all_pass = 1;
+	for (size_t i = 0; i < NIDS; i++)
+		all_pass &= status(web_ids[i]) == FS_PASS;
+	ok(all_pass, "good: every check passes");
+	is_str(fs.v[0].domain, "www.org001.test", "good: domain is web.host");
+	is_str(detail("tls.cert.expiry"), "certificate valid for 347 more days (until 2027-12-28)",
+	       "good: expiry detail");
+	is_str(detail("web.hsts"), "HSTS max-age=31536000 (365 days); includeSubDomains",
+	       "good: hsts detail");
+	is_str(detail("web.securitytxt.expires"), "security.txt expires on 2027-06-01 (136 days left)",
+	       "good: expires detail");
+	is_str(detail("web.securitytxt.contact"), "Contact: mailto:security@org001.test",
+	       "good: contact detail");
+	is_str(detail("web.framing"), "X-Frame-Options: DENY", "good: framing detail");
+	is_str(detail("web.server.version"), "Server: nginx (no version)", "good: server detail");
+	is_str(detail("web.cookies.secure"), "all 1 cookies set Secure: sid", "good: cookie detail");
+
+	/* The method table and the analyzer agree on which checks are web/transport. */
+	const struct method *m = method_current();
+	size_t n = 0, known = 0;
+	for (size_t i = 0; i < m->nchecks; i++)
+		if (strncmp(m->checks[i].id, "tls.", 4) == 0 || strncmp(m->checks[i].id, "web.", 4) == 0)
+			n++;
+	for (size_t i = 0; i < fs.n; i++)
+		known += method_check(m, fs.v[i].check) != NULL;
+	is_int(n, NIDS, "good: method has 21 tls/web checks");
+	is_int(known, NIDS, "good: every emitted id is in the method");
+
+	const json_t *ev = get("web.hsts")->evidence;
+	is_str(json_string_value(json_array_get(json_array_get(json_object_get(ev, "headers"), 0), 1)),
+	       "max-age=31536000; includeSubDomains", "good: hsts evidence holds the header line");
+	is_int(json_integer_value(json_object_get(ev, "code")), 200,
+	       "good: hsts evidence holds the status code");
+	findings_clear(&fs);
+	is_int(run(json_pack("{s:s, s:{s:s}}", "domain", "org002.test", "web", "status", "ok")), 0,
+	       "domain: sparse document");
+	is_str(fs.v[0].domain, "org002.test", "domain: falls back to obs.domain");
+}
+
+static void test_hsts(void)
+{
+	json_t *o = good();
+	header(o, "https", "Strict-Transport-Security", "max-age=0");
+	run(o);
+	is_int(status("web.hsts"), FS_FAIL, "hsts max-age=0: fail");
+	has_detail("web.hsts", "max-age=0", "hsts max-age=0: detail");
+	is_int(status("web.hsts.subdomains"), FS_NA, "hsts max-age=0: subdomains na");
+	is_str(reason("web.hsts.subdomains"), "no_hsts", "hsts max-age=0: subdomains reason");
+
+	o = good();
+	header(o, "https", "Strict-Transport-Security", "max-age=abc; includeSubDomains");
+	run(o);
+	is_int(status("web.hsts"), FS_FAIL, "hsts max-age=abc: fail");
+	has_detail("web.hsts", "malformed (max-age is not a number)", "hsts max-age=abc: reason named");
+
+	o = good();
+	header(o, "https", "Strict-Transport-Security", "max-age=31536000; max-age=31536000");
+	run(o);
+	is_int(status("web.hsts"), FS_FAIL, "hsts duplicate max-age: fail");
+	has_detail("web.hsts", "max-age given twice", "hsts duplicate max-age: reason named");
+
+	o = good();
+	header(o, "https", "Strict-Transport-Security", "max-age=86400; includeSubDomains");
+	run(o);
+	is_int(status("web.hsts"), FS_FAIL, "hsts short: fail");
+	is_str(detail("web.hsts"), "max-age=86400 (1 days) is shorter than 6 months (15768000 s)",
+	       "hsts short: detail");
+
+	o = good();
+	header(o, "https", "Strict-Transport-Security", "max-age=15768000");
+	run(o);
+	is_int(status("web.hsts"), FS_PASS, "hsts exactly 6 months: pass");
+	is_int(status("web.hsts.subdomains"), FS_FAIL, "hsts without includeSubDomains: subdomains fail");
+
+	o = good();
+	header(o, "https", "Strict-Transport-Security", NULL);
+	run(o);
+	is_int(status("web.hsts"), FS_FAIL, "hsts absent: fail");
+	is_str(detail("web.hsts"), "no Strict-Transport-Security header on https://www.org001.test/",
+	       "hsts absent: detail");
+
+	/* Only the first STS header counts (RFC 6797 s8.1). */
+	o = good();
+	add_header(o, "https", "Strict-Transport-Security", "max-age=0");
+	run(o);
+	is_int(status("web.hsts"), FS_PASS, "hsts second header ignored");
+}
+
+static void test_csp(void)
+{
+	json_t *o = good();
+	header(o, "https", "Content-Security-Policy",
+	       "default-src 'self'; script-src 'self' 'unsafe-inline'");
+	run(o);
+	is_int(status("web.csp"), FS_PASS, "csp unsafe-inline: csp present");
+	is_int(status("web.csp.unsafe"), FS_FAIL, "csp unsafe-inline: fail");
+	is_str(detail("web.csp.unsafe"), "script-src allows 'unsafe-inline': 'self' 'unsafe-inline'",
+	       "csp unsafe-inline: detail");
+	is_int(status("web.framing"), FS_PASS, "csp unsafe-inline: framing still by XFO");
+
+	o = good();
+	header(o, "https", "Content-Security-Policy", "script-src 'nonce-r4nd0m' 'unsafe-inline' https:");
+	run(o);
+	is_int(status("web.csp.unsafe"), FS_PASS, "csp nonce + unsafe-inline: pass");
+	has_detail("web.csp.unsafe", "browsers ignore it", "csp nonce + unsafe-inline: nuance explained");
+
+	o = good();
+	header(o, "https", "Content-Security-Policy", "default-src * 'unsafe-eval'");
+	run(o);
+	is_int(status("web.csp.unsafe"), FS_FAIL, "csp unsafe-eval via default-src: fail");
+	has_detail("web.csp.unsafe", "default-src allows 'unsafe-eval'", "csp unsafe-eval: detail");
+
+	o = good();
+	header(o, "https", "Content-Security-Policy", "upgrade-insecure-requests");
+	run(o);
+	is_int(status("web.csp"), FS_PASS, "csp without script directives: present");
+	is_int(status("web.csp.unsafe"), FS_FAIL, "csp without script directives: scripts unrestricted");
+
+	o = good();
+	header(o, "https", "Content-Security-Policy", NULL);
+	add_header(o, "https", "Content-Security-Policy-Report-Only", "default-src 'self'");
+	run(o);
+	is_int(status("web.csp"), FS_FAIL, "csp report-only: fail");
+	has_detail("web.csp", "only Content-Security-Policy-Report-Only", "csp report-only: said so");
+	is_int(status("web.csp.unsafe"), FS_NA, "csp report-only: unsafe na");
+	is_str(reason("web.csp.unsafe"), "no_csp", "csp report-only: unsafe reason");
+
+	o = good();
+	header(o, "https", "Content-Security-Policy", NULL);
+	run(o);
+	is_str(detail("web.csp"), "no Content-Security-Policy header", "csp absent: detail");
+}
+
+static void test_framing_and_headers(void)
+{
+	json_t *o = good();
+	header(o, "https", "X-Frame-Options", "ALLOW-FROM https://partner.test");
+	header(o, "https", "Content-Security-Policy", "default-src 'self'");
+	run(o);
+	is_int(status("web.framing"), FS_FAIL, "framing allow-from only: fail");
+	has_detail("web.framing", "ALLOW-FROM is obsolete", "framing allow-from: said so");
+
+	o = good();
+	header(o, "https", "X-Frame-Options", NULL);
+	header(o, "https", "Content-Security-Policy", "frame-ancestors 'self' https://portal.test");
+	run(o);
+	is_int(status("web.framing"), FS_PASS, "framing by frame-ancestors: pass");
+	is_str(detail("web.framing"), "CSP frame-ancestors 'self' https://portal.test", "framing: detail");
+
+	o = good();
+	header(o, "https", "X-Frame-Options", NULL);
+	header(o, "https", "Content-Security-Policy", "frame-ancestors *");
+	run(o);
+	is_int(status("web.framing"), FS_FAIL, "framing frame-ancestors *: fail");
+
+	o = good();
+	header(o, "https", "X-Content-Type-Options", NULL);
+	header(o, "https", "Referrer-Policy", "unsafe-url");
+	run(o);
+	is_int(status("web.nosniff"), FS_FAIL, "nosniff absent: fail");
+	is_int(status("web.referrer"), FS_FAIL, "referrer unsafe-url: fail");
+	is_str(detail("web.referrer"), "Referrer-Policy unsafe-url sends full URLs to other sites",
+	       "referrer unsafe-url: detail");
+
+	o = good();
+	header(o, "https", "Referrer-Policy", NULL);
+	header(o, "https", "X-Content-Type-Options", "NoSniff");
+	run(o);
+	is_int(status("web.referrer"), FS_FAIL, "referrer absent: fail");
+	is_int(status("web.nosniff"), FS_PASS, "nosniff any case: pass");
+
+	o = good();
+	header(o, "https", "Referrer-Policy", "origin");
+	run(o);
+	is_int(status("web.referrer"), FS_PASS, "referrer origin: acceptable");
+}
+
+static void test_cookies(void)
+{
+	json_t *o = good();
+	header(o, "https", "Set-Cookie", "sid=1; Secure; HttpOnly; SameSite=Strict");
+	add_header(o, "https", "Set-Cookie", "track=2; Secure; SameSite=None");
+	add_header(o, "https", "Set-Cookie", "lang=en");
+	add_header(o, "https", "Set-Cookie", "old=; Max-Age=0");
+	run(o);
+	is_int(status("web.cookies.secure"), FS_FAIL, "cookies mixed: secure fail");
+	is_str(detail("web.cookies.secure"), "1 of 3 cookies lack Secure: lang",
+	       "cookies mixed: secure detail");
+	is_int(status("web.cookies.httponly"), FS_FAIL, "cookies mixed: httponly fail");
+	is_str(detail("web.cookies.httponly"), "2 of 3 cookies lack HttpOnly: track, lang",
+	       "cookies mixed: httponly detail");
+	is_int(status("web.cookies.samesite"), FS_FAIL, "cookies mixed: samesite fail");
+	is_str(detail("web.cookies.samesite"),
+	       "2 of 3 cookies lack SameSite=Strict or Lax: track (None), lang (unset)",
+	       "cookies mixed: samesite detail");
+	is_int(json_array_size(json_object_get(get("web.cookies.secure")->evidence, "headers")), 4,
+	       "cookies mixed: evidence lists every Set-Cookie line");
+
+	o = good();
+	header(o, "https", "Set-Cookie", NULL);
+	run(o);
+	is_int(status("web.cookies.secure"), FS_NA, "no cookies: secure na");
+	is_str(reason("web.cookies.httponly"), "no_cookies", "no cookies: reason");
+	is_int(status("web.cookies.samesite"), FS_NA, "no cookies: samesite na");
+}
+
+static void test_server(void)
+{
+	json_t *o = good();
+	header(o, "https", "Server", "nginx/1.22.1");
+	run(o);
+	is_int(status("web.server.version"), FS_FAIL, "server nginx/1.22.1: fail");
+	is_str(detail("web.server.version"), "Server header discloses a version: nginx/1.22.1",
+	       "server nginx/1.22.1: detail");
+
+	o = good();
+	add_header(o, "https", "X-Powered-By", "PHP/8.1.2");
+	run(o);
+	is_int(status("web.server.version"), FS_FAIL, "x-powered-by PHP/8.1.2: fail");
+
+	o = good();
+	header(o, "https", "Server", NULL);
+	run(o);
+	is_int(status("web.server.version"), FS_PASS, "server absent: pass");
+	is_str(detail("web.server.version"), "no Server header", "server absent: detail");
+}
+
+static void test_tls(void)
+{
+	json_t *o = good();
+	set(o, "tls", "verify_code", "18");
+	set(o, "tls", "verify_error", "\"self-signed certificate\"");
+	json_object_set_new(json_object_get(web_part(o, "tls"), "cert"), "self_signed", json_true());
+	run(o);
+	is_int(status("tls.cert.trusted"), FS_FAIL, "self-signed: fail");
+	is_str(detail("tls.cert.trusted"),
+	       "certificate is not trusted: self-signed certificate (code 18); it is self-signed",
+	       "self-signed: detail");
+
+	o = good();
+	set(o, "tls", "hostname_match", "false");
+	json_object_set_new(json_object_get(web_part(o, "tls"), "cert"), "san",
+	                    json_pack("[s, s]", "other.test", "www.other.test"));
+	run(o);
+	is_int(status("tls.cert.hostname"), FS_FAIL, "wrong host: fail");
+	is_str(detail("tls.cert.hostname"),
+	       "certificate names other.test, www.other.test, not www.org001.test",
+	       "wrong host: detail lists SANs");
+
+	o = good();
+	json_object_set_new(json_object_get(web_part(o, "tls"), "cert"), "not_after",
+	                    json_integer(NOW - 10 * DAY));
+	run(o);
+	is_int(status("tls.cert.expiry"), FS_FAIL, "expired: fail");
+	has_detail("tls.cert.expiry", "expired 10 days ago", "expired: days named");
+
+	o = good();
+	json_object_set_new(json_object_get(web_part(o, "tls"), "cert"), "not_after",
+	                    json_integer(NOW + 5 * DAY));
+	run(o);
+	is_int(status("tls.cert.expiry"), FS_FAIL, "expiring in 5 days: fail");
+	has_detail("tls.cert.expiry", "expires in 5 days", "expiring: days named");
+
+	o = good();
+	json_object_set_new(json_object_get(web_part(o, "tls"), "cert"), "not_before",
+	                    json_integer(NOW + DAY));
+	run(o);
+	is_int(status("tls.cert.expiry"), FS_FAIL, "not yet valid: fail");
+	has_detail("tls.cert.expiry", "not yet valid", "not yet valid: said so");
+
+	o = good();
+	set(o, "tls", "legacy", "{\"TLSv1\": true, \"TLSv1.1\": true}");
+	set(o, "tls", "protocol", "\"TLSv1\"");
+	run(o);
+	is_int(status("tls.protocol.legacy"), FS_FAIL, "legacy: fail");
+	is_str(detail("tls.protocol.legacy"), "accepts TLS 1.0 and TLS 1.1", "legacy: both named");
+	is_int(status("tls.protocol.modern"), FS_FAIL, "modern TLSv1: fail");
+
+	o = good();
+	set(o, "tls", "legacy", "null");
+	run(o);
+	is_int(status("tls.protocol.legacy"), FS_INDETERMINATE, "legacy null: indeterminate");
+	is_str(reason("tls.protocol.legacy"), "not_tested", "legacy null: not_tested");
+
+	o = good();
+	set(o, "tls", "legacy", "{\"TLSv1\": false, \"TLSv1.1\": true}");
+	run(o);
+	is_str(detail("tls.protocol.legacy"), "accepts TLS 1.1", "legacy 1.1 only: named");
+}
+
+static void test_https_absent(void)
+{
+	json_t *o = good();
+	set(o, "tls", "status", "\"refused\"");
+	set(o, NULL, "https", "{\"url\": \"https://www.org001.test/\", \"status\": \"refused\"}");
+	set(o, "http", "code", "200");
+	header(o, "http", "Location", NULL);
+	add_header(o, "http", "X-Frame-Options", "SAMEORIGIN");
+	run(o);
+	is_int(status("tls.https.available"), FS_FAIL, "https refused: fail");
+	has_detail("tls.https.available", "refuses HTTPS connections on port 443", "https refused: said so");
+	is_int(status("tls.cert.trusted"), FS_NA, "https refused: cert na");
+	is_str(reason("tls.protocol.legacy"), "no_https", "https refused: protocol reason");
+	is_int(status("web.hsts"), FS_NA, "https refused: hsts na");
+	is_str(reason("web.hsts.subdomains"), "no_https", "https refused: hsts subdomains reason");
+	is_int(status("web.framing"), FS_PASS, "https refused: headers judged on the http page");
+	is_int(status("web.csp"), FS_FAIL, "https refused: http page has no CSP");
+	is_int(status("web.http.redirect"), FS_FAIL, "https refused: no redirect");
+	is_str(detail("web.http.redirect"),
+	       "http://www.org001.test/ answers 200 without redirecting to HTTPS",
+	       "https refused: redirect detail");
+
+	o = good();
+	set(o, "tls", "status", "\"refused\"");
+	set(o, "http", "status", "\"refused\"");
+	set(o, "https", "status", "\"refused\"");
+	run(o);
+	is_int(status("tls.https.available"), FS_INDETERMINATE, "nothing answers: indeterminate");
+	is_str(reason("tls.https.available"), "unreachable", "nothing answers: unreachable");
+	is_int(status("web.http.redirect"), FS_NA, "nothing answers: http refused is na");
+
+	o = good();
+	set(o, "tls", "status", "\"timeout\"");
+	set(o, "https", "status", "\"timeout\"");
+	run(o);
+	is_int(status("tls.https.available"), FS_INDETERMINATE, "tls timeout: indeterminate");
+	is_str(reason("tls.cert.expiry"), "timeout", "tls timeout: cert reason");
+	is_str(reason("web.hsts"), "timeout", "tls timeout: hsts reason");
+	is_str(reason("web.csp"), "timeout", "tls timeout: header reason");
+	is_int(status("web.http.redirect"), FS_PASS, "tls timeout: http still judged");
+
+	o = good();
+	set(o, "tls", "status", "\"handshake_failed\"");
+	set(o, "tls", "error", "\"error:0A00042E:SSL routines::tlsv1 alert protocol version\"");
+	set(o, "https", "status", "\"tls_error\"");
+	run(o);
+	is_int(status("tls.https.available"), FS_FAIL, "versions rejected: fail");
+	has_detail("tls.https.available", "rejected every TLS version", "versions rejected: said so");
+	is_str(reason("web.hsts"), "no_https", "versions rejected: hsts na");
+
+	o = good();
+	set(o, "tls", "status", "\"handshake_failed\"");
+	set(o, "tls", "error", "\"error:0A000410:SSL routines::sslv3 alert handshake failure\"");
+	set(o, "https", "status", "\"tls_error\"");
+	run(o);
+	is_int(status("tls.https.available"), FS_INDETERMINATE, "other handshake failure: indeterminate");
+	is_str(reason("tls.https.available"), "handshake_failed", "other handshake failure: reason");
+}
+
+static void test_redirect(void)
+{
+	json_t *o = good();
+	header(o, "http", "Location", "http://www.org001.test/home");
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "redirect to http://: fail");
+	is_str(detail("web.http.redirect"),
+	       "http://www.org001.test/ answers 301, redirecting to http://www.org001.test/home: not HTTPS",
+	       "redirect to http://: detail");
+
+	o = good();
+	set(o, "http", "code", "308");
+	header(o, "http", "Location", "HTTPS://org001.test/");
+	run(o);
+	is_int(status("web.http.redirect"), FS_PASS, "redirect 308 to HTTPS:// (any case): pass");
+
+	o = good();
+	header(o, "http", "Location", "/secure");
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "relative redirect stays on http: fail");
+
+	o = good();
+	set(o, "http", "status", "\"refused\"");
+	run(o);
+	is_int(status("web.http.redirect"), FS_NA, "http refused: na");
+	is_str(reason("web.http.redirect"), "no_http", "http refused: reason");
+
+	o = good();
+	set(o, "http", "status", "\"timeout\"");
+	run(o);
+	is_int(status("web.http.redirect"), FS_INDETERMINATE, "http timeout: indeterminate");
+	is_str(reason("web.http.redirect"), "timeout", "http timeout: reason");
+}
+
+static void test_securitytxt(void)
+{
+	json_t *o = good();
+	sectxt_body(o, "Contact: mailto:security@org001.test\n");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_PASS, "no Expires: present");
+	is_int(status("web.securitytxt.contact"), FS_PASS, "no Expires: contact");
+	is_int(status("web.securitytxt.expires"), FS_FAIL, "no Expires: fail");
+	has_detail("web.securitytxt.expires", "no Expires field", "no Expires: said so");
+
+	o = good();
+	sectxt_body(o, "Contact: mailto:security@org001.test\nExpires: 2026-01-01T00:00:00Z\n");
+	run(o);
+	is_int(status("web.securitytxt.expires"), FS_FAIL, "past Expires: fail");
+	is_str(detail("web.securitytxt.expires"), "security.txt expired on 2026-01-01 (379 days ago)",
+	       "past Expires: detail");
+
+	o = good();
+	sectxt_body(
+	    o,
+	    "Contact: mailto:a@org001.test\nExpires: 2027-06-01T00:00:00Z\nExpires: 2027-07-01T00:00:00Z\n");
+	run(o);
+	is_int(status("web.securitytxt.expires"), FS_FAIL, "two Expires: fail");
+	has_detail("web.securitytxt.expires", "2 Expires fields", "two Expires: counted");
+
+	o = good();
+	sectxt_body(
+	    o, "# policy\r\nContact: https://org001.test/report\r\nExpires: 2027-06-01T00:00:00+00:00\r\n");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_PASS, "crlf: present");
+	is_int(status("web.securitytxt.contact"), FS_PASS, "crlf: contact");
+	is_str(detail("web.securitytxt.contact"), "Contact: https://org001.test/report",
+	       "crlf: no CR in contact");
+	is_int(status("web.securitytxt.expires"), FS_PASS, "crlf: expires");
+
+	o = good();
+	sectxt_body(
+	    o, "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"
+	       "Contact: mailto:security@org001.test\nExpires: 2027-06-01T00:00:00Z\n"
+	       "-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCAAdFiEE\n=XyZ1\n-----END PGP SIGNATURE-----\n");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_PASS, "signed: present");
+	has_detail("web.securitytxt.present", "PGP-signed", "signed: said so");
+	is_int(status("web.securitytxt.expires"), FS_PASS, "signed: expires");
+	ok(json_is_true(json_object_get(get("web.securitytxt.present")->evidence, "signed")),
+	   "signed: evidence says signed");
+
+	o = good();
+	header(o, "security_txt", "Content-Type", "text/html; charset=utf-8");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_FAIL, "text/html: fail");
+	has_detail("web.securitytxt.present", "served as text/html; charset=utf-8, not text/plain",
+	           "text/html: said so");
+	is_int(status("web.securitytxt.contact"), FS_NA, "text/html: contact na");
+	is_str(reason("web.securitytxt.expires"), "no_securitytxt", "text/html: expires reason");
+
+	o = good();
+	sectxt_body(o, "<!DOCTYPE html>\n<html><head><title>Welcome</title></head></html>\n");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_FAIL, "soft 404 as text/plain: fail");
+	has_detail("web.securitytxt.present", "soft 404", "soft 404: said so");
+
+	o = good();
+	set(o, "security_txt", "code", "404");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_FAIL, "404: fail");
+	is_str(reason("web.securitytxt.contact"), "no_securitytxt", "404: contact na");
+
+	o = good();
+	set(o, "security_txt", "status", "\"timeout\"");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_INDETERMINATE, "timeout: indeterminate");
+	is_str(reason("web.securitytxt.expires"), "timeout", "timeout: expires indeterminate too");
+
+	o = good();
+	sectxt_body(o, "Contact: security@org001.test\nExpires: 2027-06-01T00:00:00Z\n");
+	run(o);
+	is_int(status("web.securitytxt.contact"), FS_FAIL, "contact not a URI: fail");
+	has_detail("web.securitytxt.contact",
+	           "'security@org001.test' is not a mailto:", "contact not a URI: named");
+
+	o = good();
+	sectxt_body(o, "Expires: 2027-06-01T00:00:00Z\n");
+	run(o);
+	is_int(status("web.securitytxt.contact"), FS_FAIL, "contact missing: fail");
+
+	o = good();
+	sectxt_body(o, "hello world\n");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_FAIL, "no fields: fail");
+
+	o = good();
+	set(o, "security_txt", "status", "\"refused\"");
+	run(o);
+	is_int(status("web.securitytxt.present"), FS_FAIL, "refused while the host answers: fail");
+}
+
+static void test_whole_shapes(void)
+{
+	json_t *o = good();
+	set(o, NULL, "status", "\"no_address\"");
+	run(o);
+	all_are(FS_NA, "no_address", "no_address: every check na");
+
+	o = good();
+	set(o, NULL, "status", "\"servfail\"");
+	run(o);
+	all_are(FS_INDETERMINATE, "servfail", "servfail: every check indeterminate");
+
+	is_int(run(json_object()), 0, "{}: returns 0");
+	all_are(FS_INDETERMINATE, "not_observed", "{}: every check indeterminate");
+	is_str(fs.v[0].domain, "", "{}: empty domain");
+
+	is_int(run(json_pack("[i]", 1)), 0, "array document: returns 0");
+	all_are(FS_INDETERMINATE, "not_observed", "array document: every check indeterminate");
+
+	/* Every part present but of the wrong type. */
+	is_int(run(json_loads("{\"domain\": 5, \"web\": {\"status\": \"ok\", \"tls\": [], \"http\": 3, "
+	                      "\"https\": {\"status\": \"ok\", \"headers\": [1, [2, 3], [\"Set-Cookie\"]]}, "
+	                      "\"security_txt\": {\"status\": \"ok\", \"code\": \"200\"}}}",
+	                      0, NULL)),
+	       0, "wrong types: returns 0");
+	is_int(fs.n, NIDS, "wrong types: one finding per check");
+	is_int(status("web.cookies.secure"), FS_NA, "wrong types: bad headers are no cookies");
+	is_int(status("web.securitytxt.present"), FS_INDETERMINATE, "wrong types: code as string");
+	is_int(status("tls.https.available"), FS_INDETERMINATE, "wrong types: tls not an object");
+}
+
+int main(void)
+{
+	test_good_site();
+	test_hsts();
+	test_csp();
+	test_framing_and_headers();
+	test_cookies();
+	test_server();
+	test_tls();
+	test_https_absent();
+	test_redirect();
+	test_securitytxt();
+	test_whole_shapes();
+	findings_clear(&fs);
+	return done_testing();
+}

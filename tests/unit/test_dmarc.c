@@ -1,0 +1,165 @@
+/* DMARC record parser tests (RFC 7489 s6.3, s6.4). */
+#include "tap.h"
+#include "wire_dmarc.h"
+
+#include <errno.h>
+#include <string.h>
+
+static int is_dmarc(const char *s)
+{
+	return dmarc_is_dmarc_record(s, strlen(s));
+}
+
+static struct dmarc_record parse(const char *s)
+{
+	struct dmarc_record d;
+	dmarc_parse(s, strlen(s), &d);
+	return d;
+}
+
+static void test_detect(void)
+{
+	ok(is_dmarc("v=DMARC1; p=none"), "plain record");
+	ok(is_dmarc("v=DMARC1"), "version alone");
+	ok(is_dmarc("v = DMARC1 ;p=none"), "spaces around = and ;");
+	ok(is_dmarc(" v=DMARC1;p=none"), "leading space");
+	ok(is_dmarc("v=dmarc1; p=none"), "version in lower case");
+	ok(is_dmarc("v=DMARC1 p=none"), "missing ';' still starts with v=DMARC1");
+	ok(!is_dmarc("v=DMARC10; p=none"), "DMARC10 is another version");
+	ok(!is_dmarc("p=none; v=DMARC1"), "v not first: not a DMARC record");
+	ok(!is_dmarc("v=spf1 -all"), "SPF is not DMARC");
+	ok(!is_dmarc(""), "empty");
+	ok(!dmarc_is_dmarc_record(NULL, 0), "NULL");
+}
+
+static void test_full(void)
+{
+	const char *txt = "v=DMARC1; p=reject; sp=quarantine; pct=50; "
+	                  "rua=mailto:a@x.test,mailto:b@y.test!10m; ruf=mailto:f@x.test; adkim=s; aspf=r; "
+	                  "fo=0:d; rf=afrf; ri=3600";
+	struct dmarc_record d = parse(txt);
+	is_int(d.valid, 1, "full record valid");
+	is_str(d.reason, "ok", "reason ok");
+	is_int(d.p, DMARC_POLICY_REJECT, "p=reject");
+	is_int(d.sp, DMARC_POLICY_QUARANTINE, "sp=quarantine");
+	is_int(d.has_sp, 1, "sp given");
+	is_int(d.pct, 50, "pct=50");
+	is_int(d.nrua, 2, "two rua URIs");
+	is_int(d.nruf, 1, "one ruf URI");
+	is_int(d.adkim, 's', "adkim=s");
+	is_int(d.aspf, 'r', "aspf=r");
+	is_int(d.ri, 3600, "ri=3600");
+	is_int(d.ntags, 11, "eleven tags");
+	is_int(d.nunknown, 0, "no unknown tags");
+	is_int(d.nignored, 0, "nothing ignored");
+	is_int(d.fo.len, 3, "fo value length");
+	ok(strncmp(txt + d.fo.off, "0:d", 3) == 0, "fo span points at 0:d");
+	ok(strncmp(txt + d.rua.off, "mailto:a@x.test,mailto:b@y.test!10m", d.rua.len) == 0 && d.rua.len == 35,
+	   "rua span");
+}
+
+static void test_defaults_and_whitespace(void)
+{
+	struct dmarc_record d = parse("v = DMARC1 ;\tp = Quarantine ; ");
+	is_int(d.valid, 1, "whitespace everywhere is fine");
+	is_int(d.p, DMARC_POLICY_QUARANTINE, "policy value case-insensitive");
+	is_int(d.sp, DMARC_POLICY_QUARANTINE, "sp defaults to p");
+	is_int(d.has_sp, 0, "no sp given");
+	is_int(d.pct, 100, "pct defaults to 100");
+	is_int(d.adkim, 'r', "adkim defaults to r");
+	is_int(d.ri, 86400, "ri defaults to a day");
+	d = parse("v=DMARC1;;p=none;");
+	is_int(d.valid, 1, "empty segments skipped");
+	is_int(d.p, DMARC_POLICY_NONE, "p=none");
+	d = parse("V=DMARC1; P=REJECT");
+	is_int(d.valid, 1, "tag names case-insensitive");
+	is_int(d.p, DMARC_POLICY_REJECT, "P=REJECT");
+}
+
+static void test_unknown_and_ignored(void)
+{
+	struct dmarc_record d = parse("v=DMARC1; p=none; foo=bar; x_y=1");
+	is_int(d.valid, 1, "unknown tags keep the record valid");
+	is_int(d.nunknown, 2, "two unknown tags");
+	is_str(d.unknown, "foo,x_y", "unknown tag names");
+	d = parse("v=DMARC1; p=reject; pct=150");
+	is_int(d.valid, 1, "pct out of range is ignored");
+	is_int(d.pct, 100, "pct back to the default");
+	is_int(d.nignored, 1, "one value ignored");
+	is_str(d.ignored, "pct=150 (not 0-100)", "ignored text");
+	d = parse("v=DMARC1; p=reject; pct=abc; sp=bogus; adkim=x; rua=a@b.test; ri=-1");
+	is_int(d.valid, 1, "bad optional values ignored");
+	is_int(d.nignored, 5, "five values ignored");
+	is_int(d.sp, DMARC_POLICY_REJECT, "bad sp falls back to p");
+	is_int(d.has_sp, 0, "bad sp not recorded");
+	is_int(d.nrua, 0, "URI without scheme ignored");
+	is_int(d.adkim, 'r', "bad adkim falls back to r");
+	d = parse("v=DMARC1; p=reject; pct=0");
+	is_int(d.pct, 0, "pct=0 accepted");
+	d = parse("v=DMARC1; p=none; garbage");
+	is_int(d.valid, 1, "malformed tag ignored");
+	is_int(d.nignored, 1, "and recorded");
+	d = parse("v=DMARC1; p=none; fo=2; rf=af rf");
+	is_int(d.nignored, 2, "bad fo and rf ignored");
+	is_int(d.fo.len, 0, "ignored fo leaves no span");
+	d = parse("v=DMARC1; p=none; rua=mailto:a@b.test!10x");
+	is_int(d.nrua, 0, "bad size suffix ignored");
+}
+
+static void test_invalid(void)
+{
+	struct dmarc_record d = parse("v=DMARC1; rua=mailto:a@b.test");
+	is_int(d.valid, 0, "missing p= invalid");
+	is_str(d.reason, "p= tag missing", "missing p reason");
+	is_int(d.p, DMARC_POLICY_UNSET, "no policy");
+	d = parse("v=DMARC1; p=block");
+	is_int(d.valid, 0, "bad p invalid");
+	is_str(d.reason, "p=block is not none, quarantine or reject", "bad p reason");
+	d = parse("v=DMARC1; p=none; p=reject");
+	is_int(d.valid, 0, "duplicate p invalid");
+	is_str(d.reason, "duplicate tag 'p'", "duplicate reason");
+	d = parse("v=DMARC1; p=none; P=reject");
+	is_int(d.valid, 0, "duplicate differing in case");
+	d = parse("v=DMARC1; p=none; foo=1; foo=2");
+	is_str(d.reason, "duplicate tag 'foo'", "duplicate unknown tag");
+	d = parse("p=none; v=DMARC1");
+	is_int(d.valid, 0, "v not first");
+	is_str(d.reason, "v=DMARC1 must be the first tag", "v not first reason");
+	d = parse("v=DMARC2; p=none");
+	is_str(d.reason, "v=DMARC2 is not DMARC1", "wrong version");
+	d = parse("v=DMARC1 p=none");
+	is_str(d.reason, "v=DMARC1 p=none is not DMARC1", "missing separator");
+	d = parse("");
+	is_str(d.reason, "empty record", "empty record");
+	d = parse("garbage");
+	is_str(d.reason, "v=DMARC1 must be the first tag", "garbage");
+	is_int(dmarc_parse(NULL, 0, &d), -EINVAL, "NULL text");
+}
+
+static void test_limits(void)
+{
+	char buf[2048];
+	size_t n = (size_t)snprintf(buf, sizeof buf, "v=DMARC1; p=none");
+	for (int i = 0; i < DMARC_MAX_TAGS; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "; t%d=x", i);
+	struct dmarc_record d = parse(buf);
+	is_int(d.valid, 0, "too many tags");
+	is_str(d.reason, "more than 64 tags", "tag cap reason");
+	const char nul[] = "v=DMARC1; p=none\0x; p=reject";
+	dmarc_parse(nul, sizeof nul - 1, &d);
+	is_int(d.valid, 1, "embedded NUL makes only that tag malformed");
+	is_int(d.p, DMARC_POLICY_REJECT, "the well-formed p= applies");
+	is_str(dmarc_policy_name(DMARC_POLICY_QUARANTINE), "quarantine", "policy name");
+	is_str(dmarc_policy_name((enum dmarc_policy)9), "unset", "out-of-range policy name");
+}
+
+int main(void)
+{
+	test_detect();
+	test_full();
+	test_defaults_and_whitespace();
+	test_unknown_and_ignored();
+	test_invalid();
+	test_limits();
+	return done_testing();
+}

@@ -1,0 +1,253 @@
+/* Grader tests: hand-computed scores, caps, deductions and the overall weighting. */
+#include "grade.h"
+#include "tap.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const dns_checks[] = {
+    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",   "dns.spf.single",   "dns.spf.syntax",
+    "dns.spf.all",       "dns.spf.lookups",  "dns.dmarc.present", "dns.dmarc.valid",  "dns.dmarc.policy",
+    "dns.caa.present",   "dns.mx.present",   "dns.ns.count",      "dns.ns.diversity", "dns.axfr.refused",
+};
+#define NDNS (sizeof dns_checks / sizeof dns_checks[0])
+
+static int near(double got, double want)
+{
+	return fabs(got - want) < 0.001;
+}
+
+/* Adds every DNS check as pass, except the ones listed with another status. */
+static void add_dns(struct findings *fs, const char *const *ids, const enum fstatus *st, size_t n)
+{
+	for (size_t i = 0; i < NDNS; i++) {
+		enum fstatus s = FS_PASS;
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(ids[j], dns_checks[i]) == 0)
+				s = st[j];
+		findings_add(fs, dns_checks[i], "org001.test", s, s == FS_INDETERMINATE ? "timeout" : NULL,
+		             NULL, "%s is %s", dns_checks[i], fstatus_name(s));
+	}
+}
+
+static double ded_sum(const struct factor_score *f)
+{
+	double s = 0;
+	for (size_t i = 0; i < f->nded; i++)
+		s += f->ded[i].points;
+	return s;
+}
+
+static void test_all_pass(const struct method *m)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	add_dns(&fs, NULL, NULL, 0);
+	is_int(grade_findings(m, &fs, &sc), 0, "all pass: graded");
+	is_int(sc.f[FACTOR_DNS].has_score, 1, "all pass: dns has a score");
+	is_int(sc.f[FACTOR_DNS].score, 100, "all pass: dns 100");
+	is_int(sc.f[FACTOR_DNS].grade, 'A', "all pass: dns A");
+	is_int(sc.f[FACTOR_DNS].passed, 15, "all pass: 15 passed");
+	is_int(sc.f[FACTOR_DNS].nded, 0, "all pass: no deductions");
+	is_int(sc.f[FACTOR_TRANSPORT].has_score, 0, "no transport findings: no score");
+	is_int(sc.f[FACTOR_TRANSPORT].grade, '-', "no transport findings: grade -");
+	is_int(sc.has_score, 1, "all pass: overall has a score");
+	is_int(sc.score, 100, "all pass: overall 100 (only dns scored)");
+	is_int(sc.grade, 'A', "all pass: overall A");
+	is_int(sc.method, 1, "scorecard names method 1");
+	scorecard_free(&sc);
+	findings_clear(&fs);
+}
+
+static void test_one_fail(const struct method *m)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	const char *ids[] = {"dns.caa.present"};
+	enum fstatus st[] = {FS_FAIL};
+	add_dns(&fs, ids, st, 1);
+	grade_findings(m, &fs, &sc);
+	/* 41 of 42 weight passed: 97.62 -> 98. */
+	is_int(sc.f[FACTOR_DNS].score, 98, "one fail: dns 98");
+	is_int(sc.f[FACTOR_DNS].failed, 1, "one fail: 1 failed");
+	is_int(sc.f[FACTOR_DNS].nded, 1, "one fail: one deduction");
+	ok(near(sc.f[FACTOR_DNS].ded[0].points, 100.0 / 42), "one fail: deduction 100*1/42");
+	is_int(sc.f[FACTOR_DNS].ded[0].by_cap, 0, "one fail: not a cap");
+	is_str(fs.v[sc.f[FACTOR_DNS].ded[0].finding].check, "dns.caa.present", "one fail: names the finding");
+	scorecard_free(&sc);
+	findings_clear(&fs);
+}
+
+/* The worked example of docs/METHODOLOGY.md. */
+static void test_cap(const struct method *m)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	const char *ids[] = {"dns.axfr.refused", "dns.spf.all", "dns.caa.present"};
+	enum fstatus st[] = {FS_INDETERMINATE, FS_FAIL, FS_FAIL};
+	add_dns(&fs, ids, st, 3);
+	grade_findings(m, &fs, &sc);
+	const struct factor_score *f = &sc.f[FACTOR_DNS];
+	/* 33 of 38 determinate weight passed: 86.84 -> 87, capped at 70 by dns.spf.all. */
+	is_int(f->score, 70, "cap: dns capped at 70");
+	is_int(f->grade, 'C', "cap: grade C");
+	is_int(f->passed, 12, "cap: 12 passed");
+	is_int(f->failed, 2, "cap: 2 failed");
+	is_int(f->indeterminate, 1, "cap: 1 indeterminate, costing nothing");
+	is_int(f->nded, 3, "cap: two weight deductions and one cap deduction");
+	ok(near(f->ded[0].points, 100.0 * 33 / 38 - 70), "cap: cap deduction 16.84 first");
+	is_int(f->ded[0].by_cap, 1, "cap: first deduction is the cap");
+	is_str(fs.v[f->ded[0].finding].check, "dns.spf.all", "cap: attributed to dns.spf.all");
+	ok(near(f->ded[1].points, 400.0 / 38), "cap: dns.spf.all loses 10.53");
+	is_str(fs.v[f->ded[1].finding].check, "dns.spf.all", "cap: second deduction dns.spf.all");
+	ok(near(f->ded[2].points, 100.0 / 38), "cap: dns.caa.present loses 2.63");
+	ok(near(ded_sum(f), 30.0), "cap: deductions add up to 100 - 70");
+	scorecard_free(&sc);
+	findings_clear(&fs);
+}
+
+static void test_lowest_cap(const struct method *m)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	findings_add(&fs, "tls.cert.trusted", "a.test", FS_FAIL, NULL, NULL, "untrusted");
+	findings_add(&fs, "tls.https.available", "a.test", FS_FAIL, NULL, NULL, "no https");
+	findings_add(&fs, "tls.protocol.modern", "a.test", FS_PASS, NULL, NULL, "ok");
+	findings_add(&fs, "web.hsts", "a.test", FS_PASS, NULL, NULL, "ok");
+	findings_add(&fs, "web.hsts.subdomains", "a.test", FS_PASS, NULL, NULL, "ok");
+	grade_findings(m, &fs, &sc);
+	const struct factor_score *f = &sc.f[FACTOR_TRANSPORT];
+	/* 8 of 18 passed: 44.4 -> 44; caps 60 and 50 are above it, so no cap applies. */
+	is_int(f->score, 44, "caps above the pass rate change nothing");
+	is_int(f->nded, 2, "no cap deduction when the cap is not binding");
+	ok(near(ded_sum(f), 100.0 * 10 / 18), "deductions add up to the lost pass rate");
+	scorecard_free(&sc);
+	findings_clear(&fs);
+
+	findings_add(&fs, "tls.cert.trusted", "a.test", FS_FAIL, NULL, NULL, "untrusted");
+	findings_add(&fs, "tls.https.available", "b.test", FS_FAIL, NULL, NULL, "no https");
+	for (int i = 0; i < 10; i++)
+		findings_add(&fs, "tls.protocol.modern", "c.test", FS_PASS, NULL, NULL, "ok");
+	grade_findings(m, &fs, &sc);
+	f = &sc.f[FACTOR_TRANSPORT];
+	/* 40 of 50 passed: 80, lowered to the lowest cap, 50 (tls.https.available). */
+	is_int(f->score, 50, "lowest cap wins");
+	is_int(f->grade, 'F', "capped to F");
+	is_int(f->ded[0].by_cap, 1, "largest deduction is the cap");
+	ok(near(f->ded[0].points, 30.0), "cap deduction 80 - 50");
+	is_str(fs.v[f->ded[0].finding].check, "tls.https.available",
+	       "cap attributed to the lowest-capped check");
+	ok(near(ded_sum(f), 50.0), "deductions add up to 100 - 50");
+	scorecard_free(&sc);
+	findings_clear(&fs);
+}
+
+static void test_indeterminate_only(const struct method *m)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	findings_add(&fs, "web.csp", "a.test", FS_INDETERMINATE, "timeout", NULL, "timed out");
+	findings_add(&fs, "web.nosniff", "a.test", FS_INDETERMINATE, "timeout", NULL, "timed out");
+	findings_add(&fs, "web.cookies.secure", "a.test", FS_NA, "no_cookies", NULL, "no cookies");
+	findings_add(&fs, "no.such.check", "a.test", FS_FAIL, NULL, NULL, "unknown check is ignored");
+	grade_findings(m, &fs, &sc);
+	const struct factor_score *f = &sc.f[FACTOR_APPSEC];
+	is_int(f->has_score, 0, "indeterminate only: no score");
+	is_int(f->grade, '-', "indeterminate only: grade -");
+	is_int(f->indeterminate, 2, "indeterminate only: 2 counted");
+	is_int(f->na, 1, "indeterminate only: 1 na counted");
+	is_int(f->failed, 0, "unknown check ignored");
+	is_int(sc.has_score, 0, "no factor scored: no overall score");
+	is_int(sc.grade, '-', "no factor scored: overall grade -");
+	json_t *j = scorecard_to_json(m, &fs, &sc);
+	ok(json_is_null(json_object_get(j, "score")), "json: overall score null");
+	ok(json_is_null(json_object_get(j, "grade")), "json: overall grade null");
+	ok(json_is_null(json_object_get(json_object_get(json_object_get(j, "factors"), "appsec"), "score")),
+	   "json: appsec score null");
+	json_decref(j);
+	scorecard_free(&sc);
+	findings_clear(&fs);
+}
+
+static void test_overall(const struct method *m)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	const char *ids[] = {"dns.axfr.refused", "dns.spf.all", "dns.caa.present"};
+	enum fstatus st[] = {FS_INDETERMINATE, FS_FAIL, FS_FAIL};
+	add_dns(&fs, ids, st, 3);
+	findings_add(&fs, "tls.https.available", "org001.test", FS_PASS, NULL, NULL, "ok");
+	grade_findings(m, &fs, &sc);
+	/* dns 70 (weight 30), transport 100 (weight 40), appsec none: 6100/70 = 87.14 -> 87. */
+	is_int(sc.f[FACTOR_TRANSPORT].score, 100, "overall: transport 100");
+	is_int(sc.score, 87, "overall: weighted mean 87");
+	is_int(sc.grade, 'B', "overall: B");
+
+	json_t *j = scorecard_to_json(m, &fs, &sc);
+	is_int(json_integer_value(json_object_get(j, "method")), 1, "json: method 1");
+	is_int(json_integer_value(json_object_get(j, "score")), 87, "json: score 87");
+	is_str(json_string_value(json_object_get(j, "grade")), "B", "json: grade B");
+	json_t *dns = json_object_get(json_object_get(j, "factors"), "dns");
+	is_str(json_string_value(json_object_get(dns, "title")), "DNS health", "json: dns title");
+	is_int(json_integer_value(json_object_get(dns, "score")), 70, "json: dns score 70");
+	is_str(json_string_value(json_object_get(dns, "grade")), "C", "json: dns grade C");
+	is_int(json_integer_value(json_object_get(dns, "passed")), 12, "json: dns passed");
+	is_int(json_integer_value(json_object_get(dns, "failed")), 2, "json: dns failed");
+	is_int(json_integer_value(json_object_get(dns, "indeterminate")), 1, "json: dns indeterminate");
+	is_int(json_integer_value(json_object_get(dns, "na")), 0, "json: dns na");
+	json_t *d0 = json_array_get(json_object_get(dns, "deductions"), 0);
+	is_int(json_array_size(json_object_get(dns, "deductions")), 3, "json: 3 deductions");
+	is_str(json_string_value(json_object_get(d0, "check")), "dns.spf.all", "json: deduction check");
+	is_str(json_string_value(json_object_get(d0, "domain")), "org001.test", "json: deduction domain");
+	ok(json_is_true(json_object_get(d0, "cap")), "json: first deduction is the cap");
+	ok(near(json_real_value(json_object_get(d0, "points")), 100.0 * 33 / 38 - 70), "json: cap points");
+	is_str(json_string_value(json_object_get(d0, "detail")), "dns.spf.all is fail",
+	       "json: deduction detail");
+	ok(json_is_null(json_object_get(json_object_get(json_object_get(j, "factors"), "appsec"), "grade")),
+	   "json: appsec grade null");
+	json_decref(j);
+	scorecard_free(&sc);
+	findings_clear(&fs);
+}
+
+static void test_rounding_and_zero(const struct method *m)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	findings_add(&fs, "tls.protocol.modern", "a.test", FS_PASS, NULL, NULL, "ok");
+	findings_add(&fs, "web.hsts", "a.test", FS_PASS, NULL, NULL, "ok");
+	findings_add(&fs, "web.hsts.subdomains", "a.test", FS_FAIL, NULL, NULL, "no includeSubDomains");
+	grade_findings(m, &fs, &sc);
+	is_int(sc.f[FACTOR_TRANSPORT].score, 88, "7 of 8: 87.5 rounds half up to 88");
+	is_int(sc.f[FACTOR_TRANSPORT].grade, 'B', "88 is B");
+	scorecard_free(&sc);
+	findings_clear(&fs);
+
+	const char *ids[NDNS];
+	enum fstatus st[NDNS];
+	for (size_t i = 0; i < NDNS; i++)
+		ids[i] = dns_checks[i], st[i] = FS_FAIL;
+	add_dns(&fs, ids, st, NDNS);
+	grade_findings(m, &fs, &sc);
+	is_int(sc.f[FACTOR_DNS].score, 0, "all fail: 0");
+	is_int(sc.f[FACTOR_DNS].grade, 'F', "all fail: F");
+	is_int(sc.f[FACTOR_DNS].nded, 15, "all fail: no cap deduction below 0");
+	ok(near(ded_sum(&sc.f[FACTOR_DNS]), 100.0), "all fail: deductions add up to 100");
+	scorecard_free(&sc);
+	scorecard_free(NULL);
+	findings_clear(&fs);
+}
+
+int main(void)
+{
+	const struct method *m = method_get(1);
+	ok(m != NULL, "method 1 exists");
+	test_all_pass(m);
+	test_one_fail(m);
+	test_cap(m);
+	test_lowest_cap(m);
+	test_indeterminate_only(m);
+	test_overall(m);
+	test_rounding_and_zero(m);
+	return done_testing();
+}

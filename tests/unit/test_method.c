@@ -1,0 +1,303 @@
+/*
+ * Methodology tests: the check table is sane, and docs/METHODOLOGY.md says the same
+ * as the code, row by row (id, title, severity, weight, cap, rationale, source, factor).
+ */
+#include "method.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXROWS  256
+#define MAXCELLS 8
+
+/* One check row of a methodology table, as written in the document. */
+struct row {
+	char id[64];         /* check id without backticks */
+	char factor[32];     /* the factor id of the section it is under */
+	char title[128];     /* Title column */
+	char severity[16];   /* Severity column */
+	long weight;         /* Weight column */
+	long cap;            /* Cap column */
+	char rationale[256]; /* Rationale column */
+	char source[128];    /* Source column */
+};
+
+/* Column positions found in a table's header row. */
+struct columns {
+	int id, title, severity, weight, cap, rationale, source;
+};
+
+static struct row rows[MAXROWS];
+static size_t nrows;
+static char doc_factor_weight[FACTOR_COUNT][16];
+static int doc_version = -1;
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Splits "| a | b |" into trimmed cells; returns the count. */
+static int split_cells(char *line, char **cells)
+{
+	int n = 0;
+	char *p = strchr(line, '|');
+	while (p != NULL && n < MAXCELLS) {
+		char *q = strchr(p + 1, '|');
+		if (q == NULL)
+			break;
+		*q = '\0';
+		cells[n++] = trim(p + 1);
+		p = q;
+	}
+	return n;
+}
+
+static char *unquote(char *s)
+{
+	size_t n = strlen(s);
+	if (n >= 2 && s[0] == '`' && s[n - 1] == '`') {
+		s[n - 1] = '\0';
+		return s + 1;
+	}
+	return s;
+}
+
+static long to_long(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	return (errno || end == s || *end != '\0') ? -1 : v;
+}
+
+static void header_columns(char **cells, int n, struct columns *c)
+{
+	*c = (struct columns){-1, -1, -1, -1, -1, -1, -1};
+	for (int i = 0; i < n; i++) {
+		if (strcmp(cells[i], "Check") == 0)
+			c->id = i;
+		else if (strcmp(cells[i], "Title") == 0)
+			c->title = i;
+		else if (strcmp(cells[i], "Severity") == 0)
+			c->severity = i;
+		else if (strcmp(cells[i], "Weight") == 0)
+			c->weight = i;
+		else if (strcmp(cells[i], "Cap") == 0)
+			c->cap = i;
+		else if (strcmp(cells[i], "Rationale") == 0)
+			c->rationale = i;
+		else if (strcmp(cells[i], "Source") == 0)
+			c->source = i;
+	}
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+}
+
+static void add_row(char **cells, int n, const struct columns *c, const char *factor)
+{
+	if (nrows == MAXROWS || c->id < 0 || c->id >= n || c->cap >= n || c->source >= n)
+		return;
+	struct row *r = &rows[nrows++];
+	copy(r->id, sizeof r->id, unquote(cells[c->id]));
+	copy(r->factor, sizeof r->factor, factor);
+	copy(r->title, sizeof r->title, c->title >= 0 ? cells[c->title] : "");
+	copy(r->severity, sizeof r->severity, c->severity >= 0 ? cells[c->severity] : "");
+	r->weight = c->weight >= 0 ? to_long(cells[c->weight]) : -1;
+	r->cap = c->cap >= 0 ? to_long(cells[c->cap]) : -1;
+	copy(r->rationale, sizeof r->rationale, c->rationale >= 0 ? cells[c->rationale] : "");
+	copy(r->source, sizeof r->source, c->source >= 0 ? cells[c->source] : "");
+}
+
+/* "### DNS health (`dns`)" names the factor of the tables below it. */
+static void section_factor(const char *line, char *factor, size_t size)
+{
+	const char *a = strstr(line, "(`"), *b = a ? strstr(a + 2, "`)") : NULL;
+	if (a != NULL && b != NULL)
+		snprintf(factor, size, "%.*s", (int)(b - a - 2), a + 2);
+	else
+		factor[0] = '\0';
+}
+
+/* The factor table: | `dns` | DNS health | 30 |. */
+static void factor_row(char **cells, int n)
+{
+	const struct method *m = method_current();
+	const char *id = unquote(cells[0]);
+	for (int i = 0; n >= 3 && i < FACTOR_COUNT; i++)
+		if (strcmp(id, m->factors[i].id) == 0)
+			copy(doc_factor_weight[i], sizeof doc_factor_weight[i], cells[2]);
+}
+
+static void parse_line(char *line, struct columns *c, int *in_checks, char *factor)
+{
+	char *cells[MAXCELLS];
+	if (sscanf(line, "# vitals methodology, version %d", &doc_version) == 1)
+		return;
+	if (strncmp(line, "### ", 4) == 0) {
+		section_factor(line, factor, 32);
+		return;
+	}
+	if (line[0] != '|') {
+		*in_checks = 0;
+		return;
+	}
+	int n = split_cells(line, cells);
+	if (n > 0 && strcmp(cells[0], "Check") == 0) {
+		header_columns(cells, n, c);
+		*in_checks = 1;
+	} else if (*in_checks && n > 0 && cells[0][0] == '`') {
+		add_row(cells, n, c, factor);
+	} else if (!*in_checks && n > 0 && cells[0][0] == '`') {
+		factor_row(cells, n);
+	}
+}
+
+static int read_doc(void)
+{
+	const char *dir = getenv("VITALS_SRCDIR");
+	char path[4096], line[4096], factor[32] = "";
+	struct columns c = {0};
+	int in_checks = 0;
+	snprintf(path, sizeof path, "%s/docs/METHODOLOGY.md", dir ? dir : ".");
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -errno;
+	while (fgets(line, sizeof line, f) != NULL)
+		parse_line(line, &c, &in_checks, factor);
+	fclose(f);
+	return 0;
+}
+
+static const struct row *find_row(const char *id)
+{
+	for (size_t i = 0; i < nrows; i++)
+		if (strcmp(rows[i].id, id) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+static void diag_str(const char *what, const char *doc, const char *code)
+{
+	if (strcmp(doc, code) != 0)
+		printf("#   %s: doc '%s', code '%s'\n", what, doc, code);
+}
+
+static void test_row_matches(const struct method *m, const struct check_def *c)
+{
+	char name[160];
+	const struct row *r = find_row(c->id);
+	snprintf(name, sizeof name, "doc row for %s matches the code", c->id);
+	if (r == NULL) {
+		ok(0, name);
+		printf("#   no table row for %s in docs/METHODOLOGY.md\n", c->id);
+		return;
+	}
+	const char *fid = m->factors[c->factor].id;
+	int same = r->weight == c->weight && r->cap == c->cap &&
+	           strcmp(r->severity, severity_name(c->severity)) == 0 && strcmp(r->title, c->title) == 0 &&
+	           strcmp(r->rationale, c->rationale) == 0 && strcmp(r->source, c->source) == 0 &&
+	           strcmp(r->factor, fid) == 0;
+	if (!ok(same, name)) {
+		printf("#   weight: doc %ld, code %d; cap: doc %ld, code %d\n", r->weight, c->weight, r->cap,
+		       c->cap);
+		diag_str("severity", r->severity, severity_name(c->severity));
+		diag_str("title", r->title, c->title);
+		diag_str("rationale", r->rationale, c->rationale);
+		diag_str("source", r->source, c->source);
+		diag_str("factor section", r->factor, fid);
+	}
+}
+
+static void test_doc_matches_code(const struct method *m)
+{
+	is_int(read_doc(), 0, "docs/METHODOLOGY.md is readable (VITALS_SRCDIR)");
+	is_int(doc_version, m->version, "the document describes the current method version");
+	for (size_t i = 0; i < m->nchecks; i++)
+		test_row_matches(m, &m->checks[i]);
+	is_int(nrows, m->nchecks, "the document has one row per check, no more");
+	for (size_t i = 0; i < nrows; i++)
+		if (method_check(m, rows[i].id) == NULL) {
+			ok(0, "every documented check exists in the code");
+			printf("#   %s is documented but not in method.c\n", rows[i].id);
+		}
+	for (size_t i = 0; i < nrows; i++)
+		for (size_t j = i + 1; j < nrows; j++)
+			if (strcmp(rows[i].id, rows[j].id) == 0) {
+				ok(0, "documented check ids are unique");
+				printf("#   %s is documented twice\n", rows[i].id);
+			}
+	for (int f = 0; f < FACTOR_COUNT; f++) {
+		char want[16];
+		snprintf(want, sizeof want, "%d", m->factors[f].weight);
+		is_str(doc_factor_weight[f], want, "the factor table gives the factor's weight");
+	}
+}
+
+static void test_table_sane(const struct method *m)
+{
+	int unique = 1, weights = 1, caps = 1, texts = 1, sev = 1;
+	int per_factor[FACTOR_COUNT] = {0};
+	for (size_t i = 0; i < m->nchecks; i++) {
+		const struct check_def *c = &m->checks[i];
+		for (size_t j = i + 1; j < m->nchecks; j++)
+			unique &= strcmp(c->id, m->checks[j].id) != 0;
+		weights &= c->weight > 0;
+		caps &= c->cap >= 0 && c->cap <= 100;
+		sev &= c->severity >= SEV_INFO && c->severity <= SEV_CRITICAL;
+		texts &= c->title[0] && c->rationale[0] && c->source[0] && !strchr(c->title, '|') &&
+		         !strchr(c->rationale, '|') && !strchr(c->source, '|');
+		if ((unsigned)c->factor < FACTOR_COUNT)
+			per_factor[c->factor]++;
+	}
+	ok(m->nchecks > 0, "the table has checks");
+	ok(unique, "check ids are unique");
+	ok(weights, "every weight is above 0");
+	ok(caps, "every cap is within 0..100");
+	ok(sev, "every severity is known");
+	ok(texts, "every check has a title, rationale and source, without table pipes");
+	for (int f = 0; f < FACTOR_COUNT; f++) {
+		ok(per_factor[f] > 0, "every factor has checks");
+		ok(m->factors[f].weight > 0, "every factor weight is above 0");
+	}
+}
+
+static void test_lookups(void)
+{
+	const struct method *m = method_current();
+	ok(method_get(m->version) == m, "method_get(current version) is the current method");
+	ok(method_get(1) != NULL, "method 1 is kept");
+	ok(method_get(0) == NULL, "method 0 does not exist");
+	ok(method_check(m, "dns.spf.all") != NULL, "method_check finds dns.spf.all");
+	ok(method_check(m, "dns.spf.everything") == NULL, "method_check misses unknown ids");
+	is_str(severity_name(SEV_HIGH), "high", "severity name high");
+	is_int(grade_letter(100), 'A', "100 is A");
+	is_int(grade_letter(90), 'A', "90 is A");
+	is_int(grade_letter(89), 'B', "89 is B");
+	is_int(grade_letter(80), 'B', "80 is B");
+	is_int(grade_letter(79), 'C', "79 is C");
+	is_int(grade_letter(70), 'C', "70 is C");
+	is_int(grade_letter(69), 'D', "69 is D");
+	is_int(grade_letter(60), 'D', "60 is D");
+	is_int(grade_letter(59), 'F', "59 is F");
+	is_int(grade_letter(0), 'F', "0 is F");
+}
+
+int main(void)
+{
+	const struct method *m = method_current();
+	test_lookups();
+	test_table_sane(m);
+	test_doc_matches_code(m);
+	return done_testing();
+}

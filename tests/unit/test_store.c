@@ -1,0 +1,316 @@
+/* SQLite store tests: open errors, a stored organization read back, resume, rescoring. */
+#include "store.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/vitals-test-store-XXXXXX";
+static char dbpath[256];
+
+static const char *const domains[] = {"org001.test", "www.org001.test"};
+
+/* An organization result built by hand: 3 DNS findings on two domains, graded. */
+static void build_result(struct org_result *r, int variant)
+{
+	*r = (struct org_result){.org_id = "org001",
+	                         .name = "Saint <Mary> Hospital",
+	                         .domains = domains,
+	                         .ndomains = 2,
+	                         .started = 1795000000,
+	                         .finished = 1795000042};
+	r->observations = json_pack("[{s:s, s:{}}, {s:s, s:{}}]", "domain", "org001.test", "dns", "domain",
+	                            "www.org001.test", "dns");
+	findings_add(&r->findings, "dns.spf.all", "org001.test", FS_FAIL, NULL,
+	             json_pack("{s:[s]}", "records", "v=spf1 ?all"), "SPF ends in ?all");
+	findings_add(&r->findings, "dns.caa.present", "org001.test", variant ? FS_PASS : FS_FAIL, NULL, NULL,
+	             "no CAA record");
+	if (!variant)
+		findings_add(&r->findings, "dns.axfr.refused", "www.org001.test", FS_INDETERMINATE, "timeout",
+		             json_pack("{s:s}", "ns", "ns1.org001.test."), "AXFR timed out");
+	grade_findings(method_get(1), &r->findings, &r->score);
+}
+
+static void free_result(struct org_result *r)
+{
+	json_decref(r->observations);
+	scorecard_free(&r->score);
+	findings_clear(&r->findings);
+}
+
+static long long count_rows(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long n = -1;
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_open_errors(void)
+{
+	char path[300];
+	struct store *st = NULL;
+
+	snprintf(path, sizeof path, "%s/no-such-dir/vitals.db", dir);
+	is_int(store_open(path, &st), -ENOENT, "a path in a missing directory fails");
+	ok(st == NULL, "no store is returned on failure");
+	ok(strstr(store_error(NULL), "does not exist") != NULL,
+	   "the message says the directory does not exist");
+	ok(strstr(store_error(st), "no-such-dir") != NULL, "the message names the directory");
+
+	snprintf(path, sizeof path, "%s/notes.txt", dir);
+	write_file(path, "These are notes, not a database. They go on for a while so that the file is "
+	                 "longer than an SQLite header would be, which is one hundred bytes.\n");
+	is_int(store_open(path, &st), -EINVAL, "a text file is refused");
+	ok(strstr(store_error(NULL), "not a vitals database") != NULL,
+	   "the message says it is not a database");
+	unlink(path);
+
+	snprintf(path, sizeof path, "%s/other.db", dir);
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "CREATE TABLE patients(id INTEGER)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	is_int(store_open(path, &st), -EINVAL, "someone else's SQLite database is refused");
+	ok(strstr(store_error(NULL), "not a vitals database") != NULL, "the message says it is not ours");
+	unlink(path);
+
+	is_int(store_open(dir, &st), -EINVAL, "a directory is refused");
+
+	/* root may write anywhere, so the permission check only means something for others. */
+	snprintf(path, sizeof path, "%s/ro", dir);
+	if (geteuid() != 0 && mkdir(path, 0555) == 0) {
+		char dbp[320];
+		snprintf(dbp, sizeof dbp, "%s/vitals.db", path);
+		is_int(store_open(dbp, &st), -EACCES, "a read-only directory is refused");
+		ok(strstr(store_error(NULL), "not writable") != NULL, "the message says it is not writable");
+		rmdir(path);
+	}
+}
+
+static void check_loaded(json_t *org, const struct org_result *r)
+{
+	is_int(json_integer_value(json_object_get(org, "scan")), 1, "loaded: scan id");
+	is_str(json_string_value(json_object_get(org, "org_id")), "org001", "loaded: org_id");
+	is_str(json_string_value(json_object_get(org, "name")), "Saint <Mary> Hospital", "loaded: name");
+	is_str(json_string_value(json_array_get(json_object_get(org, "domains"), 1)), "www.org001.test",
+	       "loaded: domains");
+	is_int(json_integer_value(json_object_get(org, "finished")), 1795000042, "loaded: finished");
+	json_t *fs = json_object_get(org, "findings");
+	is_int(json_array_size(fs), 3, "loaded: 3 findings");
+	json_t *f2 = json_array_get(fs, 2);
+	is_str(json_string_value(json_object_get(f2, "check")), "dns.axfr.refused",
+	       "loaded: findings in order");
+	is_str(json_string_value(json_object_get(f2, "status")), "indeterminate", "loaded: status");
+	is_str(json_string_value(json_object_get(f2, "reason")), "timeout", "loaded: reason");
+	is_str(json_string_value(json_object_get(f2, "domain")), "www.org001.test", "loaded: domain");
+	ok(json_object_get(json_array_get(fs, 0), "reason") == NULL, "loaded: no reason when none was given");
+	json_t *ev = json_pack("{s:[s]}", "records", "v=spf1 ?all");
+	ok(json_equal(json_object_get(json_array_get(fs, 0), "evidence"), ev),
+	   "loaded: evidence round-trips");
+	json_decref(ev);
+	ok(json_is_null(json_object_get(json_array_get(fs, 1), "evidence")), "loaded: null evidence");
+
+	struct findings back = {0};
+	size_t i;
+	json_t *f;
+	json_array_foreach(fs, i, f)
+	{
+		finding_from_json(f, &back);
+	}
+	is_int(back.n, 3, "loaded findings parse with finding_from_json");
+	findings_clear(&back);
+
+	json_t *sc = json_object_get(org, "scores");
+	json_t *want = scorecard_to_json(method_get(1), &r->findings, &r->score);
+	is_int(json_integer_value(json_object_get(sc, "method")), 1, "scores: method 1");
+	/* dns: 0 of 5 weight passed -> 0, F; no other factor has findings. */
+	is_int(json_integer_value(json_object_get(sc, "score")), 0, "scores: overall 0");
+	is_str(json_string_value(json_object_get(sc, "grade")), "F", "scores: overall F");
+	ok(json_equal(sc, want), "scores: equal to the scorecard JSON that was stored");
+	json_t *dns = json_object_get(json_object_get(sc, "factors"), "dns");
+	is_int(json_array_size(json_object_get(dns, "deductions")), 2, "scores: dns has 2 deductions");
+	ok(fabs(json_real_value(
+	            json_object_get(json_array_get(json_object_get(dns, "deductions"), 0), "points")) -
+	        80.0) < 1e-9,
+	   "scores: dns.spf.all loses 80 points");
+	ok(json_is_null(json_object_get(json_object_get(json_object_get(sc, "factors"), "appsec"), "score")),
+	   "scores: appsec has no score");
+	json_decref(want);
+}
+
+static void test_round_trip(struct store *st)
+{
+	struct org_result r;
+	int64_t scan = 0;
+	json_t *args = json_pack("{s:s, s:i}", "targets", "sector.txt", "rate", 100), *org = NULL,
+	       *info = NULL;
+
+	is_int(store_scan_begin(st, 1, args, &scan), 0, "scan begins");
+	is_int(scan, 1, "first scan has id 1");
+	build_result(&r, 0);
+	is_int(store_org_result(st, scan, &r), 0, "organization stored");
+	is_int(store_load_org(st, scan, "org001", 0, &org), 0, "organization loaded");
+	check_loaded(org, &r);
+	json_decref(org);
+
+	is_int(store_scan_info(st, scan, &info), 0, "scan info read");
+	is_str(json_string_value(json_object_get(info, "status")), "running", "info: running");
+	is_int(json_integer_value(json_object_get(info, "method")), 1, "info: method");
+	is_int(json_integer_value(json_object_get(info, "orgs")), 1, "info: 1 organization");
+	ok(json_equal(json_object_get(info, "args"), args), "info: args round-trip");
+	ok(json_is_null(json_object_get(info, "finished")), "info: not finished yet");
+	json_decref(info);
+
+	is_int(store_scan_end(st, scan, "complete", 1), 0, "scan ends");
+	store_scan_info(st, scan, &info);
+	is_str(json_string_value(json_object_get(info, "status")), "complete", "info: complete");
+	is_int(json_integer_value(json_object_get(info, "orgs_done")), 1, "info: orgs_done 1");
+	ok(json_is_integer(json_object_get(info, "finished")), "info: finished set");
+	json_decref(info);
+
+	is_int(count_rows("SELECT count(*) FROM observations WHERE org_id = 'org001'"), 2,
+	       "sql: 2 observations");
+	is_int(count_rows("SELECT count(*) FROM scores WHERE org_id = 'org001'"), 4,
+	       "sql: overall + 3 factor rows");
+	is_int(
+	    count_rows(
+	        "SELECT count(*) FROM scores WHERE factor = 'transport' AND score IS NULL AND grade IS NULL"),
+	    1, "sql: a factor without a score stores NULLs");
+	is_int(count_rows("SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1,
+	       "sql: WAL mode");
+	free_result(&r);
+	json_decref(args);
+}
+
+static void test_resume_and_errors(struct store *st)
+{
+	struct org_result r;
+	json_t *ids = NULL, *org = NULL;
+
+	build_result(&r, 1);
+	r.org_id = "org002";
+	r.name = "Clinic Two";
+	is_int(store_org_result(st, 1, &r), 0, "second organization stored");
+	r.org_id = "org001";
+	r.name = "Saint Mary Hospital";
+	is_int(store_org_result(st, 1, &r), 0, "org001 stored again (resume)");
+	is_int(store_scan_orgs(st, 1, &ids), 0, "scan organizations listed");
+	is_int(json_array_size(ids), 2, "still 2 organizations");
+	is_str(json_string_value(json_array_get(ids, 0)), "org001", "org001 keeps its place");
+	is_str(json_string_value(json_array_get(ids, 1)), "org002", "org002 second");
+	json_decref(ids);
+	store_load_org(st, 1, "org001", 0, &org);
+	is_int(json_array_size(json_object_get(org, "findings")), 2, "resume replaced the findings");
+	is_str(json_string_value(json_object_get(org, "name")), "Saint Mary Hospital",
+	       "resume updated the name");
+	json_decref(org);
+	is_int(count_rows("SELECT count(*) FROM scores WHERE org_id = 'org001'"), 4,
+	       "resume replaced the scores");
+	free_result(&r);
+
+	is_int(store_load_org(st, 1, "org999", 0, &org), -ENOENT, "unknown organization");
+	is_str(store_error(st), "unknown organization org999 in scan 1", "unknown organization message");
+	is_int(store_load_org(st, 42, "org001", 0, &org), -ENOENT, "unknown scan");
+	char want[400];
+	snprintf(want, sizeof want, "no scan 42 in %s", dbpath);
+	is_str(store_error(st), want, "unknown scan message names the database");
+	is_int(store_scan_orgs(st, 42, &ids), -ENOENT, "no organizations of an unknown scan");
+	is_int(store_scan_end(st, 42, "complete", 0), -ENOENT, "cannot end an unknown scan");
+	is_int(store_org_result(st, 42, &r), -ENOENT, "storing into an unknown scan fails");
+	r = (struct org_result){.org_id = "org003", .name = "Ungraded"};
+	is_int(store_org_result(st, 1, &r), -EINVAL, "an ungraded result (method 0) is refused");
+}
+
+static void test_latest_and_replace(struct store *st)
+{
+	int64_t id = 0;
+	json_t *org = NULL;
+	is_int(store_latest_scan(st, &id), 0, "latest scan found");
+	is_int(id, 1, "latest is 1");
+	store_scan_begin(st, 1, NULL, &id);
+	is_int(id, 2, "second scan has id 2");
+	id = 0;
+	store_latest_scan(st, &id);
+	is_int(id, 2, "latest is now 2");
+
+	json_t *card =
+	    json_pack("{s:i, s:i, s:s, s:{s:{s:s, s:i, s:s, s:i, s:i, s:i, s:i, s:[]}}}", "method", 1,
+	              "score", 95, "grade", "A", "factors", "dns", "title", "DNS health", "score", 95,
+	              "grade", "A", "passed", 9, "failed", 0, "indeterminate", 1, "na", 0, "deductions");
+	is_int(store_replace_scores(st, 1, "org002", 1, card), 0, "scores replaced");
+	store_load_org(st, 1, "org002", 1, &org);
+	json_t *sc = json_object_get(org, "scores");
+	is_int(json_integer_value(json_object_get(sc, "score")), 95, "replaced: overall 95");
+	is_str(json_string_value(json_object_get(sc, "grade")), "A", "replaced: overall A");
+	is_int(json_object_size(json_object_get(sc, "factors")), 1, "replaced: old factor rows gone");
+	is_int(json_integer_value(
+	           json_object_get(json_object_get(json_object_get(sc, "factors"), "dns"), "passed")),
+	       9, "replaced: factor detail kept");
+	json_decref(org);
+	store_load_org(st, 1, "org002", 1, &org);
+	is_int(json_array_size(json_object_get(org, "findings")), 2, "replacing scores keeps findings");
+	json_decref(org);
+	is_int(store_replace_scores(st, 1, "org999", 1, card), -ENOENT,
+	       "replace for an unknown organization");
+	is_int(store_replace_scores(st, 1, "org002", 99, card), -EINVAL, "replace under an unknown method");
+	json_decref(card);
+	store_load_org(st, 1, "org002", 7, &org);
+	ok(json_is_null(json_object_get(org, "scores")), "no scores under a method never graded");
+	json_decref(org);
+}
+
+static void cleanup(void)
+{
+	const char *suffix[] = {"", "-wal", "-shm"};
+	char path[300];
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s%s", dbpath, suffix[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int main(void)
+{
+	struct store *st = NULL;
+	int64_t id;
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(dbpath, sizeof dbpath, "%s/vitals.db", dir);
+	test_open_errors();
+	is_int(store_open(dbpath, &st), 0, "a new database opens");
+	is_int(store_latest_scan(st, &id), -ENOENT, "an empty database has no latest scan");
+	test_round_trip(st);
+	test_resume_and_errors(st);
+	test_latest_and_replace(st);
+	st = store_close(st);
+	ok(st == NULL, "store_close returns NULL");
+	ok(store_close(NULL) == NULL, "store_close accepts NULL");
+	is_int(store_open(dbpath, &st), 0, "an existing database reopens");
+	is_int(count_rows("SELECT max(version) FROM schema_version"), 1, "schema version 1");
+	is_int(count_rows("SELECT count(*) FROM schema_version"), 1, "schema version recorded once");
+	store_close(st);
+	cleanup();
+	return done_testing();
+}

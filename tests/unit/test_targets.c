@@ -1,0 +1,434 @@
+/* Unit tests for the targets file parser: every accepted form and every rejection. */
+#include "tap.h"
+#include "targets.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MISSING_HEADER "missing header line (expected org_id,name,domain)"
+
+struct errs {
+	size_t n;
+	size_t line[64];
+	char why[64][512];
+};
+
+static void record(void *arg, size_t line, const char *why)
+{
+	struct errs *e = arg;
+
+	if (e->n < 64) {
+		e->line[e->n] = line;
+		snprintf(e->why[e->n], sizeof e->why[e->n], "%s", why);
+	}
+	e->n++;
+}
+
+/* Parses a NUL-terminated text (a fresh list and error record each time). */
+static int parse(const char *text, struct target_list *tl, struct errs *e)
+{
+	memset(tl, 0, sizeof *tl);
+	memset(e, 0, sizeof *e);
+	return targets_parse(text, strlen(text), tl, record, e);
+}
+
+static void test_good(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r = parse("org_id,name,domain\n"
+	              "h1,General Hospital,general-hospital.org\n"
+	              "h2,Clinic Two,clinic.example.com,www.clinic.example.com\n",
+	              &tl, &e);
+
+	is_int(r, 0, "good: nothing skipped");
+	is_int(e.n, 0, "good: no errors");
+	is_int(tl.n, 2, "good: two targets");
+	is_str(tl.v[0].org_id, "h1", "good: org_id");
+	is_str(tl.v[0].name, "General Hospital", "good: name");
+	is_int(tl.v[0].ndomains, 1, "good: one domain");
+	is_str(tl.v[0].domains[0], "general-hospital.org", "good: domain");
+	is_int(tl.v[1].ndomains, 2, "good: two domains on line 3");
+	is_str(tl.v[1].domains[1], "www.clinic.example.com", "good: second domain");
+	targets_free(&tl);
+	is_int(tl.n, 0, "free: list emptied");
+	ok(tl.v == NULL, "free: vector released");
+	targets_free(NULL);
+}
+
+static void test_comments(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r = parse("# exported 2024-05-01\n\n   # indented comment\n"
+	              "org_id,name,domain\n\n\t \n# h9,Commented,out.org\n"
+	              "h1,A,a.org\n   \n",
+	              &tl, &e);
+
+	is_int(r, 0, "comments: nothing skipped");
+	is_int(e.n, 0, "comments: no errors");
+	is_int(tl.n, 1, "comments: one target");
+	is_str(tl.v[0].org_id, "h1", "comments: the data line");
+	targets_free(&tl);
+}
+
+static void test_crlf(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r = parse("org_id,name,domain\r\nh1,A,Example.ORG.\r\nh2,B,b.org\r\nh3,C,c.org", &tl, &e);
+
+	is_int(r, 0, "crlf: nothing skipped");
+	is_int(tl.n, 3, "crlf: three targets, the last without a newline");
+	is_str(tl.v[0].domains[0], "example.org", "crlf: lower-cased, trailing dot gone");
+	is_str(tl.v[1].domains[0], "b.org", "crlf: no CR left on the last field");
+	is_str(tl.v[2].domains[0], "c.org", "crlf: unterminated last line read");
+	targets_free(&tl);
+}
+
+static void test_quotes(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r = parse("org_id,name,domain\n"
+	              "h1,\"Clinic, Inc.\",clinic.org\n"
+	              "h2,\"Saint \"\"Mary\"\" Hospital\",mary.org\n"
+	              " \"h3\" , \"  Spaced  \" , \"c.org\" \n"
+	              "h4,  Trimmed name\t,d.org\n"
+	              "h5,\"\",e.org\n",
+	              &tl, &e);
+
+	is_int(r, 1, "quotes: one line skipped");
+	is_int(tl.n, 4, "quotes: four targets");
+	is_str(tl.v[0].name, "Clinic, Inc.", "quotes: comma inside quotes");
+	is_str(tl.v[1].name, "Saint \"Mary\" Hospital", "quotes: doubled quotes");
+	is_str(tl.v[2].org_id, "h3", "quotes: quoted org_id");
+	is_str(tl.v[2].name, "  Spaced  ", "quotes: blanks inside quotes kept");
+	is_str(tl.v[2].domains[0], "c.org", "quotes: quoted domain");
+	is_str(tl.v[3].name, "Trimmed name", "quotes: blanks around a plain field trimmed");
+	is_int(e.n, 1, "quotes: one error");
+	is_int(e.line[0], 6, "quotes: the empty quoted name on line 6");
+	is_str(e.why[0], "empty name", "quotes: empty quoted name rejected");
+	targets_free(&tl);
+}
+
+static void test_multi_domain(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r = parse("org_id,name,domain\n"
+	              "h1,A,a.org,A.ORG,a.org.,b.org,,\n"
+	              "h2,B,d1.org,d2.org,d3.org,d4.org,d5.org,d6.org,d7.org,d8.org,d9.org,d10.org,"
+	              "d11.org,d12.org,d13.org,d14.org,d15.org,d16.org,d1.org\n"
+	              "h3,C,xn--bcher-kva.de,sub.xn--80ak6aa92e.com\n",
+	              &tl, &e);
+
+	is_int(r, 0, "multi: nothing skipped");
+	is_int(tl.n, 3, "multi: three targets");
+	is_int(tl.v[0].ndomains, 2, "multi: duplicates merged, empty cells ignored");
+	is_str(tl.v[0].domains[0], "a.org", "multi: first domain");
+	is_str(tl.v[0].domains[1], "b.org", "multi: second domain");
+	is_int(tl.v[1].ndomains, 16, "multi: sixteen distinct domains allowed");
+	is_str(tl.v[1].domains[15], "d16.org", "multi: the sixteenth");
+	is_int(tl.v[2].ndomains, 2, "multi: IDNA A-labels accepted");
+	targets_free(&tl);
+}
+
+static void test_empty_and_header_only(void)
+{
+	struct target_list tl;
+	struct errs e;
+
+	is_int(parse("", &tl, &e), 0, "empty: 0");
+	is_int(tl.n, 0, "empty: no targets");
+	is_int(e.n, 0, "empty: no errors");
+	targets_free(&tl);
+	is_int(targets_parse(NULL, 0, &tl, record, &e), 0, "empty: NULL buffer with length 0");
+	is_int(parse("org_id,name,domain\n", &tl, &e), 0, "header only: 0");
+	is_int(tl.n, 0, "header only: no targets");
+	is_int(e.n, 0, "header only: no errors");
+	targets_free(&tl);
+	is_int(parse("\xef\xbb\xbf\"ORG_ID\",\"Name\",\"Domain\"\r\nh1,A,a.org\r\n", &tl, &e), 0,
+	       "header: BOM, quoted, upper case");
+	is_int(e.n, 0, "header: recognised");
+	is_int(tl.n, 1, "header: data after it");
+	targets_free(&tl);
+}
+
+static void test_missing_header(void)
+{
+	struct target_list tl;
+	struct errs e;
+
+	is_int(parse("# no header\nh1,A,a.org\nh2,B,b.org\n", &tl, &e), 0, "no header: nothing skipped");
+	is_int(e.n, 1, "no header: one report");
+	is_int(e.line[0], 2, "no header: on the first data line");
+	is_str(e.why[0], MISSING_HEADER, "no header: reason");
+	is_int(tl.n, 2, "no header: first line kept as data");
+	targets_free(&tl);
+
+	is_int(parse("org_idx,A,a.org\n", &tl, &e), 0, "no header: org_idx is data");
+	is_int(e.n, 1, "no header: org_idx reported");
+	is_str(tl.v[0].org_id, "org_idx", "no header: org_idx parsed as a target");
+	targets_free(&tl);
+
+	is_int(parse("h1,A\nh2,B,b.org\n", &tl, &e), 1, "no header, bad first line: skipped");
+	is_int(e.n, 2, "no header, bad first line: two reports");
+	is_str(e.why[0], MISSING_HEADER, "no header, bad first line: header reported first");
+	is_int(e.line[1], 1, "no header, bad first line: line 1");
+	is_str(e.why[1], "expected at least 3 fields (org_id,name,domain), found 2",
+	       "no header, bad first line: field count");
+	is_int(tl.n, 1, "no header, bad first line: second line kept");
+	targets_free(&tl);
+}
+
+/* One bad line after a header and a good line: expects the reason on line 3. */
+static void expect_error(const char *line, const char *why, const char *name)
+{
+	struct target_list tl;
+	struct errs e;
+	size_t len = strlen(line);
+	char *text = malloc(len + 64);
+	char label[160];
+
+	snprintf(text, len + 64, "org_id,name,domain\nh0,Good,good.org\n%s\nh9,After,after.org\n", line);
+	memset(&tl, 0, sizeof tl);
+	memset(&e, 0, sizeof e);
+	int r = targets_parse(text, strlen(text), &tl, record, &e);
+	snprintf(label, sizeof label, "%s: one line skipped", name);
+	is_int(r, 1, label);
+	snprintf(label, sizeof label, "%s: one report", name);
+	is_int(e.n, 1, label);
+	snprintf(label, sizeof label, "%s: on line 3", name);
+	is_int(e.line[0], 3, label);
+	snprintf(label, sizeof label, "%s: reason", name);
+	is_str(e.why[0], why, label);
+	snprintf(label, sizeof label, "%s: parsing went on", name);
+	ok(tl.n == 2 && strcmp(tl.v[1].org_id, "h9") == 0, label);
+	targets_free(&tl);
+	free(text);
+}
+
+static char *repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+static void test_field_errors(void)
+{
+	char buf[8192];
+	char *s;
+
+	expect_error("h1,A", "expected at least 3 fields (org_id,name,domain), found 2", "two fields");
+	expect_error("h1", "expected at least 3 fields (org_id,name,domain), found 1", "one field");
+	expect_error(",A,a.org", "empty org_id", "empty org_id");
+	expect_error("h 1,A,a.org", "org_id has a character outside [A-Za-z0-9._-]", "org_id space");
+	expect_error("h/1,A,a.org", "org_id has a character outside [A-Za-z0-9._-]", "org_id slash");
+	s = repeat('x', 65);
+	snprintf(buf, sizeof buf, "%s,A,a.org", s);
+	expect_error(buf, "org_id longer than 64 characters", "org_id 65");
+	free(s);
+	expect_error("h1,,a.org", "empty name", "empty name");
+	s = repeat('n', 257);
+	snprintf(buf, sizeof buf, "h1,%s,a.org", s);
+	expect_error(buf, "name longer than 256 characters", "name 257");
+	free(s);
+	expect_error("h1,Bad\xff,a.org", "name is not valid UTF-8", "name bad UTF-8");
+	expect_error("h1,Over\xc0\xaflong,a.org", "name is not valid UTF-8", "name overlong UTF-8");
+	expect_error("h1,Tab\there,a.org", "name contains a control character", "name tab");
+	expect_error("h1,\"A,a.org", "unterminated quoted field", "unterminated quote");
+	expect_error("h1,\"A\"x,a.org", "unexpected character after a closing quote", "text after quote");
+	expect_error("h1,A\"B,a.org", "quote inside an unquoted field (quote the whole field)",
+	             "stray quote");
+	expect_error("h1,A,,", "no domain given", "no domain");
+	expect_error("h0,Again,again.org", "duplicate org_id h0 (first on line 2)", "duplicate org_id");
+}
+
+static void test_domain_errors(void)
+{
+	char buf[8192];
+	char *s;
+
+	expect_error("h1,A,-a.org", "invalid domain '-a.org': label starts or ends with a hyphen", "hyphen");
+	expect_error("h1,A,a-.org", "invalid domain 'a-.org': label starts or ends with a hyphen",
+	             "hyphen end");
+	expect_error("h1,A,localhost", "invalid domain 'localhost': needs at least two labels", "one label");
+	expect_error("h1,A,a..org", "invalid domain 'a..org': empty label", "empty label");
+	expect_error("h1,A,.a.org", "invalid domain '.a.org': empty label", "leading dot");
+	expect_error("h1,A,a.org..", "invalid domain 'a.org.': empty label", "two trailing dots");
+	expect_error(
+	    "h1,A,a_b.org",
+	    "invalid domain 'a_b.org': character outside letters, digits and hyphen (IDNs go in xn-- form)",
+	    "underscore");
+	expect_error(
+	    "h1,A,b\xc3\xbc"
+	    "cher.de",
+	    "invalid domain 'b??cher.de': character outside letters, digits and hyphen (IDNs go in xn-- "
+	    "form)",
+	    "U-label");
+	expect_error("h1,A,10.0.0.1",
+	             "invalid domain '10.0.0.1': top-level label is all digits (an address is not a domain)",
+	             "IP address");
+	s = repeat('a', 64);
+	snprintf(buf, sizeof buf, "h1,A,%s.org", s);
+	expect_error(buf,
+	             "invalid domain 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org': "
+	             "label longer than 63 characters",
+	             "label 64");
+	free(s);
+	/* 4 labels of 63 plus a 1-char TLD: 63*4 + 4 dots + 1 = 257 > 253; shown cut to 76 + "..." */
+	s = repeat('b', 63);
+	snprintf(buf, sizeof buf, "h1,A,%s.%s.%s.%s.c", s, s, s, s);
+	expect_error(buf,
+	             "invalid domain "
+	             "'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.bbbbbbbbbbbb...': "
+	             "longer than 253 characters",
+	             "domain 257");
+	free(s);
+	expect_error("h1,A,d1.org,d2.org,d3.org,d4.org,d5.org,d6.org,d7.org,d8.org,d9.org,d10.org,d11.org,"
+	             "d12.org,d13.org,d14.org,d15.org,d16.org,d17.org",
+	             "more than 16 domains", "17 domains");
+}
+
+static void test_line_errors(void)
+{
+	static const char nul_text[] = "org_id,name,domain\nh1,A\0B,a.org\nh2,B,b.org\n";
+	struct target_list tl = {0};
+	struct errs e = {0};
+	char *line = malloc(4200);
+
+	int r = targets_parse(nul_text, sizeof nul_text - 1, &tl, record, &e);
+	is_int(r, 1, "NUL: skipped");
+	is_int(e.line[0], 2, "NUL: line 2");
+	is_str(e.why[0], "NUL byte in line", "NUL: reason");
+	is_int(tl.n, 1, "NUL: next line read");
+	targets_free(&tl);
+
+	/* exactly 4096 bytes: trailing blanks are trimmed, so it is valid */
+	snprintf(line, 4200, "h1,A,a.org%*s", 4096 - 10, "");
+	is_int(strlen(line), 4096, "long: built 4096 bytes");
+	is_int(parse(line, &tl, &e), 0, "long: 4096 bytes accepted");
+	is_int(tl.n, 1, "long: the 4096-byte line is a target");
+	targets_free(&tl);
+	snprintf(line, 4200, "h1,A,a.org%*s", 4096 - 9, "");
+	expect_error(line, "line longer than 4096 bytes", "4097 bytes");
+	snprintf(line, 4200, "h1,A,a.org%*s\r", 4096 - 10, "");
+	is_int(parse(line, &tl, &e), 0, "long: CR not counted");
+	targets_free(&tl);
+	free(line);
+}
+
+/* Values exactly at each limit are accepted. */
+static void test_limits(void)
+{
+	struct target_list tl;
+	struct errs e;
+	char *id = repeat('i', 64), *name = repeat('n', 256), *label = repeat('b', 63);
+	char *text = malloc(8192), *wide = malloc(600);
+
+	for (int i = 0; i < 256; i++)
+		memcpy(wide + 2 * i, "\xc3\xa9", 2); /* e-acute, 2 bytes */
+	wide[512] = '\0';
+	/* 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253, plus a trailing dot */
+	snprintf(text, 8192, "org_id,name,domain\n%s,%s,%s.%s.%s.%.61s.\nh2,%s,%s.org\n", id, name, label,
+	         label, label, label, wide, label);
+	is_int(parse(text, &tl, &e), 0, "limits: nothing skipped");
+	is_int(tl.n, 2, "limits: both targets");
+	is_int(strlen(tl.v[0].org_id), 64, "limits: 64-character org_id");
+	is_int(strlen(tl.v[0].name), 256, "limits: 256-character name");
+	is_int(strlen(tl.v[0].domains[0]), 253, "limits: 253-character domain, trailing dot dropped");
+	is_int(strlen(tl.v[1].name), 512, "limits: 256 two-byte characters");
+	is_int(strlen(tl.v[1].domains[0]), 67, "limits: 63-character label");
+	targets_free(&tl);
+	free(id);
+	free(name);
+	free(label);
+	free(text);
+	free(wide);
+}
+
+static void test_append(void)
+{
+	struct target_list tl;
+	struct errs e;
+
+	is_int(parse("org_id,name,domain\nh1,A,a.org\n", &tl, &e), 0, "append: first file");
+	memset(&e, 0, sizeof e);
+	int r = targets_parse("org_id,name,domain\nh2,B,b.org\nh1,A,a.org\n", 41, &tl, record, &e);
+	is_int(r, 1, "append: duplicate across calls skipped");
+	is_str(e.why[0], "duplicate org_id h1 (already loaded)", "append: reason");
+	is_int(e.line[0], 3, "append: line 3 of the second file");
+	is_int(tl.n, 2, "append: two targets in all");
+	is_str(tl.v[1].org_id, "h2", "append: appended after the first");
+	targets_free(&tl);
+}
+
+static void test_many(void)
+{
+	size_t cap = 1000 * 40, len = 0;
+	char *text = malloc(cap);
+	struct target_list tl = {0};
+	struct errs e = {0};
+
+	len += (size_t)snprintf(text, cap, "org_id,name,domain\n");
+	for (int i = 0; i < 1000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "org%d,Org %d,d%d.example\n", i % 900, i, i);
+	is_int(targets_parse(text, len, &tl, record, &e), 100, "many: 100 duplicates skipped");
+	is_int(tl.n, 900, "many: 900 targets");
+	is_int(e.line[0], 902, "many: first duplicate on line 902");
+	is_str(e.why[0], "duplicate org_id org0 (first on line 2)", "many: it names the first");
+	is_str(tl.v[899].domains[0], "d899.example", "many: order kept");
+	targets_free(&tl);
+	free(text);
+}
+
+static void test_read(void)
+{
+	static const char text[] = "org_id,name,domain\nh1,A,a.org\nh2,B\n";
+	struct target_list tl = {0};
+	struct errs e = {0};
+	FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+
+	is_int(targets_read(f, &tl, record, &e), 1, "read: one skipped");
+	is_int(tl.n, 1, "read: one target");
+	is_int(e.line[0], 3, "read: error on line 3");
+	fclose(f);
+	targets_free(&tl);
+
+	f = fopen(".", "r"); /* reading a directory fails with EISDIR */
+	if (f != NULL) {
+		is_int(targets_read(f, &tl, record, &e), -EIO, "read: read error is -EIO");
+		fclose(f);
+	}
+	f = fopen("/dev/zero", "r");
+	if (f != NULL) {
+		is_int(targets_read(f, &tl, record, &e), -EFBIG, "read: endless stream is -EFBIG");
+		is_int(tl.n, 0, "read: nothing parsed from it");
+		fclose(f);
+	}
+}
+
+int main(void)
+{
+	test_good();
+	test_comments();
+	test_crlf();
+	test_quotes();
+	test_multi_domain();
+	test_empty_and_header_only();
+	test_missing_header();
+	test_field_errors();
+	test_domain_errors();
+	test_line_errors();
+	test_limits();
+	test_append();
+	test_many();
+	test_read();
+	return done_testing();
+}
