@@ -9,15 +9,15 @@ bash scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 BED=$PWD/tests/testbed/run
-trap 'python3 tests/testbed/testbed.py down --dir "$BED" >/dev/null 2>&1 || true' EXIT
-python3 tests/testbed/testbed.py up --orgs "$ORGS" --seed "$SEED" --no-trap --dir "$BED"
+trap '/usr/bin/python3 tests/testbed/testbed.py down --dir "$BED" >/dev/null 2>&1 || true' EXIT
+/usr/bin/python3 tests/testbed/testbed.py up --orgs "$ORGS" --seed "$SEED" --no-trap --dir "$BED"
 rm -f demo.db demo.db-wal demo.db-shm
 start=$(date +%s.%N)
 ./build/vitals scan --scope 127.0.0.0/8 --root-hints "$BED/root.hints" --trust-anchor "$BED/root.key" \
 	--ca-file "$BED/ca.pem" --db demo.db -o demo.ndjson "$BED/targets.csv"
 end=$(date +%s.%N)
 ./build/vitals report --db demo.db -o report.html
-python3 - "$start" "$end" <<'PY'
+/usr/bin/python3 - "$start" "$end" <<'PY'
 import collections, json, sys
 recs = [json.loads(l) for l in open("demo.ndjson")]
 secs = float(sys.argv[2]) - float(sys.argv[1])

@@ -38,10 +38,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 stage "build (ASan+UBSan)" setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
 stage "unit tests (ASan+UBSan)" meson test -C build-asan --print-errorlogs
-stage "man page lists every option" python3 scripts/check-manpage.py
+stage "man page lists every option" /usr/bin/python3 scripts/check-manpage.py
 stage "clang-format" bash -c 'clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c tests/*.h'
 stage "integration (testbed, ASan+UBSan binary)" env VITALS_BIN="$PWD/build-asan/vitals" \
-	python3 -m pytest -v -p no:cacheprovider tests/integration
+	/usr/bin/python3 -m pytest -v -p no:cacheprovider tests/integration
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

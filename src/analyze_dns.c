@@ -3,10 +3,13 @@
  * "dns" part of a domain's observation document (docs/OBSERVATIONS.md).
  *
  * Choices the methodology leaves open, made here:
- * - SPF: a TXT, include or redirect lookup that failed (or a name the probe never
- *   fetched, or spf_truncated) makes dns.spf.syntax and dns.spf.lookups
- *   indeterminate unless a permanent error is certain anyway (more than 10
- *   lookups, more than 2 void lookups, a loop, a target without a record). A
+ * - SPF: the domain's own record comes from dns.txt (dns.spf[domain] only when
+ *   dns.txt is absent). An include or redirect lookup that failed (or a name the
+ *   probe never fetched, or spf_truncated) makes dns.spf.syntax and
+ *   dns.spf.lookups indeterminate unless a permanent error is certain anyway
+ *   (a syntax error seen, more than 10 lookups, more than 2 void lookups, a
+ *   loop, a target without an SPF record or with two); those non-syntax
+ *   permanent errors all fail dns.spf.lookups and make dns.spf.all n/a. A
  *   redirect= target missing from dns.spf makes dns.spf.all indeterminate
  *   ("not_observed"); one answering NXDOMAIN is a permanent error (RFC 7208 s6.1).
  *   Targets with macros are counted as one lookup and not followed.
@@ -875,6 +878,29 @@ static void check_axfr(struct dnsctx *c)
 	     why ? why : "");
 }
 
+/*
+ * A domain that does not exist (NXDOMAIN for its SOA) has no posture to judge:
+ * "no SPF record" there says nothing about the organization, so every DNS check
+ * is indeterminate. Returns 1 when that was the case.
+ */
+static int domain_absent(struct dnsctx *c)
+{
+	static const char *const checks[] = {
+		"dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present", "dns.spf.single",
+		"dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups", "dns.dmarc.present",
+		"dns.dmarc.valid",   "dns.dmarc.policy", "dns.caa.present", "dns.mx.present",
+		"dns.ns.count",      "dns.ns.diversity", "dns.axfr.refused",
+	};
+	struct lookup lk;
+	lookup_read(dns_get(c, "soa"), &lk);
+	if (lk.status == NULL || strcmp(lk.status, "nxdomain") != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+		emit(c, checks[i], FS_INDETERMINATE, "nxdomain", copy(lk.obj), "%s does not exist (NXDOMAIN)",
+		     c->domain);
+	return 1;
+}
+
 int analyze_dns(const json_t *obs, time_t now, struct findings *out)
 {
 	struct dnsctx c = {.out = out};
@@ -883,6 +909,8 @@ int analyze_dns(const json_t *obs, time_t now, struct findings *out)
 	(void)now;
 	c.domain = domain != NULL ? domain : "";
 	c.dns = json_is_object(dns) ? dns : NULL;
+	if (domain_absent(&c))
+		return c.rc;
 	check_dnssec(&c);
 	check_spf(&c);
 	check_dmarc(&c);

@@ -1,17 +1,28 @@
 /*
  * The web and transport analyzer: tls.* and web.* findings from the "web" part of
  * an observation (docs/OBSERVATIONS.md). One finding per check, in the order of the
- * methodology table, whatever the input's shape.
+ * methodology table, whatever the input's shape. It reads no clock and does no I/O.
  *
  * Judgement happens in two layers. Gates decide whether a check can be judged at all
  * (no address: not applicable; a timeout: indeterminate; no HTTPS: the HTTPS-only
  * checks do not apply); check functions then judge what the gates let through.
  *
- * HTTPS counts as absent (tls.https.available fails) when port 443 refuses while
- * plain HTTP answers, or when the handshake failed because the server rejected every
- * protocol version offered (or does not speak TLS at all: "wrong version number").
- * Other handshake failures (cipher mismatch, resets) are indeterminate: they may be
- * our client's limits rather than the site's.
+ * Choices worth knowing:
+ * - HTTPS counts as absent (tls.https.available fails) when port 443 refuses while
+ *   plain HTTP answers; when the handshake failed because the server rejected every
+ *   protocol version offered (or does not speak TLS: "wrong version number"); or when
+ *   only the TLS 1.0/1.1 handshakes completed ("legacy_only": the protocol checks are
+ *   then judged, and fail). Other handshake failures (cipher mismatch, resets) are
+ *   indeterminate: they may be our client's limits rather than the site's.
+ * - Headers are judged on the https:// response, or on the http:// one when the host
+ *   has no HTTPS; redirects are not followed, so a redirect's own headers count.
+ * - A CSP that restricts no scripts (no script-src, no default-src) fails
+ *   web.csp.unsafe; frame-ancestors '*' or a bare scheme does not restrict framing.
+ * - Cookies the header deletes (Max-Age <= 0) and headers browsers ignore are not
+ *   counted. X-AspNet-Version and X-AspNetMvc-Version always disclose a version.
+ * - security.txt must be a 200 with Content-Type text/plain (a missing type counts as
+ *   absent) and not look like HTML; a redirect (not followed) or a 5xx is
+ *   indeterminate. A TLS session without any certificate fails trust and host name.
  */
 #include "analyze.h"
 
@@ -81,7 +92,7 @@ static const json_t *jobj(const json_t *o, const char *key)
 	return json_is_object(v) ? v : NULL;
 }
 
-static const char * or (const char *s, const char *dflt)
+static const char *str_or(const char *s, const char *dflt)
 {
 	return s ? s : dflt;
 }
@@ -112,6 +123,20 @@ static void fmt_date(time_t t, char buf[32])
 	struct tm tm;
 	if (gmtime_r(&t, &tm) == NULL || strftime(buf, 32, "%Y-%m-%d", &tm) == 0)
 		snprintf(buf, 32, "@%lld", (long long)t);
+}
+
+/* A duration for people: "365 days", "1 hour", "5 minutes". */
+static void fmt_age(long long secs, char buf[32])
+{
+	static const struct {
+		long long size;   /* seconds per unit */
+		const char *name; /* singular name */
+	} units[] = {{DAY, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}};
+	size_t u = 0;
+	while (u + 1 < sizeof units / sizeof units[0] && secs < units[u].size)
+		u++;
+	long long n = secs / units[u].size;
+	snprintf(buf, 32, "%lld %s%s", n, units[u].name, n == 1 ? "" : "s");
 }
 
 /* Days from `from` to `to`, rounded towards zero. */
@@ -220,6 +245,14 @@ static int versions_rejected(const char *error)
 	return 0;
 }
 
+/* The legacy handshakes (also tried after a failed modern one) completed at 1.0 or 1.1. */
+static int legacy_accepted(const struct ctx *c)
+{
+	const json_t *legacy = jobj(c->tls, "legacy");
+	return json_is_true(json_object_get(legacy, "TLSv1")) ||
+	       json_is_true(json_object_get(legacy, "TLSv1.1"));
+}
+
 static void https_state(struct ctx *c)
 {
 	const char *st = jstr(c->tls, "status");
@@ -231,14 +264,20 @@ static void https_state(struct ctx *c)
 		c->hstate = HTTPS_ABSENT;
 	else if (is(st, "refused"))
 		c->hreason = "unreachable";
+	else if (is(st, "handshake_failed") && legacy_accepted(c))
+		c->hreason = "legacy_only";
 	else if (is(st, "handshake_failed") && versions_rejected(jstr(c->tls, "error")))
+		c->hstate = HTTPS_ABSENT;
+	/* A server that speaks only TLS 1.0/1.1 is, to current browsers, no HTTPS at all. */
+	if (is(c->hreason, "legacy_only"))
 		c->hstate = HTTPS_ABSENT;
 }
 
 static json_t *tls_status_evidence(const struct ctx *c)
 {
-	return json_pack("{s:o, s:o, s:o}", "tls_status", copy(c->tls, "status"), "tls_error",
-	                 copy(c->tls, "error"), "http", fetch_summary(c->http));
+	return json_pack("{s:o, s:o, s:o, s:o}", "tls_status", copy(c->tls, "status"), "tls_error",
+	                 copy(c->tls, "error"), "legacy", copy(c->tls, "legacy"), "http",
+	                 fetch_summary(c->http));
 }
 
 /* ---- gates ---- */
@@ -261,12 +300,12 @@ static void gate_web(struct ctx *c, const json_t *obs)
 static void gate_tls(struct ctx *c)
 {
 	if (c->hstate == HTTPS_ABSENT)
-		close_gate(&c->g_tls, FS_NA, "no_https", tls_status_evidence(c), "%s offers no HTTPS (%s)",
-		           c->host, c->hreason);
+		close_gate(&c->g_tls, FS_NA, "no_https", tls_status_evidence(c),
+		           "%s offers no usable HTTPS (%s)", c->host, c->hreason);
 	else if (c->hstate == HTTPS_UNKNOWN)
 		close_gate(&c->g_tls, FS_INDETERMINATE, c->hreason, tls_status_evidence(c),
 		           "could not reach %s over HTTPS: %s%s%s", c->host, c->hreason,
-		           jstr(c->tls, "error") ? ": " : "", or (jstr(c->tls, "error"), ""));
+		           jstr(c->tls, "error") ? ": " : "", str_or(jstr(c->tls, "error"), ""));
 }
 
 /* The page whose headers are judged: the https:// fetch, else http:// without HTTPS. */
@@ -283,7 +322,7 @@ static void gate_page(struct ctx *c)
 	}
 	const json_t *f = c->hstate == HTTPS_ABSENT ? c->http : c->https;
 	const char *st = jstr(f, "status");
-	const char *reason = c->hstate == HTTPS_UNKNOWN ? c->hreason : or (st, "not_observed");
+	const char *reason = c->hstate == HTTPS_UNKNOWN ? c->hreason : str_or(st, "not_observed");
 	json_t *ev =
 	    json_pack("{s:o, s:o}", "https", fetch_summary(c->https), "http", fetch_summary(c->http));
 	close_gate(&c->g_page, FS_INDETERMINATE, reason, ev, "no response from %s to judge headers on (%s)",
@@ -307,17 +346,20 @@ static void check_https_available(struct ctx *c, const char *id)
 	const char *err = jstr(c->tls, "error");
 	if (c->hstate == HTTPS_OK)
 		emit(c, id, FS_PASS, NULL, ev, "%s answers over HTTPS (%s)", c->host,
-		     or (jstr(c->tls, "protocol"), "protocol unknown"));
+		     str_or(jstr(c->tls, "protocol"), "protocol unknown"));
+	else if (is(c->hreason, "legacy_only"))
+		emit(c, id, FS_FAIL, NULL, ev, "%s speaks only TLS 1.0/1.1, which current browsers refuse",
+		     c->host);
 	else if (c->hstate == HTTPS_ABSENT && is(c->hreason, "refused"))
 		emit(c, id, FS_FAIL, NULL, ev,
 		     "%s answers plain HTTP but refuses HTTPS connections on port 443", c->host);
 	else if (c->hstate == HTTPS_ABSENT)
 		emit(c, id, FS_FAIL, NULL, ev, "%s rejected every TLS version offered: %s", c->host,
-		     or (err, "handshake failed"));
+		     str_or(err, "handshake failed"));
 	else
 		emit(c, id, FS_INDETERMINATE, c->hreason, ev,
 		     "could not tell whether %s offers HTTPS: %s%s%s", c->host, c->hreason, err ? ": " : "",
-		     or (err, ""));
+		     str_or(err, ""));
 }
 
 static json_t *cert_evidence(const struct ctx *c, const char *k1, const char *k2)
@@ -326,20 +368,30 @@ static json_t *cert_evidence(const struct ctx *c, const char *k1, const char *k2
 	                 copy(c->tls, "cert"));
 }
 
+/* An anonymous suite: the handshake completed without any certificate. */
+static int no_certificate(const struct ctx *c)
+{
+	return jobj(c->tls, "cert") == NULL && !json_is_integer(json_object_get(c->tls, "verify_code")) &&
+	       jstr(c->tls, "verify_error") != NULL;
+}
+
 static void check_cert_trusted(struct ctx *c, const char *id)
 {
 	const json_t *code = json_object_get(c->tls, "verify_code");
 	const json_t *cert = jobj(c->tls, "cert");
 	json_t *ev = cert_evidence(c, "verify_code", "verify_error");
-	if (!json_is_integer(code))
+	if (no_certificate(c))
+		emit(c, id, FS_FAIL, NULL, ev, "the server presented no certificate (%s)",
+		     jstr(c->tls, "verify_error"));
+	else if (!json_is_integer(code))
 		emit(c, id, FS_INDETERMINATE, "not_observed", ev,
 		     "no certificate verification result recorded");
 	else if (json_integer_value(code) == 0)
 		emit(c, id, FS_PASS, NULL, ev, "certificate for %s chains to a trusted root (issuer %s)",
-		     or (jstr(cert, "subject"), "?"), or (jstr(cert, "issuer"), "?"));
+		     str_or(jstr(cert, "subject"), "?"), str_or(jstr(cert, "issuer"), "?"));
 	else
 		emit(c, id, FS_FAIL, NULL, ev, "certificate is not trusted: %s (code %lld)%s",
-		     or (jstr(c->tls, "verify_error"), "verification failed"),
+		     str_or(jstr(c->tls, "verify_error"), "verification failed"),
 		     (long long)json_integer_value(code),
 		     json_is_true(json_object_get(cert, "self_signed")) ? "; it is self-signed" : "");
 }
@@ -373,7 +425,9 @@ static void check_cert_hostname(struct ctx *c, const char *id)
 	                       "host", c->host, "subject", copy(cert, "subject"), "san", copy(cert, "san"));
 	char names[400];
 	list_names(json_object_get(cert, "san"), names, sizeof names);
-	if (!json_is_boolean(match))
+	if (no_certificate(c))
+		emit(c, id, FS_FAIL, NULL, ev, "the server presented no certificate naming %s", c->host);
+	else if (!json_is_boolean(match))
 		emit(c, id, FS_INDETERMINATE, "not_observed", ev, "no host name check recorded");
 	else if (json_is_true(match))
 		emit(c, id, FS_PASS, NULL, ev, "certificate covers %s", c->host);
@@ -382,7 +436,7 @@ static void check_cert_hostname(struct ctx *c, const char *id)
 	else
 		emit(c, id, FS_FAIL, NULL, ev,
 		     "certificate (subject %s) has no subject alternative name for %s",
-		     or (jstr(cert, "subject"), "?"), c->host);
+		     str_or(jstr(cert, "subject"), "?"), c->host);
 }
 
 static void check_cert_expiry(struct ctx *c, const char *id)
@@ -391,6 +445,10 @@ static void check_cert_expiry(struct ctx *c, const char *id)
 	const json_t *nb = json_object_get(cert, "not_before"), *na = json_object_get(cert, "not_after");
 	json_t *ev = json_pack("{s:o, s:o, s:I}", "not_before", copy(cert, "not_before"), "not_after",
 	                       copy(cert, "not_after"), "now", (json_int_t)c->now);
+	if (no_certificate(c)) {
+		emit(c, id, FS_NA, "no_certificate", ev, "the server presented no certificate");
+		return;
+	}
 	if (!json_is_integer(nb) || !json_is_integer(na)) {
 		emit(c, id, FS_INDETERMINATE, "not_observed", ev, "no certificate validity dates recorded");
 		return;
@@ -415,7 +473,11 @@ static void check_protocol_modern(struct ctx *c, const char *id)
 	const char *p = jstr(c->tls, "protocol");
 	json_t *ev =
 	    json_pack("{s:o, s:o}", "protocol", copy(c->tls, "protocol"), "cipher", copy(c->tls, "cipher"));
-	if (p == NULL)
+	if (is(c->hreason, "legacy_only"))
+		emit(c, id, FS_FAIL, NULL, ev,
+		     "the TLS 1.2+ handshake failed (%s); only TLS 1.0/1.1 completed",
+		     str_or(jstr(c->tls, "error"), "no error text"));
+	else if (p == NULL)
 		emit(c, id, FS_INDETERMINATE, "not_observed", ev, "no negotiated protocol recorded");
 	else if (is(p, "TLSv1.2") || is(p, "TLSv1.3"))
 		emit(c, id, FS_PASS, NULL, ev, "negotiates %s", p);
@@ -423,19 +485,30 @@ static void check_protocol_modern(struct ctx *c, const char *id)
 		emit(c, id, FS_FAIL, NULL, ev, "negotiates %s: TLS 1.2 or newer is required", p);
 }
 
+/* 1 accepted, 0 refused by the server, -1 unknown (not tried, or the attempt itself failed). */
+static int legacy_result(const struct ctx *c, const char *version)
+{
+	const json_t *v = json_object_get(jobj(c->tls, "legacy"), version);
+	if (json_is_true(v))
+		return 1;
+	/* "false" beside a connection-level error (timeout, refused) is no refusal. */
+	if (json_is_false(v) && json_object_get(jobj(c->tls, "legacy_errors"), version) == NULL)
+		return 0;
+	return -1;
+}
+
 static void check_protocol_legacy(struct ctx *c, const char *id)
 {
-	const json_t *legacy = jobj(c->tls, "legacy");
-	const json_t *v10 = json_object_get(legacy, "TLSv1"), *v11 = json_object_get(legacy, "TLSv1.1");
-	json_t *ev = json_pack("{s:o}", "legacy", copy(c->tls, "legacy"));
-	int on10 = json_is_true(v10), on11 = json_is_true(v11);
-	if (on10 || on11)
-		emit(c, id, FS_FAIL, NULL, ev, "accepts %s%s%s", on10 ? "TLS 1.0" : "",
-		     on10 && on11 ? " and " : "", on11 ? "TLS 1.1" : "");
-	else if (json_is_false(v10) && json_is_false(v11))
+	json_t *ev = json_pack("{s:o, s:o}", "legacy", copy(c->tls, "legacy"), "legacy_errors",
+	                       copy(c->tls, "legacy_errors"));
+	int v10 = legacy_result(c, "TLSv1"), v11 = legacy_result(c, "TLSv1.1");
+	if (v10 == 1 || v11 == 1)
+		emit(c, id, FS_FAIL, NULL, ev, "accepts %s%s%s", v10 == 1 ? "TLS 1.0" : "",
+		     v10 == 1 && v11 == 1 ? " and " : "", v11 == 1 ? "TLS 1.1" : "");
+	else if (v10 == 0 && v11 == 0)
 		emit(c, id, FS_PASS, NULL, ev, "refuses TLS 1.0 and TLS 1.1");
 	else
-		emit(c, id, FS_INDETERMINATE, "not_tested", ev, "TLS 1.0/1.1 acceptance was not tested");
+		emit(c, id, FS_INDETERMINATE, "not_tested", ev, "TLS 1.0/1.1 acceptance could not be tested");
 }
 
 /* ---- transport: web.http.redirect and HSTS ---- */
@@ -473,8 +546,8 @@ static void check_http_redirect(struct ctx *c, const char *id)
 		emit(c, id, FS_NA, "no_http", fetch_summary(c->http), "%s refuses plain HTTP on port 80",
 		     c->host);
 	else
-		emit(c, id, FS_INDETERMINATE, or (st, "not_observed"), fetch_summary(c->http),
-		     "no answer to http://%s/: %s", c->host, or (st, "not observed"));
+		emit(c, id, FS_INDETERMINATE, str_or(st, "not_observed"), fetch_summary(c->http),
+		     "no answer to http://%s/: %s", c->host, str_or(st, "not observed"));
 }
 
 /* What the first Strict-Transport-Security header of the page says. */
@@ -501,6 +574,8 @@ static void check_hsts(struct ctx *c, const char *id)
 	struct sts_eval e = eval_hsts(c);
 	json_t *ev = page_evidence(c, "Strict-Transport-Security", NULL);
 	size_t n = e.value ? strlen(e.value) : 0;
+	char age[32];
+	fmt_age(e.h.max_age, age);
 	if (e.value == NULL)
 		emit(c, id, FS_FAIL, NULL, ev, "no Strict-Transport-Security header on https://%s/", c->host);
 	else if (!e.h.valid)
@@ -510,12 +585,11 @@ static void check_hsts(struct ctx *c, const char *id)
 	else if (e.h.max_age == 0)
 		emit(c, id, FS_FAIL, NULL, ev, "max-age=0 tells browsers to forget HSTS for %s", c->host);
 	else if (e.st == FS_FAIL)
-		emit(c, id, FS_FAIL, NULL, ev, "max-age=%lld (%lld days) is shorter than 6 months (%d s)",
-		     e.h.max_age, e.h.max_age / DAY, HSTS_MIN_AGE);
+		emit(c, id, FS_FAIL, NULL, ev, "max-age=%lld (%s) is shorter than 6 months (%d s)",
+		     e.h.max_age, age, HSTS_MIN_AGE);
 	else
-		emit(c, id, FS_PASS, NULL, ev, "HSTS max-age=%lld (%lld days)%s%s", e.h.max_age,
-		     e.h.max_age / DAY, e.h.include_subdomains ? "; includeSubDomains" : "",
-		     e.h.preload ? "; preload" : "");
+		emit(c, id, FS_PASS, NULL, ev, "HSTS max-age=%lld (%s)%s%s", e.h.max_age, age,
+		     e.h.include_subdomains ? "; includeSubDomains" : "", e.h.preload ? "; preload" : "");
 }
 
 static void check_hsts_subdomains(struct ctx *c, const char *id)
@@ -552,21 +626,25 @@ static char *joined(struct ctx *c, const char *name)
 	return rc == 0 ? s : NULL;
 }
 
-/* The page's enforced CSP; 0 when absent or without a valid directive. */
-static int page_csp(struct ctx *c, struct csp *out)
+/*
+ * The page's enforced CSP, parsed into *out; 0 when absent or without a valid
+ * directive. *text is the joined value the spans in *out point into: free it after.
+ */
+static int page_csp(struct ctx *c, struct csp *out, char **text)
 {
-	char *v = joined(c, "Content-Security-Policy");
-	int found = v != NULL && http_parse_csp(v, out) == 0 && out->npolicies > 0;
-	free(v);
-	return found;
+	*text = joined(c, "Content-Security-Policy");
+	return *text != NULL && http_parse_csp(*text, out) == 0 && out->npolicies > 0;
 }
 
 static void check_csp(struct ctx *c, const char *id)
 {
 	struct csp csp;
+	char *text;
 	json_t *ev = page_evidence(c, "Content-Security-Policy", "Content-Security-Policy-Report-Only");
 	const json_t *headers = json_object_get(c->page, "headers");
-	if (page_csp(c, &csp))
+	int found = page_csp(c, &csp, &text);
+	free(text);
+	if (found)
 		emit(c, id, FS_PASS, NULL, ev, "Content-Security-Policy set (%u directives)",
 		     csp.ndirectives);
 	else if (http_header_count(headers, "Content-Security-Policy") > 0)
@@ -583,9 +661,11 @@ static void check_csp(struct ctx *c, const char *id)
 static void check_csp_unsafe(struct ctx *c, const char *id)
 {
 	struct csp p;
+	char *text;
 	json_t *ev = page_evidence(c, "Content-Security-Policy", NULL);
-	if (!page_csp(c, &p)) {
+	if (!page_csp(c, &p, &text)) {
 		emit(c, id, FS_NA, "no_csp", ev, "no enforced Content-Security-Policy to judge");
+		free(text);
 		return;
 	}
 	const char *dir = p.script_directive;
@@ -606,6 +686,7 @@ static void check_csp_unsafe(struct ctx *c, const char *id)
 		     dir, n, src);
 	else
 		emit(c, id, FS_PASS, NULL, ev, "%s allows neither 'unsafe-inline' nor 'unsafe-eval'", dir);
+	free(text);
 }
 
 static const char *xfo_problem(enum xfo x)
@@ -629,7 +710,8 @@ static void check_framing(struct ctx *c, const char *id)
 	struct csp p;
 	char *xv = joined(c, "X-Frame-Options");
 	enum xfo x = http_parse_xfo(xv);
-	int has_csp = page_csp(c, &p);
+	char *text;
+	int has_csp = page_csp(c, &p, &text);
 	json_t *ev = page_evidence(c, "X-Frame-Options", "Content-Security-Policy");
 	struct http_span fa = has_csp ? p.frame_ancestors_value : (struct http_span){NULL, 0};
 	/* An empty frame-ancestors list matches nothing, like 'none'. */
@@ -647,6 +729,7 @@ static void check_framing(struct ctx *c, const char *id)
 		emit(c, id, FS_FAIL, NULL, ev, "framing not restricted: %s and no CSP frame-ancestors",
 		     xfo_problem(x));
 	free(xv);
+	free(text);
 }
 
 static void check_nosniff(struct ctx *c, const char *id)
@@ -850,8 +933,10 @@ static void stxt_fields(struct stxt_eval *e, const char *body, size_t len)
 static void stxt_body(struct stxt_eval *e, const json_t *f)
 {
 	const char *ctype = http_header_get(json_object_get(f, "headers"), "Content-Type", 0);
-	const char *body = or (jstr(f, "body"), "");
-	size_t len = strlen(body);
+	/* The body may hold NUL bytes: take its JSON length, not strlen. */
+	const json_t *b = json_object_get(f, "body");
+	const char *body = str_or(json_string_value(b), "");
+	size_t len = json_string_length(b);
 	if (ctype == NULL)
 		stxt_set(e, FS_FAIL, NULL, "%s has no Content-Type (text/plain required): treated as absent",
 		         e->url);
@@ -877,7 +962,7 @@ static void stxt_answer(struct stxt_eval *e, const json_t *f)
 	else if (v >= 300 && v < 400)
 		stxt_set(e, FS_INDETERMINATE, "redirect",
 		         "%s redirects (%lld) to %s; redirects are not followed", e->url, (long long)v,
-		         or (loc, "nowhere"));
+		         str_or(loc, "nowhere"));
 	else if (v >= 500)
 		stxt_set(e, FS_INDETERMINATE, "server_error", "%s answered %lld", e->url, (long long)v);
 	else
@@ -893,7 +978,7 @@ static void eval_stxt(const struct ctx *c, struct stxt_eval *e)
 {
 	const char *st = jstr(c->sectxt, "status");
 	memset(e, 0, sizeof *e);
-	e->url = or (jstr(c->sectxt, "url"), "security.txt");
+	e->url = str_or(jstr(c->sectxt, "url"), "security.txt");
 	if (is(st, "ok"))
 		stxt_answer(e, c->sectxt);
 	else if (is(st, "refused") && host_answered(c))
@@ -902,8 +987,8 @@ static void eval_stxt(const struct ctx *c, struct stxt_eval *e)
 	else if (is(st, "refused"))
 		stxt_set(e, FS_INDETERMINATE, "unreachable", "%s: connection refused", e->url);
 	else
-		stxt_set(e, FS_INDETERMINATE, or (st, "not_observed"), "no answer for %s: %s", e->url,
-		         or (st, "not observed"));
+		stxt_set(e, FS_INDETERMINATE, str_or(st, "not_observed"), "no answer for %s: %s", e->url,
+		         str_or(st, "not observed"));
 }
 
 static json_t *span_json(struct sectxt_span s)
@@ -1012,10 +1097,11 @@ static void check_stxt_expires(struct ctx *c, const char *id)
 /* ---- the check table ---- */
 
 enum gate_kind {
-	G_WEB,  /* only the web probe must have run */
-	G_TLS,  /* a TLS session must exist */
-	G_HSTS, /* an HTTPS page must exist */
-	G_PAGE, /* a page must exist */
+	G_WEB,   /* only the web probe must have run */
+	G_TLS,   /* a TLS session must exist */
+	G_PROTO, /* a TLS session, or handshakes that completed only at TLS 1.0/1.1 */
+	G_HSTS,  /* an HTTPS page must exist */
+	G_PAGE,  /* a page must exist */
 };
 
 static const struct {
@@ -1027,8 +1113,8 @@ static const struct {
     {"tls.cert.trusted", G_TLS, check_cert_trusted},
     {"tls.cert.hostname", G_TLS, check_cert_hostname},
     {"tls.cert.expiry", G_TLS, check_cert_expiry},
-    {"tls.protocol.modern", G_TLS, check_protocol_modern},
-    {"tls.protocol.legacy", G_TLS, check_protocol_legacy},
+    {"tls.protocol.modern", G_PROTO, check_protocol_modern},
+    {"tls.protocol.legacy", G_PROTO, check_protocol_legacy},
     {"web.http.redirect", G_WEB, check_http_redirect},
     {"web.hsts", G_HSTS, check_hsts},
     {"web.hsts.subdomains", G_HSTS, check_hsts_subdomains},
@@ -1050,7 +1136,9 @@ static const struct gate *pick_gate(const struct ctx *c, enum gate_kind k)
 {
 	if (c->g_web.closed)
 		return &c->g_web;
-	if (k == G_TLS)
+	if (k == G_PROTO && is(c->hreason, "legacy_only"))
+		return &c->g_open;
+	if (k == G_TLS || k == G_PROTO)
 		return &c->g_tls;
 	if (k == G_HSTS)
 		return &c->g_hsts;
@@ -1063,7 +1151,7 @@ static void ctx_init(struct ctx *c, const json_t *obs, time_t now, struct findin
 {
 	memset(c, 0, sizeof *c);
 	c->web = jobj(obs, "web");
-	c->host = jstr(c->web, "host") ? jstr(c->web, "host") : or (jstr(obs, "domain"), "");
+	c->host = jstr(c->web, "host") ? jstr(c->web, "host") : str_or(jstr(obs, "domain"), "");
 	c->now = now;
 	c->out = out;
 	c->tls = jobj(c->web, "tls");

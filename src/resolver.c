@@ -12,7 +12,11 @@
 struct rquery {
 	struct resolver *r;	 /* owner */
 	int async_id;		 /* unbound's id, for ub_cancel */
+	struct ub_ctx *active;	 /* the context asking now: validating, then raw for bogus data */
+	json_t *bogus;		 /* the validating answer when it was bogus, while raw data is fetched */
 	struct event *timer;	 /* our own deadline */
+	struct event *deliver;	 /* hands the answer over from the loop, never from inside unbound */
+	json_t *answer;		 /* the lookup waiting for `deliver` */
 	resolver_cb cb;		 /* where the lookup goes */
 	void *arg;		 /* its argument */
 	char *name;		 /* asked name */
@@ -22,7 +26,8 @@ struct rquery {
 
 struct resolver {
 	struct event_base *base; /* the loop */
-	struct ub_ctx *ub;	 /* unbound context */
+	struct ub_ctx *ub;	 /* validating context */
+	struct ub_ctx *raw;	 /* non-validating context: fetches the records of bogus answers */
 	int timeout_ms;		 /* per query */
 	struct rquery *inflight; /* queries under way */
 	size_t ninflight;	 /* their count */
@@ -60,13 +65,11 @@ static int apply_scope(struct ub_ctx *ub, const struct scope *s, char *err, size
 	return rc;
 }
 
-static int configure(struct ub_ctx *ub, const struct resolver_opts *o, char *err, size_t errlen)
+static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int validate, char *err, size_t errlen)
 {
 	static const char *const opts[][2] = {
 		/* unbound refuses loopback name servers unless told; the scope decides instead. */
 		{"do-not-query-localhost:", "no"},
-		/* Bogus answers are still returned (flagged), so the other checks see the records. */
-		{"val-permissive-mode:", "yes"},
 		{"val-log-level:", "2"},
 		{"num-queries-per-thread:", "4096"},
 		{"outgoing-range:", "4096"},
@@ -80,12 +83,20 @@ static int configure(struct ub_ctx *ub, const struct resolver_opts *o, char *err
 		rc = set_opt(ub, opts[i][0], opts[i][1], err, errlen);
 	if (rc == 0 && o->root_hints)
 		rc = set_opt(ub, "root-hints:", o->root_hints, err, errlen);
-	if (rc == 0 && o->trust_anchor && (rc = ub_ctx_add_ta_file(ub, o->trust_anchor)) != 0) {
+	if (rc == 0 && validate && o->trust_anchor && (rc = ub_ctx_add_ta_file(ub, o->trust_anchor)) != 0) {
 		snprintf(err, errlen, "trust anchor %s: %s", o->trust_anchor, ub_strerror(rc));
 		rc = -EINVAL;
 	}
 	if (rc == 0)
 		rc = apply_scope(ub, o->scope, err, errlen);
+	/*
+	 * unbound answers NXDOMAIN itself for the reserved test. name (RFC 6761);
+	 * the simulated sector lives there, and on the internet the root says the same.
+	 */
+	if (rc == 0 && ub_ctx_zone_add(ub, "test.", "transparent") != 0) {
+		snprintf(err, errlen, "cannot make the test. zone resolvable");
+		rc = -EINVAL;
+	}
 	return rc;
 }
 
@@ -97,8 +108,16 @@ int resolver_new(struct event_base *base, const struct resolver_opts *o, struct 
 		return -ENOMEM;
 	r->base = base;
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+	/*
+	 * A validating resolver answers SERVFAIL for bogus data (val-permissive-mode
+	 * would hide the bogus state instead), so a second, non-validating context
+	 * fetches those records: the DNSSEC checks see "bogus", the others the data.
+	 */
 	r->ub = ub_ctx_create_event(base);
-	int rc = r->ub ? configure(r->ub, o, err, errlen) : -ENOMEM;
+	r->raw = ub_ctx_create_event(base);
+	int rc = r->ub && r->raw ? configure(r->ub, o, 1, err, errlen) : -ENOMEM;
+	if (rc == 0)
+		rc = configure(r->raw, o, 0, err, errlen);
 	if (rc < 0) {
 		resolver_free(r);
 		return rc;
@@ -119,6 +138,10 @@ static void rquery_unlink_free(struct rquery *q)
 	r->ninflight--;
 	if (q->timer)
 		event_free(q->timer);
+	if (q->deliver)
+		event_free(q->deliver);
+	json_decref(q->answer);
+	json_decref(q->bogus);
 	free(q->name);
 	free(q);
 }
@@ -128,11 +151,14 @@ struct resolver *resolver_free(struct resolver *r)
 	if (r == NULL)
 		return NULL;
 	while (r->inflight) {
-		ub_cancel(r->ub, r->inflight->async_id);
+		if (r->inflight->answer == NULL)
+			ub_cancel(r->inflight->active, r->inflight->async_id);
 		rquery_unlink_free(r->inflight);
 	}
 	if (r->ub)
 		ub_ctx_delete(r->ub);
+	if (r->raw)
+		ub_ctx_delete(r->raw);
 	free(r);
 	return NULL;
 }
@@ -260,9 +286,12 @@ static void fill_answer(json_t *lk, int type, const void *packet, int len)
 	ldns_pkt_free(pkt);
 }
 
-static void on_answer(void *arg, int rcode, void *packet, int len, int sec, char *why_bogus, int ratelimited)
+/*
+ * unbound calls back from inside ub_resolve_event when the answer is cached, so
+ * the lookup is only parked here and delivered by our own event.
+ */
+static json_t *answer_lookup(struct rquery *q, int rcode, void *packet, int len, int sec, char *why_bogus)
 {
-	struct rquery *q = arg;
 	static const char *const secs[] = {"insecure", "bogus", "secure"};
 	json_t *lk = lookup_new(q->name, q->type, "error");
 	if (rcode != 0 || packet == NULL) {
@@ -272,27 +301,71 @@ static void on_answer(void *arg, int rcode, void *packet, int len, int sec, char
 	} else {
 		fill_answer(lk, q->type, packet, len);
 	}
-	if (packet != NULL && sec >= 0 && sec <= 2)
+	if ((packet != NULL || sec == 1) && sec >= 0 && sec <= 2)
 		json_object_set_new(lk, "sec", json_string(secs[sec]));
 	if (why_bogus != NULL)
 		json_object_set_new(lk, "why_bogus", json_string(why_bogus));
+	return lk;
+}
+
+static void on_answer(void *arg, int rcode, void *packet, int len, int sec, char *why_bogus, int ratelimited);
+
+/* The records of a bogus answer, asked again without validation. */
+static int ask_raw(struct rquery *q, json_t *bogus)
+{
+	q->bogus = bogus;
+	q->active = q->r->raw;
+	if (ub_resolve_event(q->active, q->name, q->type, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id) == 0)
+		return 0;
+	q->bogus = NULL;
+	return -EIO;
+}
+
+/*
+ * unbound calls back from inside ub_resolve_event when the answer is cached, so
+ * the lookup is only parked here and delivered by our own event.
+ */
+static void on_answer(void *arg, int rcode, void *packet, int len, int sec, char *why_bogus, int ratelimited)
+{
+	struct rquery *q = arg;
+	json_t *lk = answer_lookup(q, rcode, packet, len, sec, why_bogus);
 	if (ratelimited)
 		json_object_set_new(lk, "ratelimited", json_true());
+	if (q->bogus != NULL) {
+		/* Second round: the raw records, still marked bogus. */
+		json_object_set(lk, "sec", json_object_get(q->bogus, "sec"));
+		json_object_set(lk, "why_bogus", json_object_get(q->bogus, "why_bogus"));
+		json_decref(q->bogus);
+		q->bogus = NULL;
+	} else if (sec == 1 && ask_raw(q, lk) == 0) {
+		return;
+	}
+	json_decref(q->answer);
+	q->answer = lk;
+	evtimer_del(q->timer);
+	event_active(q->deliver, 0, 0);
+}
+
+static void finish(struct rquery *q, json_t *lk)
+{
 	resolver_cb cb = q->cb;
 	void *cbarg = q->arg;
+	q->answer = NULL;
 	rquery_unlink_free(q);
 	cb(cbarg, lk);
+}
+
+static void on_deliver(evutil_socket_t fd, short what, void *arg)
+{
+	struct rquery *q = arg;
+	finish(q, q->answer);
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct rquery *q = arg;
-	ub_cancel(q->r->ub, q->async_id);
-	json_t *lk = lookup_new(q->name, q->type, "timeout");
-	resolver_cb cb = q->cb;
-	void *cbarg = q->arg;
-	rquery_unlink_free(q);
-	cb(cbarg, lk);
+	ub_cancel(q->active, q->async_id);
+	finish(q, lookup_new(q->name, q->type, "timeout"));
 }
 
 static int type_number(const char *type)
@@ -322,9 +395,10 @@ int resolver_query(struct resolver *r, const char *name, const char *type, resol
 	r->inflight = q;
 	r->ninflight++;
 	q->timer = evtimer_new(r->base, on_timeout, q);
+	q->deliver = event_new(r->base, -1, 0, on_deliver, q);
 	struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
-	if (q->timer == NULL || evtimer_add(q->timer, &tv) < 0 ||
-	    ub_resolve_event(r->ub, name, t, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id) != 0) {
+	if (q->timer == NULL || q->deliver == NULL || evtimer_add(q->timer, &tv) < 0 ||
+	    ub_resolve_event((q->active = r->ub), name, t, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id) != 0) {
 		rquery_unlink_free(q);
 		return -EIO;
 	}
@@ -337,7 +411,8 @@ void resolver_cancel(struct rquery *q)
 {
 	if (q == NULL)
 		return;
-	ub_cancel(q->r->ub, q->async_id);
+	if (q->answer == NULL)
+		ub_cancel(q->active, q->async_id);
 	rquery_unlink_free(q);
 }
 

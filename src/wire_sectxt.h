@@ -66,8 +66,11 @@ struct sectxt {
 
 /*
  * Parses `len` bytes at `buf` (NUL bytes are just bad characters). Malformed lines are
- * recorded in out->err and skipped; they never make the call fail. Returns 0, -EFBIG
- * when len > SECTXT_MAX_BYTES, -EINVAL when an argument is NULL.
+ * recorded in out->err and skipped; they never make the call fail. A Contact counts
+ * when it is a mailto:, https: or tel: URI without blanks (RFC 9116 s2.5.3 asks for a
+ * URI, and https for web URIs); others are reported. A second Expires or
+ * Preferred-Languages is reported; the first one is kept. Returns 0, -EFBIG when
+ * len > SECTXT_MAX_BYTES, -EINVAL when an argument is NULL.
  */
 int sectxt_parse(const char *buf, size_t len, struct sectxt *out);
 

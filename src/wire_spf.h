@@ -69,7 +69,7 @@ struct spf_record {
 	enum spf_qualifier all; /* qualifier of the first `all`, SPF_QUAL_NONE without one */
 	const char **includes;  /* include targets among the reachable terms (point into terms) */
 	size_t nincludes;       /* how many */
-	const char *redirect;   /* redirect= target, or NULL (points into terms) */
+	const char *redirect;   /* redirect= target or NULL (into terms); unused with an `all` */
 	const char *exp;        /* exp= target, or NULL (points into terms) */
 	int lookups;            /* DNS-lookup terms a receiver evaluates in this record alone */
 };

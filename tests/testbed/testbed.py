@@ -15,7 +15,6 @@ import argparse
 import base64
 import csv
 import datetime
-import errno
 import fcntl
 import hashlib
 import json

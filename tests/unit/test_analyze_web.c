@@ -231,8 +231,14 @@ static void test_hsts(void)
 	header(o, "https", "Strict-Transport-Security", "max-age=86400; includeSubDomains");
 	run(o);
 	is_int(status("web.hsts"), FS_FAIL, "hsts short: fail");
-	is_str(detail("web.hsts"), "max-age=86400 (1 days) is shorter than 6 months (15768000 s)",
+	is_str(detail("web.hsts"), "max-age=86400 (1 day) is shorter than 6 months (15768000 s)",
 	       "hsts short: detail");
+
+	o = good();
+	header(o, "https", "Strict-Transport-Security", "max-age=300");
+	run(o);
+	is_str(detail("web.hsts"), "max-age=300 (5 minutes) is shorter than 6 months (15768000 s)",
+	       "hsts 300 s: detail in minutes");
 
 	o = good();
 	header(o, "https", "Strict-Transport-Security", "max-age=15768000");
@@ -454,6 +460,40 @@ static void test_tls(void)
 	set(o, "tls", "legacy", "{\"TLSv1\": false, \"TLSv1.1\": true}");
 	run(o);
 	is_str(detail("tls.protocol.legacy"), "accepts TLS 1.1", "legacy 1.1 only: named");
+	/* A false beside a connection-level error is no refusal. */
+	o = good();
+	set(o, "tls", "legacy_errors", "{\"TLSv1\": \"timeout\"}");
+	run(o);
+	is_int(status("tls.protocol.legacy"), FS_INDETERMINATE, "legacy timeout: indeterminate");
+	is_str(reason("tls.protocol.legacy"), "not_tested", "legacy timeout: reason");
+
+	/* An anonymous suite: no certificate at all. */
+	o = good();
+	json_t *tls = web_part(o, "tls");
+	json_object_del(tls, "cert");
+	json_object_del(tls, "verify_code");
+	json_object_del(tls, "hostname_match");
+	set(o, "tls", "verify_error", "\"no certificate\"");
+	run(o);
+	is_int(status("tls.cert.trusted"), FS_FAIL, "no certificate: untrusted");
+	is_int(status("tls.cert.hostname"), FS_FAIL, "no certificate: no name");
+	is_int(status("tls.cert.expiry"), FS_NA, "no certificate: expiry na");
+	is_str(reason("tls.cert.expiry"), "no_certificate", "no certificate: expiry reason");
+
+	/* A server that completes only TLS 1.0/1.1 handshakes. */
+	o = good();
+	json_object_set_new(json_object_get(o, "web"), "tls",
+	                    json_pack("{s:s, s:s, s:{s:b, s:b}, s:{}}", "status", "handshake_failed", "error",
+	                              "error:0A000102:SSL routines::unsupported protocol", "legacy", "TLSv1",
+	                              1, "TLSv1.1", 0, "legacy_errors"));
+	set(o, "https", "status", "\"tls_error\"");
+	run(o);
+	is_int(status("tls.https.available"), FS_FAIL, "legacy only: https unavailable");
+	has_detail("tls.https.available", "only TLS 1.0/1.1", "legacy only: said so");
+	is_int(status("tls.protocol.modern"), FS_FAIL, "legacy only: modern fails");
+	is_int(status("tls.protocol.legacy"), FS_FAIL, "legacy only: legacy fails");
+	is_str(detail("tls.protocol.legacy"), "accepts TLS 1.0", "legacy only: TLS 1.0 named");
+	is_str(reason("tls.cert.trusted"), "no_https", "legacy only: cert na");
 }
 
 static void test_https_absent(void)
@@ -634,6 +674,18 @@ static void test_securitytxt(void)
 	sectxt_body(o, "Expires: 2027-06-01T00:00:00Z\n");
 	run(o);
 	is_int(status("web.securitytxt.contact"), FS_FAIL, "contact missing: fail");
+
+	/* A NUL byte in the body spoils its line only. */
+	static const char nul_body[] =
+	    "X: a\0b\nContact: mailto:a@org001.test\nExpires: 2027-06-01T00:00:00Z\n";
+	o = good();
+	json_object_set_new(web_part(o, "security_txt"), "body", json_stringn(nul_body, sizeof nul_body - 1));
+	run(o);
+	is_int(status("web.securitytxt.contact"), FS_PASS, "NUL in body: fields after it still read");
+	is_int(json_integer_value(json_object_get(
+	           json_array_get(json_object_get(get("web.securitytxt.present")->evidence, "errors"), 0),
+	           "line")),
+	       1, "NUL in body: problem on line 1");
 
 	o = good();
 	sectxt_body(o, "hello world\n");
