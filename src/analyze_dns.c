@@ -886,10 +886,10 @@ static void check_axfr(struct dnsctx *c)
 static int domain_absent(struct dnsctx *c)
 {
 	static const char *const checks[] = {
-		"dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present", "dns.spf.single",
-		"dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups", "dns.dmarc.present",
-		"dns.dmarc.valid",   "dns.dmarc.policy", "dns.caa.present", "dns.mx.present",
-		"dns.ns.count",      "dns.ns.diversity", "dns.axfr.refused",
+	    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",  "dns.spf.single",
+	    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",  "dns.dmarc.present",
+	    "dns.dmarc.valid",   "dns.dmarc.policy", "dns.caa.present",  "dns.mx.present",
+	    "dns.ns.count",      "dns.ns.diversity", "dns.axfr.refused",
 	};
 	struct lookup lk;
 	lookup_read(dns_get(c, "soa"), &lk);

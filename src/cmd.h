@@ -7,10 +7,10 @@
 #define VITALS_CMD_H
 
 enum exit_code {
-	EXIT_OK = 0,	      /* success */
-	EXIT_USAGE = 2,	      /* bad command line */
-	EXIT_INPUT = 3,	      /* unreadable or invalid input (targets file, database, scan id) */
-	EXIT_IO = 4,	      /* cannot write output or database */
+	EXIT_OK = 0,          /* success */
+	EXIT_USAGE = 2,       /* bad command line */
+	EXIT_INPUT = 3,       /* unreadable or invalid input (targets file, database, scan id) */
+	EXIT_IO = 4,          /* cannot write output or database */
 	EXIT_INTERRUPTED = 5, /* stopped by a signal; results so far are saved */
 	EXIT_INTERNAL = 6,    /* out of memory or a library failure */
 };

@@ -18,55 +18,55 @@
 #include "method.h"
 #include "store.h"
 
-#define DEFAULT_ROOT_HINTS "/usr/share/dns/root.hints"
+#define DEFAULT_ROOT_HINTS   "/usr/share/dns/root.hints"
 #define DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
 
 struct scan_opts {
-	const char *targets;	  /* targets file or "-" */
-	const char *db;		  /* database path */
-	const char *output;	  /* NDJSON output or NULL */
-	const char *scope;	  /* --scope list or NULL for the default scope */
-	const char *exclude;	  /* --exclude list or NULL */
-	struct engine_opts eng;	  /* engine options */
-	unsigned shard, shards;	  /* --shard i/n */
-	unsigned long seed;	  /* permutation seed */
-	int64_t resume;		  /* scan id to resume, or 0 */
-	int progress;		  /* progress line: 1 on, 0 off, -1 when stderr is a terminal */
+	const char *targets;    /* targets file or "-" */
+	const char *db;         /* database path */
+	const char *output;     /* NDJSON output or NULL */
+	const char *scope;      /* --scope list or NULL for the default scope */
+	const char *exclude;    /* --exclude list or NULL */
+	struct engine_opts eng; /* engine options */
+	unsigned shard, shards; /* --shard i/n */
+	unsigned long seed;     /* permutation seed */
+	int64_t resume;         /* scan id to resume, or 0 */
+	int progress;           /* progress line: 1 on, 0 off, -1 when stderr is a terminal */
 };
 
 struct scan_run {
-	struct scan_opts *o;	  /* options */
-	const struct method *m;	  /* methodology */
-	struct store *st;	  /* database */
-	FILE *out;		  /* NDJSON stream or NULL */
-	int64_t scan_id;	  /* current scan */
-	int done;		  /* organizations stored */
-	int failed_store;	  /* a store or output write failed */
-	int grades[6];		  /* overall A..F and '-' counts */
-	struct engine *engine;	  /* for the signal handler */
-	int interrupted;	  /* a signal stopped the scan */
+	struct scan_opts *o;    /* options */
+	const struct method *m; /* methodology */
+	struct store *st;       /* database */
+	FILE *out;              /* NDJSON stream or NULL */
+	int64_t scan_id;        /* current scan */
+	int done;               /* organizations stored */
+	int failed_store;       /* a store or output write failed */
+	int grades[6];          /* overall A..F and '-' counts */
+	struct engine *engine;  /* for the signal handler */
+	int interrupted;        /* a signal stopped the scan */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vitals scan [options] TARGETS|-\n"
-		   "  --db FILE            SQLite database (default vitals.db)\n"
-		   "  -o, --output FILE    NDJSON output, one organization per line (- for stdout)\n"
-		   "  --scope CIDR[,...]   addresses that may be contacted (default: public unicast)\n"
-		   "  --exclude CIDR[,...] addresses never contacted\n"
-		   "  --root-hints FILE    root hints (default " DEFAULT_ROOT_HINTS ")\n"
-		   "  --trust-anchor FILE  DNSSEC trust anchor (default " DEFAULT_TRUST_ANCHOR ")\n"
-		   "  --ca-file FILE       CA certificates for certificate trust (default: system)\n"
-		   "  --concurrency N      organizations in flight (default 64)\n"
-		   "  --rate N             organizations started per second (default: no limit)\n"
-		   "  --timeout MS         per DNS query and per connection (default 5000)\n"
-		   "  --org-timeout MS     per organization (default 60000)\n"
-		   "  --shard I/N          scan only slice I of N (0 <= I < N)\n"
-		   "  --seed N             seed of the scan order permutation (default 1)\n"
-		   "  --resume ID          continue scan ID, skipping organizations it has\n"
-		   "  --progress, --no-progress  progress line on stderr (default: on a terminal)\n"
-		   "  -q, --quiet          warnings and errors only\n"
-		   "  -v, --verbose        debug messages\n");
+	           "  --db FILE            SQLite database (default vitals.db)\n"
+	           "  -o, --output FILE    NDJSON output, one organization per line (- for stdout)\n"
+	           "  --scope CIDR[,...]   addresses that may be contacted (default: public unicast)\n"
+	           "  --exclude CIDR[,...] addresses never contacted\n"
+	           "  --root-hints FILE    root hints (default " DEFAULT_ROOT_HINTS ")\n"
+	           "  --trust-anchor FILE  DNSSEC trust anchor (default " DEFAULT_TRUST_ANCHOR ")\n"
+	           "  --ca-file FILE       CA certificates for certificate trust (default: system)\n"
+	           "  --concurrency N      organizations in flight (default 64)\n"
+	           "  --rate N             organizations started per second (default: no limit)\n"
+	           "  --timeout MS         per DNS query and per connection (default 5000)\n"
+	           "  --org-timeout MS     per organization (default 60000)\n"
+	           "  --shard I/N          scan only slice I of N (0 <= I < N)\n"
+	           "  --seed N             seed of the scan order permutation (default 1)\n"
+	           "  --resume ID          continue scan ID, skipping organizations it has\n"
+	           "  --progress, --no-progress  progress line on stderr (default: on a terminal)\n"
+	           "  -q, --quiet          warnings and errors only\n"
+	           "  -v, --verbose        debug messages\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -97,31 +97,44 @@ static int parse_shard(const char *s, unsigned *i, unsigned *n)
 }
 
 enum {
-	OPT_DB = 256, OPT_SCOPE, OPT_EXCLUDE, OPT_ROOT_HINTS, OPT_TRUST_ANCHOR, OPT_CA_FILE, OPT_CONCURRENCY,
-	OPT_RATE, OPT_TIMEOUT, OPT_ORG_TIMEOUT, OPT_SHARD, OPT_SEED, OPT_RESUME, OPT_PROGRESS, OPT_NO_PROGRESS,
+	OPT_DB = 256,
+	OPT_SCOPE,
+	OPT_EXCLUDE,
+	OPT_ROOT_HINTS,
+	OPT_TRUST_ANCHOR,
+	OPT_CA_FILE,
+	OPT_CONCURRENCY,
+	OPT_RATE,
+	OPT_TIMEOUT,
+	OPT_ORG_TIMEOUT,
+	OPT_SHARD,
+	OPT_SEED,
+	OPT_RESUME,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 };
 
 static const struct option long_opts[] = {
-	{"db", required_argument, NULL, OPT_DB},
-	{"output", required_argument, NULL, 'o'},
-	{"scope", required_argument, NULL, OPT_SCOPE},
-	{"exclude", required_argument, NULL, OPT_EXCLUDE},
-	{"root-hints", required_argument, NULL, OPT_ROOT_HINTS},
-	{"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR},
-	{"ca-file", required_argument, NULL, OPT_CA_FILE},
-	{"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-	{"rate", required_argument, NULL, OPT_RATE},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"org-timeout", required_argument, NULL, OPT_ORG_TIMEOUT},
-	{"shard", required_argument, NULL, OPT_SHARD},
-	{"seed", required_argument, NULL, OPT_SEED},
-	{"resume", required_argument, NULL, OPT_RESUME},
-	{"progress", no_argument, NULL, OPT_PROGRESS},
-	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-	{"quiet", no_argument, NULL, 'q'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"db", required_argument, NULL, OPT_DB},
+    {"output", required_argument, NULL, 'o'},
+    {"scope", required_argument, NULL, OPT_SCOPE},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"root-hints", required_argument, NULL, OPT_ROOT_HINTS},
+    {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"org-timeout", required_argument, NULL, OPT_ORG_TIMEOUT},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"resume", required_argument, NULL, OPT_RESUME},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static int number_opt(const char *name, const char *arg, unsigned long max, unsigned long *v)
@@ -138,32 +151,69 @@ static int parse_one(struct scan_opts *o, int c, const char *arg)
 	unsigned long v = 0;
 	int rc = 0;
 	switch (c) {
-	case OPT_DB: o->db = arg; break;
-	case 'o': o->output = arg; break;
-	case OPT_SCOPE: o->scope = arg; break;
-	case OPT_EXCLUDE: o->exclude = arg; break;
-	case OPT_ROOT_HINTS: o->eng.root_hints = arg; break;
-	case OPT_TRUST_ANCHOR: o->eng.trust_anchor = arg; break;
-	case OPT_CA_FILE: o->eng.ca_file = arg; break;
+	case OPT_DB:
+		o->db = arg;
+		break;
+	case 'o':
+		o->output = arg;
+		break;
+	case OPT_SCOPE:
+		o->scope = arg;
+		break;
+	case OPT_EXCLUDE:
+		o->exclude = arg;
+		break;
+	case OPT_ROOT_HINTS:
+		o->eng.root_hints = arg;
+		break;
+	case OPT_TRUST_ANCHOR:
+		o->eng.trust_anchor = arg;
+		break;
+	case OPT_CA_FILE:
+		o->eng.ca_file = arg;
+		break;
 	case OPT_CONCURRENCY:
 		if ((rc = number_opt("--concurrency", arg, 10000, &v)) == 0 && v == 0)
 			rc = -EINVAL, log_error("--concurrency must be at least 1");
 		o->eng.concurrency = (int)v;
 		break;
-	case OPT_RATE: rc = number_opt("--rate", arg, 1000000, &v); o->eng.rate = (double)v; break;
-	case OPT_TIMEOUT: rc = number_opt("--timeout", arg, 600000, &v); o->eng.query_timeout_ms = o->eng.conn_timeout_ms = (int)v; break;
-	case OPT_ORG_TIMEOUT: rc = number_opt("--org-timeout", arg, 3600000, &v); o->eng.org_timeout_ms = (int)v; break;
+	case OPT_RATE:
+		rc = number_opt("--rate", arg, 1000000, &v);
+		o->eng.rate = (double)v;
+		break;
+	case OPT_TIMEOUT:
+		rc = number_opt("--timeout", arg, 600000, &v);
+		o->eng.query_timeout_ms = o->eng.conn_timeout_ms = (int)v;
+		break;
+	case OPT_ORG_TIMEOUT:
+		rc = number_opt("--org-timeout", arg, 3600000, &v);
+		o->eng.org_timeout_ms = (int)v;
+		break;
 	case OPT_SHARD:
 		if ((rc = parse_shard(arg, &o->shard, &o->shards)) < 0)
 			log_error("--shard: '%s' is not I/N with 0 <= I < N", arg);
 		break;
-	case OPT_SEED: rc = number_opt("--seed", arg, (unsigned long)-1, &o->seed); break;
-	case OPT_RESUME: rc = number_opt("--resume", arg, (unsigned long)INT64_MAX, &v); o->resume = (int64_t)v; break;
-	case OPT_PROGRESS: o->progress = 1; break;
-	case OPT_NO_PROGRESS: o->progress = 0; break;
-	case 'q': log_set_level(LOG_WARN); break;
-	case 'v': log_set_level(LOG_DEBUG); break;
-	default: return -EINVAL;
+	case OPT_SEED:
+		rc = number_opt("--seed", arg, (unsigned long)-1, &o->seed);
+		break;
+	case OPT_RESUME:
+		rc = number_opt("--resume", arg, (unsigned long)INT64_MAX, &v);
+		o->resume = (int64_t)v;
+		break;
+	case OPT_PROGRESS:
+		o->progress = 1;
+		break;
+	case OPT_NO_PROGRESS:
+		o->progress = 0;
+		break;
+	case 'q':
+		log_set_level(LOG_WARN);
+		break;
+	case 'v':
+		log_set_level(LOG_DEBUG);
+		break;
+	default:
+		return -EINVAL;
 	}
 	return rc;
 }
@@ -265,17 +315,17 @@ static json_t *org_record(const struct scan_run *run, const struct org_result *r
 	for (size_t i = 0; i < r->ndomains; i++)
 		json_array_append_new(domains, json_string(r->domains[i]));
 	return json_pack("{s:s, s:I, s:s, s:s, s:o, s:I, s:I, s:o, s:o}", "type", "organization", "scan_id",
-			 (json_int_t)run->scan_id, "org_id", r->org_id, "name", r->name, "domains", domains,
-			 "started", (json_int_t)r->started, "finished", (json_int_t)r->finished, "scores",
-			 scorecard_to_json(run->m, &r->findings, &r->score), "findings", findings);
+	                 (json_int_t)run->scan_id, "org_id", r->org_id, "name", r->name, "domains", domains,
+	                 "started", (json_int_t)r->started, "finished", (json_int_t)r->finished, "scores",
+	                 scorecard_to_json(run->m, &r->findings, &r->score), "findings", findings);
 }
 
 static void emit(struct scan_run *run, const struct org_result *r)
 {
 	if (run->out != NULL) {
 		json_t *rec = org_record(run, r);
-		if (rec == NULL || json_dumpf(rec, run->out, JSON_COMPACT) < 0 || fputc('\n', run->out) == EOF ||
-		    fflush(run->out) == EOF) {
+		if (rec == NULL || json_dumpf(rec, run->out, JSON_COMPACT) < 0 ||
+		    fputc('\n', run->out) == EOF || fflush(run->out) == EOF) {
 			log_error("cannot write NDJSON output for %s: %s", r->org_id, strerror(errno));
 			run->failed_store = 1;
 		}
@@ -291,14 +341,18 @@ static void on_org(void *arg, const struct target *t, json_t *obs, time_t starte
 {
 	struct scan_run *run = arg;
 	struct org_result r = {
-		.org_id = t->org_id, .name = t->name, .domains = (const char *const *)t->domains,
-		.ndomains = t->ndomains, .observations = obs, .started = started, .finished = finished,
+	    .org_id = t->org_id,
+	    .name = t->name,
+	    .domains = (const char *const *)t->domains,
+	    .ndomains = t->ndomains,
+	    .observations = obs,
+	    .started = started,
+	    .finished = finished,
 	};
 	size_t i;
 	json_t *doc;
-	json_array_foreach(obs, i, doc)
-		if (analyze_domain(doc, started, &r.findings) < 0)
-			log_warn("%s: analysis of %s incomplete (out of memory)", t->org_id, t->domains[i]);
+	json_array_foreach(obs, i, doc) if (analyze_domain(doc, started, &r.findings) < 0)
+	    log_warn("%s: analysis of %s incomplete (out of memory)", t->org_id, t->domains[i]);
 	if (grade_findings(run->m, &r.findings, &r.score) == 0) {
 		emit(run, &r);
 		run->grades[!r.score.has_score ? 5 : r.score.grade == 'F' ? 4 : r.score.grade - 'A']++;
@@ -315,7 +369,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct scan_run *run = arg;
 	if (!run->interrupted)
-		log_warn("%s: stopping; organizations finished so far are saved", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		log_warn("%s: stopping; organizations finished so far are saved",
+		         sig == SIGINT ? "SIGINT" : "SIGTERM");
 	run->interrupted = 1;
 	engine_stop(run->engine);
 }
@@ -341,14 +396,13 @@ static int skip_resumed(struct scan_run *run, const struct target_list *tl, size
 		int seen = 0;
 		size_t j;
 		json_t *id;
-		json_array_foreach(have, j, id)
-			if (strcmp(json_string_value(id), tl->v[order[i]].org_id) == 0)
-				seen = 1;
+		json_array_foreach(have, j, id) if (strcmp(json_string_value(id), tl->v[order[i]].org_id) ==
+		                                    0) seen = 1;
 		if (!seen)
 			order[k++] = order[i];
 	}
 	log_info("resuming scan %lld: %zu organizations already done, %zu to go", (long long)run->scan_id,
-		 json_array_size(have), k);
+	         json_array_size(have), k);
 	run->done = (int)json_array_size(have);
 	json_decref(have);
 	*n = k;
@@ -357,11 +411,12 @@ static int skip_resumed(struct scan_run *run, const struct target_list *tl, size
 
 static json_t *scan_args(const struct scan_opts *o)
 {
-	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:i, s:i, s:i, s:i, s:f, s:I, s:I}", "targets", o->targets,
-			 "scope", o->scope, "exclude", o->exclude, "root_hints", o->eng.root_hints, "trust_anchor",
-			 o->eng.trust_anchor, "concurrency", o->eng.concurrency, "timeout_ms",
-			 o->eng.query_timeout_ms, "org_timeout_ms", o->eng.org_timeout_ms, "seed", (int)o->seed,
-			 "rate", o->eng.rate, "shard", (json_int_t)o->shard, "shards", (json_int_t)o->shards);
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:i, s:i, s:i, s:i, s:f, s:I, s:I}", "targets",
+	                 o->targets, "scope", o->scope, "exclude", o->exclude, "root_hints",
+	                 o->eng.root_hints, "trust_anchor", o->eng.trust_anchor, "concurrency",
+	                 o->eng.concurrency, "timeout_ms", o->eng.query_timeout_ms, "org_timeout_ms",
+	                 o->eng.org_timeout_ms, "seed", (int)o->seed, "rate", o->eng.rate, "shard",
+	                 (json_int_t)o->shard, "shards", (json_int_t)o->shards);
 }
 
 static int run_engine(struct scan_run *run, const struct target_list *tl, size_t *order, size_t n)
@@ -398,8 +453,8 @@ out:
 static void summary(const struct scan_run *run)
 {
 	log_info("scan %lld: %d organizations graded: A %d, B %d, C %d, D %d, F %d, no score %d%s",
-		 (long long)run->scan_id, run->done, run->grades[0], run->grades[1], run->grades[2], run->grades[3],
-		 run->grades[4], run->grades[5], run->interrupted ? " (interrupted)" : "");
+	         (long long)run->scan_id, run->done, run->grades[0], run->grades[1], run->grades[2],
+	         run->grades[3], run->grades[4], run->grades[5], run->interrupted ? " (interrupted)" : "");
 }
 
 static int open_outputs(struct scan_run *run)
@@ -466,7 +521,8 @@ static int scan_main(struct scan_opts *o)
 		goto out;
 	}
 	log_info("scan %lld: %zu organizations, scope %s%s%s", (long long)run.scan_id, n,
-		 o->scope ? o->scope : "public unicast", o->exclude ? " minus " : "", o->exclude ? o->exclude : "");
+	         o->scope ? o->scope : "public unicast", o->exclude ? " minus " : "",
+	         o->exclude ? o->exclude : "");
 	if (run_engine(&run, &tl, order, n) < 0)
 		code = EXIT_INTERNAL;
 	else if (run.interrupted)
@@ -491,13 +547,16 @@ out:
 int cmd_scan(int argc, char **argv)
 {
 	struct scan_opts o = {
-		.db = "vitals.db",
-		.eng = {.root_hints = DEFAULT_ROOT_HINTS, .trust_anchor = DEFAULT_TRUST_ANCHOR,
-			.query_timeout_ms = 5000, .conn_timeout_ms = 5000, .org_timeout_ms = 60000,
-			.concurrency = 64},
-		.shards = 1,
-		.seed = 1,
-		.progress = -1,
+	    .db = "vitals.db",
+	    .eng = {.root_hints = DEFAULT_ROOT_HINTS,
+	            .trust_anchor = DEFAULT_TRUST_ANCHOR,
+	            .query_timeout_ms = 5000,
+	            .conn_timeout_ms = 5000,
+	            .org_timeout_ms = 60000,
+	            .concurrency = 64},
+	    .shards = 1,
+	    .seed = 1,
+	    .progress = -1,
 	};
 	int rc = parse_args(argc, argv, &o);
 	if (rc != 0)

@@ -12,38 +12,38 @@
 
 /* Probes that start on their own for every domain; the others are started by these. */
 static const struct probe probes[] = {
-	{.name = "dns", .start = probe_dns_start},
+    {.name = "dns", .start = probe_dns_start},
 };
 
 struct org_scan {
-	struct engine *e;		/* owner */
-	const struct target *t;		/* what is scanned */
-	struct domain_scan *ds;		/* one per domain */
-	size_t nds;			/* how many */
-	struct op *ops;			/* operations in flight */
-	size_t nops;			/* their count */
-	struct event *deadline;		/* per-organization deadline */
-	struct event *finish;		/* deferred completion, so no op is freed inside its own callback */
-	int expired;			/* the deadline has passed */
-	time_t started;			/* wall clock at start */
-	struct org_scan *prev, *next;	/* the engine's in-flight list */
+	struct engine *e;             /* owner */
+	const struct target *t;       /* what is scanned */
+	struct domain_scan *ds;       /* one per domain */
+	size_t nds;                   /* how many */
+	struct op *ops;               /* operations in flight */
+	size_t nops;                  /* their count */
+	struct event *deadline;       /* per-organization deadline */
+	struct event *finish;         /* deferred completion, so no op is freed inside its own callback */
+	int expired;                  /* the deadline has passed */
+	time_t started;               /* wall clock at start */
+	struct org_scan *prev, *next; /* the engine's in-flight list */
 };
 
 struct engine {
-	struct event_base *base;	/* the loop */
-	struct engine_opts o;		/* options */
-	struct resolver *res;		/* DNS */
-	struct tls_ctxs *tls;		/* TLS contexts */
-	struct web_ctx *web;		/* HTTP */
-	struct event *pump;		/* starts organizations when there is room */
+	struct event_base *base;           /* the loop */
+	struct engine_opts o;              /* options */
+	struct resolver *res;              /* DNS */
+	struct tls_ctxs *tls;              /* TLS contexts */
+	struct web_ctx *web;               /* HTTP */
+	struct event *pump;                /* starts organizations when there is room */
 	const struct target_list *targets; /* current run */
-	const size_t *order;		/* its order */
-	size_t n, next, done, inflight; /* its progress */
-	struct org_scan *orgs;		/* in flight */
-	engine_org_cb cb;		/* result sink */
-	void *cbarg;			/* its argument */
-	int stopping;			/* engine_stop was called */
-	struct timeval rate_next;	/* earliest start of the next organization when rate-limited */
+	const size_t *order;               /* its order */
+	size_t n, next, done, inflight;    /* its progress */
+	struct org_scan *orgs;             /* in flight */
+	engine_org_cb cb;                  /* result sink */
+	void *cbarg;                       /* its argument */
+	int stopping;                      /* engine_stop was called */
+	struct timeval rate_next;          /* earliest start of the next organization when rate-limited */
 };
 
 struct event_base *engine_base(struct engine *e)
@@ -91,7 +91,7 @@ void engine_progress(const struct engine *e, size_t *done, size_t *inflight, siz
 static void pump_cb(evutil_socket_t fd, short what, void *arg);
 
 int engine_new(struct event_base *base, const struct engine_opts *o, struct engine **out, char *err,
-	       size_t errlen)
+               size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof *e);
 	if (e == NULL)
@@ -259,7 +259,7 @@ static int org_start(struct engine *e, const struct target *t)
 		org->ds[i].org = org;
 		org->ds[i].domain = t->domains[i];
 		org->ds[i].doc = json_pack("{s:s, s:I, s:{}, s:{}}", "domain", t->domains[i], "started",
-					   (json_int_t)org->started, "dns", "web");
+		                           (json_int_t)org->started, "dns", "web");
 		org->ds[i].spf_seen = json_object();
 		if (org->ds[i].doc == NULL || org->ds[i].spf_seen == NULL)
 			goto fail;
@@ -316,7 +316,7 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int engine_run(struct engine *e, const struct target_list *targets, const size_t *order, size_t n,
-	       engine_org_cb cb, void *arg)
+               engine_org_cb cb, void *arg)
 {
 	e->targets = targets;
 	e->order = order;

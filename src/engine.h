@@ -27,45 +27,45 @@ struct engine;
 struct org_scan;
 
 struct engine_opts {
-	const char *root_hints;	  /* root hints file (NULL: unbound's built-in) */
-	const char *trust_anchor; /* DNSSEC trust anchor file (NULL: no validation) */
-	const char *ca_file;	  /* CA bundle for certificate trust (NULL: system) */
-	const struct scope *scope;/* what may be contacted */
-	int query_timeout_ms;	  /* per DNS query */
-	int conn_timeout_ms;	  /* per connection (connect + handshake or request) */
-	int org_timeout_ms;	  /* per organization, all probes */
-	int concurrency;	  /* organizations in flight */
-	double rate;		  /* organizations started per second (0: no limit) */
-	int max_spf_names;	  /* SPF names fetched per domain */
+	const char *root_hints;    /* root hints file (NULL: unbound's built-in) */
+	const char *trust_anchor;  /* DNSSEC trust anchor file (NULL: no validation) */
+	const char *ca_file;       /* CA bundle for certificate trust (NULL: system) */
+	const struct scope *scope; /* what may be contacted */
+	int query_timeout_ms;      /* per DNS query */
+	int conn_timeout_ms;       /* per connection (connect + handshake or request) */
+	int org_timeout_ms;        /* per organization, all probes */
+	int concurrency;           /* organizations in flight */
+	double rate;               /* organizations started per second (0: no limit) */
+	int max_spf_names;         /* SPF names fetched per domain */
 };
 
 /* One domain being scanned: its observation document and its organization. */
 struct domain_scan {
 	struct org_scan *org; /* owner */
 	const char *domain;   /* the domain (owned by the target list) */
-	json_t *doc;	      /* observation document being filled */
+	json_t *doc;          /* observation document being filled */
 	json_t *spf_seen;     /* names the SPF probe has fetched or asked for */
 };
 
 /* An asynchronous operation a probe has under way; embedded first in the probe's own struct. */
 struct op {
-	struct domain_scan *ds;		  /* the domain it works for */
-	void (*cancel)(struct op *op);	  /* stops it, records "timeout", then calls op_done */
-	struct op *prev, *next;		  /* the organization's op list */
+	struct domain_scan *ds;        /* the domain it works for */
+	void (*cancel)(struct op *op); /* stops it, records "timeout", then calls op_done */
+	struct op *prev, *next;        /* the organization's op list */
 };
 
 /* A probe module: starts its work for one domain. Runs after DNS answers arrive when needed. */
 struct probe {
-	const char *name;			       /* "dns", "web", ... */
+	const char *name;                                       /* "dns", "web", ... */
 	int (*start)(struct engine *e, struct domain_scan *ds); /* 0 or negative errno */
 };
 
 /* Called once per finished organization; `observations` (array of domain docs) is the callee's. */
 typedef void (*engine_org_cb)(void *arg, const struct target *t, json_t *observations, time_t started,
-			      time_t finished);
+                              time_t finished);
 
 int engine_new(struct event_base *base, const struct engine_opts *o, struct engine **out, char *err,
-	       size_t errlen);
+               size_t errlen);
 struct engine *engine_free(struct engine *e);
 
 /*
@@ -75,7 +75,7 @@ struct engine *engine_free(struct engine *e);
  * organizations reported or a negative errno code.
  */
 int engine_run(struct engine *e, const struct target_list *targets, const size_t *order, size_t n,
-	       engine_org_cb cb, void *arg);
+               engine_org_cb cb, void *arg);
 /* Stops starting organizations and ends engine_run soon. Safe from a signal event callback. */
 void engine_stop(struct engine *e);
 /* Organizations finished, in flight, and total of the current run (for a progress line). */

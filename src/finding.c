@@ -44,15 +44,15 @@ static void finding_free(struct finding *f)
 }
 
 static int findings_push(struct findings *fs, const char *check, const char *domain, enum fstatus status,
-			 const char *reason, json_t *evidence, char *detail)
+                         const char *reason, json_t *evidence, char *detail)
 {
 	struct finding f = {
-		.check = strdup(check),
-		.domain = strdup(domain ? domain : ""),
-		.status = status,
-		.reason = reason ? strdup(reason) : NULL,
-		.detail = detail,
-		.evidence = evidence ? evidence : json_null(),
+	    .check = strdup(check),
+	    .domain = strdup(domain ? domain : ""),
+	    .status = status,
+	    .reason = reason ? strdup(reason) : NULL,
+	    .detail = detail,
+	    .evidence = evidence ? evidence : json_null(),
 	};
 	if (f.check == NULL || f.domain == NULL || f.detail == NULL || (reason && f.reason == NULL) ||
 	    findings_grow(fs) < 0) {
@@ -64,7 +64,7 @@ static int findings_push(struct findings *fs, const char *check, const char *dom
 }
 
 int findings_add(struct findings *fs, const char *check, const char *domain, enum fstatus status,
-		 const char *reason, json_t *evidence, const char *fmt, ...)
+                 const char *reason, json_t *evidence, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -85,7 +85,8 @@ void findings_clear(struct findings *fs)
 const struct finding *findings_get(const struct findings *fs, const char *check, const char *domain)
 {
 	for (size_t i = 0; i < fs->n; i++)
-		if (strcmp(fs->v[i].check, check) == 0 && (domain == NULL || strcmp(fs->v[i].domain, domain) == 0))
+		if (strcmp(fs->v[i].check, check) == 0 &&
+		    (domain == NULL || strcmp(fs->v[i].domain, domain) == 0))
 			return &fs->v[i];
 	return NULL;
 }
@@ -110,7 +111,7 @@ int fstatus_parse(const char *name, enum fstatus *out)
 json_t *finding_to_json(const struct finding *f)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:O}", "check", f->check, "domain", f->domain, "status",
-			      fstatus_name(f->status), "detail", f->detail, "evidence", f->evidence);
+	                      fstatus_name(f->status), "detail", f->detail, "evidence", f->evidence);
 	if (j != NULL && f->reason != NULL)
 		json_object_set_new(j, "reason", json_string(f->reason));
 	return j;
@@ -122,7 +123,7 @@ int finding_from_json(const json_t *j, struct findings *fs)
 	json_t *evidence = NULL;
 	enum fstatus st;
 	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:s, s?:s, s?:o}", "check", &check, "domain", &domain,
-			"status", &status, "detail", &detail, "reason", &reason, "evidence", &evidence) < 0 ||
+	                "status", &status, "detail", &detail, "reason", &reason, "evidence", &evidence) < 0 ||
 	    fstatus_parse(status, &st) < 0)
 		return -EINVAL;
 	char *d = strdup(detail);

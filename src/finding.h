@@ -14,25 +14,25 @@
 #include <stddef.h>
 
 enum fstatus {
-	FS_PASS = 0,	  /* the check holds */
-	FS_FAIL,	  /* the check does not hold: may cost points */
+	FS_PASS = 0,      /* the check holds */
+	FS_FAIL,          /* the check does not hold: may cost points */
 	FS_INDETERMINATE, /* no conclusion (timeout, servfail, refused, out of scope) */
-	FS_NA,		  /* the check does not apply here */
+	FS_NA,            /* the check does not apply here */
 };
 
 struct finding {
-	char *check;	   /* check id, e.g. "dns.spf.all" */
-	char *domain;	   /* the domain (or host) the finding concerns */
+	char *check;  /* check id, e.g. "dns.spf.all" */
+	char *domain; /* the domain (or host) the finding concerns */
 	enum fstatus status;
-	char *reason;	   /* short machine reason for indeterminate/na, e.g. "timeout"; may be NULL */
-	char *detail;	   /* one-line human explanation */
-	json_t *evidence;  /* owned JSON value the finding rests on; never NULL */
+	char *reason;     /* short machine reason for indeterminate/na, e.g. "timeout"; may be NULL */
+	char *detail;     /* one-line human explanation */
+	json_t *evidence; /* owned JSON value the finding rests on; never NULL */
 };
 
 struct findings {
 	struct finding *v; /* the findings, in the order they were added */
-	size_t n;	   /* how many are in use */
-	size_t cap;	   /* how many are allocated */
+	size_t n;          /* how many are in use */
+	size_t cap;        /* how many are allocated */
 };
 
 /*
@@ -40,8 +40,8 @@ struct findings {
  * NULL. `fmt` is a printf format for the one-line detail. Returns 0 or -ENOMEM.
  */
 int findings_add(struct findings *fs, const char *check, const char *domain, enum fstatus status,
-		 const char *reason, json_t *evidence, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+                 const char *reason, json_t *evidence, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* Frees every finding and resets the list to empty. Accepts an empty list. */
 void findings_clear(struct findings *fs);

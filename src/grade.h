@@ -15,27 +15,27 @@
 #include "method.h"
 
 struct deduction {
-	size_t finding;	 /* index into the findings that were graded */
-	double points;	 /* points this finding cost its factor */
-	int by_cap;	 /* 1 when the points come from the check's cap */
+	size_t finding; /* index into the findings that were graded */
+	double points;  /* points this finding cost its factor */
+	int by_cap;     /* 1 when the points come from the check's cap */
 };
 
 struct factor_score {
-	int has_score;	      /* 0 when no determinate finding exists: no score, no grade */
-	int score;	      /* 0-100 */
-	char grade;	      /* 'A'..'F', or '-' without a score */
-	int passed, failed;   /* determinate findings counted */
-	int indeterminate, na;/* findings that did not count */
-	struct deduction *ded;/* the deductions, largest first */
-	size_t nded;	      /* how many */
+	int has_score;         /* 0 when no determinate finding exists: no score, no grade */
+	int score;             /* 0-100 */
+	char grade;            /* 'A'..'F', or '-' without a score */
+	int passed, failed;    /* determinate findings counted */
+	int indeterminate, na; /* findings that did not count */
+	struct deduction *ded; /* the deductions, largest first */
+	size_t nded;           /* how many */
 };
 
 struct scorecard {
-	int method;			      /* methodology version used */
-	int has_score;			      /* 0 when no factor has a score */
-	int score;			      /* overall 0-100: factor-weighted mean of scored factors */
-	char grade;			      /* overall grade or '-' */
-	struct factor_score f[FACTOR_COUNT];  /* per factor, indexed by enum factor */
+	int method;                          /* methodology version used */
+	int has_score;                       /* 0 when no factor has a score */
+	int score;                           /* overall 0-100: factor-weighted mean of scored factors */
+	char grade;                          /* overall grade or '-' */
+	struct factor_score f[FACTOR_COUNT]; /* per factor, indexed by enum factor */
 };
 
 /*

@@ -10,14 +10,14 @@
 #define VITALS_VERSION "0.1.0"
 
 static const struct {
-	const char *name;		  /* subcommand */
-	int (*run)(int argc, char **argv);/* its entry */
-	const char *summary;		  /* one line for --help */
+	const char *name;                  /* subcommand */
+	int (*run)(int argc, char **argv); /* its entry */
+	const char *summary;               /* one line for --help */
 } commands[] = {
-	{"scan", cmd_scan, "scan organizations from a targets file; grade and store them"},
-	{"show", cmd_show, "print one organization's scorecard from the database"},
-	{"report", cmd_report, "write a self-contained HTML report of a scan"},
-	{"rescore", cmd_rescore, "re-grade a stored scan under a methodology version, offline"},
+    {"scan", cmd_scan, "scan organizations from a targets file; grade and store them"},
+    {"show", cmd_show, "print one organization's scorecard from the database"},
+    {"report", cmd_report, "write a self-contained HTML report of a scan"},
+    {"rescore", cmd_rescore, "re-grade a stored scan under a methodology version, offline"},
 };
 
 static void usage(FILE *f)

@@ -12,9 +12,9 @@
 #include <stddef.h>
 
 enum factor {
-	FACTOR_DNS = 0,	  /* DNS health: DNSSEC, mail authentication, name servers */
+	FACTOR_DNS = 0,   /* DNS health: DNSSEC, mail authentication, name servers */
 	FACTOR_TRANSPORT, /* transport security: HTTPS, certificates, TLS versions, HSTS */
-	FACTOR_APPSEC,	  /* application security: web headers, cookies, disclosure */
+	FACTOR_APPSEC,    /* application security: web headers, cookies, disclosure */
 	FACTOR_COUNT,
 };
 
@@ -27,27 +27,27 @@ enum severity {
 };
 
 struct check_def {
-	const char *id;	       /* stable check id, e.g. "dns.spf.all" */
-	enum factor factor;    /* the factor it counts towards */
-	enum severity severity;/* how bad a failure is */
-	int weight;	       /* points at stake in the factor's weighted pass rate */
-	int cap;	       /* if failed, the factor's score is at most this (100: no cap) */
-	const char *title;     /* short human title */
-	const char *rationale; /* why it matters, one sentence */
-	const char *source;    /* the standard it comes from */
+	const char *id;         /* stable check id, e.g. "dns.spf.all" */
+	enum factor factor;     /* the factor it counts towards */
+	enum severity severity; /* how bad a failure is */
+	int weight;             /* points at stake in the factor's weighted pass rate */
+	int cap;                /* if failed, the factor's score is at most this (100: no cap) */
+	const char *title;      /* short human title */
+	const char *rationale;  /* why it matters, one sentence */
+	const char *source;     /* the standard it comes from */
 };
 
 struct factor_def {
-	const char *id;	   /* "dns", "transport", "appsec" */
+	const char *id;    /* "dns", "transport", "appsec" */
 	const char *title; /* "DNS health" ... */
-	int weight;	   /* weight in the overall score */
+	int weight;        /* weight in the overall score */
 };
 
 struct method {
-	int version;			   /* methodology version number, 1 ... */
-	const struct check_def *checks;	   /* the check table */
-	size_t nchecks;			   /* its length */
-	const struct factor_def *factors;  /* FACTOR_COUNT entries, indexed by enum factor */
+	int version;                      /* methodology version number, 1 ... */
+	const struct check_def *checks;   /* the check table */
+	size_t nchecks;                   /* its length */
+	const struct factor_def *factors; /* FACTOR_COUNT entries, indexed by enum factor */
 };
 
 /* The newest methodology version. */

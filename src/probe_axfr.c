@@ -15,9 +15,9 @@
 #include "engine.h"
 
 struct axfr {
-	struct op op;		 /* registration with the organization */
+	struct op op;            /* registration with the organization */
 	struct bufferevent *bev; /* the TCP connection */
-	json_t *entry;		 /* the dns.axfr entry being filled (borrowed from the doc) */
+	json_t *entry;           /* the dns.axfr entry being filled (borrowed from the doc) */
 };
 
 static void axfr_end(struct axfr *x, const char *status, const char *error)
@@ -51,7 +51,7 @@ static void axfr_judge_message(struct axfr *x, const uint8_t *msg, size_t len)
 	size_t n = an ? ldns_rr_list_rr_count(an) : 0;
 	json_object_set_new(x->entry, "records", json_integer((json_int_t)n));
 	int open = rcode == LDNS_RCODE_NOERROR && n > 0 &&
-		   ldns_rr_get_type(ldns_rr_list_rr(an, 0)) == LDNS_RR_TYPE_SOA;
+	           ldns_rr_get_type(ldns_rr_list_rr(an, 0)) == LDNS_RR_TYPE_SOA;
 	ldns_pkt_free(pkt);
 	axfr_end(x, open ? "open" : "refused", NULL);
 }
@@ -123,11 +123,11 @@ static json_t *axfr_entry(struct domain_scan *ds, const char *ns, const char *ad
 	json_t *list = json_object_get(json_object_get(ds->doc, "dns"), "axfr");
 	size_t i;
 	json_t *it;
-	json_array_foreach(list, i, it)
-		if (strcmp(json_string_value(json_object_get(it, "addr")) ?: "", addr) == 0)
-			return NULL; /* this address is already asked */
+	json_array_foreach(list, i,
+	                   it) if (strcmp(json_string_value(json_object_get(it, "addr")) ?: "", addr) ==
+	                           0) return NULL; /* this address is already asked */
 	json_t *e = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n}", "ns", ns, "addr", addr, "status", "error",
-			      "rcode", "records", "error");
+	                      "rcode", "records", "error");
 	json_array_append_new(list, e);
 	return e;
 }

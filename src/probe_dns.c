@@ -15,14 +15,14 @@ struct dns_op;
 typedef void (*dns_then)(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup);
 
 struct dns_op {
-	struct op op;	    /* registration with the organization */
-	struct engine *e;   /* the engine */
-	struct rquery *q;   /* the query in flight */
-	json_t *parent;	    /* object the lookup is stored into (borrowed) */
-	char *key;	    /* member name in parent */
-	char *name;	    /* asked name */
-	char *type;	    /* asked type */
-	dns_then then;	    /* what follows from the answer; may be NULL */
+	struct op op;     /* registration with the organization */
+	struct engine *e; /* the engine */
+	struct rquery *q; /* the query in flight */
+	json_t *parent;   /* object the lookup is stored into (borrowed) */
+	char *key;        /* member name in parent */
+	char *name;       /* asked name */
+	char *type;       /* asked type */
+	dns_then then;    /* what follows from the answer; may be NULL */
 };
 
 static void dns_op_free(struct dns_op *d)
@@ -52,14 +52,14 @@ static void dns_cancel(struct op *op)
 {
 	struct dns_op *d = (struct dns_op *)op;
 	resolver_cancel(d->q);
-	json_t *lk = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", d->name, "type", d->type, "status",
-			       "timeout", "rcode", "sec", "why_bogus", "records");
+	json_t *lk = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", d->name, "type", d->type,
+	                       "status", "timeout", "rcode", "sec", "why_bogus", "records");
 	d->then = NULL;
 	dns_complete(d, lk);
 }
 
 static int ask(struct engine *e, struct domain_scan *ds, json_t *parent, const char *key, const char *name,
-	       const char *type, dns_then then)
+               const char *type, dns_then then)
 {
 	if (engine_org_expired(ds))
 		return 0;
@@ -131,7 +131,7 @@ static void spf_targets(const char *rec, void (*fn)(void *arg, const char *name)
 }
 
 struct spf_walk {
-	struct engine *e;	/* the engine */
+	struct engine *e;       /* the engine */
 	struct domain_scan *ds; /* the domain */
 };
 
@@ -156,9 +156,8 @@ static void spf_then(struct engine *e, struct domain_scan *ds, struct dns_op *d,
 	struct spf_walk w = {e, ds};
 	size_t i;
 	json_t *rec;
-	json_array_foreach(json_object_get(lookup, "records"), i, rec)
-		if (json_is_string(rec))
-			spf_targets(json_string_value(rec), spf_follow, &w);
+	json_array_foreach(json_object_get(lookup, "records"), i, rec) if (json_is_string(rec))
+	    spf_targets(json_string_value(rec), spf_follow, &w);
 }
 
 /* The domain's own TXT lookup is also the root of the SPF tree. */
@@ -173,9 +172,8 @@ static void ns_addr_then(struct engine *e, struct domain_scan *ds, struct dns_op
 {
 	size_t i;
 	json_t *a;
-	json_array_foreach(json_object_get(lookup, "records"), i, a)
-		if (json_is_string(a))
-			probe_axfr_start(e, ds, d->name, json_string_value(a));
+	json_array_foreach(json_object_get(lookup, "records"), i, a) if (json_is_string(a))
+	    probe_axfr_start(e, ds, d->name, json_string_value(a));
 }
 
 static void ns_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
@@ -184,7 +182,8 @@ static void ns_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, 
 	json_object_set_new(json_object_get(ds->doc, "dns"), "axfr", json_array());
 	size_t i;
 	json_t *ns;
-	json_array_foreach(json_object_get(lookup, "records"), i, ns) {
+	json_array_foreach(json_object_get(lookup, "records"), i, ns)
+	{
 		const char *host = json_string_value(ns);
 		if (host != NULL && json_object_get(addrs, host) == NULL && i < 16)
 			ask(e, ds, addrs, host, host, "A", ns_addr_then);
@@ -205,10 +204,10 @@ int probe_dns_start(struct engine *e, struct domain_scan *ds)
 		const char *key, *name, *type;
 		dns_then then;
 	} q[] = {
-		{"soa", ds->domain, "SOA", NULL},  {"a", ds->domain, "A", a_then},
-		{"txt", ds->domain, "TXT", txt_then}, {"dmarc", dmarc, "TXT", NULL},
-		{"caa", ds->domain, "CAA", NULL},  {"mx", ds->domain, "MX", NULL},
-		{"ns", ds->domain, "NS", ns_then},
+	    {"soa", ds->domain, "SOA", NULL},     {"a", ds->domain, "A", a_then},
+	    {"txt", ds->domain, "TXT", txt_then}, {"dmarc", dmarc, "TXT", NULL},
+	    {"caa", ds->domain, "CAA", NULL},     {"mx", ds->domain, "MX", NULL},
+	    {"ns", ds->domain, "NS", ns_then},
 	};
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
 		int rc = ask(e, ds, dns, q[i].key, q[i].name, q[i].type, q[i].then);

@@ -20,33 +20,33 @@
 
 #define HEADER_BYTES_MAX (64 * 1024)
 #define HEADER_COUNT_MAX 200
-#define PAGE_BYTES_MAX (256 * 1024)
+#define PAGE_BYTES_MAX   (256 * 1024)
 #define SECTXT_BYTES_MAX (32 * 1024)
 
 struct web_ctx {
-	struct event_base *base;  /* the loop */
-	const struct scope *scope;/* checked again when curl opens a socket */
-	CURLM *multi;		  /* all fetches */
-	struct event *timer;	  /* curl's timeout */
+	struct event_base *base;   /* the loop */
+	const struct scope *scope; /* checked again when curl opens a socket */
+	CURLM *multi;              /* all fetches */
+	struct event *timer;       /* curl's timeout */
 };
 
 struct fetch {
-	struct op op;		 /* registration with the organization */
-	struct engine *e;	 /* the engine */
-	CURL *easy;		 /* the transfer */
+	struct op op;               /* registration with the organization */
+	struct engine *e;           /* the engine */
+	CURL *easy;                 /* the transfer */
 	struct curl_slist *resolve; /* pinned address */
-	json_t *out;		 /* the fetch object (borrowed from the doc) */
-	json_t *headers;	 /* headers of the current response */
-	size_t header_bytes;	 /* their size so far */
-	char *body;		 /* kept body (security.txt only) */
-	size_t body_len, body_cap; /* kept bytes and the cap */
-	size_t seen;		 /* body bytes received */
-	int truncated;		 /* the body cap was hit */
-	int blocked;		 /* the socket callback refused an out-of-scope address */
-	int oversized;		 /* headers beyond the caps */
-	int fallback;		 /* security.txt: retry over http:// on failure */
-	char host[256];		 /* host name */
-	char addr[64];		 /* address */
+	json_t *out;                /* the fetch object (borrowed from the doc) */
+	json_t *headers;            /* headers of the current response */
+	size_t header_bytes;        /* their size so far */
+	char *body;                 /* kept body (security.txt only) */
+	size_t body_len, body_cap;  /* kept bytes and the cap */
+	size_t seen;                /* body bytes received */
+	int truncated;              /* the body cap was hit */
+	int blocked;                /* the socket callback refused an out-of-scope address */
+	int oversized;              /* headers beyond the caps */
+	int fallback;               /* security.txt: retry over http:// on failure */
+	char host[256];             /* host name */
+	char addr[64];              /* address */
 };
 
 struct sockev {
@@ -186,17 +186,19 @@ static void fetch_record(struct fetch *f, CURLcode rc)
 	int ok = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && code > 0 && !f->oversized);
 	json_object_set_new(f->out, "status", json_string(ok ? "ok" : curl_status(f, rc)));
 	if (!ok)
-		json_object_set_new(f->out, "error",
-				    json_string(f->oversized ? "response headers over the cap" : curl_easy_strerror(rc)));
+		json_object_set_new(
+		    f->out, "error",
+		    json_string(f->oversized ? "response headers over the cap" : curl_easy_strerror(rc)));
 	json_object_set_new(f->out, "code", code > 0 ? json_integer(code) : json_null());
 	json_object_set(f->out, "headers", f->headers);
 	json_object_set_new(f->out, "truncated", json_boolean(f->truncated));
 	if (f->body_cap > 0 && ok)
-		json_object_set_new(f->out, "body", json_stringn_nocheck(f->body ? f->body : "", f->body_len));
+		json_object_set_new(f->out, "body",
+		                    json_stringn_nocheck(f->body ? f->body : "", f->body_len));
 }
 
 static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, const char *scheme,
-		       const char *path, const char *host, const char *addr, size_t body_cap);
+                       const char *path, const char *host, const char *addr, size_t body_cap);
 
 /* security.txt over plain HTTP when HTTPS gave nothing. */
 static void sectxt_fallback(struct fetch *f)
@@ -212,7 +214,7 @@ static void sectxt_fallback(struct fetch *f)
 	json_object_set_new(web, "security_txt", out);
 	f->out = NULL;
 	fetch_start(f->e, f->op.ds, out, "http", "/.well-known/security.txt", f->host, f->addr,
-		    SECTXT_BYTES_MAX);
+	            SECTXT_BYTES_MAX);
 }
 
 static void fetch_finish(struct fetch *f, CURLcode rc)
@@ -269,7 +271,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 	const char *v = colon + 1, *end = buf + len;
 	while (v < end && (*v == ' ' || *v == '\t'))
 		v++;
-	json_array_append_new(f->headers, json_pack("[s%s%]", buf, (size_t)(colon - buf), v, (size_t)(end - v)));
+	json_array_append_new(f->headers,
+	                      json_pack("[s%s%]", buf, (size_t)(colon - buf), v, (size_t)(end - v)));
 	return size * n;
 }
 
@@ -322,7 +325,10 @@ static int fetch_setup(struct fetch *f, const char *url, int timeout_ms)
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "vitals/" "0.1" " (outside-in security posture scan)");
+	curl_easy_setopt(c, CURLOPT_USERAGENT,
+	                 "vitals/"
+	                 "0.1"
+	                 " (outside-in security posture scan)");
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -335,7 +341,7 @@ static int fetch_setup(struct fetch *f, const char *url, int timeout_ms)
 }
 
 static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, const char *scheme,
-		       const char *path, const char *host, const char *addr, size_t body_cap)
+                       const char *path, const char *host, const char *addr, size_t body_cap)
 {
 	char url[600];
 	snprintf(url, sizeof url, "%s://%s%s", scheme, host, path);
@@ -352,7 +358,8 @@ static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, co
 	snprintf(f->addr, sizeof f->addr, "%s", addr);
 	f->headers = json_array();
 	f->easy = curl_easy_init();
-	if (f->headers == NULL || f->easy == NULL || fetch_setup(f, url, engine_opts(e)->conn_timeout_ms) < 0 ||
+	if (f->headers == NULL || f->easy == NULL ||
+	    fetch_setup(f, url, engine_opts(e)->conn_timeout_ms) < 0 ||
 	    curl_multi_add_handle(engine_web(e)->multi, f->easy) != CURLM_OK) {
 		if (f->easy)
 			curl_easy_cleanup(f->easy);
@@ -364,9 +371,9 @@ static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, co
 }
 
 struct tls_op {
-	struct op op;		/* registration with the organization */
-	struct tls_probe *probe;/* the probe in flight */
-	json_t *web;		/* where "tls" goes (borrowed) */
+	struct op op;            /* registration with the organization */
+	struct tls_probe *probe; /* the probe in flight */
+	json_t *web;             /* where "tls" goes (borrowed) */
 };
 
 static void on_tls(void *arg, json_t *tls)
@@ -385,14 +392,14 @@ static void tls_cancel(struct op *op)
 }
 
 static int tls_start(struct engine *e, struct domain_scan *ds, json_t *web, const struct sockaddr_in *sin,
-		     const char *host)
+                     const char *host)
 {
 	struct tls_op *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		return -ENOMEM;
 	t->web = web;
-	int rc = tls_probe_start(engine_base(e), engine_tls(e), (const struct sockaddr *)sin, sizeof *sin, host,
-				 engine_opts(e)->conn_timeout_ms, on_tls, t, &t->probe);
+	int rc = tls_probe_start(engine_base(e), engine_tls(e), (const struct sockaddr *)sin, sizeof *sin,
+	                         host, engine_opts(e)->conn_timeout_ms, on_tls, t, &t->probe);
 	if (rc < 0) {
 		free(t);
 		return rc;
@@ -441,7 +448,7 @@ int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup)
 	if (rc == 0)
 		rc = fetch_start(e, ds, json_object_get(web, "https"), "https", "/", host, addr, 0);
 	if (rc == 0)
-		rc = fetch_start(e, ds, json_object_get(web, "security_txt"), "https", "/.well-known/security.txt",
-				 host, addr, SECTXT_BYTES_MAX);
+		rc = fetch_start(e, ds, json_object_get(web, "security_txt"), "https",
+		                 "/.well-known/security.txt", host, addr, SECTXT_BYTES_MAX);
 	return rc;
 }

@@ -10,27 +10,27 @@
 #include <unbound.h>
 
 struct rquery {
-	struct resolver *r;	 /* owner */
-	int async_id;		 /* unbound's id, for ub_cancel */
-	struct ub_ctx *active;	 /* the context asking now: validating, then raw for bogus data */
-	json_t *bogus;		 /* the validating answer when it was bogus, while raw data is fetched */
-	struct event *timer;	 /* our own deadline */
-	struct event *deliver;	 /* hands the answer over from the loop, never from inside unbound */
-	json_t *answer;		 /* the lookup waiting for `deliver` */
-	resolver_cb cb;		 /* where the lookup goes */
-	void *arg;		 /* its argument */
-	char *name;		 /* asked name */
-	int type;		 /* asked type */
+	struct resolver *r;         /* owner */
+	int async_id;               /* unbound's id, for ub_cancel */
+	struct ub_ctx *active;      /* the context asking now: validating, then raw for bogus data */
+	json_t *bogus;              /* the validating answer when it was bogus, while raw data is fetched */
+	struct event *timer;        /* our own deadline */
+	struct event *deliver;      /* hands the answer over from the loop, never from inside unbound */
+	json_t *answer;             /* the lookup waiting for `deliver` */
+	resolver_cb cb;             /* where the lookup goes */
+	void *arg;                  /* its argument */
+	char *name;                 /* asked name */
+	int type;                   /* asked type */
 	struct rquery *prev, *next; /* in-flight list */
 };
 
 struct resolver {
 	struct event_base *base; /* the loop */
-	struct ub_ctx *ub;	 /* validating context */
-	struct ub_ctx *raw;	 /* non-validating context: fetches the records of bogus answers */
-	int timeout_ms;		 /* per query */
+	struct ub_ctx *ub;       /* validating context */
+	struct ub_ctx *raw;      /* non-validating context: fetches the records of bogus answers */
+	int timeout_ms;          /* per query */
 	struct rquery *inflight; /* queries under way */
-	size_t ninflight;	 /* their count */
+	size_t ninflight;        /* their count */
 };
 
 static int set_opt(struct ub_ctx *ub, const char *opt, const char *val, char *err, size_t errlen)
@@ -68,15 +68,15 @@ static int apply_scope(struct ub_ctx *ub, const struct scope *s, char *err, size
 static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int validate, char *err, size_t errlen)
 {
 	static const char *const opts[][2] = {
-		/* unbound refuses loopback name servers unless told; the scope decides instead. */
-		{"do-not-query-localhost:", "no"},
-		{"val-log-level:", "2"},
-		{"num-queries-per-thread:", "4096"},
-		{"outgoing-range:", "4096"},
-		{"qname-minimisation:", "no"},
-		{"verbosity:", "0"},
-		{"use-syslog:", "no"},
-		{"logfile:", ""},
+	    /* unbound refuses loopback name servers unless told; the scope decides instead. */
+	    {"do-not-query-localhost:", "no"},
+	    {"val-log-level:", "2"},
+	    {"num-queries-per-thread:", "4096"},
+	    {"outgoing-range:", "4096"},
+	    {"qname-minimisation:", "no"},
+	    {"verbosity:", "0"},
+	    {"use-syslog:", "no"},
+	    {"logfile:", ""},
 	};
 	int rc = 0;
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0] && rc == 0; i++)
@@ -101,7 +101,7 @@ static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int valid
 }
 
 int resolver_new(struct event_base *base, const struct resolver_opts *o, struct resolver **out, char *err,
-		 size_t errlen)
+                 size_t errlen)
 {
 	struct resolver *r = calloc(1, sizeof *r);
 	if (r == NULL)
@@ -169,8 +169,8 @@ static json_t *lookup_new(const char *name, int type, const char *status)
 	char *t = ldns_rr_type2str((ldns_rr_type)type);
 	snprintf(tname, sizeof tname, "%s", t ? t : "?");
 	free(t);
-	return json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", name, "type", tname, "status", status,
-			 "rcode", "sec", "why_bogus", "records");
+	return json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", name, "type", tname, "status",
+	                 status, "rcode", "sec", "why_bogus", "records");
 }
 
 /* TXT character-strings, concatenated; bytes outside printable ASCII as \DDD. */
@@ -219,7 +219,7 @@ static json_t *caa_value(const ldns_rr *rr)
 		v = val + 1;
 	}
 	json_t *j = json_pack("{s:i, s:s, s:s}", "flags", ldns_rdf2native_int8(ldns_rr_rdf(rr, 0)), "tag",
-			      tag ? tag : "", "value", v);
+	                      tag ? tag : "", "value", v);
 	free(tag);
 	free(val);
 	return j ? j : json_null();
@@ -237,7 +237,7 @@ static json_t *record_value(const ldns_rr *rr)
 		return rdf_text(ldns_rr_rdf(rr, 0), 1);
 	case LDNS_RR_TYPE_MX:
 		return json_pack("{s:i, s:o}", "pref", ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)), "host",
-				 rdf_text(ldns_rr_rdf(rr, 1), 1));
+		                 rdf_text(ldns_rr_rdf(rr, 1), 1));
 	case LDNS_RR_TYPE_CAA:
 		return caa_value(rr);
 	default: {
@@ -375,7 +375,7 @@ static int type_number(const char *type)
 }
 
 int resolver_query(struct resolver *r, const char *name, const char *type, resolver_cb cb, void *arg,
-		   struct rquery **out)
+                   struct rquery **out)
 {
 	int t = type_number(type);
 	if (t < 0)
@@ -398,7 +398,8 @@ int resolver_query(struct resolver *r, const char *name, const char *type, resol
 	q->deliver = event_new(r->base, -1, 0, on_deliver, q);
 	struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
 	if (q->timer == NULL || q->deliver == NULL || evtimer_add(q->timer, &tv) < 0 ||
-	    ub_resolve_event((q->active = r->ub), name, t, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id) != 0) {
+	    ub_resolve_event((q->active = r->ub), name, t, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id) !=
+	        0) {
 		rquery_unlink_free(q);
 		return -EIO;
 	}

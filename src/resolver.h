@@ -20,10 +20,10 @@ struct resolver;
 struct rquery;
 
 struct resolver_opts {
-	const char *root_hints;	  /* root hints file; NULL: unbound's built-in root servers */
-	const char *trust_anchor; /* DNSKEY/DS trust anchor file; NULL: no validation */
-	const struct scope *scope;/* addresses the resolver may query */
-	int timeout_ms;		  /* per query */
+	const char *root_hints;    /* root hints file; NULL: unbound's built-in root servers */
+	const char *trust_anchor;  /* DNSKEY/DS trust anchor file; NULL: no validation */
+	const struct scope *scope; /* addresses the resolver may query */
+	int timeout_ms;            /* per query */
 };
 
 /* The lookup object for the answer; the callee owns `lookup`. */
@@ -31,7 +31,7 @@ typedef void (*resolver_cb)(void *arg, json_t *lookup);
 
 /* Creates a resolver on `base`. On failure writes a message into err. */
 int resolver_new(struct event_base *base, const struct resolver_opts *o, struct resolver **out, char *err,
-		 size_t errlen);
+                 size_t errlen);
 struct resolver *resolver_free(struct resolver *r);
 
 /*
@@ -40,7 +40,7 @@ struct resolver *resolver_free(struct resolver *r);
  * receives a handle for resolver_cancel.
  */
 int resolver_query(struct resolver *r, const char *name, const char *type, resolver_cb cb, void *arg,
-		   struct rquery **q);
+                   struct rquery **q);
 /* Cancels a query in flight: its callback will not run. */
 void resolver_cancel(struct rquery *q);
 

@@ -14,15 +14,15 @@
 #include <sys/socket.h>
 
 struct cidr {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t addr[16];	/* network address, first 4 bytes for IPv4 */
-	int prefix;		/* prefix length */
+	int family;       /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network address, first 4 bytes for IPv4 */
+	int prefix;       /* prefix length */
 };
 
 struct scope {
-	struct cidr *allow;	/* allowed blocks */
+	struct cidr *allow; /* allowed blocks */
 	size_t nallow;
-	struct cidr *deny;	/* excluded blocks (win over allow) */
+	struct cidr *deny; /* excluded blocks (win over allow) */
 	size_t ndeny;
 };
 

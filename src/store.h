@@ -22,14 +22,14 @@ struct store;
 
 /* What `vitals scan` knows about one organization when it has finished. */
 struct org_result {
-	const char *org_id;	  /* the targets file's org_id */
-	const char *name;	  /* organization name */
+	const char *org_id;         /* the targets file's org_id */
+	const char *name;           /* organization name */
 	const char *const *domains; /* its domains */
-	size_t ndomains;	  /* how many */
-	json_t *observations;	  /* JSON array: one observation document per domain */
-	struct findings findings; /* analyzer output over all domains */
-	struct scorecard score;	  /* graded findings */
-	time_t started, finished; /* wall-clock times of its scan */
+	size_t ndomains;            /* how many */
+	json_t *observations;       /* JSON array: one observation document per domain */
+	struct findings findings;   /* analyzer output over all domains */
+	struct scorecard score;     /* graded findings */
+	time_t started, finished;   /* wall-clock times of its scan */
 };
 
 /* Opens (creating if needed) the database at `path`; checks it is writable. */
@@ -59,6 +59,6 @@ int store_load_org(struct store *st, int64_t scan_id, const char *org_id, int me
 int store_scan_info(struct store *st, int64_t scan_id, json_t **out);
 /* Replaces a scan's scores for one organization under `method` (used by rescore). */
 int store_replace_scores(struct store *st, int64_t scan_id, const char *org_id, int method,
-			 const json_t *scorecard);
+                         const json_t *scorecard);
 
 #endif

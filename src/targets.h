@@ -13,16 +13,16 @@
 #define TARGET_MAX_DOMAINS 16
 
 struct target {
-	char *org_id;			  /* the first column */
-	char *name;			  /* the second column */
+	char *org_id;                      /* the first column */
+	char *name;                        /* the second column */
 	char *domains[TARGET_MAX_DOMAINS]; /* the rest, lower-cased, no trailing dot */
-	size_t ndomains;		  /* at least 1 */
+	size_t ndomains;                   /* at least 1 */
 };
 
 struct target_list {
 	struct target *v; /* targets in file order */
-	size_t n;	  /* count */
-	size_t cap;	  /* allocated */
+	size_t n;         /* count */
+	size_t cap;       /* allocated */
 };
 
 /* Called for each skipped line: `line` is 1-based, `why` a short reason. */

@@ -356,12 +356,16 @@ struct src_flags {
 	int wildcard;      /* '*' or a bare scheme such as "https:" */
 };
 
+/* 'nonce-VALUE' or 'shaNNN-VALUE' with a non-empty VALUE (CSP3 nonce-source, hash-source). */
 static int is_hash_source(struct http_span w)
 {
+	static const char *const prefixes[] = {"'nonce-", "'sha256-", "'sha384-", "'sha512-"};
 	if (w.n < 3 || w.p[w.n - 1] != '\'')
 		return 0;
-	return span_starts(w, "'nonce-") || span_starts(w, "'sha256-") || span_starts(w, "'sha384-") ||
-	       span_starts(w, "'sha512-");
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (w.n > strlen(prefixes[i]) + 1 && span_starts(w, prefixes[i]))
+			return 1;
+	return 0;
 }
 
 /* A scheme-source alone ("https:", "data:") matches every host of that scheme. */

@@ -107,6 +107,9 @@ static void test_csp(void)
 	http_parse_csp("script-src 'unsafe-inline' 'sha256-AAAA='", &c);
 	is_int(c.inline_allowed, 0, "csp: hash neutralises unsafe-inline");
 
+	http_parse_csp("script-src 'unsafe-inline' 'nonce-'", &c);
+	is_int(c.inline_allowed, 1, "csp: an empty nonce is no nonce");
+
 	http_parse_csp("script-src 'unsafe-inline' 'strict-dynamic'", &c);
 	is_int(c.inline_allowed, 0, "csp: strict-dynamic neutralises unsafe-inline");
 
