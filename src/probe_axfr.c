@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "wire_dns.h"
 
 struct axfr {
 	struct op op;            /* registration with the organization */
@@ -95,16 +96,13 @@ static void axfr_event(struct bufferevent *bev, short what, void *arg)
 /* The AXFR query for `zone`, with its two-byte TCP length prefix. */
 static int axfr_query(const char *zone, uint8_t **out, size_t *outlen)
 {
-	ldns_pkt *pkt = NULL;
 	uint8_t *wire = NULL;
 	size_t len = 0;
-	if (ldns_pkt_query_new_frm_str(&pkt, zone, LDNS_RR_TYPE_AXFR, LDNS_RR_CLASS_IN, 0) != LDNS_STATUS_OK)
-		return -EINVAL;
-	ldns_pkt_set_random_id(pkt);
-	ldns_status st = ldns_pkt2wire(&wire, pkt, &len);
-	ldns_pkt_free(pkt);
-	if (st != LDNS_STATUS_OK || len > 65535)
-		return -EINVAL;
+	int rc = dns_query_build(zone, LDNS_RR_TYPE_AXFR, 0, &wire, &len);
+	if (rc < 0 || len > 65535) {
+		free(wire);
+		return rc < 0 ? rc : -EINVAL;
+	}
 	*out = malloc(len + 2);
 	if (*out == NULL) {
 		free(wire);

@@ -1,5 +1,6 @@
 /* Iterative, validating DNS resolution in the engine's loop through libunbound. */
 #include "resolver.h"
+#include "wire_dns.h"
 
 #include <errno.h>
 #include <ldns/ldns.h>
@@ -163,129 +164,6 @@ struct resolver *resolver_free(struct resolver *r)
 	return NULL;
 }
 
-static json_t *lookup_new(const char *name, int type, const char *status)
-{
-	char tname[16];
-	char *t = ldns_rr_type2str((ldns_rr_type)type);
-	snprintf(tname, sizeof tname, "%s", t ? t : "?");
-	free(t);
-	return json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", name, "type", tname, "status",
-	                 status, "rcode", "sec", "why_bogus", "records");
-}
-
-/* TXT character-strings, concatenated; bytes outside printable ASCII as \DDD. */
-static json_t *txt_value(const ldns_rr *rr)
-{
-	char buf[8192];
-	size_t n = 0;
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
-		const uint8_t *d = ldns_rdf_data(rdf);
-		size_t len = ldns_rdf_size(rdf);
-		for (size_t k = 1; k < len && len > 0 && k <= d[0] && n + 5 < sizeof buf; k++) {
-			uint8_t c = d[k];
-			if (c >= 0x20 && c < 0x7f && c != '\\')
-				buf[n++] = (char)c;
-			else
-				n += (size_t)snprintf(buf + n, sizeof buf - n, "\\%03u", c);
-		}
-	}
-	return json_stringn(buf, n);
-}
-
-static json_t *rdf_text(const ldns_rdf *rdf, int lower)
-{
-	char *s = ldns_rdf2str(rdf);
-	if (s == NULL)
-		return json_null();
-	for (char *p = s; lower && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	json_t *j = json_string(s);
-	free(s);
-	return j ? j : json_null();
-}
-
-/* CAA rdata: flags, tag, value; ldns prints the string parts quoted. */
-static json_t *caa_value(const ldns_rr *rr)
-{
-	if (ldns_rr_rd_count(rr) < 3)
-		return json_null();
-	char *tag = ldns_rdf2str(ldns_rr_rdf(rr, 1)), *val = ldns_rdf2str(ldns_rr_rdf(rr, 2));
-	size_t vl = val ? strlen(val) : 0;
-	const char *v = val ? val : "";
-	if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
-		val[vl - 1] = '\0';
-		v = val + 1;
-	}
-	json_t *j = json_pack("{s:i, s:s, s:s}", "flags", ldns_rdf2native_int8(ldns_rr_rdf(rr, 0)), "tag",
-	                      tag ? tag : "", "value", v);
-	free(tag);
-	free(val);
-	return j ? j : json_null();
-}
-
-static json_t *record_value(const ldns_rr *rr)
-{
-	switch (ldns_rr_get_type(rr)) {
-	case LDNS_RR_TYPE_TXT:
-		return txt_value(rr);
-	case LDNS_RR_TYPE_A:
-	case LDNS_RR_TYPE_AAAA:
-		return rdf_text(ldns_rr_rdf(rr, 0), 1);
-	case LDNS_RR_TYPE_NS:
-		return rdf_text(ldns_rr_rdf(rr, 0), 1);
-	case LDNS_RR_TYPE_MX:
-		return json_pack("{s:i, s:o}", "pref", ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)), "host",
-		                 rdf_text(ldns_rr_rdf(rr, 1), 1));
-	case LDNS_RR_TYPE_CAA:
-		return caa_value(rr);
-	default: {
-		char *s = ldns_rr2str(rr);
-		json_t *j = s ? json_string(s) : json_null();
-		free(s);
-		return j ? j : json_null();
-	}
-	}
-}
-
-static const char *rcode_status(int rcode, size_t nrecords)
-{
-	switch (rcode) {
-	case LDNS_RCODE_NOERROR:
-		return nrecords ? "ok" : "nodata";
-	case LDNS_RCODE_NXDOMAIN:
-		return "nxdomain";
-	case LDNS_RCODE_SERVFAIL:
-		return "servfail";
-	case LDNS_RCODE_REFUSED:
-		return "refused";
-	default:
-		return "error";
-	}
-}
-
-static void fill_answer(json_t *lk, int type, const void *packet, int len)
-{
-	ldns_pkt *pkt = NULL;
-	if (ldns_wire2pkt(&pkt, packet, (size_t)len) != LDNS_STATUS_OK) {
-		json_object_set_new(lk, "status", json_string("error"));
-		json_object_set_new(lk, "error", json_string("unparsable answer"));
-		return;
-	}
-	json_t *recs = json_object_get(lk, "records");
-	ldns_rr_list *list = ldns_pkt_rr_list_by_type(pkt, (ldns_rr_type)type, LDNS_SECTION_ANSWER);
-	for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); i++)
-		json_array_append_new(recs, record_value(ldns_rr_list_rr(list, i)));
-	ldns_rr_list_deep_free(list);
-	int rcode = ldns_pkt_get_rcode(pkt);
-	char *rc = ldns_pkt_rcode2str((ldns_pkt_rcode)rcode);
-	json_object_set_new(lk, "rcode", json_string(rc ? rc : "?"));
-	free(rc);
-	json_object_set_new(lk, "status", json_string(rcode_status(rcode, json_array_size(recs))));
-	ldns_pkt_free(pkt);
-}
-
 /*
  * unbound calls back from inside ub_resolve_event when the answer is cached, so
  * the lookup is only parked here and delivered by our own event.
@@ -293,13 +171,13 @@ static void fill_answer(json_t *lk, int type, const void *packet, int len)
 static json_t *answer_lookup(struct rquery *q, int rcode, void *packet, int len, int sec, char *why_bogus)
 {
 	static const char *const secs[] = {"insecure", "bogus", "secure"};
-	json_t *lk = lookup_new(q->name, q->type, "error");
+	json_t *lk = dns_lookup_new(q->name, q->type, "error");
 	if (rcode != 0 || packet == NULL) {
 		const char *st = rcode == LDNS_RCODE_REFUSED ? "refused" : "servfail";
 		json_object_set_new(lk, "status", json_string(st));
 		json_object_set_new(lk, "rcode", json_string(st[0] == 'r' ? "REFUSED" : "SERVFAIL"));
 	} else {
-		fill_answer(lk, q->type, packet, len);
+		dns_lookup_fill(lk, q->type, packet, (size_t)len);
 	}
 	if ((packet != NULL || sec == 1) && sec >= 0 && sec <= 2)
 		json_object_set_new(lk, "sec", json_string(secs[sec]));
@@ -365,7 +243,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct rquery *q = arg;
 	ub_cancel(q->active, q->async_id);
-	finish(q, lookup_new(q->name, q->type, "timeout"));
+	finish(q, dns_lookup_new(q->name, q->type, "timeout"));
 }
 
 static int type_number(const char *type)
