@@ -21,7 +21,13 @@
 int analyze_dns(const json_t *obs, time_t now, struct findings *out);
 /* tls.*, web.* */
 int analyze_web(const json_t *obs, time_t now, struct findings *out);
-/* Both of the above, in that order. Returns 0 or a negative errno code. */
+/* 1 when the observations show every name server of the domain is outside the scan scope. */
+int analyze_dns_out_of_scope(const json_t *obs);
+/*
+ * Both of the above, in that order; indeterminate findings caused by failed
+ * resolution get reason "out_of_scope" when analyze_dns_out_of_scope() holds.
+ * Returns 0 or a negative errno code.
+ */
 int analyze_domain(const json_t *obs, time_t now, struct findings *out);
 
 #endif

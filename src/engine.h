@@ -101,6 +101,8 @@ void op_done(struct op *op);
 int probe_dns_start(struct engine *e, struct domain_scan *ds);
 /* Started by the DNS probe once the name servers' addresses are known. */
 int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, const char *addr);
+/* Started by the DNS probe when the domain's own servers give no answer. */
+int probe_deleg_start(struct engine *e, struct domain_scan *ds);
 /* Started by the DNS probe once the domain's A lookup has answered. */
 int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup);
 

@@ -190,6 +190,14 @@ static void ns_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, 
 	}
 }
 
+/* No answer from the domain's servers: find out from the parent where they are. */
+static void soa_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
+{
+	const char *st = json_string_value(json_object_get(lookup, "status"));
+	if (st != NULL && (strcmp(st, "servfail") == 0 || strcmp(st, "timeout") == 0))
+		probe_deleg_start(e, ds);
+}
+
 static void a_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
 {
 	probe_web_start(e, ds, lookup);
@@ -204,7 +212,7 @@ int probe_dns_start(struct engine *e, struct domain_scan *ds)
 		const char *key, *name, *type;
 		dns_then then;
 	} q[] = {
-	    {"soa", ds->domain, "SOA", NULL},     {"a", ds->domain, "A", a_then},
+	    {"soa", ds->domain, "SOA", soa_then}, {"a", ds->domain, "A", a_then},
 	    {"txt", ds->domain, "TXT", txt_then}, {"dmarc", dmarc, "TXT", NULL},
 	    {"caa", ds->domain, "CAA", NULL},     {"mx", ds->domain, "MX", NULL},
 	    {"ns", ds->domain, "NS", ns_then},

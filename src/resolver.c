@@ -91,11 +91,12 @@ static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int valid
 	if (rc == 0)
 		rc = apply_scope(ub, o->scope, err, errlen);
 	/*
-	 * unbound answers NXDOMAIN itself for the reserved test. name (RFC 6761);
-	 * the simulated sector lives there, and on the internet the root says the same.
+	 * unbound answers for the reserved test. name itself (RFC 6761: NXDOMAIN, and
+	 * "localhost." as its NS); the simulated sector lives there, and on the
+	 * internet the root says NXDOMAIN anyway, so the local zone goes.
 	 */
-	if (rc == 0 && ub_ctx_zone_add(ub, "test.", "transparent") != 0) {
-		snprintf(err, errlen, "cannot make the test. zone resolvable");
+	if (rc == 0 && ub_ctx_zone_remove(ub, "test.") != 0) {
+		snprintf(err, errlen, "cannot remove unbound's local test. zone");
 		rc = -EINVAL;
 	}
 	return rc;
