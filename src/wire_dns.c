@@ -39,7 +39,7 @@ static json_t *txt_value(const ldns_rr *rr)
 
 static json_t *rdf_text(const ldns_rdf *rdf, int lower)
 {
-	char *s = ldns_rdf2str(rdf);
+	char *s = rdf ? ldns_rdf2str(rdf) : NULL;
 	if (s == NULL)
 		return json_null();
 	for (char *p = s; lower && *p; p++)
@@ -53,7 +53,7 @@ static json_t *rdf_text(const ldns_rdf *rdf, int lower)
 /* CAA rdata: flags, tag, value; ldns prints the string parts quoted. */
 static json_t *caa_value(const ldns_rr *rr)
 {
-	if (ldns_rr_rd_count(rr) < 3)
+	if (ldns_rr_rd_count(rr) < 3 || ldns_rdf_size(ldns_rr_rdf(rr, 0)) != 1)
 		return json_null();
 	char *tag = ldns_rdf2str(ldns_rr_rdf(rr, 1)), *val = ldns_rdf2str(ldns_rr_rdf(rr, 2));
 	size_t vl = val ? strlen(val) : 0;
@@ -69,19 +69,26 @@ static json_t *caa_value(const ldns_rr *rr)
 	return j ? j : json_null();
 }
 
+/* The rdata field `i`, or NULL: an empty or short rdata must not reach ldns's asserts. */
+static const ldns_rdf *rdf_at(const ldns_rr *rr, size_t i)
+{
+	return i < ldns_rr_rd_count(rr) ? ldns_rr_rdf(rr, i) : NULL;
+}
+
 static json_t *record_value(const ldns_rr *rr)
 {
+	const ldns_rdf *r0 = rdf_at(rr, 0), *r1 = rdf_at(rr, 1);
 	switch (ldns_rr_get_type(rr)) {
 	case LDNS_RR_TYPE_TXT:
 		return txt_value(rr);
 	case LDNS_RR_TYPE_A:
 	case LDNS_RR_TYPE_AAAA:
-		return rdf_text(ldns_rr_rdf(rr, 0), 1);
 	case LDNS_RR_TYPE_NS:
-		return rdf_text(ldns_rr_rdf(rr, 0), 1);
+		return rdf_text(r0, 1);
 	case LDNS_RR_TYPE_MX:
-		return json_pack("{s:i, s:o}", "pref", ldns_rdf2native_int16(ldns_rr_rdf(rr, 0)), "host",
-		                 rdf_text(ldns_rr_rdf(rr, 1), 1));
+		if (r0 == NULL || r1 == NULL || ldns_rdf_size(r0) != 2)
+			return json_null();
+		return json_pack("{s:i, s:o}", "pref", ldns_rdf2native_int16(r0), "host", rdf_text(r1, 1));
 	case LDNS_RR_TYPE_CAA:
 		return caa_value(rr);
 	default: {
