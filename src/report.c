@@ -41,7 +41,7 @@ static const char css[] =
     ".card{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;margin:1em 0;break-inside:avoid}"
     ".card h3{margin:.2em 0}.id{color:#666;font-weight:normal;font-size:.85em}"
     ".detail{word-break:break-word}.legend span{display:inline-block;width:.9em;height:.9em;"
-    "margin:0 .3em 0 1em;vertical-align:middle}code{font-size:.95em}";
+    "margin:0 .3em 0 1em;vertical-align:middle}code{font-size:.95em;overflow-wrap:anywhere}";
 
 /* What the report keeps of one organization between its two passes. */
 struct org_sum {
