@@ -1,4 +1,5 @@
 /* DMARC record parser (RFC 7489 s6.3, s6.4). */
+#include "wire_text.h"
 #include "wire_dmarc.h"
 
 #include <errno.h>
@@ -54,17 +55,10 @@ static int token_is(const char *s, size_t len, const char *word)
 }
 
 /* Copies up to 24 bytes of network text for a message, unprintables as '?'. */
+/* A printable excerpt of network text for a message. */
 static const char *quote(char *dst, size_t dstsz, const char *s, size_t len)
 {
-	size_t max = len > 24 ? 24 : len, i;
-	for (i = 0; i < max && i + 4 < dstsz; i++)
-		dst[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	if (i < len && i + 4 <= dstsz) {
-		memcpy(dst + i, "...", 3);
-		i += 3;
-	}
-	dst[i] = '\0';
-	return dst;
+	return text_excerpt(dst, dstsz, s, len, 24);
 }
 
 static void invalid(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,4 +1,5 @@
 /* SPF record parser and include/redirect tree evaluator (RFC 7208). */
+#include "wire_text.h"
 #include "wire_spf.h"
 
 #include <arpa/inet.h>
@@ -41,17 +42,10 @@ struct parser {
 };
 
 /* Copies up to 48 bytes of network text for an error message, unprintables as '?'. */
+/* A printable excerpt of network text for a message. */
 static const char *quote(char *dst, size_t dstsz, const char *s, size_t len)
 {
-	size_t max = len > 48 ? 48 : len, i;
-	for (i = 0; i < max && i + 4 < dstsz; i++)
-		dst[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	if (i < len && i + 4 <= dstsz) {
-		memcpy(dst + i, "...", 3);
-		i += 3;
-	}
-	dst[i] = '\0';
-	return dst;
+	return text_excerpt(dst, dstsz, s, len, 48);
 }
 
 static int syntax(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

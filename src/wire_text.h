@@ -1,0 +1,17 @@
+/*
+ * Quoting network text into error messages: a bounded, printable-ASCII excerpt
+ * of untrusted bytes, so a parser's message never carries control characters
+ * or unbounded input. Shared by the wire parsers; no I/O.
+ */
+#ifndef VITALS_WIRE_TEXT_H
+#define VITALS_WIRE_TEXT_H
+
+#include <stddef.h>
+
+/*
+ * Copies at most `max` bytes of s[0..len) into dst (dstsz bytes, NUL-terminated),
+ * non-printable bytes as '?', and "..." when cut. Returns dst.
+ */
+const char *text_excerpt(char *dst, size_t dstsz, const char *s, size_t len, size_t max);
+
+#endif
