@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "analyze.h"
@@ -419,6 +420,32 @@ static json_t *scan_args(const struct scan_opts *o)
 	                 (json_int_t)o->shard, "shards", (json_int_t)o->shards);
 }
 
+/* Sockets an organization may hold at once: DNS, AXFR, three TLS handshakes, three fetches. */
+#define FDS_PER_ORG 16
+
+/*
+ * Raises the open-file limit to the hard limit (a scan holds many sockets) and
+ * lowers --concurrency when even that is not enough, rather than failing mid-scan.
+ */
+static void fit_file_limit(struct scan_opts *o)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rlim_t room = rl.rlim_cur > 256 ? rl.rlim_cur - 256 : 0;
+	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)o->eng.concurrency * FDS_PER_ORG > room) {
+		int fit = (int)(room / FDS_PER_ORG);
+		o->eng.concurrency = fit > 0 ? fit : 1;
+		log_warn("open-file limit %llu: --concurrency lowered to %d", (unsigned long long)rl.rlim_cur,
+		         o->eng.concurrency);
+	}
+}
+
 static int run_engine(struct scan_run *run, const struct target_list *tl, size_t *order, size_t n)
 {
 	struct event_base *base = event_base_new();
@@ -509,6 +536,7 @@ static int scan_main(struct scan_opts *o)
 		goto out;
 	}
 	o->eng.scope = &scope;
+	fit_file_limit(o);
 	if ((code = open_outputs(&run)) != 0 || (code = begin_scan(&run)) != 0)
 		goto out;
 	if (load_targets(o->targets, &tl) < 0) {

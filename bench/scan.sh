@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Scan throughput and memory on the simulated sector, against a peer measured in
+# the same run on the same machine.
+#
+# vitals: one process, one event loop, every check of every organization.
+# peer:   the same evidence gathered the usual way with standard tools: a local
+#         validating unbound answering kdig (SOA +dnssec, TXT, _dmarc TXT, CAA, MX, NS),
+#         curl for http://, https:// and security.txt, and openssl s_client for the
+#         modern, TLS 1.0 and TLS 1.1 handshakes; run per organization by xargs -P,
+#         as many in parallel as vitals's --concurrency.
+# Everything runs on 127.0.0.0/8. Prints figures and the ratio; asserts nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ORGS=${ORGS:-1000}
+CONC=${CONC:-128}
+PEER_SAMPLE=${PEER_SAMPLE:-200}
+BED=${BED:-$PWD/bench/run}
+PY=/usr/bin/python3
+command -v unbound >/dev/null && command -v /usr/bin/time >/dev/null ||
+	{ apt-get update -q >/dev/null && apt-get install -y -q unbound time >/dev/null; }
+systemctl stop unbound >/dev/null 2>&1 || true
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+cleanup() {
+	[ -n "${UB_PID:-}" ] && kill "$UB_PID" 2>/dev/null || true
+	$PY tests/testbed/testbed.py down --dir "$BED" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+$PY tests/testbed/testbed.py up --orgs "$ORGS" --seed 11 --no-trap --no-hostile --dir "$BED" | tail -1
+
+echo "== vitals: $ORGS organizations, --concurrency $CONC"
+rm -f "$BED/bench.db"*
+/usr/bin/time -f "%e %M" -o "$BED/vitals.time" ./build/vitals scan --scope 127.0.0.0/8 \
+	--root-hints "$BED/root.hints" --trust-anchor "$BED/root.key" --ca-file "$BED/ca.pem" \
+	--db "$BED/bench.db" -o "$BED/bench.ndjson" --concurrency "$CONC" --no-progress -q "$BED/targets.csv"
+read -r v_secs v_kb <"$BED/vitals.time"
+
+echo "== peer: kdig + curl + openssl through a local validating unbound, $PEER_SAMPLE organizations, -P $CONC"
+sed -e "s#^    interface: .*#    interface: 127.0.0.1@5399#" -e "s#^    pidfile: .*#    pidfile: \"\"\n    num-threads: 2\n    outgoing-range: 4096\n    num-queries-per-thread: 4096#" \
+	"$BED/resolver-example.conf" >"$BED/bench-unbound.conf"
+unbound -d -c "$BED/bench-unbound.conf" >"$BED/bench-unbound.log" 2>&1 &
+UB_PID=$!
+sleep 1
+cat >"$BED/peer-one.sh" <<'ONE'
+#!/usr/bin/env bash
+# The evidence for one domain, gathered with standard tools.
+d=$1 ca=$2
+q() { kdig @127.0.0.1 -p 5399 +dnssec +timeout=3 +retry=0 "$@" >/dev/null 2>&1; }
+q "$d" SOA; q "$d" TXT; q "_dmarc.$d" TXT; q "$d" CAA; q "$d" MX; q "$d" NS
+addr=$(kdig @127.0.0.1 -p 5399 +short "$d" A 2>/dev/null | head -1)
+[ -n "$addr" ] || exit 0
+for u in "http://$d/" "https://$d/" "https://$d/.well-known/security.txt"; do
+	curl -sk -m 5 --resolve "$d:80:$addr" --resolve "$d:443:$addr" -o /dev/null -D - "$u" >/dev/null 2>&1
+done
+for v in "" -tls1 -tls1_1; do
+	echo | timeout 5 openssl s_client -connect "$addr:443" -servername "$d" -CAfile "$ca" $v \
+		${v:+-cipher DEFAULT:@SECLEVEL=0} >/dev/null 2>&1
+done
+exit 0
+ONE
+chmod +x "$BED/peer-one.sh"
+tail -n +2 "$BED/targets.csv" | head -n "$PEER_SAMPLE" | cut -d, -f3 >"$BED/peer-domains"
+/usr/bin/time -f "%e %M" -o "$BED/peer.time" \
+	xargs -P "$CONC" -I{} "$BED/peer-one.sh" {} "$BED/ca.pem" <"$BED/peer-domains"
+read -r p_secs p_kb <"$BED/peer.time"
+n_peer=$(wc -l <"$BED/peer-domains")
+n_vitals=$(wc -l <"$BED/bench.ndjson")
+
+$PY - "$n_vitals" "$v_secs" "$v_kb" "$n_peer" "$p_secs" <<'PY'
+import sys
+nv, vs, vkb, np_, ps = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+v_rate, p_rate = nv / vs, np_ / ps
+print(f"\n{'':28}{'orgs':>7}{'seconds':>10}{'orgs/s':>10}{'peak RSS':>12}")
+print(f"{'vitals scan':28}{nv:7}{vs:10.2f}{v_rate:10.1f}{vkb / 1024:10.1f} MB")
+print(f"{'peer (kdig+curl+openssl)':28}{np_:7}{ps:10.2f}{p_rate:10.1f}{'':>12}")
+print(f"\nvitals is {v_rate / p_rate:.1f}x the peer's throughput (and also grades and stores).")
+print(f"at this rate a 30,000-organization sector takes {30000 / v_rate / 60:.1f} minutes on this machine.")
+PY
