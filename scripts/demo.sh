@@ -10,7 +10,7 @@ bash scripts/install-deps.sh
 ninja -C build >/dev/null
 BED=$PWD/tests/testbed/run
 trap '/usr/bin/python3 tests/testbed/testbed.py down --dir "$BED" >/dev/null 2>&1 || true' EXIT
-/usr/bin/python3 tests/testbed/testbed.py up --orgs "$ORGS" --seed "$SEED" --no-trap --dir "$BED"
+/usr/bin/python3 tests/testbed/testbed.py up --orgs "$ORGS" --seed "$SEED" --no-trap --no-hostile --dir "$BED"
 rm -f demo.db demo.db-wal demo.db-shm
 start=$(date +%s.%N)
 ./build/vitals scan --scope 127.0.0.0/8 --root-hints "$BED/root.hints" --trust-anchor "$BED/root.key" \

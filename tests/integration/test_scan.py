@@ -52,7 +52,10 @@ def test_every_organization_is_graded(manifest, scan):
     for org in manifest["organizations"]:
         rec = records[org["org_id"]]
         assert rec["scores"]["method"] == 1
-        if not org.get("trap"):
+        # Nothing determinate is known of a domain whose only name server is silent: no grade.
+        if org.get("hostile") == "silent_dns":
+            assert rec["scores"]["grade"] is None
+        elif not org.get("trap"):
             assert rec["scores"]["grade"] in "ABCDF"
 
 
@@ -68,6 +71,25 @@ def test_scope_guard_never_contacts_the_trap(bed, scan):
     every = records["trap002"]["findings"]
     assert every and all(f["status"] == "indeterminate" and f["reason"] == "out_of_scope" for f in every), \
         [(f["check"], f["status"], f.get("reason")) for f in every if f.get("reason") != "out_of_scope"]
+
+
+def test_hostile_servers_meet_deadlines_and_caps(bed, manifest, scan):
+    """Silent web servers, endless headers, garbage instead of TLS, a silent name server:
+    each is indeterminate (or, for a port that does not speak TLS, no HTTPS), never a crash."""
+    records, proc, _ = scan
+    hostile = [o for o in manifest["organizations"] if o.get("hostile")]
+    assert {o["hostile"] for o in hostile} == {"silent_web", "huge_headers", "silent_dns"}
+    wrong = []
+    for org in hostile:
+        got = statuses(records[org["org_id"]])
+        for check, want in expect.expected_hostile(org).items():
+            f = got[check]
+            if not expect.matches(want, f["status"], f.get("reason")):
+                wrong.append(f"{org['org_id']} {check}: want {want}, got {f['status']} {f.get('reason')}")
+    assert not wrong, "\n".join(wrong)
+    log = (bed / "hostile.log").read_text()
+    assert "127.98.0.10" in log and "127.98.0.11" in log and "127.98.0.53" in log, \
+        "the hostile servers were in scope and must have been contacted"
 
 
 def test_store_holds_what_ndjson_said(scan):

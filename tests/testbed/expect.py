@@ -4,6 +4,12 @@ expected_checks(org) maps every check id to the status the scanner should report
 (`pass`, `fail`, `na`, `indeterminate`) for one organisation entry of manifest.json.
 Trap organisations (org["trap"] is true) return {}: the scope-guard test treats them apart.
 
+expected_hostile(org) maps every check id to (status, reason) for the hostile organisations
+(org["hostile"] set: hostile001-003, whose servers misbehave); expected_checks(org) gives
+the statuses alone for them too. A reason of None means: no reason for `pass`/`fail`
+(the scanner gives none), and "any of DNS_FAILURE_REASONS" (timeout, servfail) for
+`indeterminate`. Use matches(expected, status, reason) to compare a finding.
+
 Run as a script to print, for a manifest, how often each check expects each status:
     python3 tests/testbed/expect.py [tests/testbed/run/manifest.json]
 """
@@ -138,10 +144,82 @@ def _web(org):
     return r
 
 
+# A silent name server: the scanner's own per-query deadline gives "timeout", unbound
+# giving up first (or remembering the server as unresponsive) gives "servfail".
+DNS_FAILURE_REASONS = ("timeout", "servfail")
+
+TLS_CHECKS = [c for c in CHECK_IDS if c.startswith("tls.")]
+# checks judged on the page's headers (gate G_PAGE in src/analyze_web.c)
+PAGE_CHECKS = ["web.csp", "web.csp.unsafe", "web.framing", "web.nosniff", "web.referrer",
+               "web.cookies.secure", "web.cookies.httponly", "web.cookies.samesite",
+               "web.server.version"]
+SECTXT_CHECKS = ["web.securitytxt.present", "web.securitytxt.contact", "web.securitytxt.expires"]
+
+
+def expected_hostile(org: dict) -> dict:
+    """Check id -> (status, reason) for a hostile organisation (org["hostile"] set).
+
+    Derived from src/analyze_web.c, src/analyze_dns.c and src/analyze.c:
+
+    silent_web (hostile001: 80/443 accept and never send): DNS is ordinary and good, every
+      check passes. The TLS probe's handshake and all three fetches (http://, https://,
+      https:// security.txt, which falls back to http:// only after refused/tls_error) time
+      out, so tls.status is "timeout": HTTPS state unknown with reason "timeout", and every
+      tls.*/web.* check is indeterminate "timeout" (the HSTS gate inherits the page gate's).
+    huge_headers (hostile002: 80 sends endless headers, 443 sends non-TLS garbage): the TLS
+      handshake fails with OpenSSL's "wrong version number", which analyze_web.c reads as "the
+      server does not speak TLS": HTTPS absent, so tls.https.available fails (no reason), the
+      other tls.* checks and web.hsts* are na "no_https". The http:// fetch stops at the
+      scanner's 64 KiB header cap: status "error", so web.http.redirect and the header checks
+      (judged on the http:// page when HTTPS is absent) are indeterminate "error". security.txt
+      over https:// is a tls_error, retried over http://, which hits the same cap: "error".
+    silent_dns (hostile003: the only name server never answers): every lookup fails, so every
+      dns.* check is indeterminate timeout/servfail (reason None) except dns.axfr.refused:
+      without an NS answer no transfer is tried, and it is indeterminate "not_observed". The
+      web probe does not run (its A lookup failed): every tls.*/web.* check is indeterminate
+      with the A lookup's status, timeout/servfail (reason None). The name server's address is
+      in scope, so analyze.c does not turn any of these into "out_of_scope".
+    """
+    kind = org.get("hostile")
+    r = {}
+    if kind in ("silent_web", "huge_headers"):
+        r = {c: (s, None) for c, s in _dns(org).items()}
+    if kind == "silent_web":
+        for c in WEB_CHECKS:
+            r[c] = (INDETERMINATE, "timeout")
+    elif kind == "huge_headers":
+        r["tls.https.available"] = (FAIL, None)
+        for c in TLS_CHECKS[1:] + ["web.hsts", "web.hsts.subdomains"]:
+            r[c] = (NA, "no_https")
+        for c in ["web.http.redirect"] + PAGE_CHECKS + SECTXT_CHECKS:
+            r[c] = (INDETERMINATE, "error")
+    elif kind == "silent_dns":
+        r = {c: (INDETERMINATE, None) for c in CHECK_IDS}
+        r["dns.axfr.refused"] = (INDETERMINATE, "not_observed")
+    else:
+        raise ValueError(f"not a hostile organisation: {org.get('org_id')} ({kind!r})")
+    assert set(r) == set(CHECK_IDS), set(CHECK_IDS) ^ set(r)
+    return r
+
+
+def matches(expected: tuple, status: str, reason) -> bool:
+    """Whether a finding's (status, reason) is what expected_hostile's (status, reason) allows."""
+    want_status, want_reason = expected
+    if status != want_status:
+        return False
+    if want_reason is not None:
+        return reason == want_reason
+    if want_status in (PASS, FAIL):
+        return reason is None
+    return reason in DNS_FAILURE_REASONS
+
+
 def expected_checks(org: dict) -> dict:
     """Check id -> expected status for one manifest organisation entry."""
     if org.get("trap"):
         return {}
+    if org.get("hostile"):
+        return {c: s for c, (s, _) in expected_hostile(org).items()}
     r = _dns(org)
     r.update(_web(org))
     assert set(r) == set(CHECK_IDS), set(CHECK_IDS) ^ set(r)

@@ -2,7 +2,8 @@
 """vitals simulated-sector testbed: a small internet of healthcare organisations on 127.0.0.0/8.
 
 Subcommands:
-  up     --orgs N --seed S [--dir DIR] [--no-trap]   stand everything up (idempotent)
+  up     --orgs N --seed S [--dir DIR] [--no-trap] [--no-hostile]
+                                                    stand everything up (idempotent)
   down   [--dir DIR]                                  stop everything this testbed started
   status [--dir DIR]                                  show what runs; exit 0 if up, 1 if not
 
@@ -62,6 +63,25 @@ TRAP_NS_ADDR = "127.99.0.53"
 TRAP_RANGE = "127.99.0.0/16"
 TRAP_TCP_PORTS = {TRAP_WEB_ADDR: [25, 80, 443], TRAP_NS_ADDR: [53]}
 TRAP_UDP_PORTS = {TRAP_NS_ADDR: [53]}
+# Hostile organisations: servers that misbehave, inside the scan scope (127.98.0.0/24).
+HOSTILE_RANGE = "127.98.0.0/24"
+HOSTILE_SILENT_WEB_ADDR = "127.98.0.10"   # hostile001: TCP 80/443 accept, never a byte
+HOSTILE_HUGE_ADDR = "127.98.0.11"         # hostile002: 80 endless headers, 443 garbage
+HOSTILE_NS_NAME = "ns.silent.test."
+HOSTILE_NS_ADDR = "127.98.0.53"           # hostile003's only name server: UDP+TCP 53, silent
+HOSTILE_ADDRS = {"silent_web": HOSTILE_SILENT_WEB_ADDR, "huge_headers": HOSTILE_HUGE_ADDR,
+                 "silent_dns": HOSTILE_NS_ADDR}
+# (address, port) -> what the hostile listener does there
+HOSTILE_TCP = {
+    (HOSTILE_SILENT_WEB_ADDR, 80): "silent", (HOSTILE_SILENT_WEB_ADDR, 443): "silent",
+    (HOSTILE_HUGE_ADDR, 80): "huge_headers", (HOSTILE_HUGE_ADDR, 443): "garbage",
+    (HOSTILE_NS_ADDR, 53): "silent",
+}
+HOSTILE_UDP = {(HOSTILE_NS_ADDR, 53): "drop"}
+HOSTILE_MAX_CONNS = 200                   # open connections kept; the oldest is closed beyond
+HOSTILE_HEADER_CAP = 8 * 1024 * 1024      # huge_headers: bytes sent at most, then close
+HOSTILE_GARBAGE_BYTES = 64 * 1024         # garbage: bytes sent, then close
+HOSTILE_LINGER = 5.0                      # after our FIN, seconds to wait for the peer's
 TTL = 300
 SOA_SERIAL = 2025010101
 
@@ -181,7 +201,7 @@ def mail_addr_of(i):
     return f"127.2.{(i - 1) // 250}.{(i - 1) % 250 + 1}"
 
 
-def build_model(n, seed, trap):
+def build_model(n, seed, trap, hostile=True):
     if n < 1 or n > 62500:
         raise SystemExit("--orgs must be between 1 and 62500")
     rng = random.Random(seed)
@@ -213,7 +233,7 @@ def build_model(n, seed, trap):
         i = idx + 1
         oid = f"org{i:03d}"
         dom = f"{oid}.test"
-        o = {"org_id": oid, "name": names[idx], "domain": dom, "trap": False,
+        o = {"org_id": oid, "name": names[idx], "domain": dom, "trap": False, "hostile": None,
              "web_addr": web_addr_of(i), "web_dns": idx not in nodns}
         for dim in DIMENSIONS:
             o[dim] = cols[dim][idx]
@@ -278,7 +298,7 @@ def build_model(n, seed, trap):
     if trap:
         orgs.append({
             "org_id": "trap001", "name": "Outside Scope Medical Partners", "domain": "trap001.test",
-            "trap": True, "web_addr": TRAP_WEB_ADDR, "web_dns": True,
+            "trap": True, "hostile": None, "web_addr": TRAP_WEB_ADDR, "web_dns": True,
             "dnssec": "signed", "spf": "fail", "dmarc": "reject", "caa": True, "mx": True,
             "ns": "two_diverse", "axfr": "refused",
             "https": None, "redirect": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
@@ -291,7 +311,7 @@ def build_model(n, seed, trap):
         })
         orgs.append({
             "org_id": "trap002", "name": "Excluded Network Health Services", "domain": "trap002.test",
-            "trap": True, "web_addr": None, "web_dns": None,
+            "trap": True, "hostile": None, "web_addr": None, "web_dns": None,
             "dnssec": None, "spf": None, "dmarc": None, "caa": None, "mx": None,
             "ns": "one", "axfr": None,
             "https": None, "redirect": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
@@ -299,7 +319,41 @@ def build_model(n, seed, trap):
             "ns_names": [TRAP_NS_NAME], "ns_addrs": [TRAP_NS_ADDR], "mail_addr": None,
             "spf_records": [], "other_txt": [], "dmarc_records": [],
         })
+    if hostile:
+        orgs += hostile_orgs()
     return orgs
+
+
+NULL_WEB = {"https": None, "redirect": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
+            "referrer": None, "cookies": None, "server_version": None, "security_txt": None}
+
+
+def hostile_orgs():
+    """hostile001/002: ordinary good DNS, misbehaving web; hostile003: a silent name server."""
+    out = []
+    for oid, name, kind, addr, ns in (
+            ("hostile001", "Silent Harbor Medical Center", "silent_web", HOSTILE_SILENT_WEB_ADDR,
+             ["a.nshost.test.", "c.nshost.test."]),
+            ("hostile002", "Floodgate Health Partners", "huge_headers", HOSTILE_HUGE_ADDR,
+             ["b.nshost.test.", "d.nshost.test."])):
+        dom = f"{oid}.test"
+        o = {"org_id": oid, "name": name, "domain": dom, "trap": False, "hostile": kind,
+             "web_addr": addr, "web_dns": True,
+             "dnssec": "signed", "spf": "fail", "dmarc": "reject", "caa": True, "mx": True,
+             "ns": "two_diverse", "axfr": "refused"}
+        o.update(NULL_WEB)
+        o.update({"ns_names": ns, "ns_addrs": [NSHOST[x] for x in ns], "mail_addr": addr,
+                  "spf_records": ["v=spf1 mx -all"], "other_txt": [],
+                  "dmarc_records": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{dom}"]})
+        out.append(o)
+    o = {"org_id": "hostile003", "name": "Quiet Line Community Hospital", "domain": "hostile003.test",
+         "trap": False, "hostile": "silent_dns", "web_addr": None, "web_dns": None,
+         "dnssec": None, "spf": None, "dmarc": None, "caa": None, "mx": None, "ns": "one", "axfr": None}
+    o.update(NULL_WEB)
+    o.update({"ns_names": [HOSTILE_NS_NAME], "ns_addrs": [HOSTILE_NS_ADDR], "mail_addr": None,
+              "spf_records": [], "other_txt": [], "dmarc_records": []})
+    out.append(o)
+    return out
 
 
 # ============================================================= small helpers
@@ -839,7 +893,7 @@ http {{
     return ng / "nginx.conf"
 
 
-def busy_ports(orgs, trap):
+def busy_ports(orgs, trap, hostile=False):
     """Addresses the testbed needs that something else holds (another testbed in another DIR?).
 
     Needed because knotd binds with SO_REUSEPORT: a second knotd on the same address would
@@ -847,13 +901,16 @@ def busy_ports(orgs, trap):
     want = [(a, 53, socket.SOCK_DGRAM) for a in [ROOT_ADDR, TLD_ADDR] + list(NSHOST.values())]
     want += [(a, 53, socket.SOCK_STREAM) for a in [ROOT_ADDR, TLD_ADDR] + list(NSHOST.values())]
     for o in orgs:
-        if not o["trap"]:
+        if not o["trap"] and not o.get("hostile"):
             want.append((o["web_addr"], 80, socket.SOCK_STREAM))
             if o["https"] != "none":
                 want.append((o["web_addr"], 443, socket.SOCK_STREAM))
     if trap:
         want += [(a, p, socket.SOCK_STREAM) for a, ps in TRAP_TCP_PORTS.items() for p in ps]
         want += [(a, p, socket.SOCK_DGRAM) for a, ps in TRAP_UDP_PORTS.items() for p in ps]
+    if hostile:
+        want += [(a, p, socket.SOCK_STREAM) for a, p in HOSTILE_TCP]
+        want += [(a, p, socket.SOCK_DGRAM) for a, p in HOSTILE_UDP]
     busy = []
     for addr, port, kind in want:
         s = socket.socket(socket.AF_INET, kind)
@@ -973,6 +1030,210 @@ def start_trap(d):
     return p.pid
 
 
+# ============================================================= hostile listener
+
+def hostile_garbage():
+    """HOSTILE_GARBAGE_BYTES of seed-independent pseudo-random bytes for the TLS port.
+
+    The second byte is never 0x03, so the first five bytes can never read as a TLS record
+    header: every TLS client fails at once with "wrong version number" (OpenSSL), whatever
+    it offered, instead of waiting for a record length that happens to be large."""
+    b = bytearray(random.Random(0x686F7374).randbytes(HOSTILE_GARBAGE_BYTES))
+    if b[1] == 0x03:
+        b[1] = 0xA5
+    return bytes(b)
+
+
+def hostile_filler(n):
+    """Header lines X-Filler-n... of about 1 KiB each."""
+    text = ("The quick brown fox jumps over the lazy dog 0123456789 " * 20)[:1024]
+    return "".join(f"X-Filler-{i}: {text}\r\n" for i in range(n, n + 64)).encode()
+
+
+class HostileConn:
+    def __init__(self, sock, kind, local, peer):
+        self.sock = sock
+        self.kind = kind          # silent | huge_headers | garbage
+        self.local = local
+        self.peer = peer
+        self.out = b""            # bytes still to send
+        self.sent = 0             # bytes sent so far
+        self.generated = 0        # huge_headers: bytes generated so far
+        self.next_line = 1        # huge_headers: number of the next filler line
+        self.linger_until = None  # set once our side is shut down
+
+
+def hostile_main(args):
+    """Misbehaving servers for hostile001-003 (see README.md): one process, one selector."""
+    d = Path(args.dir)
+    logf = open(d / "hostile.log", "a", buffering=1)
+    garbage = hostile_garbage()
+    sel = selectors.DefaultSelector()
+    listeners = []
+    for (addr, port), kind in HOSTILE_TCP.items():
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, port))
+        s.listen(128)
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, ("listen", kind, f"{addr}:{port}"))
+        listeners.append(s)
+    for (addr, port), kind in HOSTILE_UDP.items():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, port))
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, ("udp", kind, f"{addr}:{port}"))
+        listeners.append(s)
+    conns = {}  # fd -> HostileConn, oldest first
+
+    def record(proto, kind, local, peer, nbytes=None):
+        t = time.time()
+        rec = {"time": datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(timespec="milliseconds"),
+               "t": round(t, 3), "proto": proto, "local": local, "peer": f"{peer[0]}:{peer[1]}",
+               "behaviour": kind}
+        if nbytes is not None:
+            rec["bytes"] = nbytes
+        logf.write(json.dumps(rec) + "\n")
+
+    def close(c):
+        conns.pop(c.sock.fileno(), None)
+        try:
+            sel.unregister(c.sock)
+        except (KeyError, ValueError):
+            pass
+        c.sock.close()
+
+    def want(c):
+        ev = selectors.EVENT_READ
+        if c.out and c.linger_until is None:
+            ev |= selectors.EVENT_WRITE
+        sel.modify(c.sock, ev, c)
+
+    def refill(c):
+        if c.kind != "huge_headers" or len(c.out) >= 65536:
+            return
+        while len(c.out) < 65536 and c.generated < HOSTILE_HEADER_CAP:
+            chunk = hostile_filler(c.next_line)[: HOSTILE_HEADER_CAP - c.generated]
+            c.next_line += 64
+            c.generated += len(chunk)
+            c.out += chunk
+
+    def finish_sending(c):
+        # everything sent: FIN, then wait for the peer's close (reading what it sends, so
+        # our close does not turn into a RST that could discard bytes it has not read yet)
+        try:
+            c.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            close(c)
+            return
+        c.linger_until = time.monotonic() + HOSTILE_LINGER
+        want(c)
+
+    def on_accept(ls, kind, local):
+        for _ in range(64):
+            try:
+                sock, peer = ls.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            sock.setblocking(False)
+            record("tcp", kind, local, peer)
+            while len(conns) >= HOSTILE_MAX_CONNS:
+                close(next(iter(conns.values())))
+            c = HostileConn(sock, kind, local, peer)
+            if kind == "huge_headers":
+                c.out = b"HTTP/1.1 200 OK\r\n"
+                c.generated = len(c.out)
+                refill(c)
+            elif kind == "garbage":
+                c.out = garbage
+            conns[sock.fileno()] = c
+            sel.register(sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if c.out else 0), c)
+
+    def on_readable(c):
+        try:
+            data = c.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            close(c)
+            return
+        if not data:  # the peer closed
+            close(c)
+
+    def on_writable(c):
+        try:
+            n = c.sock.send(c.out[:262144], socket.MSG_NOSIGNAL)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # EPIPE, ECONNRESET: the peer has gone
+            close(c)
+            return
+        c.out = c.out[n:]
+        c.sent += n
+        refill(c)
+        if not c.out:
+            finish_sending(c)
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+    write(d / "pids" / "hostile.pid", f"{os.getpid()}\n")
+    while not stop:
+        try:
+            events = sel.select(timeout=0.5)
+        except InterruptedError:
+            continue
+        for key, mask in events:
+            data = key.data
+            if isinstance(data, HostileConn):
+                if data.sock.fileno() not in conns:
+                    continue  # closed earlier in this round
+                if mask & selectors.EVENT_READ:
+                    on_readable(data)
+                if mask & selectors.EVENT_WRITE and data.sock.fileno() in conns and data.out:
+                    on_writable(data)
+            elif data[0] == "listen":
+                on_accept(key.fileobj, data[1], data[2])
+            else:  # UDP: read, log, never answer
+                for _ in range(64):
+                    try:
+                        pkt, peer = key.fileobj.recvfrom(65535)
+                    except (BlockingIOError, InterruptedError, ConnectionError):
+                        break
+                    record("udp", data[1], data[2], peer, len(pkt))
+        now = time.monotonic()
+        for c in [c for c in conns.values() if c.linger_until is not None and now > c.linger_until]:
+            close(c)
+    for c in list(conns.values()):
+        close(c)
+    for s in listeners:
+        s.close()
+    return 0
+
+
+def start_hostile(d):
+    pidf = d / "pids" / "hostile.pid"
+    if pidf.exists():
+        pidf.unlink()
+    write(d / "hostile.log", "")
+    errlog = open(d / "logs" / "hostile-listener.log", "wb")
+    p = subprocess.Popen([sys.executable, str(SCRIPT), "_hostile", "--dir", str(d)],
+                         stdin=subprocess.DEVNULL, stdout=errlog, stderr=subprocess.STDOUT,
+                         start_new_session=True, close_fds=True)
+    errlog.close()
+    deadline = time.monotonic() + 10
+    while not pidf.exists():
+        if p.poll() is not None:
+            raise RuntimeError("hostile listener failed:\n" + (d / "logs" / "hostile-listener.log").read_text())
+        if time.monotonic() > deadline:
+            raise RuntimeError("hostile listener did not come up")
+        time.sleep(0.02)
+    return p.pid
+
+
 # ============================================================= process bookkeeping
 
 def proc_cmdline(pid):
@@ -1036,6 +1297,7 @@ def our_processes(d):
         "knot-host": str(d / "knot" / "host" / "knot.conf"),
         "nginx": str(d / "nginx" / "nginx.conf"),
         "trap": f"_trap --dir {ds}",
+        "hostile": f"_hostile --dir {ds}",
     }
     for label, marker in checks.items():
         pid = read_pid(pids / f"{label}.pid")
@@ -1136,7 +1398,7 @@ def lock(d):
 GENERATED = ["knot/root/zones", "knot/root/run", "knot/tld/zones", "knot/tld/run", "knot/host/zones",
              "knot/host/run", "nginx", "www", "pids", "logs", "pki/certs", "pki/ca-db"]
 GENERATED_FILES = ["manifest.json", "targets.csv", "root.hints", "root.key", "ca.pem", "trap.log",
-                   "resolver-example.conf", "state.json"]
+                   "hostile.log", "resolver-example.conf", "state.json"]
 
 
 def clean(d, keep_keys):
@@ -1173,7 +1435,7 @@ def set_subreaper():
 def cmd_up(args):
     """Fork a supervisor that brings the testbed up and then stays behind as a child-subreaper.
 
-    The daemons (knotd, nginx, the trap listener) are its descendants, so when `down` stops them
+    The daemons (knotd, nginx, the trap and hostile listeners) are its descendants, so when `down` stops them
     they are reaped by it instead of piling up as zombies under a PID 1 that does not reap
     (as in this project's sandbox). The supervisor exits by itself once the last daemon is gone.
     The parent waits for the outcome and exits with its code; the supervisor drops its copies of
@@ -1253,7 +1515,8 @@ def do_up(args):
     mark("stop leftovers", t0)
     t = time.monotonic()
     trap = not args.no_trap
-    state = {"seed": args.seed, "orgs": args.orgs, "trap": trap}
+    hostile = not args.no_hostile
+    state = {"seed": args.seed, "orgs": args.orgs, "trap": trap, "hostile": hostile}
     try:
         old_state = json.loads((d / "state.json").read_text())
     except (OSError, ValueError):
@@ -1263,9 +1526,10 @@ def do_up(args):
         (d / sub).mkdir(parents=True, exist_ok=True)
     write(d / "pids" / "supervisor.pid", f"{os.getpid()}\n")
     nofile = raise_nofile()[0]
-    orgs = build_model(args.orgs, args.seed, trap)
-    regular = [o for o in orgs if not o["trap"]]
-    busy = busy_ports(orgs, trap)
+    orgs = build_model(args.orgs, args.seed, trap, hostile)
+    regular = [o for o in orgs if not o["trap"] and not o["hostile"]]
+    hostile_web = [o for o in orgs if o["hostile"] in ("silent_web", "huge_headers")]
+    busy = busy_ports(orgs, trap, hostile)
     if busy:
         raise RuntimeError(f"{len(busy)} address(es) the testbed needs are already in use, e.g. "
                            + ", ".join(busy[:8]) + "\nIs a testbed running from another directory? "
@@ -1281,6 +1545,8 @@ def do_up(args):
                                "signed": o["dnssec"] in ("signed", "bogus"), "axfr_open": o["axfr"] == "open"})
         if trap:
             host_zones.append({"domain": "trap001.test.", "text": trap001_zone(), "signed": True})
+        for o in hostile_web:  # ordinary good DNS; only their web servers misbehave
+            host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o), "signed": True})
         host = Knot(d, "host", list(NSHOST.values()), host_zones)
         host.write()
         host.start()
@@ -1298,6 +1564,10 @@ def do_up(args):
             t = time.monotonic()
             start_trap(d)
             mark("trap listener", t)
+        if hostile:
+            t = time.monotonic()
+            start_hostile(d)
+            mark("hostile listener", t)
 
         # 3. test. with the children's DS records
         t = time.monotonic()
@@ -1321,6 +1591,8 @@ def do_up(args):
             recs.append((n, "A", NSHOST[n]))
         if trap:
             recs += [("trap002", "NS", TRAP_NS_NAME), (TRAP_NS_NAME, "A", TRAP_NS_ADDR)]
+        if hostile:  # hostile003: delegated to a name server that never answers
+            recs += [("hostile003", "NS", HOSTILE_NS_NAME), (HOSTILE_NS_NAME, "A", HOSTILE_NS_ADDR)]
         tld = Knot(d, "tld", [TLD_ADDR], [{"domain": "test.", "signed": True,
                                            "text": zone_text("test.", TLD_NS, recs)}])
         tld.write()
@@ -1382,7 +1654,7 @@ server:
     public = []
     for o in orgs:
         e = {k: v for k, v in o.items() if k != "cookie_value"}
-        if not o["trap"] and o["cookies"] != "none":
+        if "cookie_value" in o and o["cookies"] != "none":
             e["cookie"] = f"sid={o['cookie_value']}{COOKIE_ATTRS[o['cookies']]}"
         public.append(e)
     manifest = {
@@ -1402,6 +1674,12 @@ server:
         "trap": {"enabled": trap, "range": TRAP_RANGE, "web_addr": TRAP_WEB_ADDR, "ns_name": TRAP_NS_NAME,
                  "ns_addr": TRAP_NS_ADDR, "log": str(d / "trap.log"),
                  "tcp": {a: p for a, p in TRAP_TCP_PORTS.items()}, "udp": {a: p for a, p in TRAP_UDP_PORTS.items()}},
+        "hostile": {"enabled": hostile, "range": HOSTILE_RANGE, "addrs": HOSTILE_ADDRS,
+                    "ns_name": HOSTILE_NS_NAME, "log": str(d / "hostile.log"),
+                    "tcp": {f"{a}:{p}": k for (a, p), k in HOSTILE_TCP.items()},
+                    "udp": {f"{a}:{p}": k for (a, p), k in HOSTILE_UDP.items()},
+                    "max_conns": HOSTILE_MAX_CONNS, "header_cap": HOSTILE_HEADER_CAP,
+                    "garbage_bytes": HOSTILE_GARBAGE_BYTES},
         "timings": timings,
         "organizations": public,
     }
@@ -1409,7 +1687,8 @@ server:
     write(d / "state.json", json.dumps(state) + "\n")
     lk.close()
     el = time.monotonic() - t0
-    log(f"testbed up: {len(regular)} organisations{' + 2 traps' if trap else ''}, "
+    log(f"testbed up: {len(regular)} organisations{' + 2 traps' if trap else ''}"
+        f"{' + 3 hostile' if hostile else ''}, "
         f"{len(host_zones) + 2} zones, dir {d}")
     log("  " + ", ".join(f"{k} {v}s" for k, v in timings.items()))
     log(f"up took {el:.1f} s")
@@ -1444,6 +1723,8 @@ def cmd_status(args):
     want = ["knot-root", "knot-tld", "knot-host", "nginx"]
     if manifest and manifest["trap"]["enabled"]:
         want.append("trap")
+    if manifest and manifest.get("hostile", {}).get("enabled"):
+        want.append("hostile")
     ok = manifest is not None
     for label in want:
         pids = by_label.get(label)
@@ -1459,12 +1740,18 @@ def cmd_status(args):
         ok = ok and bool(r and r[0] == 0)
     if manifest:
         n_trap = sum(1 for o in manifest["organizations"] if o["trap"])
+        n_hostile = sum(1 for o in manifest["organizations"] if o.get("hostile"))
         print(f"{'manifest':13s} seed {manifest['seed']}, {manifest['orgs']} organisations"
-              f"{f' + {n_trap} traps' if n_trap else ''}, generated {manifest['generated']}")
+              f"{f' + {n_trap} traps' if n_trap else ''}{f' + {n_hostile} hostile' if n_hostile else ''}"
+              f", generated {manifest['generated']}")
         tl = d / "trap.log"
         if manifest["trap"]["enabled"] and tl.exists():
             hits = sum(1 for _ in open(tl))
             print(f"{'trap.log':13s} {hits} hit(s)")
+        hl = d / "hostile.log"
+        if manifest.get("hostile", {}).get("enabled") and hl.exists():
+            hits = sum(1 for _ in open(hl))
+            print(f"{'hostile.log':13s} {hits} contact(s)")
     else:
         print("manifest      absent")
     print("UP" if ok else "DOWN")
@@ -1479,15 +1766,20 @@ def main(argv=None):
     up.add_argument("--seed", type=int, required=True)
     up.add_argument("--dir")
     up.add_argument("--no-trap", action="store_true", help="leave out trap001/trap002 and the trap listener")
+    up.add_argument("--no-hostile", action="store_true",
+                    help="leave out hostile001-003 and the hostile listener")
     dn = sub.add_parser("down", help="stop everything the testbed started")
     dn.add_argument("--dir")
     st = sub.add_parser("status", help="show what runs; exit 0 if up")
     st.add_argument("--dir")
     tr = sub.add_parser("_trap", help=argparse.SUPPRESS)
     tr.add_argument("--dir", required=True)
+    ho = sub.add_parser("_hostile", help=argparse.SUPPRESS)
+    ho.add_argument("--dir", required=True)
     args = ap.parse_args(argv)
     try:
-        return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "_trap": trap_main}[args.cmd](args)
+        return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "_trap": trap_main,
+                "_hostile": hostile_main}[args.cmd](args)
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
