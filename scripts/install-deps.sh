@@ -21,10 +21,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-# The Debian packages start system services; the testbed runs its own instances.
-for svc in knot nginx; do
-  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
-  pkill -x "${svc}d" >/dev/null 2>&1 || true
-done
-pkill -f 'nginx: master process /usr/sbin/nginx' >/dev/null 2>&1 || true
+# The Debian packages start system services (nginx on *:80 would block the testbed's
+# per-address listeners); the testbed runs its own instances. Only the system ones are
+# stopped: the testbed's are started with -c/-p pointing into its run directory.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl stop nginx knot >/dev/null 2>&1 || true
+fi
+pkill -f '^nginx: master process /usr/sbin/nginx -g' >/dev/null 2>&1 || true
+pgrep -a -x knotd 2>/dev/null | grep -v -- ' -c ' | awk '{print $1}' | xargs -r kill 2>/dev/null || true
 exit 0
