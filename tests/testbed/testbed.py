@@ -1010,24 +1010,30 @@ def trap_main(args):
     return 0
 
 
-def start_trap(d):
-    pidf = d / "pids" / "trap.pid"
+def start_listener(d, name):
+    """Starts the `_NAME` listener subcommand in its own session; waits for its pid file."""
+    pidf = d / "pids" / f"{name}.pid"
     if pidf.exists():
         pidf.unlink()
-    write(d / "trap.log", "")
-    errlog = open(d / "logs" / "trap-listener.log", "wb")
-    p = subprocess.Popen([sys.executable, str(SCRIPT), "_trap", "--dir", str(d)],
+    write(d / f"{name}.log", "")
+    errpath = d / "logs" / f"{name}-listener.log"
+    errlog = open(errpath, "wb")
+    p = subprocess.Popen([sys.executable, str(SCRIPT), f"_{name}", "--dir", str(d)],
                          stdin=subprocess.DEVNULL, stdout=errlog, stderr=subprocess.STDOUT,
                          start_new_session=True, close_fds=True)
     errlog.close()
     deadline = time.monotonic() + 10
     while not pidf.exists():
         if p.poll() is not None:
-            raise RuntimeError("trap listener failed:\n" + (d / "logs" / "trap-listener.log").read_text())
+            raise RuntimeError(f"{name} listener failed:\n" + errpath.read_text())
         if time.monotonic() > deadline:
-            raise RuntimeError("trap listener did not come up")
+            raise RuntimeError(f"{name} listener did not come up")
         time.sleep(0.02)
     return p.pid
+
+
+def start_trap(d):
+    return start_listener(d, "trap")
 
 
 # ============================================================= hostile listener
@@ -1215,23 +1221,7 @@ def hostile_main(args):
 
 
 def start_hostile(d):
-    pidf = d / "pids" / "hostile.pid"
-    if pidf.exists():
-        pidf.unlink()
-    write(d / "hostile.log", "")
-    errlog = open(d / "logs" / "hostile-listener.log", "wb")
-    p = subprocess.Popen([sys.executable, str(SCRIPT), "_hostile", "--dir", str(d)],
-                         stdin=subprocess.DEVNULL, stdout=errlog, stderr=subprocess.STDOUT,
-                         start_new_session=True, close_fds=True)
-    errlog.close()
-    deadline = time.monotonic() + 10
-    while not pidf.exists():
-        if p.poll() is not None:
-            raise RuntimeError("hostile listener failed:\n" + (d / "logs" / "hostile-listener.log").read_text())
-        if time.monotonic() > deadline:
-            raise RuntimeError("hostile listener did not come up")
-        time.sleep(0.02)
-    return p.pid
+    return start_listener(d, "hostile")
 
 
 # ============================================================= process bookkeeping
