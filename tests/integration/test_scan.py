@@ -131,14 +131,18 @@ def test_malformed_targets_lines_are_reported_and_skipped(bed, tmp_path):
                        "broken line without commas\n"
                        "\n"
                        "org002,Bad Domain,not a domain\n"
-                       "nosuch,Unresolvable Clinic,nosuch-clinic.test\n")
+                       "nosuch,Unresolvable Clinic,nosuch-clinic.test\n"
+                       "multi,\"Two Sites, One Clinic\",org003.test,org004.test\n")
     out = tmp_path / "o.ndjson"
     p = subprocess.run(scan_args(bed, tmp_path / "t.db", ["-o", str(out), str(targets)]), text=True,
                        capture_output=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert f"{targets}:4:" in p.stderr and f"{targets}:6:" in p.stderr
     recs = {json.loads(l)["org_id"]: json.loads(l) for l in out.read_text().splitlines()}
-    assert set(recs) == {"org001", "nosuch"}
+    assert set(recs) == {"org001", "nosuch", "multi"}
+    assert recs["multi"]["name"] == "Two Sites, One Clinic"
+    by_domain = collections.Counter(f["domain"] for f in recs["multi"]["findings"])
+    assert by_domain["org003.test"] == by_domain["org004.test"] == len(recs["org001"]["findings"])
     dns = [f for f in recs["nosuch"]["findings"] if f["check"].startswith("dns.")]
     assert dns and all(f["status"] == "indeterminate" for f in dns)
 
@@ -195,3 +199,27 @@ def test_shards_partition_the_targets(bed, manifest, tmp_path):
     assert seen[0] | seen[1] | seen[2] == everyone
     assert not (seen[0] & seen[1]) and not (seen[1] & seen[2]) and not (seen[0] & seen[2])
     assert all(abs(len(s) - len(everyone) / 3) <= 1 for s in seen)
+
+
+def test_organization_deadline_cancels_what_is_in_flight(bed, tmp_path):
+    """With connections and queries allowed longer than the organization, the organization's
+    deadline cancels them: what was under way is indeterminate (timeout), the rest stands."""
+    targets = tmp_path / "t.csv"
+    targets.write_text("org_id,name,domain\nhostile001,Silent Web,hostile001.test\n"
+                       "hostile003,Silent DNS,hostile003.test\n")
+    db = tmp_path / "d.db"
+    out = tmp_path / "d.ndjson"
+    args = scan_args(bed, db, ["-o", str(out), str(targets)])
+    args[args.index("--timeout") + 1] = "20000"
+    args[args.index("--org-timeout") + 1] = "2500"
+    p = subprocess.run(args, text=True, capture_output=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    recs = {json.loads(l)["org_id"]: json.loads(l) for l in out.read_text().splitlines()}
+    web = [f for f in recs["hostile001"]["findings"] if f["check"].startswith(("web.", "tls."))]
+    assert web and all(f["status"] == "indeterminate" and f["reason"] == "timeout" for f in web)
+    assert statuses(recs["hostile001"])["dns.spf.present"]["status"] == "pass"
+    assert all(f["status"] == "indeterminate" for f in recs["hostile003"]["findings"])
+    con = sqlite3.connect(db)
+    doc = json.loads(con.execute("select doc from observations where org_id = 'hostile001'").fetchone()[0])
+    assert doc["web"]["https"]["error"] == "organization deadline"
+    assert doc["web"]["tls"]["error"] == "organization deadline"
