@@ -494,7 +494,9 @@ static int open_outputs(struct scan_run *run)
 	}
 	if (run->o->output == NULL)
 		return 0;
-	run->out = strcmp(run->o->output, "-") == 0 ? stdout : fopen(run->o->output, "w");
+	/* A resumed scan continues the stream it wrote before. */
+	run->out =
+	    strcmp(run->o->output, "-") == 0 ? stdout : fopen(run->o->output, run->o->resume ? "a" : "w");
 	if (run->out == NULL) {
 		log_error("cannot write %s: %s", run->o->output, strerror(errno));
 		return EXIT_IO;

@@ -176,9 +176,12 @@ def test_sigint_saves_what_was_collected_and_resume_completes(bed, manifest, tmp
     assert status == "interrupted"
     assert stored == len(lines) == done
     assert 5 <= stored < len(manifest["organizations"])
-    p = subprocess.run(scan_args(bed, db, ["--resume", "1", str(bed / "targets.csv")]), text=True,
-                       capture_output=True, timeout=1800)
+    p = subprocess.run(scan_args(bed, db, ["--resume", "1", "-o", str(out), str(bed / "targets.csv")]),
+                       text=True, capture_output=True, timeout=1800)
     assert p.returncode == 0, p.stderr
+    # The stream is continued, not rewritten: every organization exactly once.
+    ids = [json.loads(l)["org_id"] for l in out.read_text().splitlines()]
+    assert sorted(ids) == sorted(o["org_id"] for o in manifest["organizations"])
     con = sqlite3.connect(db)
     assert con.execute("select count(*) from scan_orgs where scan_id = 1").fetchone()[0] == len(
         manifest["organizations"])
