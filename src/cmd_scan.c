@@ -183,11 +183,13 @@ static int parse_one(struct scan_opts *o, int c, const char *arg)
 		o->eng.rate = (double)v;
 		break;
 	case OPT_TIMEOUT:
-		rc = number_opt("--timeout", arg, 600000, &v);
+		if ((rc = number_opt("--timeout", arg, 600000, &v)) == 0 && v < 100)
+			rc = -EINVAL, log_error("--timeout must be at least 100 ms");
 		o->eng.query_timeout_ms = o->eng.conn_timeout_ms = (int)v;
 		break;
 	case OPT_ORG_TIMEOUT:
-		rc = number_opt("--org-timeout", arg, 3600000, &v);
+		if ((rc = number_opt("--org-timeout", arg, 3600000, &v)) == 0 && v < 100)
+			rc = -EINVAL, log_error("--org-timeout must be at least 100 ms");
 		o->eng.org_timeout_ms = (int)v;
 		break;
 	case OPT_SHARD:
@@ -270,8 +272,9 @@ static int load_targets(const char *path, struct target_list *tl)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (f == NULL) {
-		log_error("cannot read targets %s: %s", path, strerror(errno));
-		return -errno;
+		int err = errno;
+		log_error("cannot read targets %s: %s", path, strerror(err));
+		return -err;
 	}
 	struct target_err te = {strcmp(path, "-") == 0 ? "<stdin>" : path};
 	int rc = targets_read(f, tl, on_target_error, &te);
@@ -352,8 +355,11 @@ static void on_org(void *arg, const struct target *t, json_t *obs, time_t starte
 	};
 	size_t i;
 	json_t *doc;
-	json_array_foreach(obs, i, doc) if (analyze_domain(doc, started, &r.findings) < 0)
-	    log_warn("%s: analysis of %s incomplete (out of memory)", t->org_id, t->domains[i]);
+	json_array_foreach(obs, i, doc)
+	{
+		if (analyze_domain(doc, started, &r.findings) < 0)
+			log_warn("%s: analysis of %s incomplete (out of memory)", t->org_id, t->domains[i]);
+	}
 	if (grade_findings(run->m, &r.findings, &r.score) == 0) {
 		emit(run, &r);
 		run->grades[!r.score.has_score ? 5 : r.score.grade == 'F' ? 4 : r.score.grade - 'A']++;
@@ -392,16 +398,20 @@ static int skip_resumed(struct scan_run *run, const struct target_list *tl, size
 		log_error("cannot resume scan %lld: %s", (long long)run->scan_id, store_error(run->st));
 		return rc;
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < *n; i++) {
-		int seen = 0;
-		size_t j;
-		json_t *id;
-		json_array_foreach(have, j, id) if (strcmp(json_string_value(id), tl->v[order[i]].org_id) ==
-		                                    0) seen = 1;
-		if (!seen)
-			order[k++] = order[i];
+	/* A set of the stored ids: resuming a large scan must not compare every pair. */
+	json_t *seen = json_object();
+	size_t j;
+	json_t *id;
+	json_array_foreach(have, j, id)
+	{
+		if (json_is_string(id))
+			json_object_set_new(seen, json_string_value(id), json_true());
 	}
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (json_object_get(seen, tl->v[order[i]].org_id) == NULL)
+			order[k++] = order[i];
+	json_decref(seen);
 	log_info("resuming scan %lld: %zu organizations already done, %zu to go", (long long)run->scan_id,
 	         json_array_size(have), k);
 	run->done = (int)json_array_size(have);
@@ -420,15 +430,20 @@ static json_t *scan_args(const struct scan_opts *o)
 	                 (json_int_t)o->shard, "shards", (json_int_t)o->shards);
 }
 
-/* Sockets an organization may hold at once: DNS, AXFR, three TLS handshakes, three fetches. */
-#define FDS_PER_ORG 16
+/* Sockets one domain may hold at once: delegation, AXFR (capped), three TLS handshakes, three fetches. */
+#define FDS_PER_DOMAIN 16
 
 /*
  * Raises the open-file limit to the hard limit (a scan holds many sockets) and
  * lowers --concurrency when even that is not enough, rather than failing mid-scan.
  */
-static void fit_file_limit(struct scan_opts *o)
+static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 {
+	size_t most = 1;
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->v[i].ndomains > most)
+			most = tl->v[i].ndomains;
+	rlim_t per_org = (rlim_t)(FDS_PER_DOMAIN * most);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -438,8 +453,8 @@ static void fit_file_limit(struct scan_opts *o)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	rlim_t room = rl.rlim_cur > 256 ? rl.rlim_cur - 256 : 0;
-	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)o->eng.concurrency * FDS_PER_ORG > room) {
-		int fit = (int)(room / FDS_PER_ORG);
+	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)o->eng.concurrency * per_org > room) {
+		int fit = (int)(room / per_org);
 		o->eng.concurrency = fit > 0 ? fit : 1;
 		log_warn("open-file limit %llu: --concurrency lowered to %d", (unsigned long long)rl.rlim_cur,
 		         o->eng.concurrency);
@@ -538,13 +553,13 @@ static int scan_main(struct scan_opts *o)
 		goto out;
 	}
 	o->eng.scope = &scope;
-	fit_file_limit(o);
 	if ((code = open_outputs(&run)) != 0 || (code = begin_scan(&run)) != 0)
 		goto out;
 	if (load_targets(o->targets, &tl) < 0) {
 		code = EXIT_INPUT;
 		goto out;
 	}
+	fit_file_limit(o, &tl);
 	if ((order = scan_order(tl.n, o->seed, o->shard, o->shards, &n)) == NULL ||
 	    (o->resume && skip_resumed(&run, &tl, order, &n) < 0)) {
 		code = order ? EXIT_IO : EXIT_INTERNAL;

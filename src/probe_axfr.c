@@ -116,17 +116,26 @@ static int axfr_query(const char *zone, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
+#define AXFR_ENTRIES_MAX 16
+
+/* The dns.axfr entry for a new address, or NULL when it is already asked (or too many are). */
 static json_t *axfr_entry(struct domain_scan *ds, const char *ns, const char *addr)
 {
 	json_t *list = json_object_get(json_object_get(ds->doc, "dns"), "axfr");
 	size_t i;
 	json_t *it;
-	json_array_foreach(list, i,
-	                   it) if (strcmp(json_string_value(json_object_get(it, "addr")) ?: "", addr) ==
-	                           0) return NULL; /* this address is already asked */
+	if (json_array_size(list) >= AXFR_ENTRIES_MAX)
+		return NULL;
+	json_array_foreach(list, i, it)
+	{
+		if (strcmp(json_string_value(json_object_get(it, "addr")) ?: "", addr) == 0)
+			return NULL;
+	}
 	json_t *e = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n}", "ns", ns, "addr", addr, "status", "error",
 	                      "rcode", "records", "error");
-	json_array_append_new(list, e);
+	/* The list keeps the entry alive; the probe writes into it as a borrowed reference. */
+	if (e == NULL || json_array_append_new(list, e) < 0)
+		return NULL;
 	return e;
 }
 

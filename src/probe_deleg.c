@@ -20,22 +20,26 @@
 #define DELEG_PACKET_MAX 4096
 
 struct deleg {
-	struct op op;       /* registration with the organization */
-	struct engine *e;   /* the engine */
-	json_t *out;        /* dns.delegation (borrowed from the doc) */
-	char parent[256];   /* zone asked for NS */
-	int level;          /* labels stripped so far */
-	struct rquery *q;   /* resolver query in flight, or NULL */
-	evutil_socket_t fd; /* UDP socket to the parent's server, or -1 */
-	struct event *ev;   /* its read event (with timeout) */
-	uint8_t id[2];      /* the query id, to match the answer */
-	int pending_addrs;  /* NS address lookups still out */
+	struct op op;        /* registration with the organization */
+	struct engine *e;    /* the engine */
+	json_t *out;         /* dns.delegation (borrowed from the doc) */
+	char parent[256];    /* zone asked for NS */
+	int level;           /* labels stripped so far */
+	struct rquery *q;    /* resolver query in flight, or NULL */
+	evutil_socket_t fd;  /* UDP socket to the parent's server, or -1 */
+	struct event *ev;    /* its read event */
+	struct event *timer; /* the parent's deadline: junk datagrams must not extend it */
+	uint8_t id[2];       /* the query id, to match the answer */
+	int pending_addrs;   /* NS address lookups still out */
 };
 
 static void deleg_free(struct deleg *d)
 {
 	if (d->ev)
 		event_free(d->ev);
+	if (d->timer)
+		event_free(d->timer);
+	json_decref(d->out);
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d);
@@ -119,14 +123,15 @@ static void deleg_resolve_next(struct deleg *d)
 	deleg_end(d, "ok");
 }
 
+static void on_parent_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	deleg_end(arg, "parent_timeout");
+}
+
 static void on_referral(evutil_socket_t fd, short what, void *arg)
 {
 	struct deleg *d = arg;
 	uint8_t buf[DELEG_PACKET_MAX];
-	if (what & EV_TIMEOUT) {
-		deleg_end(d, "parent_timeout");
-		return;
-	}
 	ssize_t n = recv(fd, buf, sizeof buf, 0);
 	if (n < 12 || memcmp(buf, d->id, 2) != 0)
 		return; /* not our answer, or an ICMP error: wait for the real one or the timeout */
@@ -139,6 +144,7 @@ static void on_referral(evutil_socket_t fd, short what, void *arg)
 	json_object_set(d->out, "parent_rcode", json_object_get(ref, "rcode"));
 	json_decref(ref);
 	event_del(d->ev);
+	event_del(d->timer);
 	json_object_set_new(d->out, "asked", json_object());
 	deleg_resolve_next(d);
 }
@@ -161,7 +167,10 @@ static int send_query(struct deleg *d, const struct sockaddr_in *sin, const char
 	int ms = engine_opts(d->e)->query_timeout_ms;
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	d->ev = event_new(engine_base(d->e), d->fd, EV_READ | EV_PERSIST, on_referral, d);
-	return d->ev && event_add(d->ev, &tv) == 0 ? 0 : -ENOMEM;
+	d->timer = evtimer_new(engine_base(d->e), on_parent_timeout, d);
+	if (d->ev == NULL || d->timer == NULL || event_add(d->ev, NULL) < 0 || evtimer_add(d->timer, &tv) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 static void on_parent_addr(void *arg, json_t *lookup)
@@ -230,7 +239,11 @@ int probe_deleg_start(struct engine *e, struct domain_scan *ds)
 	snprintf(d->parent, sizeof d->parent, "%s", dot + 1);
 	d->out = json_pack("{s:s, s:s, s:n, s:{}}", "domain", ds->domain, "status", "error", "parent_server",
 	                   "ns");
-	json_object_set_new(dns, "delegation", d->out);
+	/* The probe keeps its own reference: the document may replace it, the probe writes on. */
+	if (d->out == NULL || json_object_set(dns, "delegation", d->out) < 0) {
+		deleg_free(d);
+		return -ENOMEM;
+	}
 	op_begin(&d->op, ds, deleg_cancel);
 	ask_parent(d);
 	return 0;

@@ -11,6 +11,8 @@
 #include "engine.h"
 #include "resolver.h"
 
+#define AXFR_ADDRS_PER_NS 4
+
 struct dns_op;
 typedef void (*dns_then)(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup);
 
@@ -172,8 +174,12 @@ static void ns_addr_then(struct engine *e, struct domain_scan *ds, struct dns_op
 {
 	size_t i;
 	json_t *a;
-	json_array_foreach(json_object_get(lookup, "records"), i, a) if (json_is_string(a))
-	    probe_axfr_start(e, ds, d->name, json_string_value(a));
+	/* A few addresses per server say whether it transfers; more only cost sockets. */
+	json_array_foreach(json_object_get(lookup, "records"), i, a)
+	{
+		if (i < AXFR_ADDRS_PER_NS && json_is_string(a))
+			probe_axfr_start(e, ds, d->name, json_string_value(a));
+	}
 }
 
 static void ns_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)

@@ -17,6 +17,7 @@
 
 #include "engine.h"
 #include "probe_tls.h"
+#include "wire_text.h"
 
 #define HEADER_BYTES_MAX (64 * 1024)
 #define HEADER_COUNT_MAX 200
@@ -193,8 +194,7 @@ static void fetch_record(struct fetch *f, CURLcode rc)
 	json_object_set(f->out, "headers", f->headers);
 	json_object_set_new(f->out, "truncated", json_boolean(f->truncated));
 	if (f->body_cap > 0 && ok)
-		json_object_set_new(f->out, "body",
-		                    json_stringn_nocheck(f->body ? f->body : "", f->body_len));
+		json_object_set_new(f->out, "body", text_json(f->body ? f->body : "", f->body_len));
 }
 
 static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, const char *scheme,
@@ -271,8 +271,11 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 	const char *v = colon + 1, *end = buf + len;
 	while (v < end && (*v == ' ' || *v == '\t'))
 		v++;
-	json_array_append_new(f->headers,
-	                      json_pack("[s%s%]", buf, (size_t)(colon - buf), v, (size_t)(end - v)));
+	/* Header bytes need not be UTF-8 (RFC 9110 allows obs-text): keep them, readable. */
+	json_t *pair =
+	    json_pack("[oo]", text_json(buf, (size_t)(colon - buf)), text_json(v, (size_t)(end - v)));
+	if (pair != NULL)
+		json_array_append_new(f->headers, pair);
 	return size * n;
 }
 
@@ -316,6 +319,8 @@ static int fetch_setup(struct fetch *f, const char *url, int timeout_ms)
 		return -ENOMEM;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_RESOLVE, f->resolve);
+	/* Never a proxy from the environment: it would connect where the scope guard cannot see. */
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_PRIVATE, f);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -443,8 +448,13 @@ int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup)
 	for (size_t i = 0; i < 3; i++)
 		json_object_set_new(web, keys[i], json_object());
 	int rc = tls_start(e, ds, web, &sin, host);
-	if (rc == 0)
-		rc = fetch_start(e, ds, json_object_get(web, "http"), "http", "/", host, addr, 0);
+	if (rc < 0) {
+		/* No TLS evidence is not a reason to skip the fetches: record why and go on. */
+		json_object_set_new(web, "tls",
+		                    json_pack("{s:s, s:s}", "status", "error", "error", strerror(-rc)));
+		rc = 0;
+	}
+	rc = fetch_start(e, ds, json_object_get(web, "http"), "http", "/", host, addr, 0);
 	if (rc == 0)
 		rc = fetch_start(e, ds, json_object_get(web, "https"), "https", "/", host, addr, 0);
 	if (rc == 0)

@@ -6,6 +6,7 @@
 #ifndef VITALS_WIRE_TEXT_H
 #define VITALS_WIRE_TEXT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 /*
@@ -13,5 +14,13 @@
  * non-printable bytes as '?', and "..." when cut. Returns dst.
  */
 const char *text_excerpt(char *dst, size_t dstsz, const char *s, size_t len, size_t max);
+
+/*
+ * Network text as a JSON string: valid UTF-8 is kept as it is; every byte that is
+ * not part of a valid sequence (a Latin-1 header, a body cut mid-character by a
+ * cap) becomes U+FFFD, so evidence is never dropped for its encoding. NUL bytes
+ * are kept (JSON can hold them). Returns a new reference, or NULL without memory.
+ */
+json_t *text_json(const char *s, size_t len);
 
 #endif

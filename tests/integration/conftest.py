@@ -64,8 +64,14 @@ def scan(bed):
     """The full scan of the testbed: (records by org_id, completed process, db path)."""
     db = bed / "scan.db"
     out = bed / "scan.ndjson"
+    # A proxy from the environment must be ignored: it would fetch from wherever it likes,
+    # out of the scope guard's sight. The trap address stands in for one; were it used, every
+    # fetch would be refused by the socket-level guard and the manifest agreement would fail.
+    trap_proxy = "http://127.99.0.10:80"
+    env = {**os.environ, "http_proxy": trap_proxy, "https_proxy": trap_proxy, "HTTPS_PROXY": trap_proxy,
+           "ALL_PROXY": trap_proxy, "all_proxy": trap_proxy}
     p = subprocess.run(scan_args(bed, db, ["-o", str(out), str(bed / "targets.csv")]),
-                       text=True, capture_output=True, timeout=1800)
+                       text=True, capture_output=True, timeout=1800, env=env)
     print(p.stderr[-4000:])
     assert p.returncode == 0, f"scan failed ({p.returncode}):\n{p.stderr[-4000:]}"
     records = {}
