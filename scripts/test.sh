@@ -41,7 +41,7 @@ stage "unit tests (ASan+UBSan)" meson test -C build-asan --print-errorlogs
 stage "man page lists every option" /usr/bin/python3 scripts/check-manpage.py
 stage "clang-format" bash -c 'clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c tests/*.h'
 stage "integration (testbed, ASan+UBSan binary)" env VITALS_BIN="$PWD/build-asan/vitals" \
-	/usr/bin/python3 -m pytest -v -p no:cacheprovider tests/integration
+	/usr/bin/python3 -m pytest -v -rP -p no:cacheprovider tests/integration
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

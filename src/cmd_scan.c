@@ -46,6 +46,7 @@ struct scan_run {
 	int grades[6];          /* overall A..F and '-' counts */
 	struct engine *engine;  /* for the signal handler */
 	int interrupted;        /* a signal stopped the scan */
+	size_t unstarted;       /* organizations the engine could not start (out of memory) */
 };
 
 static void usage(FILE *f)
@@ -480,6 +481,7 @@ static int run_engine(struct scan_run *run, const struct target_list *tl, size_t
 	if (show)
 		event_add(prog, &sec);
 	rc = engine_run(run->engine, tl, order, n, on_org, run);
+	run->unstarted = engine_failed(run->engine);
 	if (show)
 		fputc('\n', stderr);
 	event_free(sigint);
@@ -574,7 +576,16 @@ static int scan_main(struct scan_opts *o)
 		code = EXIT_INTERRUPTED;
 	else if (run.failed_store)
 		code = EXIT_IO;
-	if (store_scan_end(run.st, run.scan_id, run.interrupted ? "interrupted" : "complete", run.done) < 0) {
+	if (run.unstarted > 0) {
+		/* Not complete: --resume finds them missing and scans them. */
+		log_error(
+		    "%zu organizations could not be started (out of memory); --resume %lld retries them",
+		    run.unstarted, (long long)run.scan_id);
+		if (code == EXIT_OK)
+			code = EXIT_INTERNAL;
+	}
+	int whole = !run.interrupted && run.unstarted == 0;
+	if (store_scan_end(run.st, run.scan_id, whole ? "complete" : "interrupted", run.done) < 0) {
 		log_error("cannot close scan %lld: %s", (long long)run.scan_id, store_error(run.st));
 		code = EXIT_IO;
 	}

@@ -39,6 +39,7 @@ struct engine {
 	const struct target_list *targets; /* current run */
 	const size_t *order;               /* its order */
 	size_t n, next, done, inflight;    /* its progress */
+	size_t failed;                     /* organizations that could not be started (out of memory) */
 	struct org_scan *orgs;             /* in flight */
 	engine_org_cb cb;                  /* result sink */
 	void *cbarg;                       /* its argument */
@@ -79,6 +80,11 @@ int engine_in_scope(struct engine *e, const struct sockaddr *sa)
 int engine_org_expired(const struct domain_scan *ds)
 {
 	return ds->org->expired || ds->org->e->stopping;
+}
+
+size_t engine_failed(const struct engine *e)
+{
+	return e->failed;
 }
 
 void engine_progress(const struct engine *e, size_t *done, size_t *inflight, size_t *total)
@@ -309,7 +315,7 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		const struct target *t = &e->targets->v[e->order[e->next++]];
 		if (org_start(e, t) < 0)
-			e->done++; /* out of memory for this one: skip it, keep going */
+			e->failed++; /* out of memory for this one: skip it, keep going; the caller says so */
 	}
 	if ((e->stopping || e->next >= e->n) && e->inflight == 0)
 		event_base_loopbreak(e->base);
@@ -321,7 +327,7 @@ int engine_run(struct engine *e, const struct target_list *targets, const size_t
 	e->targets = targets;
 	e->order = order;
 	e->n = n;
-	e->next = e->done = e->inflight = 0;
+	e->next = e->done = e->inflight = e->failed = 0;
 	e->cb = cb;
 	e->cbarg = arg;
 	e->stopping = 0;

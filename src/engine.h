@@ -78,6 +78,8 @@ int engine_run(struct engine *e, const struct target_list *targets, const size_t
                engine_org_cb cb, void *arg);
 /* Stops starting organizations and ends engine_run soon. Safe from a signal event callback. */
 void engine_stop(struct engine *e);
+/* Organizations of the last run that could not be started (out of memory): not reported. */
+size_t engine_failed(const struct engine *e);
 /* Organizations finished, in flight, and total of the current run (for a progress line). */
 void engine_progress(const struct engine *e, size_t *done, size_t *inflight, size_t *total);
 
