@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -257,6 +258,40 @@ static int build_scope(const struct scan_opts *o, struct scope *s)
 	if (o->exclude && (rc = scope_add_list(s, o->exclude, 1, &bad, &badlen)) < 0)
 		log_error("--exclude: '%.*s' is not a CIDR block", (int)badlen, bad);
 	return rc;
+}
+
+/*
+ * Reads the root hints' A/AAAA addresses and warns when none is inside the scope:
+ * then nothing can be resolved, and every finding would be indeterminate.
+ * An unreadable file is an error here, before unbound reports it less clearly.
+ */
+static int check_root_hints(const char *path, const struct scope *s)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		int err = errno;
+		log_error("cannot read root hints %s: %s", path, strerror(err));
+		return -err;
+	}
+	char line[512], tok[5][256];
+	int servers = 0, inside = 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		/* "name ttl [class] type address" */
+		int n = sscanf(line, "%255s %255s %255s %255s %255s", tok[0], tok[1], tok[2], tok[3], tok[4]);
+		if (line[0] == ';' || n < 4)
+			continue;
+		int t = n == 5 ? 3 : 2;
+		if (strcasecmp(tok[t], "A") == 0 || strcasecmp(tok[t], "AAAA") == 0) {
+			servers++;
+			inside += scope_allows_text(s, tok[t + 1]);
+		}
+	}
+	fclose(f);
+	if (servers > 0 && inside == 0)
+		log_warn(
+		    "none of the %d root server addresses in %s is inside the scope: nothing will resolve",
+		    servers, path);
+	return 0;
 }
 
 struct target_err {
@@ -555,6 +590,10 @@ static int scan_main(struct scan_opts *o)
 		goto out;
 	}
 	o->eng.scope = &scope;
+	if (o->eng.root_hints != NULL && check_root_hints(o->eng.root_hints, &scope) < 0) {
+		code = EXIT_INPUT;
+		goto out;
+	}
 	if ((code = open_outputs(&run)) != 0 || (code = begin_scan(&run)) != 0)
 		goto out;
 	if (load_targets(o->targets, &tl) < 0) {
