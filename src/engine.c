@@ -180,12 +180,18 @@ static void org_unlink(struct org_scan *org)
 	org->prev = org->next = NULL;
 }
 
-/* Frees an organization; ops still in flight are cancelled silently first. */
-static void org_free(struct org_scan *org)
+/* Marks the organization expired and cancels its ops: each records a timeout and calls op_done. */
+static void org_cancel_ops(struct org_scan *org)
 {
 	org->expired = 1;
 	while (org->ops)
 		org->ops->cancel(org->ops);
+}
+
+/* Frees an organization; ops still in flight are cancelled first. */
+static void org_free(struct org_scan *org)
+{
+	org_cancel_ops(org);
 	org_unlink(org);
 	for (size_t i = 0; i < org->nds; i++) {
 		json_decref(org->ds[i].doc);
@@ -223,11 +229,8 @@ static void org_finish_cb(evutil_socket_t fd, short what, void *arg)
 
 static void org_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct org_scan *org = arg;
-	org->expired = 1;
-	/* Each cancel records a timeout and calls op_done; the last one schedules finish. */
-	while (org->ops)
-		org->ops->cancel(org->ops);
+	/* The last op_done schedules the organization's finish. */
+	org_cancel_ops(arg);
 }
 
 static int org_start_domains(struct org_scan *org)
@@ -281,7 +284,7 @@ static int org_start(struct engine *e, const struct target *t)
 	op_done(&hold);
 	if (rc < 0) {
 		/* What started still finishes; the organization completes with what it has. */
-		org_deadline_cb(-1, 0, org);
+		org_cancel_ops(org);
 	}
 	return 0;
 fail:
@@ -321,6 +324,15 @@ static void pump_cb(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(e->base);
 }
 
+/* Frees the organizations in flight without reporting them. */
+static void engine_abandon(struct engine *e)
+{
+	while (e->orgs) {
+		org_free(e->orgs);
+		e->inflight--;
+	}
+}
+
 int engine_run(struct engine *e, const struct target_list *targets, const size_t *order, size_t n,
                engine_org_cb cb, void *arg)
 {
@@ -334,21 +346,13 @@ int engine_run(struct engine *e, const struct target_list *targets, const size_t
 	event_active(e->pump, 0, 0);
 	if (event_base_dispatch(e->base) < 0)
 		return -EIO;
-	while (e->orgs) {
-		org_free(e->orgs);
-		e->inflight--;
-	}
+	engine_abandon(e);
 	return (int)e->done;
 }
 
 void engine_stop(struct engine *e)
 {
 	e->stopping = 1;
-	/* Abandon the organizations in flight: they are not reported. */
-	struct org_scan *org;
-	while ((org = e->orgs) != NULL) {
-		org_free(org);
-		e->inflight--;
-	}
+	engine_abandon(e);
 	event_base_loopbreak(e->base);
 }

@@ -977,10 +977,7 @@ def trap_main(args):
             s.setblocking(False)
             sel.register(s, selectors.EVENT_READ, ("udp", f"{addr}:{port}"))
             socks.append(s)
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
-    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
-    write(d / "pids" / "trap.pid", f"{os.getpid()}\n")
+    stop = listener_ready(d, "trap")
     while not stop:
         try:
             events = sel.select(timeout=0.5)
@@ -1008,6 +1005,16 @@ def trap_main(args):
     for s in socks:
         s.close()
     return 0
+
+
+def listener_ready(d, name):
+    """In a listener process: arms SIGTERM/SIGINT and writes the pid file start_listener waits for.
+    Returns the list a signal appends to; the serve loop runs while it is empty."""
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+    write(d / "pids" / f"{name}.pid", f"{os.getpid()}\n")
+    return stop
 
 
 def start_listener(d, name):
@@ -1183,10 +1190,7 @@ def hostile_main(args):
         if not c.out:
             finish_sending(c)
 
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
-    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
-    write(d / "pids" / "hostile.pid", f"{os.getpid()}\n")
+    stop = listener_ready(d, "hostile")
     while not stop:
         try:
             events = sel.select(timeout=0.5)
