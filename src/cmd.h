@@ -13,6 +13,7 @@ enum exit_code {
 	EXIT_IO = 4,          /* cannot write output or database */
 	EXIT_INTERRUPTED = 5, /* stopped by a signal; results so far are saved */
 	EXIT_INTERNAL = 6,    /* out of memory or a library failure */
+	EXIT_BUSY = 7,        /* the scan is being run by another process */
 };
 
 int cmd_scan(int argc, char **argv);

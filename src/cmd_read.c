@@ -39,6 +39,7 @@ struct read_opts {
 	const char *output; /* report: -o FILE, "-" for standard output */
 	const char *org;    /* show: the ORG_ID operand */
 	int help;           /* -h/--help was given */
+	int writes;         /* rescore: the command writes to the database */
 };
 
 static const char show_usage[] =
@@ -167,7 +168,11 @@ static int parse_opts(int argc, char **argv, const char *shortopts, const struct
                       struct read_opts *o)
 {
 	int c;
-	*o = (struct read_opts){.cmd = argv[0], .db = DEFAULT_DB, .color = -1, .output = DEFAULT_REPORT};
+	*o = (struct read_opts){.cmd = argv[0],
+	                        .db = DEFAULT_DB,
+	                        .color = -1,
+	                        .output = DEFAULT_REPORT,
+	                        .writes = strcmp(argv[0], "rescore") == 0};
 	optind = 0; /* GNU: start afresh, whatever parsed argv before */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
@@ -202,7 +207,7 @@ static int open_db(const struct read_opts *o, struct store **st)
 		          errno == ENOENT ? "no such file (vitals scan creates it)" : strerror(errno));
 		return errno == ENOENT ? EXIT_INPUT : EXIT_IO;
 	}
-	int rc = store_open(o->db, st);
+	int rc = o->writes ? store_open(o->db, st) : store_open_readonly(o->db, st);
 	if (rc < 0) {
 		log_error("%s: %s", o->cmd, store_error(NULL));
 		return exit_code(rc);

@@ -1,250 +1,84 @@
 /*
- * `vitals scan`: read targets, scan them with the engine, analyze and grade each
- * organization as it finishes, and write it to the store and the NDJSON stream.
+ * `vitals scan`: read and check every input, then record the scan, scan the targets
+ * with the engine, analyze and grade each organization as it finishes, store it,
+ * and write its stream line from what was stored.
+ *
+ * The phases keep a bad input from touching anything: every input is read and
+ * checked before the database gains a scan or the output file is opened, and a
+ * resumed scan runs under the options it was started with (scan_opts.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze.h"
 #include "cmd.h"
 #include "engine.h"
+#include "fault.h"
 #include "grade.h"
+#include "infile.h"
 #include "log.h"
 #include "method.h"
+#include "scan_opts.h"
 #include "store.h"
+#include "stream.h"
 
-#define DEFAULT_ROOT_HINTS   "/usr/share/dns/root.hints"
-#define DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
-
-struct scan_opts {
-	const char *targets;    /* targets file or "-" */
-	const char *db;         /* database path */
-	const char *output;     /* NDJSON output or NULL */
-	const char *scope;      /* --scope list or NULL for the default scope */
-	const char *exclude;    /* --exclude list or NULL */
-	struct engine_opts eng; /* engine options */
-	unsigned shard, shards; /* --shard i/n */
-	unsigned long seed;     /* permutation seed */
-	int64_t resume;         /* scan id to resume, or 0 */
-	int progress;           /* progress line: 1 on, 0 off, -1 when stderr is a terminal */
-};
+/* Stored JSON and stream lines print reals the same way, so a line rebuilt from the store is identical. */
+#define LINE_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
 
 struct scan_run {
 	struct scan_opts *o;    /* options */
-	const struct method *m; /* methodology */
+	const struct method *m; /* methodology: the current one, or a resumed scan's own */
 	struct store *st;       /* database */
-	FILE *out;              /* NDJSON stream or NULL */
+	struct stream *out;     /* NDJSON stream or NULL */
+	struct scope scope;     /* what may be contacted */
+	struct target_list tl;  /* the organizations */
+	char targets_sha[65];   /* SHA-256 of the targets file */
 	int64_t scan_id;        /* current scan */
-	int done;               /* organizations stored */
+	int stored;             /* organizations this run stored */
 	int failed_store;       /* a store or output write failed */
-	int grades[6];          /* overall A..F and '-' counts */
+	int grades[6];          /* overall A..F and '-' counts of this run */
 	struct engine *engine;  /* for the signal handler */
 	int interrupted;        /* a signal stopped the scan */
 	size_t unstarted;       /* organizations the engine could not start (out of memory) */
+	int engine_failed;      /* the engine could not run at all */
 };
 
-static void usage(FILE *f)
+/* ---- signals ---- */
+
+static volatile sig_atomic_t stop_requested;
+
+/* Before the scan is recorded, nothing needs saving: end at once, whatever is blocking. */
+static void on_signal_early(int sig)
 {
-	fprintf(f, "usage: vitals scan [options] TARGETS|-\n"
-	           "  --db FILE            SQLite database (default vitals.db)\n"
-	           "  -o, --output FILE    NDJSON output, one organization per line (- for stdout)\n"
-	           "  --scope CIDR[,...]   addresses that may be contacted (default: public unicast)\n"
-	           "  --exclude CIDR[,...] addresses never contacted\n"
-	           "  --root-hints FILE    root hints (default " DEFAULT_ROOT_HINTS ")\n"
-	           "  --trust-anchor FILE  DNSSEC trust anchor (default " DEFAULT_TRUST_ANCHOR ")\n"
-	           "  --ca-file FILE       CA certificates for certificate trust (default: system)\n"
-	           "  --concurrency N      organizations in flight (default 64)\n"
-	           "  --rate N             organizations started per second (default: no limit)\n"
-	           "  --timeout MS         per DNS query and per connection (default 5000)\n"
-	           "  --org-timeout MS     per organization (default 60000)\n"
-	           "  --shard I/N          scan only slice I of N (0 <= I < N)\n"
-	           "  --seed N             seed of the scan order permutation (default 1)\n"
-	           "  --resume ID          continue scan ID, skipping organizations it has\n"
-	           "  --progress, --no-progress  progress line on stderr (default: on a terminal)\n"
-	           "  -q, --quiet          warnings and errors only\n"
-	           "  -v, --verbose        debug messages\n");
+	static const char msg[] = "vitals: interrupted before the scan began; nothing was written\n";
+	ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+	(void)w;
+	(void)sig;
+	_exit(EXIT_INTERRUPTED);
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+/* Once it is recorded, the scan ends at the next step and is marked interrupted. */
+static void on_signal_late(int sig)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v > max || s[0] == '-')
-		return -EINVAL;
-	*out = v;
-	return 0;
+	(void)sig;
+	stop_requested = 1;
 }
 
-static int parse_shard(const char *s, unsigned *i, unsigned *n)
+static void handle_signals(void (*fn)(int))
 {
-	unsigned long a, b;
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	if (slash == NULL || (size_t)(slash - s) >= sizeof buf)
-		return -EINVAL;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = '\0';
-	if (parse_uint(buf, 1000000, &a) < 0 || parse_uint(slash + 1, 1000000, &b) < 0 || b == 0 || a >= b)
-		return -EINVAL;
-	*i = (unsigned)a;
-	*n = (unsigned)b;
-	return 0;
+	struct sigaction sa = {.sa_handler = fn};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
-enum {
-	OPT_DB = 256,
-	OPT_SCOPE,
-	OPT_EXCLUDE,
-	OPT_ROOT_HINTS,
-	OPT_TRUST_ANCHOR,
-	OPT_CA_FILE,
-	OPT_CONCURRENCY,
-	OPT_RATE,
-	OPT_TIMEOUT,
-	OPT_ORG_TIMEOUT,
-	OPT_SHARD,
-	OPT_SEED,
-	OPT_RESUME,
-	OPT_PROGRESS,
-	OPT_NO_PROGRESS,
-};
-
-static const struct option long_opts[] = {
-    {"db", required_argument, NULL, OPT_DB},
-    {"output", required_argument, NULL, 'o'},
-    {"scope", required_argument, NULL, OPT_SCOPE},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"root-hints", required_argument, NULL, OPT_ROOT_HINTS},
-    {"trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR},
-    {"ca-file", required_argument, NULL, OPT_CA_FILE},
-    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"org-timeout", required_argument, NULL, OPT_ORG_TIMEOUT},
-    {"shard", required_argument, NULL, OPT_SHARD},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"resume", required_argument, NULL, OPT_RESUME},
-    {"progress", no_argument, NULL, OPT_PROGRESS},
-    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-static int number_opt(const char *name, const char *arg, unsigned long max, unsigned long *v)
-{
-	if (parse_uint(arg, max, v) < 0) {
-		log_error("%s: '%s' is not a number from 0 to %lu", name, arg, max);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int parse_one(struct scan_opts *o, int c, const char *arg)
-{
-	unsigned long v = 0;
-	int rc = 0;
-	switch (c) {
-	case OPT_DB:
-		o->db = arg;
-		break;
-	case 'o':
-		o->output = arg;
-		break;
-	case OPT_SCOPE:
-		o->scope = arg;
-		break;
-	case OPT_EXCLUDE:
-		o->exclude = arg;
-		break;
-	case OPT_ROOT_HINTS:
-		o->eng.root_hints = arg;
-		break;
-	case OPT_TRUST_ANCHOR:
-		o->eng.trust_anchor = arg;
-		break;
-	case OPT_CA_FILE:
-		o->eng.ca_file = arg;
-		break;
-	case OPT_CONCURRENCY:
-		if ((rc = number_opt("--concurrency", arg, 10000, &v)) == 0 && v == 0)
-			rc = -EINVAL, log_error("--concurrency must be at least 1");
-		o->eng.concurrency = (int)v;
-		break;
-	case OPT_RATE:
-		rc = number_opt("--rate", arg, 1000000, &v);
-		o->eng.rate = (double)v;
-		break;
-	case OPT_TIMEOUT:
-		if ((rc = number_opt("--timeout", arg, 600000, &v)) == 0 && v < 100)
-			rc = -EINVAL, log_error("--timeout must be at least 100 ms");
-		o->eng.query_timeout_ms = o->eng.conn_timeout_ms = (int)v;
-		break;
-	case OPT_ORG_TIMEOUT:
-		if ((rc = number_opt("--org-timeout", arg, 3600000, &v)) == 0 && v < 100)
-			rc = -EINVAL, log_error("--org-timeout must be at least 100 ms");
-		o->eng.org_timeout_ms = (int)v;
-		break;
-	case OPT_SHARD:
-		if ((rc = parse_shard(arg, &o->shard, &o->shards)) < 0)
-			log_error("--shard: '%s' is not I/N with 0 <= I < N", arg);
-		break;
-	case OPT_SEED:
-		rc = number_opt("--seed", arg, (unsigned long)-1, &o->seed);
-		break;
-	case OPT_RESUME:
-		rc = number_opt("--resume", arg, (unsigned long)INT64_MAX, &v);
-		o->resume = (int64_t)v;
-		break;
-	case OPT_PROGRESS:
-		o->progress = 1;
-		break;
-	case OPT_NO_PROGRESS:
-		o->progress = 0;
-		break;
-	case 'q':
-		log_set_level(LOG_WARN);
-		break;
-	case 'v':
-		log_set_level(LOG_DEBUG);
-		break;
-	default:
-		return -EINVAL;
-	}
-	return rc;
-}
-
-static int parse_args(int argc, char **argv, struct scan_opts *o)
-{
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qvh", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (parse_one(o, c, optarg) < 0) {
-			usage(stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind != argc - 1) {
-		log_error("scan needs exactly one TARGETS argument (a file, or - for stdin)");
-		usage(stderr);
-		return -EINVAL;
-	}
-	o->targets = argv[optind];
-	return 0;
-}
+/* ---- inputs ---- */
 
 static int build_scope(const struct scan_opts *o, struct scope *s)
 {
@@ -260,37 +94,38 @@ static int build_scope(const struct scan_opts *o, struct scope *s)
 	return rc;
 }
 
-/*
- * Reads the root hints' A/AAAA addresses and warns when none is inside the scope:
- * then nothing can be resolved, and every finding would be indeterminate.
- * An unreadable file is an error here, before unbound reports it less clearly.
- */
-static int check_root_hints(const char *path, const struct scope *s)
+/* Reads one resolver or TLS input and checks its format; logs what is wrong. */
+static int check_input(const char *what, const char *path, size_t cap, const struct scope *s)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		int err = errno;
-		log_error("cannot read root hints %s: %s", path, strerror(err));
-		return -err;
-	}
-	char line[512], tok[5][256];
+	struct infile f = {0};
+	char err[512] = "";
 	int servers = 0, inside = 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		/* "name ttl [class] type address" */
-		int n = sscanf(line, "%255s %255s %255s %255s %255s", tok[0], tok[1], tok[2], tok[3], tok[4]);
-		if (line[0] == ';' || n < 4)
-			continue;
-		int t = n == 5 ? 3 : 2;
-		if (strcasecmp(tok[t], "A") == 0 || strcasecmp(tok[t], "AAAA") == 0) {
-			servers++;
-			inside += scope_allows_text(s, tok[t + 1]);
-		}
-	}
-	fclose(f);
-	if (servers > 0 && inside == 0)
+	int rc = infile_read(path, cap, 0, &f, err, sizeof err);
+	if (rc == 0 && strcmp(what, "--root-hints") == 0)
+		rc = infile_check_root_hints(path, &f, s, &servers, &inside, err, sizeof err);
+	else if (rc == 0 && strcmp(what, "--trust-anchor") == 0)
+		rc = infile_check_trust_anchor(path, &f, err, sizeof err);
+	else if (rc == 0)
+		rc = infile_check_ca(path, &f, err, sizeof err);
+	infile_free(&f);
+	if (rc < 0)
+		log_error("%s %s", what, err);
+	else if (servers > 0 && inside == 0)
 		log_warn(
 		    "none of the %d root server addresses in %s is inside the scope: nothing will resolve",
 		    servers, path);
+	return rc;
+}
+
+static int check_inputs(const struct scan_opts *o, const struct scope *s)
+{
+	const struct engine_opts *e = &o->eng;
+	if (e->root_hints && check_input("--root-hints", e->root_hints, INFILE_DNS_CAP, s) < 0)
+		return -EINVAL;
+	if (e->trust_anchor && check_input("--trust-anchor", e->trust_anchor, INFILE_DNS_CAP, s) < 0)
+		return -EINVAL;
+	if (e->ca_file && check_input("--ca-file", e->ca_file, INFILE_CA_CAP, s) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -301,80 +136,174 @@ struct target_err {
 static void on_target_error(void *arg, size_t line, const char *why)
 {
 	const struct target_err *te = arg;
-	log_warn("%s:%zu: %s; line skipped", te->file, line, why);
+	log_warn("%s:%zu: %s", te->file, line, why);
 }
 
-static int load_targets(const char *path, struct target_list *tl)
+/* A resumed scan must read the targets it began with, unless --force says otherwise. */
+static int check_targets_unchanged(const struct scan_run *run, const json_t *args)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (f == NULL) {
-		int err = errno;
-		log_error("cannot read targets %s: %s", path, strerror(err));
-		return -err;
+	const char *was = json_string_value(json_object_get(args, "targets_sha256"));
+	if (was == NULL || strcmp(was, run->targets_sha) == 0)
+		return 0;
+	if (run->o->force) {
+		log_warn("%s changed since scan %lld began; --force: scanning what it holds now",
+		         run->o->targets, (long long)run->scan_id);
+		return 0;
 	}
+	log_error("%s changed since scan %lld began (SHA-256 %.12s..., now %.12s...): its organizations "
+	          "may differ; resume with --force to scan under the targets as they are now",
+	          run->o->targets, (long long)run->scan_id, was, run->targets_sha);
+	return -EINVAL;
+}
+
+static int load_targets(struct scan_run *run)
+{
+	const char *path = run->o->targets;
 	struct target_err te = {strcmp(path, "-") == 0 ? "<stdin>" : path};
-	int rc = targets_read(f, tl, on_target_error, &te);
-	if (f != stdin)
-		fclose(f);
+	struct infile f = {0};
+	char err[512];
+	int rc = infile_read(path, INFILE_TARGETS_CAP, 1, &f, err, sizeof err);
+	if (rc < 0) {
+		log_error("cannot read targets %s", err);
+		return rc;
+	}
+	int skipped = infile_sha256(&f, run->targets_sha);
+	if (skipped == 0 && run->o->resume && check_targets_unchanged(run, run->o->restored) < 0) {
+		infile_free(&f);
+		return -EINVAL;
+	}
+	if (skipped == 0)
+		skipped = targets_parse(f.data, f.len, &run->tl, on_target_error, &te);
+	infile_free(&f);
+	if (skipped < 0) {
+		log_error("cannot read targets %s: %s", te.file, strerror(-skipped));
+		return skipped;
+	}
+	if (run->tl.n == 0) {
+		log_error("%s: no organization to scan (%d line%s rejected)", te.file, skipped,
+		          skipped == 1 ? "" : "s");
+		return -ENODATA;
+	}
+	if (skipped > 0)
+		log_warn("%s: %d line%s skipped, %zu organizations to scan", te.file, skipped,
+		         skipped == 1 ? "" : "s", run->tl.n);
+	return 0;
+}
+
+/* ---- resume: the stored scan's options and method ---- */
+
+static int open_existing_db(struct scan_run *run)
+{
+	struct stat sb;
+	if (stat(run->o->db, &sb) < 0) {
+		log_error("cannot resume scan %lld: database %s: %s", (long long)run->o->resume, run->o->db,
+		          strerror(errno));
+		return EXIT_INPUT;
+	}
+	if (store_open(run->o->db, &run->st) < 0) {
+		log_error("cannot use database %s: %s", run->o->db, store_error(NULL));
+		return EXIT_IO;
+	}
+	return 0;
+}
+
+static int restore(struct scan_run *run)
+{
+	json_t *info = NULL;
+	char err[1024];
+	int code = open_existing_db(run);
+	if (code != 0)
+		return code;
+	run->scan_id = run->o->resume;
+	if (store_scan_info(run->st, run->scan_id, &info) < 0) {
+		log_error("cannot resume: %s", store_error(run->st));
+		return EXIT_INPUT;
+	}
+	int method = (int)json_integer_value(json_object_get(info, "method"));
+	int rc = scan_opts_restore(run->o, run->scan_id, json_object_get(info, "args"), err, sizeof err);
 	if (rc < 0)
-		log_error("cannot read targets %s: %s", te.file, strerror(-rc));
-	else if (tl->n == 0)
-		log_warn("%s: no organizations to scan", te.file);
-	return rc < 0 ? rc : 0;
+		log_error("%s", err);
+	else if ((run->m = method_get(method)) == NULL)
+		log_error("scan %lld was graded under methodology v%d, which this vitals does not know",
+		          (long long)run->scan_id, method);
+	json_decref(info);
+	return rc < 0 ? EXIT_USAGE : run->m == NULL ? EXIT_INPUT : 0;
 }
 
-/* A seeded Fisher-Yates permutation (xorshift64*), then the shard's slice of it. */
-static size_t *scan_order(size_t n, unsigned long seed, unsigned shard, unsigned shards, size_t *count)
+/* Everything that can be wrong with the inputs is found here, before anything is written. */
+static int prepare(struct scan_run *run)
 {
-	size_t *p = malloc((n ? n : 1) * sizeof *p);
-	if (p == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		p[i] = i;
-	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-	for (size_t i = n; i > 1; i--) {
-		x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
-		size_t j = (size_t)((x * 0x2545F4914F6CDD1Dull) % i);
-		size_t t = p[i - 1];
-		p[i - 1] = p[j];
-		p[j] = t;
+	struct scan_opts *o = run->o;
+	int code = o->resume ? restore(run) : 0;
+	if (code != 0)
+		return code;
+	if (build_scope(o, &run->scope) < 0)
+		return EXIT_USAGE;
+	o->eng.scope = &run->scope;
+	if (check_inputs(o, &run->scope) < 0 || load_targets(run) < 0)
+		return EXIT_INPUT;
+	return 0;
+}
+
+/* ---- records ---- */
+
+/* The stream line of a stored organization, built from the database: the source of truth. */
+static int org_line(void *arg, const char *org_id, char **line)
+{
+	struct scan_run *run = arg;
+	json_t *org = NULL;
+	int rc = store_load_org(run->st, run->scan_id, org_id, 0, &org);
+	if (rc < 0)
+		return rc;
+	json_t *rec =
+	    json_pack("{s:s, s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "type", "organization", "scan_id",
+	              (json_int_t)run->scan_id, "org_id", json_object_get(org, "org_id"), "name",
+	              json_object_get(org, "name"), "domains", json_object_get(org, "domains"), "started",
+	              json_object_get(org, "started"), "finished", json_object_get(org, "finished"), "scores",
+	              json_object_get(org, "scores"), "findings", json_object_get(org, "findings"));
+	char *text = rec ? json_dumps(rec, LINE_FLAGS) : NULL;
+	size_t n = text ? strlen(text) : 0;
+	char *p = text ? realloc(text, n + 2) : NULL;
+	json_decref(rec);
+	json_decref(org);
+	if (p == NULL) {
+		free(text);
+		return -ENOMEM;
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (i % shards == shard)
-			p[k++] = p[i];
-	*count = k;
-	return p;
+	memcpy(p + n, "\n", 2);
+	*line = p;
+	return 0;
 }
 
-static json_t *org_record(const struct scan_run *run, const struct org_result *r)
+static void write_line(struct scan_run *run, const char *org_id)
 {
-	json_t *findings = json_array(), *domains = json_array();
-	for (size_t i = 0; i < r->findings.n; i++)
-		json_array_append_new(findings, finding_to_json(&r->findings.v[i]));
-	for (size_t i = 0; i < r->ndomains; i++)
-		json_array_append_new(domains, json_string(r->domains[i]));
-	return json_pack("{s:s, s:I, s:s, s:s, s:o, s:I, s:I, s:o, s:o}", "type", "organization", "scan_id",
-	                 (json_int_t)run->scan_id, "org_id", r->org_id, "name", r->name, "domains", domains,
-	                 "started", (json_int_t)r->started, "finished", (json_int_t)r->finished, "scores",
-	                 scorecard_to_json(run->m, &r->findings, &r->score), "findings", findings);
-}
-
-static void emit(struct scan_run *run, const struct org_result *r)
-{
-	if (run->out != NULL) {
-		json_t *rec = org_record(run, r);
-		if (rec == NULL || json_dumpf(rec, run->out, JSON_COMPACT) < 0 ||
-		    fputc('\n', run->out) == EOF || fflush(run->out) == EOF) {
-			log_error("cannot write NDJSON output for %s: %s", r->org_id, strerror(errno));
-			run->failed_store = 1;
-		}
-		json_decref(rec);
-	}
-	if (run->st != NULL && store_org_result(run->st, run->scan_id, r) < 0) {
-		log_error("cannot store %s: %s", r->org_id, store_error(run->st));
+	char *line = NULL, err[512];
+	int rc = org_line(run, org_id, &line);
+	if (rc == 0)
+		rc = stream_write(run->out, line, strlen(line), err, sizeof err);
+	else
+		snprintf(err, sizeof err, "cannot rebuild %s from the database: %s", org_id,
+		         store_error(run->st));
+	if (rc < 0) {
+		log_error("NDJSON output: %s", err);
 		run->failed_store = 1;
 	}
+	free(line);
+}
+
+/* The database first: a line is written only for what is durably stored. */
+static void emit(struct scan_run *run, const struct org_result *r)
+{
+	if (store_org_result(run->st, run->scan_id, r) < 0) {
+		log_error("cannot store %s: %s", r->org_id, store_error(run->st));
+		run->failed_store = 1;
+		return;
+	}
+	run->stored++;
+	if (fault_hit("commit"))
+		raise(SIGKILL);
+	if (run->out != NULL)
+		write_line(run, r->org_id);
 }
 
 static void on_org(void *arg, const struct target *t, json_t *obs, time_t started, time_t finished)
@@ -403,10 +332,11 @@ static void on_org(void *arg, const struct target *t, json_t *obs, time_t starte
 	} else {
 		log_error("%s: cannot grade (out of memory)", t->org_id);
 	}
-	run->done++;
 	findings_clear(&r.findings);
 	json_decref(obs);
 }
+
+/* ---- the engine ---- */
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -426,18 +356,39 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
 	fprintf(stderr, "\r%zu/%zu organizations done, %zu in flight   ", done, total, inflight);
 }
 
-static int skip_resumed(struct scan_run *run, const struct target_list *tl, size_t *order, size_t *n)
+/* A seeded Fisher-Yates permutation (xorshift64*), then the shard's slice of it. */
+static size_t *scan_order(size_t n, uint64_t seed, unsigned shard, unsigned shards, size_t *count)
 {
-	json_t *have = NULL;
-	int rc = store_scan_orgs(run->st, run->scan_id, &have);
-	if (rc < 0) {
-		log_error("cannot resume scan %lld: %s", (long long)run->scan_id, store_error(run->st));
-		return rc;
+	size_t *p = malloc((n ? n : 1) * sizeof *p);
+	if (p == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		p[i] = i;
+	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+	for (size_t i = n; i > 1; i--) {
+		x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+		size_t j = (size_t)((x * 0x2545F4914F6CDD1Dull) % i);
+		size_t t = p[i - 1];
+		p[i - 1] = p[j];
+		p[j] = t;
 	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i % shards == shard)
+			p[k++] = p[i];
+	*count = k;
+	return p;
+}
+
+/* Drops the organizations the scan has stored already from the order. */
+static int skip_stored(struct scan_run *run, const json_t *have, size_t *order, size_t *n)
+{
 	/* A set of the stored ids: resuming a large scan must not compare every pair. */
 	json_t *seen = json_object();
 	size_t j;
 	json_t *id;
+	if (seen == NULL)
+		return -ENOMEM;
 	json_array_foreach(have, j, id)
 	{
 		if (json_is_string(id))
@@ -445,25 +396,14 @@ static int skip_resumed(struct scan_run *run, const struct target_list *tl, size
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < *n; i++)
-		if (json_object_get(seen, tl->v[order[i]].org_id) == NULL)
+		if (json_object_get(seen, run->tl.v[order[i]].org_id) == NULL)
 			order[k++] = order[i];
 	json_decref(seen);
-	log_info("resuming scan %lld: %zu organizations already done, %zu to go", (long long)run->scan_id,
-	         json_array_size(have), k);
-	run->done = (int)json_array_size(have);
-	json_decref(have);
+	if (run->o->resume)
+		log_info("resuming scan %lld: %zu organizations already done, %zu to go",
+		         (long long)run->scan_id, json_array_size(have), k);
 	*n = k;
 	return 0;
-}
-
-static json_t *scan_args(const struct scan_opts *o)
-{
-	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:i, s:i, s:i, s:i, s:f, s:I, s:I}", "targets",
-	                 o->targets, "scope", o->scope, "exclude", o->exclude, "root_hints",
-	                 o->eng.root_hints, "trust_anchor", o->eng.trust_anchor, "concurrency",
-	                 o->eng.concurrency, "timeout_ms", o->eng.query_timeout_ms, "org_timeout_ms",
-	                 o->eng.org_timeout_ms, "seed", (int)o->seed, "rate", o->eng.rate, "shard",
-	                 (json_int_t)o->shard, "shards", (json_int_t)o->shards);
 }
 
 /* Sockets one domain may hold at once: delegation, AXFR (capped), three TLS handshakes, three fetches. */
@@ -497,31 +437,42 @@ static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 	}
 }
 
-static int run_engine(struct scan_run *run, const struct target_list *tl, size_t *order, size_t n)
+static int run_engine(struct scan_run *run, size_t *order, size_t n)
 {
 	struct event_base *base = event_base_new();
 	char err[512] = "";
 	int rc = base ? engine_new(base, &run->o->eng, &run->engine, err, sizeof err) : -ENOMEM;
 	if (rc < 0) {
 		log_error("cannot start the engine: %s", err[0] ? err : strerror(-rc));
+		run->engine_failed = 1;
 		goto out;
 	}
 	struct event *sigint = evsignal_new(base, SIGINT, on_signal, run);
 	struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, run);
 	struct event *prog = event_new(base, -1, EV_PERSIST, on_progress, run);
 	struct timeval sec = {1, 0};
+	if (sigint == NULL || sigterm == NULL || prog == NULL) {
+		rc = -ENOMEM;
+		run->engine_failed = 1;
+		log_error("cannot start the engine: out of memory");
+		goto free_events;
+	}
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
 	int show = run->o->progress < 0 ? isatty(STDERR_FILENO) : run->o->progress;
 	if (show)
 		event_add(prog, &sec);
-	rc = engine_run(run->engine, tl, order, n, on_org, run);
+	rc = engine_run(run->engine, &run->tl, order, n, on_org, run);
 	run->unstarted = engine_failed(run->engine);
 	if (show)
 		fputc('\n', stderr);
-	event_free(sigint);
-	event_free(sigterm);
-	event_free(prog);
+free_events:
+	if (sigint)
+		event_free(sigint);
+	if (sigterm)
+		event_free(sigterm);
+	if (prog)
+		event_free(prog);
 out:
 	run->engine = engine_free(run->engine);
 	if (base)
@@ -529,28 +480,15 @@ out:
 	return rc;
 }
 
-static void summary(const struct scan_run *run)
-{
-	log_info("scan %lld: %d organizations graded: A %d, B %d, C %d, D %d, F %d, no score %d%s",
-	         (long long)run->scan_id, run->done, run->grades[0], run->grades[1], run->grades[2],
-	         run->grades[3], run->grades[4], run->grades[5], run->interrupted ? " (interrupted)" : "");
-}
+/* ---- outputs ---- */
 
-static int open_outputs(struct scan_run *run)
+static int open_stream(struct scan_run *run)
 {
-	int rc = store_open(run->o->db, &run->st);
-	if (rc < 0) {
-		log_error("cannot use database %s: %s", run->o->db, store_error(run->st));
-		run->st = store_close(run->st);
-		return EXIT_IO;
-	}
+	char err[1024];
 	if (run->o->output == NULL)
 		return 0;
-	/* A resumed scan continues the stream it wrote before. */
-	run->out =
-	    strcmp(run->o->output, "-") == 0 ? stdout : fopen(run->o->output, run->o->resume ? "a" : "w");
-	if (run->out == NULL) {
-		log_error("cannot write %s: %s", run->o->output, strerror(errno));
+	if (stream_open(run->o->output, run->o->resume != 0, &run->out, err, sizeof err) < 0) {
+		log_error("%s", err);
 		return EXIT_IO;
 	}
 	return 0;
@@ -558,103 +496,198 @@ static int open_outputs(struct scan_run *run)
 
 static int begin_scan(struct scan_run *run)
 {
-	if (run->o->resume) {
-		run->scan_id = run->o->resume;
-		json_t *info = NULL;
-		if (store_scan_info(run->st, run->scan_id, &info) < 0) {
-			log_error("no scan %lld in %s to resume", (long long)run->scan_id, run->o->db);
-			return EXIT_INPUT;
-		}
-		json_decref(info);
-		return 0;
-	}
-	json_t *args = scan_args(run->o);
-	int rc = store_scan_begin(run->st, run->m->version, args, &run->scan_id);
+	json_t *args = scan_opts_json(run->o, run->targets_sha);
+	int rc = args ? store_scan_begin(run->st, run->m->version, args, &run->scan_id) : -ENOMEM;
 	json_decref(args);
 	if (rc < 0) {
-		log_error("cannot record the scan in %s: %s", run->o->db, store_error(run->st));
+		log_error("cannot record the scan in %s: %s", run->o->db,
+		          rc == -ENOMEM ? "out of memory" : store_error(run->st));
 		return EXIT_IO;
 	}
 	return 0;
 }
 
-static int scan_main(struct scan_opts *o)
+static int claim(struct scan_run *run)
 {
-	struct scan_run run = {.o = o, .m = method_current()};
-	struct scope scope = {0};
-	struct target_list tl = {0};
-	size_t *order = NULL, n = 0;
-	int code = EXIT_OK;
-	if (build_scope(o, &scope) < 0) {
-		code = EXIT_USAGE;
-		goto out;
+	int rc = store_scan_claim(run->st, run->scan_id);
+	if (rc == -EBUSY) {
+		log_error("%s; wait for it to end (or stop it) before resuming", store_error(run->st));
+		return EXIT_BUSY;
 	}
-	o->eng.scope = &scope;
-	if (o->eng.root_hints != NULL && check_root_hints(o->eng.root_hints, &scope) < 0) {
-		code = EXIT_INPUT;
-		goto out;
+	if (rc < 0) {
+		log_error("%s", store_error(run->st));
+		return EXIT_IO;
 	}
-	if ((code = open_outputs(&run)) != 0 || (code = begin_scan(&run)) != 0)
-		goto out;
-	if (load_targets(o->targets, &tl) < 0) {
-		code = EXIT_INPUT;
-		goto out;
+	return 0;
+}
+
+static void log_fix(const struct scan_run *run, const struct stream_fix *fix)
+{
+	const char *path = run->o->output;
+	if (fix->torn_bytes)
+		log_warn("%s: dropped a torn last line (%zu bytes)", path, fix->torn_bytes);
+	if (fix->dropped)
+		log_warn("%s: dropped %zu lines the database does not hold (or holds once)", path,
+		         fix->dropped);
+	if (fix->appended)
+		log_info("%s: appended %zu organizations stored but missing from the stream", path,
+		         fix->appended);
+}
+
+/* A new scan is recorded and claimed; a resumed one is claimed, then its stream made whole. */
+static int open_outputs(struct scan_run *run, json_t **have)
+{
+	char err[1024];
+	struct stream_fix fix;
+	if (!run->o->resume && store_open(run->o->db, &run->st) < 0) {
+		log_error("cannot use database %s: %s", run->o->db, store_error(NULL));
+		return EXIT_IO;
 	}
-	fit_file_limit(o, &tl);
-	if ((order = scan_order(tl.n, o->seed, o->shard, o->shards, &n)) == NULL ||
-	    (o->resume && skip_resumed(&run, &tl, order, &n) < 0)) {
-		code = order ? EXIT_IO : EXIT_INTERNAL;
-		goto out;
+	int code = run->o->resume ? claim(run) : begin_scan(run);
+	if (code == 0 && !run->o->resume)
+		code = claim(run);
+	if (code != 0)
+		return code;
+	handle_signals(on_signal_late);
+	if ((code = open_stream(run)) != 0)
+		return code;
+	if (store_scan_orgs(run->st, run->scan_id, have) < 0) {
+		log_error("cannot resume scan %lld: %s", (long long)run->scan_id, store_error(run->st));
+		return EXIT_IO;
 	}
-	log_info("scan %lld: %zu organizations, scope %s%s%s", (long long)run.scan_id, n,
-	         o->scope ? o->scope : "public unicast", o->exclude ? " minus " : "",
-	         o->exclude ? o->exclude : "");
-	if (run_engine(&run, &tl, order, n) < 0)
-		code = EXIT_INTERNAL;
-	else if (run.interrupted)
+	if (run->out &&
+	    stream_reconcile(run->out, run->scan_id, *have, org_line, run, &fix, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return EXIT_IO;
+	}
+	log_fix(run, &fix);
+	return 0;
+}
+
+/* ---- the end ---- */
+
+/* The stream's last line: what scan this was, under which options, and what it holds. */
+static void write_metadata(struct scan_run *run, const char *status)
+{
+	json_t *info = NULL, *counts = NULL;
+	char err[512];
+	if (store_scan_info(run->st, run->scan_id, &info) < 0 ||
+	    store_scan_counts(run->st, run->scan_id, run->m->version, &counts) < 0) {
+		log_error("NDJSON output: cannot read the scan's metadata: %s", store_error(run->st));
+		run->failed_store = 1;
+		json_decref(info);
+		return;
+	}
+	json_t *args = json_object_get(info, "args");
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:I, s:i, s:s, s:O, s:I, s:O, s:O, s:O, s:o}", "type",
+	                        "metadata", "tool", "vitals", "version", VITALS_VERSION, "scan_id",
+	                        (json_int_t)run->scan_id, "method", run->m->version, "status", status,
+	                        "started", json_object_get(info, "started"), "finished",
+	                        (json_int_t)time(NULL), "scope", json_object_get(args, "scope"), "exclude",
+	                        json_object_get(args, "exclude"), "options", args, "counts", counts);
+	char *text = rec ? json_dumps(rec, LINE_FLAGS) : NULL;
+	size_t n = text ? strlen(text) : 0;
+	char *line = text ? realloc(text, n + 2) : NULL;
+	if (line != NULL) {
+		memcpy(line + n, "\n", 2);
+		if (stream_write(run->out, line, n + 1, err, sizeof err) < 0)
+			log_error("NDJSON output: %s", err), run->failed_store = 1;
+	} else {
+		free(text);
+	}
+	free(line);
+	json_decref(rec);
+	json_decref(info);
+}
+
+static void summary(const struct scan_run *run)
+{
+	log_info("scan %lld: %d organizations graded: A %d, B %d, C %d, D %d, F %d, no score %d%s",
+	         (long long)run->scan_id, run->stored, run->grades[0], run->grades[1], run->grades[2],
+	         run->grades[3], run->grades[4], run->grades[5], run->interrupted ? " (interrupted)" : "");
+}
+
+static int finish(struct scan_run *run, int code)
+{
+	int orgs = 0;
+	json_t *info = NULL;
+	if (stop_requested)
+		run->interrupted = 1;
+	if (code == EXIT_OK && run->interrupted)
 		code = EXIT_INTERRUPTED;
-	else if (run.failed_store)
-		code = EXIT_IO;
-	if (run.unstarted > 0) {
+	if (run->unstarted > 0) {
 		/* Not complete: --resume finds them missing and scans them. */
 		log_error(
 		    "%zu organizations could not be started (out of memory); --resume %lld retries them",
-		    run.unstarted, (long long)run.scan_id);
+		    run->unstarted, (long long)run->scan_id);
 		if (code == EXIT_OK)
 			code = EXIT_INTERNAL;
 	}
-	int whole = !run.interrupted && run.unstarted == 0;
-	if (store_scan_end(run.st, run.scan_id, whole ? "complete" : "interrupted", run.done) < 0) {
-		log_error("cannot close scan %lld: %s", (long long)run.scan_id, store_error(run.st));
-		code = EXIT_IO;
+	int whole = code == EXIT_OK && !run->failed_store && run->unstarted == 0;
+	const char *status = whole ? "complete" : "interrupted";
+	if (store_scan_info(run->st, run->scan_id, &info) == 0)
+		orgs = (int)json_integer_value(json_object_get(info, "orgs"));
+	json_decref(info);
+	if (store_scan_end(run->st, run->scan_id, status, orgs) < 0) {
+		log_error("cannot close scan %lld: %s", (long long)run->scan_id, store_error(run->st));
+		code = code == EXIT_OK ? EXIT_IO : code;
 	}
-	summary(&run);
-out:
-	if (run.out && run.out != stdout)
-		fclose(run.out);
-	store_close(run.st);
+	if (run->out != NULL)
+		write_metadata(run, status);
+	if (code == EXIT_OK && run->failed_store)
+		code = EXIT_IO;
+	summary(run);
+	return code;
+}
+
+static int scan_run_all(struct scan_run *run, const json_t *have)
+{
+	size_t n = 0;
+	size_t *order = scan_order(run->tl.n, run->o->seed, run->o->shard, run->o->shards, &n);
+	if (order == NULL || skip_stored(run, have, order, &n) < 0) {
+		log_error("out of memory");
+		free(order);
+		return EXIT_INTERNAL;
+	}
+	fit_file_limit(run->o, &run->tl);
+	log_info("scan %lld: %zu organizations, scope %s%s%s", (long long)run->scan_id, n,
+	         run->o->scope ? run->o->scope : "public unicast", run->o->exclude ? " minus " : "",
+	         run->o->exclude ? run->o->exclude : "");
+	int code = EXIT_OK;
+	if (!stop_requested && run_engine(run, order, n) < 0)
+		code = EXIT_INTERNAL;
 	free(order);
-	targets_free(&tl);
-	scope_free(&scope);
+	return code;
+}
+
+static int scan_main(struct scan_opts *o)
+{
+	struct scan_run run = {.o = o, .m = method_current()};
+	json_t *have = NULL;
+	int code = prepare(&run);
+	if (code == 0 && (code = open_outputs(&run, &have)) == 0)
+		code = finish(&run, scan_run_all(&run, have));
+	else if (code != 0 && run.scan_id > 0 && run.st != NULL && !o->resume)
+		store_scan_end(run.st, run.scan_id, "interrupted", 0);
+	json_decref(have);
+	stream_close(run.out);
+	store_close(run.st);
+	targets_free(&run.tl);
+	scope_free(&run.scope);
 	return code;
 }
 
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_opts o = {
-	    .db = "vitals.db",
-	    .eng = {.root_hints = DEFAULT_ROOT_HINTS,
-	            .trust_anchor = DEFAULT_TRUST_ANCHOR,
-	            .query_timeout_ms = 5000,
-	            .conn_timeout_ms = 5000,
-	            .org_timeout_ms = 60000,
-	            .concurrency = 64},
-	    .shards = 1,
-	    .seed = 1,
-	    .progress = -1,
-	};
-	int rc = parse_args(argc, argv, &o);
-	if (rc != 0)
-		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	return scan_main(&o);
+	struct scan_opts o;
+	scan_opts_init(&o);
+	stop_requested = 0;
+	handle_signals(on_signal_early);
+	int rc = scan_opts_parse(argc, argv, &o);
+	if (rc == 0)
+		rc = scan_main(&o);
+	else
+		rc = rc > 0 ? EXIT_OK : EXIT_USAGE;
+	scan_opts_clear(&o);
+	return rc;
 }

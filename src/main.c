@@ -7,8 +7,6 @@
 #include "cmd.h"
 #include "log.h"
 
-#define VITALS_VERSION "0.1.0"
-
 static const struct {
 	const char *name;                  /* subcommand */
 	int (*run)(int argc, char **argv); /* its entry */

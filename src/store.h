@@ -34,6 +34,12 @@ struct org_result {
 
 /* Opens (creating if needed) the database at `path`; checks it is writable. */
 int store_open(const char *path, struct store **out);
+/*
+ * Opens an existing database for reading only, never writing to it: on a read-only
+ * file, in a read-only directory or on a read-only mount (then as SQLite "immutable").
+ * Every writing function then fails.
+ */
+int store_open_readonly(const char *path, struct store **out);
 struct store *store_close(struct store *st);
 /* The last error message, never NULL. */
 const char *store_error(const struct store *st);
@@ -45,7 +51,21 @@ int store_scan_end(struct store *st, int64_t scan_id, const char *status, int or
 /* Stores one organization's observations, findings and scores in one transaction. */
 int store_org_result(struct store *st, int64_t scan_id, const struct org_result *r);
 
-/* The newest scan id (any status), or -ENOENT. */
+/*
+ * Claims a scan for this process: -EBUSY when another process holds it. The claim
+ * lasts until store_close or the end of the process, however it ends.
+ */
+int store_scan_claim(struct store *st, int64_t scan_id);
+/*
+ * Counts of a scan as stored: {organizations, grades: {A..F, none} under `method`,
+ * findings: {pass, fail, indeterminate, na}}. Caller json_decref()s.
+ */
+int store_scan_counts(struct store *st, int64_t scan_id, int method, json_t **out);
+
+/*
+ * The scan to read by default: the newest complete scan with organizations; without one,
+ * the newest with organizations; then the newest. -ENOENT if there is none.
+ */
 int store_latest_scan(struct store *st, int64_t *scan_id);
 /* The organization ids of a scan in stored order; caller json_decref()s the array. */
 int store_scan_orgs(struct store *st, int64_t scan_id, json_t **org_ids);

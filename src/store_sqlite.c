@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,7 +87,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SCAN_EXISTS] = "SELECT method FROM scans WHERE id = ?1",
     [ST_SCAN_INFO] = "SELECT started, finished, status, method, args, orgs_done,"
                      " (SELECT count(*) FROM scan_orgs WHERE scan_id = ?1) FROM scans WHERE id = ?1",
-    [ST_SCAN_LATEST] = "SELECT max(id) FROM scans",
+    /* The newest complete scan with organizations; failing that, the newest with any, then any. */
+    [ST_SCAN_LATEST] = "SELECT id, EXISTS (SELECT 1 FROM scan_orgs WHERE scan_id = scans.id) AS has"
+                       " FROM scans ORDER BY status = 'complete' AND has DESC, has DESC, id DESC LIMIT 1",
     [ST_ORG_UPSERT] = "INSERT INTO organizations(org_id, name, first_seen, last_seen) VALUES(?1, ?2, ?3, ?3)"
                       " ON CONFLICT(org_id) DO UPDATE SET name = excluded.name,"
                       " first_seen = min(first_seen, excluded.first_seen),"
@@ -117,6 +120,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 struct store {
 	sqlite3 *db;                  /* the connection */
 	char *path;                   /* the database path, for messages */
+	int readonly;                 /* opened by store_open_readonly */
+	int lock_fd;                  /* the "-lock" file holding scan claims, or -1 */
 	sqlite3_stmt *stmt[ST_COUNT]; /* prepared statements, made on first use */
 	char err[512];                /* the last error message */
 };
@@ -402,37 +407,136 @@ static int init_schema(struct store *st)
 	return rc;
 }
 
-int store_open(const char *path, struct store **out)
+static struct store *store_alloc(const char *path)
 {
 	struct store *st = calloc(1, sizeof *st);
-	int rc = -ENOMEM;
-	if (st == NULL || (st->path = strdup(path)) == NULL)
-		goto fail;
-	/* SQLite would open an empty name as a temporary database and lose everything. */
-	rc = path[0] ? check_dir(st) : seterr(st, -EINVAL, "empty database path");
-	if (rc == 0)
-		rc = check_file(st);
-	if (rc < 0)
-		goto fail;
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc != SQLITE_OK) {
-		rc =
-		    st->db ? dberr(st, rc, "opening") : seterr(st, -ENOMEM, "out of memory opening %s", path);
-		goto fail;
+	if (st == NULL)
+		return NULL;
+	st->lock_fd = -1;
+	if ((st->path = strdup(path)) == NULL) {
+		free(st);
+		return NULL;
 	}
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	rc = init_schema(st);
-	if (rc < 0)
-		goto fail;
-	*out = st;
-	return 0;
-fail:
+	return st;
+}
+
+/* Keeps store_open's failure message for store_error(NULL) and frees the half-built store. */
+static int open_failed(struct store *st, const char *path, int rc)
+{
 	if (st != NULL && st->err[0] != '\0')
 		memcpy(open_err, st->err, sizeof open_err);
 	else
 		snprintf(open_err, sizeof open_err, "out of memory opening %s", path);
 	store_close(st);
 	return rc;
+}
+
+int store_open(const char *path, struct store **out)
+{
+	struct store *st = store_alloc(path);
+	int rc = -ENOMEM;
+	if (st == NULL)
+		return open_failed(st, path, rc);
+	/* SQLite would open an empty name as a temporary database and lose everything. */
+	rc = path[0] ? check_dir(st) : seterr(st, -EINVAL, "empty database path");
+	if (rc == 0)
+		rc = check_file(st);
+	if (rc < 0)
+		return open_failed(st, path, rc);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		rc =
+		    st->db ? dberr(st, rc, "opening") : seterr(st, -ENOMEM, "out of memory opening %s", path);
+		return open_failed(st, path, rc);
+	}
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	rc = init_schema(st);
+	if (rc < 0)
+		return open_failed(st, path, rc);
+	*out = st;
+	return 0;
+}
+
+/* file: URI of a path, with the characters URIs reserve escaped; NULL when out of memory. */
+static char *file_uri(const char *path, const char *query)
+{
+	size_t n = strlen(path), cap = 3 * n + strlen(query) + 16;
+	char *uri = malloc(cap), *p = uri;
+	if (uri == NULL)
+		return NULL;
+	p += snprintf(p, cap, "file:");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if (*c == '%' || *c == '?' || *c == '#' || *c < 0x20 || *c >= 0x7f)
+			p += snprintf(p, 4, "%%%02X", *c);
+		else
+			*p++ = (char)*c;
+	}
+	snprintf(p, cap - (size_t)(p - uri), "?%s", query);
+	return uri;
+}
+
+/* Opens with the URI query, then reads the schema version to prove the file is ours and readable. */
+static int open_ro(struct store *st, const char *query)
+{
+	char *uri = file_uri(st->path, query);
+	if (uri == NULL)
+		return seterr(st, -ENOMEM, "out of memory opening %s", st->path);
+	sqlite3_close_v2(st->db);
+	st->db = NULL;
+	int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return st->db ? dberr(st, rc, "opening")
+		              : seterr(st, -ENOMEM, "out of memory opening %s", st->path);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	int64_t v;
+	rc = check_foreign(st);
+	if (rc == 0)
+		rc = query_int(st, "SELECT max(version) FROM schema_version", &v);
+	if (rc == 0 && (v < 1 || v > SCHEMA_VERSION))
+		rc = seterr(st, -ENOTSUP, "%s has schema version %lld; this vitals reads 1 to %d", st->path,
+		            (long long)v, SCHEMA_VERSION);
+	return rc;
+}
+
+/*
+ * A WAL database whose -shm cannot be created (a read-only directory or mount) opens
+ * only as immutable. That is exact when no -wal file is left (a clean close folds the
+ * WAL into the file); with one left, immutable would silently miss its pages.
+ */
+static int open_immutable(struct store *st)
+{
+	char wal[4200];
+	struct stat sb;
+	snprintf(wal, sizeof wal, "%s-wal", st->path);
+	if (stat(wal, &sb) == 0 && sb.st_size > 0)
+		return seterr(st, -EACCES,
+		              "cannot read %s: its write-ahead log %s holds changes, and SQLite cannot "
+		              "read them without write access to the directory",
+		              st->path, wal);
+	return open_ro(st, "immutable=1");
+}
+
+int store_open_readonly(const char *path, struct store **out)
+{
+	struct store *st = store_alloc(path);
+	struct stat sb;
+	if (st == NULL)
+		return open_failed(st, path, -ENOMEM);
+	st->readonly = 1;
+	if (stat(path, &sb) < 0)
+		return open_failed(st, path,
+		                   seterr(st, -errno, "cannot open database %s: %s", path, strerror(errno)));
+	if (!S_ISREG(sb.st_mode))
+		return open_failed(st, path,
+		                   seterr(st, -EINVAL, "cannot use database %s: not a regular file", path));
+	int rc = open_ro(st, "mode=ro");
+	if (rc == -ENOENT || rc == -EACCES || rc == -EIO || rc == -EBUSY)
+		rc = open_immutable(st);
+	if (rc < 0)
+		return open_failed(st, path, rc);
+	*out = st;
+	return 0;
 }
 
 struct store *store_close(struct store *st)
@@ -442,6 +546,8 @@ struct store *store_close(struct store *st)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close_v2(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	free(st->path);
 	free(st);
 	return NULL;
@@ -484,6 +590,87 @@ int store_scan_end(struct store *st, int64_t scan_id, const char *status, int or
 	return rc;
 }
 
+/* ---- one process per scan ---- */
+
+int store_scan_claim(struct store *st, int64_t scan_id)
+{
+	char lock[4200];
+	if (st->lock_fd < 0) {
+		snprintf(lock, sizeof lock, "%s-lock", st->path);
+		st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (st->lock_fd < 0)
+			return seterr(st, -errno, "cannot open the lock file %s: %s", lock, strerror(errno));
+	}
+	/*
+	 * An open-file-description lock on the byte at the scan's id: the kernel drops it
+	 * when the process ends however it ends (kill -9 included), and SQLite's own locks
+	 * on other files never touch it.
+	 */
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)scan_id, .l_len = 1};
+	if (fcntl(st->lock_fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return seterr(st, -EBUSY, "scan %lld is being run by another vitals process",
+		              (long long)scan_id);
+	return seterr(st, -errno, "cannot lock scan %lld in %s-lock: %s", (long long)scan_id, st->path,
+	              strerror(errno));
+}
+
+/* ---- counts for the stream's metadata record ---- */
+
+/* Runs `sql` (two columns: a key, a count) bound to scan_id and method; adds the counts to obj. */
+static int count_into(struct store *st, const char *sql, int64_t scan_id, int method, json_t *obj)
+{
+	sqlite3_stmt *s;
+	int step, rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return dberr(st, rc, "counting");
+	sqlite3_bind_int64(s, 1, scan_id);
+	sqlite3_bind_int(s, 2, method);
+	rc = 0;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(s, 0);
+		if (json_object_set_new(obj, key ? key : "none", json_integer(sqlite3_column_int64(s, 1))) <
+		    0)
+			rc = seterr(st, -ENOMEM, "out of memory counting");
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = dberr(st, step, "counting");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_scan_counts(struct store *st, int64_t scan_id, int method, json_t **out)
+{
+	json_t *c = json_pack("{s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:i}}",
+	                      "organizations", (json_int_t)0, "grades", "A", 0, "B", 0, "C", 0, "D", 0, "F",
+	                      0, "none", 0, "findings", "pass", 0, "fail", 0, "indeterminate", 0, "na", 0);
+	json_t *orgs = json_object();
+	int rc = c && orgs ? 0 : seterr(st, -ENOMEM, "out of memory counting");
+	if (rc == 0)
+		rc = count_into(
+		    st, "SELECT 'organizations', count(*) FROM scan_orgs WHERE scan_id = ?1 AND ?2 = ?2",
+		    scan_id, method, orgs);
+	if (rc == 0)
+		json_object_set(c, "organizations", json_object_get(orgs, "organizations"));
+	if (rc == 0)
+		rc = count_into(st,
+		                "SELECT grade, count(*) FROM scores WHERE scan_id = ?1 AND method = ?2"
+		                " AND factor = 'overall' GROUP BY grade",
+		                scan_id, method, json_object_get(c, "grades"));
+	if (rc == 0)
+		rc = count_into(
+		    st,
+		    "SELECT status, count(*) FROM findings WHERE scan_id = ?1 AND ?2 = ?2 GROUP BY status",
+		    scan_id, method, json_object_get(c, "findings"));
+	json_decref(orgs);
+	if (rc == 0)
+		*out = c;
+	else
+		json_decref(c);
+	return rc;
+}
+
 /* The scan's own method into *method, or -ENOENT with a message. */
 static int scan_method(struct store *st, int64_t scan_id, int *method)
 {
@@ -511,9 +698,9 @@ int store_latest_scan(struct store *st, int64_t *scan_id)
 	if (rc < 0)
 		return rc;
 	int step = sqlite3_step(s);
-	if (step == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+	if (step == SQLITE_ROW)
 		*scan_id = sqlite3_column_int64(s, 0);
-	else if (step == SQLITE_ROW)
+	else if (step == SQLITE_DONE)
 		rc = seterr(st, -ENOENT, "no scans in %s", st->path);
 	else
 		rc = dberr(st, step, "looking up the latest scan");

@@ -252,7 +252,22 @@ static void test_latest_and_replace(struct store *st)
 	is_int(id, 2, "second scan has id 2");
 	id = 0;
 	store_latest_scan(st, &id);
-	is_int(id, 2, "latest is now 2");
+	is_int(id, 1, "an empty running scan is not the latest to read: still 1");
+	is_int(store_scan_end(st, 2, "interrupted", 0), 0, "scan 2 ends without organizations");
+	store_latest_scan(st, &id);
+	is_int(id, 1, "an empty interrupted scan (the engine could not run) is not the latest either");
+	is_int(store_scan_end(st, 2, "complete", 0), 0, "scan 2 marked complete");
+	store_latest_scan(st, &id);
+	is_int(id, 1, "a complete scan without organizations is not preferred");
+	struct org_result r;
+	build_result(&r, 1);
+	is_int(store_org_result(st, 2, &r), 0, "an organization stored in scan 2");
+	free_result(&r);
+	store_latest_scan(st, &id);
+	is_int(id, 2, "a newer complete scan with organizations is the latest");
+	is_int(store_scan_end(st, 1, "interrupted", 1), 0, "scan 1 marked interrupted");
+	store_latest_scan(st, &id);
+	is_int(id, 2, "latest is 2");
 
 	json_t *card =
 	    json_pack("{s:i, s:i, s:s, s:{s:{s:s, s:i, s:s, s:i, s:i, s:i, s:i, s:[]}}}", "method", 1,
@@ -291,6 +306,69 @@ static void cleanup(void)
 	rmdir(dir);
 }
 
+/* One process per scan: a second claim of the same scan fails while the first holds it. */
+static void test_claim(struct store *st)
+{
+	struct store *other = NULL;
+	is_int(store_scan_claim(st, 1), 0, "scan 1 claimed");
+	is_int(store_scan_claim(st, 1), 0, "claiming again from the same store is harmless");
+	is_int(store_open(dbpath, &other), 0, "a second store on the same file");
+	is_int(store_scan_claim(other, 1), -EBUSY, "the second cannot claim scan 1");
+	is_str(store_error(other), "scan 1 is being run by another vitals process", "busy message");
+	is_int(store_scan_claim(other, 2), 0, "but it can claim scan 2");
+	other = store_close(other);
+	is_int(store_open(dbpath, &other), 0, "reopened");
+	is_int(store_scan_claim(other, 2), 0, "closing a store releases its claims");
+	store_close(other);
+}
+
+/* Counts for the stream's metadata record, as stored. */
+static void test_counts(struct store *st)
+{
+	json_t *c = NULL;
+	is_int(store_scan_counts(st, 1, 1, &c), 0, "counts of scan 1");
+	/* Scan 1 holds org001 and org002, each with SPF failed and CAA passed. */
+	is_int(json_integer_value(json_object_get(c, "organizations")), 2, "counts: 2 organizations");
+	is_int(json_integer_value(json_object_get(json_object_get(c, "findings"), "fail")), 2,
+	       "counts: 2 failed findings");
+	is_int(json_integer_value(json_object_get(json_object_get(c, "findings"), "indeterminate")), 0,
+	       "counts: no indeterminate finding");
+	is_int(json_integer_value(json_object_get(json_object_get(c, "findings"), "pass")), 2,
+	       "counts: 2 passed findings");
+	json_t *g = json_object_get(c, "grades");
+	long long sum = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(g, k, v) sum += json_integer_value(v);
+	is_int(sum, 2, "counts: two overall grades in all");
+	json_decref(c);
+}
+
+/* Reading never writes: the file's bytes stay the same and every write fails. */
+static void test_readonly(void)
+{
+	struct store *ro = NULL;
+	struct stat before, after;
+	int64_t id = 0;
+	json_t *org = NULL;
+	stat(dbpath, &before);
+	is_int(store_open_readonly(dbpath, &ro), 0, "opened read-only");
+	is_int(store_latest_scan(ro, &id), 0, "read-only: latest scan found");
+	is_int(store_load_org(ro, 1, "org001", 0, &org), 0, "read-only: organization loaded");
+	json_decref(org);
+	ok(store_scan_begin(ro, 1, NULL, &id) < 0, "read-only: a new scan is refused");
+	ro = store_close(ro);
+	stat(dbpath, &after);
+	ok(before.st_mtime == after.st_mtime && before.st_size == after.st_size, "read-only: file untouched");
+	char other[300];
+	snprintf(other, sizeof other, "%s/none.db", dir);
+	is_int(store_open_readonly(other, &ro), -ENOENT, "read-only: a missing file is not created");
+	ok(access(other, F_OK) < 0, "read-only: nothing created");
+	snprintf(other, sizeof other, "%s/text.db", dir);
+	write_file(other, "not a database at all, just text that is long enough to be read as a header\n");
+	is_int(store_open_readonly(other, &ro), -EINVAL, "read-only: a text file is refused");
+}
+
 int main(void)
 {
 	struct store *st = NULL;
@@ -304,7 +382,10 @@ int main(void)
 	test_round_trip(st);
 	test_resume_and_errors(st);
 	test_latest_and_replace(st);
+	test_claim(st);
+	test_counts(st);
 	st = store_close(st);
+	test_readonly();
 	ok(st == NULL, "store_close returns NULL");
 	ok(store_close(NULL) == NULL, "store_close accepts NULL");
 	is_int(store_open(dbpath, &st), 0, "an existing database reopens");
