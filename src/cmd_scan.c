@@ -530,8 +530,8 @@ static void log_fix(const struct scan_run *run, const struct stream_fix *fix)
 		log_warn("%s: dropped %zu lines the database does not hold (or holds once)", path,
 		         fix->dropped);
 	if (fix->appended)
-		log_info("%s: appended %zu organizations stored but missing from the stream", path,
-		         fix->appended);
+		log_info("%s: appended %zu organization%s stored but missing from the stream", path,
+		         fix->appended, fix->appended == 1 ? "" : "s");
 }
 
 /* A new scan is recorded and claimed; a resumed one is claimed, then its stream made whole. */

@@ -35,6 +35,31 @@ def testbed(*args, check=True):
                           capture_output=True, timeout=600)
 
 
+def read_stream(path):
+    """An NDJSON stream: (organization records in order, the final metadata record or None).
+    Every line must be whole JSON; a metadata record may only be the last line."""
+    orgs, meta = [], None
+    lines = pathlib.Path(path).read_text().split("\n")
+    assert lines[-1] == "", f"{path}: the stream does not end with a newline"
+    for n, line in enumerate(lines[:-1], 1):
+        rec = json.loads(line)
+        assert meta is None, f"{path}:{n}: a line after the metadata record"
+        if rec["type"] == "metadata":
+            meta = rec
+        else:
+            assert rec["type"] == "organization", f"{path}:{n}: unknown record type"
+            orgs.append(rec)
+    return orgs, meta
+
+
+def stream_orgs(path):
+    """The organization records of a stream, by org_id (each must appear once)."""
+    orgs, _ = read_stream(path)
+    by_id = {r["org_id"]: r for r in orgs}
+    assert len(by_id) == len(orgs), f"{path}: an organization appears twice"
+    return by_id
+
+
 def scan_args(bed, db, extra=()):
     return [vitals_bin(), "scan", "--scope", "127.0.0.0/8", "--exclude", TRAP_RANGE,
             "--root-hints", str(bed / "root.hints"), "--trust-anchor", str(bed / "root.key"),
@@ -74,8 +99,8 @@ def scan(bed):
                        text=True, capture_output=True, timeout=1800, env=env)
     print(p.stderr[-4000:])
     assert p.returncode == 0, f"scan failed ({p.returncode}):\n{p.stderr[-4000:]}"
-    records = {}
-    for line in out.read_text().splitlines():
-        rec = json.loads(line)
-        records[rec["org_id"]] = rec
+    records = stream_orgs(out)
+    _, meta = read_stream(out)
+    assert meta is not None and meta["status"] == "complete", meta
+    assert meta["counts"]["organizations"] == len(records)
     return records, p, db

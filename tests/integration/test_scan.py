@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, scan_args, vitals_bin
+from conftest import ROOT, read_stream, scan_args, stream_orgs, vitals_bin
 import expect
 
 
@@ -138,7 +138,7 @@ def test_malformed_targets_lines_are_reported_and_skipped(bed, tmp_path):
                        capture_output=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert f"{targets}:4:" in p.stderr and f"{targets}:6:" in p.stderr
-    recs = {json.loads(l)["org_id"]: json.loads(l) for l in out.read_text().splitlines()}
+    recs = stream_orgs(out)
     assert set(recs) == {"org001", "nosuch", "multi"}
     assert recs["multi"]["name"] == "Two Sites, One Clinic"
     by_domain = collections.Counter(f["domain"] for f in recs["multi"]["findings"])
@@ -168,7 +168,8 @@ def test_sigint_saves_what_was_collected_and_resume_completes(bed, manifest, tmp
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 5, err
-    lines = out.read_text().splitlines()
+    lines, meta = read_stream(out)
+    assert meta["status"] == "interrupted"
     con = sqlite3.connect(db)
     status, done = con.execute("select status, orgs_done from scans where id = 1").fetchone()
     stored = con.execute("select count(*) from scan_orgs where scan_id = 1").fetchone()[0]
@@ -180,7 +181,7 @@ def test_sigint_saves_what_was_collected_and_resume_completes(bed, manifest, tmp
                        text=True, capture_output=True, timeout=1800)
     assert p.returncode == 0, p.stderr
     # The stream is continued, not rewritten: every organization exactly once.
-    ids = [json.loads(l)["org_id"] for l in out.read_text().splitlines()]
+    ids = [r["org_id"] for r in read_stream(out)[0]]
     assert sorted(ids) == sorted(o["org_id"] for o in manifest["organizations"])
     con = sqlite3.connect(db)
     assert con.execute("select count(*) from scan_orgs where scan_id = 1").fetchone()[0] == len(
@@ -197,7 +198,7 @@ def test_shards_partition_the_targets(bed, manifest, tmp_path):
                                                                   str(bed / "targets.csv")]),
                            text=True, capture_output=True, timeout=600)
         assert p.returncode == 0, p.stderr
-        seen.append({json.loads(l)["org_id"] for l in out.read_text().splitlines()})
+        seen.append(set(stream_orgs(out)))
     everyone = {o["org_id"] for o in manifest["organizations"]}
     assert seen[0] | seen[1] | seen[2] == everyone
     assert not (seen[0] & seen[1]) and not (seen[1] & seen[2]) and not (seen[0] & seen[2])
@@ -217,7 +218,7 @@ def test_organization_deadline_cancels_what_is_in_flight(bed, tmp_path):
     args[args.index("--org-timeout") + 1] = "2500"
     p = subprocess.run(args, text=True, capture_output=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    recs = {json.loads(l)["org_id"]: json.loads(l) for l in out.read_text().splitlines()}
+    recs = stream_orgs(out)
     web = [f for f in recs["hostile001"]["findings"] if f["check"].startswith(("web.", "tls."))]
     assert web and all(f["status"] == "indeterminate" and f["reason"] == "timeout" for f in web)
     assert statuses(recs["hostile001"])["dns.spf.present"]["status"] == "pass"
