@@ -262,8 +262,12 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 			usage(stdout);
 			return 1;
 		}
-		if (parse_one(o, c, optarg) < 0) {
+		if (c == '?') {
 			usage(stderr);
+			return -EINVAL;
+		}
+		if (parse_one(o, c, optarg) < 0) {
+			log_error("see vitals scan --help");
 			return -EINVAL;
 		}
 	}
@@ -351,6 +355,9 @@ static void describe(const struct defining *d, const json_t *args, char *buf, si
 
 static int same(const struct defining *d, const json_t *now, const json_t *stored)
 {
+	/* A scan begun without a stream may gain one: it starts with every stored organization. */
+	if (d->bit == GIVEN_OUTPUT && json_is_null(stored_value(stored, "output")))
+		return 1;
 	for (int k = 0; k < 2 && d->key[k] != NULL; k++) {
 		json_t *a = stored_value(now, d->key[k]), *b = stored_value(stored, d->key[k]);
 		int legacy_seed = strcmp(d->key[k], "seed") == 0 && !json_object_get(stored, "args_version");

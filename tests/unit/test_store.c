@@ -297,12 +297,14 @@ static void test_latest_and_replace(struct store *st)
 
 static void cleanup(void)
 {
-	const char *suffix[] = {"", "-wal", "-shm"};
+	const char *suffix[] = {"", "-wal", "-shm", "-lock"};
 	char path[300];
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof path, "%s%s", dbpath, suffix[i]);
 		unlink(path);
 	}
+	snprintf(path, sizeof path, "%s/text.db", dir);
+	unlink(path);
 	rmdir(dir);
 }
 
