@@ -22,7 +22,7 @@ PASS, FAIL, NA, INDETERMINATE = "pass", "fail", "na", "indeterminate"
 CHECK_IDS = [
     "dns.dnssec.signed", "dns.dnssec.valid",
     "dns.spf.present", "dns.spf.single", "dns.spf.syntax", "dns.spf.all", "dns.spf.lookups",
-    "dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy",
+    "dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy", "dns.dmarc.subdomain",
     "dns.caa.present", "dns.mx.present",
     "dns.ns.count", "dns.ns.diversity",
     "dns.axfr.refused",
@@ -75,9 +75,11 @@ def _dns(org):
     else:
         r["dns.dmarc.valid"] = _pf(dm not in ("two_records", "malformed"))
     if dm in ("none", "two_records", "malformed"):
-        r["dns.dmarc.policy"] = NA
+        r["dns.dmarc.policy"] = r["dns.dmarc.subdomain"] = NA
     else:
-        r["dns.dmarc.policy"] = _pf(dm in ("quarantine", "reject"))
+        # rua_no_p is p=none (RFC 7489 s6.6.3 step 6); pct0 applies its policy to no mail
+        r["dns.dmarc.policy"] = _pf(dm in ("quarantine", "reject", "sp_weaker"))
+        r["dns.dmarc.subdomain"] = _pf(dm != "sp_weaker")
 
     r["dns.caa.present"] = _pf(org["caa"])
     r["dns.mx.present"] = _pf(org["mx"])

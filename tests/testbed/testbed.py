@@ -90,7 +90,8 @@ DIMENSIONS = {
     "dnssec": ["signed", "unsigned", "bogus"],
     "spf": ["none", "fail", "softfail", "neutral", "pass_all", "no_all", "two_records",
             "too_many_lookups", "redirect", "syntax_error"],
-    "dmarc": ["none", "p_none", "quarantine", "reject", "malformed", "two_records"],
+    "dmarc": ["none", "p_none", "quarantine", "reject", "malformed", "two_records", "pct0",
+              "rua_no_p", "sp_weaker"],
     "caa": [True, False],
     "mx": [True, False],
     "ns": ["one", "two_diverse", "two_same_net"],
@@ -287,8 +288,15 @@ def build_model(n, seed, trap, hostile=True):
         elif dm == "reject":
             drecs = [f"v=DMARC1; p=reject; {rua}; adkim=s; aspf=s"]
         elif dm == "malformed":
-            drecs = [[f"v=DMARC1; p=bogus; {rua}", f"v=DMARC1; rua=mailto:x@{dom}"][counters["dmarc_malformed"] % 2]]
+            # neither has a valid rua= URI, which would make it p=none (RFC 7489 s6.6.3)
+            drecs = [[f"v=DMARC1; p=bogus; rua=dmarc@{dom}", "v=DMARC1; sp=reject"][counters["dmarc_malformed"] % 2]]
             counters["dmarc_malformed"] += 1
+        elif dm == "pct0":
+            drecs = [f"v=DMARC1; p=reject; pct=0; {rua}"]
+        elif dm == "rua_no_p":
+            drecs = [f"v=DMARC1; {rua}"]
+        elif dm == "sp_weaker":
+            drecs = [f"v=DMARC1; p=reject; sp=none; {rua}"]
         else:
             drecs = [f"v=DMARC1; p=reject; {rua}", "v=DMARC1; p=none"]
         o["dmarc_records"] = drecs
