@@ -12,7 +12,9 @@
  *   plain HTTP answers; when the handshake failed because the server rejected every
  *   protocol version offered (or does not speak TLS: "wrong version number"); or when
  *   only the TLS 1.0/1.1 handshakes completed ("legacy_only": the protocol checks are
- *   then judged, and fail). Other handshake failures (cipher mismatch, resets) are
+ *   then judged, and fail; the certificate checks are judged on what the legacy
+ *   handshake showed, and the headers and HSTS on the https:// response fetched over
+ *   TLS 1.0/1.1). Other handshake failures (cipher mismatch, resets) are
  *   indeterminate: they may be our client's limits rather than the site's.
  * - Headers are judged on the https:// response, or on the http:// one when the host
  *   has no HTTPS; redirects are not followed for that, so a redirect's own headers count.
@@ -203,13 +205,14 @@ close_gate(struct gate *g, enum fstatus st, const char *reason, json_t *evidence
 
 /* ---- evidence ---- */
 
-/* {url, status, code, error} of a fetch. */
+/* {url, status, code, error, tls_version} of a fetch: tls_version says over what it came. */
 static json_t *fetch_summary(const json_t *fetch)
 {
 	if (fetch == NULL)
 		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o}", "url", copy(fetch, "url"), "status", copy(fetch, "status"),
-	                 "code", copy(fetch, "code"), "error", copy(fetch, "error"));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "url", copy(fetch, "url"), "status",
+	                 copy(fetch, "status"), "code", copy(fetch, "code"), "error", copy(fetch, "error"),
+	                 "tls_version", copy(fetch, "tls_version"));
 }
 
 /* The fetch summary plus the header lines named in `names` (NULL-terminated). */
@@ -1242,7 +1245,8 @@ static const struct gate *pick_gate(const struct ctx *c, enum gate_kind k)
 {
 	if (c->g_web.closed)
 		return &c->g_web;
-	if (k == G_PROTO && is(c->hreason, "legacy_only"))
+	/* A legacy-only site still showed a certificate (the legacy handshake recorded it). */
+	if ((k == G_PROTO || k == G_TLS) && is(c->hreason, "legacy_only"))
 		return &c->g_open;
 	if (k == G_TLS || k == G_PROTO)
 		return &c->g_tls;

@@ -70,7 +70,9 @@ static const struct check_def checks_v1[] = {
      "Offering deprecated protocols allows downgrade to weak cryptography.",
      "RFC 8996; SSL Labs grading (B cap)"},
     {"web.http.redirect", FACTOR_TRANSPORT, SEV_MEDIUM, 3, 100, "HTTP redirects to HTTPS",
-     "Visitors typing the bare name stay on plain HTTP otherwise.", MOZWEB},
+     "Visitors typing the bare name stay on plain HTTP otherwise; a first hop to another host never "
+     "lets browsers learn the site's HSTS.",
+     MOZWEB "; MDN HTTP Observatory (redirection)"},
     {"web.hsts", FACTOR_TRANSPORT, SEV_MEDIUM, 3, 100, "HSTS with max-age of 6 months or more",
      "HSTS stops SSL-stripping after the first visit.", "RFC 6797; " MOZWEB},
     {"web.hsts.subdomains", FACTOR_TRANSPORT, SEV_LOW, 1, 100, "HSTS includes subdomains",

@@ -250,11 +250,16 @@ static struct fetch *fetch_new(struct engine *e, json_t *out, const char *url, c
 
 static int fetch_go(struct fetch *f, struct domain_scan *ds);
 
-/* The OpenSSL texts of "the server accepts none of the versions offered", a TLS server's refusal. */
+/*
+ * OpenSSL's texts for a server that speaks only versions our defaults refuse: it
+ * refused ours, or picked TLS 1.0/1.1 whose signature algorithms (SHA-1, MD5) the
+ * default security level disallows.
+ */
 static int versions_refused(const char *err)
 {
 	static const char *const texts[] = {"alert protocol version", "unsupported protocol",
-	                                    "no protocols available", "version too low"};
+	                                    "no protocols available", "version too low",
+	                                    "legacy sigalg disallowed"};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
 		if (strcasestr(err, texts[i]) != NULL)
 			return 1;

@@ -97,19 +97,22 @@ def _web(org):
         return {c: NA for c in WEB_CHECKS}
     r = {}
     https = org["https"]
+    # tls10_only (TLS 1.0 only): no HTTPS for current browsers, but the certificate
+    # (from the legacy handshake) and the headers (fetched over TLS 1.0) are judged
     has_https = https != "none"
-    r["tls.https.available"] = _pf(has_https)
+    r["tls.https.available"] = _pf(has_https and https != "tls10_only")
     if has_https:
         r["tls.cert.trusted"] = _pf(https != "self_signed")
         r["tls.cert.hostname"] = _pf(https != "wrong_host")
         r["tls.cert.expiry"] = _pf(https != "expired")
-        r["tls.protocol.modern"] = PASS
-        r["tls.protocol.legacy"] = _pf(https != "legacy")
+        r["tls.protocol.modern"] = _pf(https != "tls10_only")
+        r["tls.protocol.legacy"] = _pf(https not in ("legacy", "tls10_only"))
     else:
         for c in ("tls.cert.trusted", "tls.cert.hostname", "tls.cert.expiry",
                   "tls.protocol.modern", "tls.protocol.legacy"):
             r[c] = NA
-    r["web.http.redirect"] = _pf(org["redirect"])
+    # other_host: the first redirect leaves the host (HTTP Observatory: off-host-from-http)
+    r["web.http.redirect"] = _pf(org["redirect"] is True)
 
     if has_https:
         r["web.hsts"] = _pf(org["hsts"] in ("good", "no_subdomains"))

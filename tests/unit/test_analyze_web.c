@@ -501,7 +501,29 @@ static void test_tls(void)
 	is_int(status("tls.protocol.modern"), FS_FAIL, "legacy only: modern fails");
 	is_int(status("tls.protocol.legacy"), FS_FAIL, "legacy only: legacy fails");
 	is_str(detail("tls.protocol.legacy"), "accepts TLS 1.0", "legacy only: TLS 1.0 named");
-	is_str(reason("tls.cert.trusted"), "no_https", "legacy only: cert na");
+	is_str(reason("tls.cert.trusted"), "not_observed", "legacy only, no session recorded: cert unknown");
+
+	/* The same, with the legacy handshake's session and the page fetched over TLS 1.0. */
+	o = good();
+	tls = web_part(o, "tls");
+	json_object_set_new(tls, "status", json_string("handshake_failed"));
+	json_object_set_new(tls, "error",
+	                    json_string("error:0A00042E:SSL routines::tlsv1 alert protocol version"));
+	json_object_set_new(tls, "protocol", json_string("TLSv1"));
+	json_object_set_new(tls, "legacy", json_pack("{s:b, s:b}", "TLSv1", 1, "TLSv1.1", 0));
+	json_object_set_new(tls, "legacy_errors", json_object());
+	set(o, "https", "tls_version", "\"TLSv1\"");
+	set(o, "https", "legacy_retry", "true");
+	run(o);
+	is_int(status("tls.https.available"), FS_FAIL, "legacy session: https still unavailable to browsers");
+	is_int(status("tls.cert.trusted"), FS_PASS, "legacy session: trust judged");
+	is_int(status("tls.cert.hostname"), FS_PASS, "legacy session: host name judged");
+	is_int(status("tls.cert.expiry"), FS_PASS, "legacy session: expiry judged");
+	is_int(status("tls.protocol.modern"), FS_FAIL, "legacy session: modern fails");
+	is_int(status("web.hsts"), FS_PASS, "legacy session: HSTS judged on the TLS 1.0 page");
+	is_int(status("web.csp"), FS_PASS, "legacy session: headers judged on the TLS 1.0 page");
+	is_str(json_string_value(json_object_get(evidence("web.csp"), "tls_version")), "TLSv1",
+	       "legacy session: the evidence says the page came over TLS 1.0");
 }
 
 static void test_https_absent(void)
