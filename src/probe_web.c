@@ -391,7 +391,9 @@ static void on_hop_lookup(void *arg, json_t *lookup)
 	struct hop_lookup *h = arg;
 	const char *st = json_string_value(json_object_get(lookup, "status"));
 	const char *addr = json_string_value(json_array_get(json_object_get(lookup, "records"), 0));
-	if (is(st, "ok") && addr != NULL && !engine_org_expired(h->op.ds))
+	if (engine_org_expired(h->op.ds))
+		hop_end(h->hop, "timeout", "organization deadline");
+	else if (is(st, "ok") && addr != NULL)
 		hop_fetch(h->e, h->op.ds, h->hop, &h->t, addr, h->hopno);
 	else if (is(st, "ok") || is(st, "nodata") || is(st, "nxdomain"))
 		hop_end(h->hop, "no_address", st);
