@@ -14,7 +14,12 @@
  *   ("not_observed"); one answering NXDOMAIN is a permanent error (RFC 7208 s6.1).
  *   Targets with macros are counted as one lookup and not followed.
  * - DMARC: bad values of optional tags are ignored as RFC 7489 s6.3 says and are
- *   named in the detail; only v, p and duplicate tags make a record invalid.
+ *   named in the detail; only v, p and duplicate tags make a record invalid, and a
+ *   missing or bad p= does not when rua= is valid (p=none, s6.6.3 step 6). pct=0
+ *   fails the policy check (the policy is applied to no mail); pct=1..99 passes
+ *   with the percentage in the detail, since the mail outside the sample still gets
+ *   the next weaker policy (s6.6.4) and receivers widely treat any pct above 0 as
+ *   full enforcement (DMARCbis keeps only pct=0's meaning, as t=y).
  * - A null MX ("0 .") alone is a deliberate policy and passes.
  * - No NS records at the name (not a zone apex) makes the NS checks not applicable.
  */
@@ -523,7 +528,16 @@ static void check_spf(struct dnsctx *c)
 
 /* ---- DMARC ---- */
 
-static const char *const dmarc_checks[] = {"dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy"};
+static const char *const dmarc_checks[] = {"dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy",
+                                           "dns.dmarc.subdomain"};
+#define DMARC_NCHECKS (sizeof dmarc_checks / sizeof dmarc_checks[0])
+
+/* The checks that judge a policy (policy, subdomain) are n/a when no record applies. */
+static void dmarc_no_policy(struct dnsctx *c, const char *reason, const json_t *ev, const char *why)
+{
+	for (size_t i = 2; i < DMARC_NCHECKS; i++)
+		emit(c, dmarc_checks[i], FS_NA, reason, ev ? copy(ev) : json_null(), "%s", why);
+}
 
 static json_t *dmarc_evidence(const char *txt, const struct dmarc_record *d)
 {
@@ -535,6 +549,8 @@ static json_t *dmarc_evidence(const char *txt, const struct dmarc_record *d)
 		json_object_set_new(j, "sp", json_string(dmarc_policy_name(d->sp)));
 		json_object_set_new(j, "pct", json_integer(d->pct));
 		json_object_set_new(j, "rua", json_integer(d->nrua));
+		if (d->p_implied)
+			json_object_set_new(j, "p_implied", json_true());
 	}
 	if (d->nunknown > 0)
 		json_object_set_new(j, "unknown_tags", json_string(d->unknown));
@@ -553,8 +569,26 @@ static void dmarc_policy(struct dnsctx *c, const struct dmarc_record *d, const j
 	if (d->p == DMARC_POLICY_NONE)
 		emit(c, dmarc_checks[2], FS_FAIL, NULL, copy(evj),
 		     "p=none only monitors: spoofed mail is delivered%s", l.b);
+	else if (d->pct == 0)
+		/* pct=0 samples no mail: the policy is published but applied to none (s6.6.4). */
+		emit(c, dmarc_checks[2], FS_FAIL, NULL, copy(evj),
+		     "p=%s with pct=0: the policy is applied to no mail", dmarc_policy_name(d->p));
 	else
 		emit(c, dmarc_checks[2], FS_PASS, NULL, copy(evj), "p=%s%s", dmarc_policy_name(d->p), l.b);
+}
+
+/* none < quarantine < reject: the enum is in that order. */
+static void dmarc_subdomain(struct dnsctx *c, const struct dmarc_record *d, const json_t *evj)
+{
+	const char *p = dmarc_policy_name(d->p), *sp = dmarc_policy_name(d->sp);
+	if (!d->has_sp)
+		emit(c, dmarc_checks[3], FS_PASS, NULL, copy(evj), "no sp=: subdomains get p=%s", p);
+	else if (d->sp < d->p)
+		emit(c, dmarc_checks[3], FS_FAIL, NULL, copy(evj),
+		     "sp=%s is weaker than p=%s: mail forged from subdomains is treated more leniently", sp,
+		     p);
+	else
+		emit(c, dmarc_checks[3], FS_PASS, NULL, copy(evj), "sp=%s is not weaker than p=%s", sp, p);
 }
 
 static void dmarc_one(struct dnsctx *c, const char *txt, size_t len)
@@ -565,11 +599,12 @@ static void dmarc_one(struct dnsctx *c, const char *txt, size_t len)
 	json_t *evj = dmarc_evidence(txt, &d);
 	if (!d.valid) {
 		emit(c, dmarc_checks[1], FS_FAIL, NULL, copy(evj), "DMARC record invalid: %s", d.reason);
-		emit(c, dmarc_checks[2], FS_NA, "invalid", copy(evj),
-		     "DMARC record invalid: no policy applies");
+		dmarc_no_policy(c, "invalid", evj, "DMARC record invalid: no policy applies");
 		json_decref(evj);
 		return;
 	}
+	if (d.p_implied)
+		line_add(&l, "; no valid p=, taken as p=none because rua= is valid (RFC 7489 s6.6.3)");
 	if (d.nunknown > 0)
 		line_add(&l, "; unknown tags ignored: %s", d.unknown);
 	if (d.nignored > 0)
@@ -577,6 +612,7 @@ static void dmarc_one(struct dnsctx *c, const char *txt, size_t len)
 	emit(c, dmarc_checks[1], FS_PASS, NULL, copy(evj), "DMARC record valid (p=%s)%s",
 	     dmarc_policy_name(d.p), l.b);
 	dmarc_policy(c, &d, evj);
+	dmarc_subdomain(c, &d, evj);
 	json_decref(evj);
 }
 
@@ -587,7 +623,7 @@ static void check_dmarc(struct dnsctx *c)
 	size_t n = 0;
 	lookup_read(dns_get(c, "dmarc"), &lk);
 	if (lk.state == LK_FAILED) {
-		emit_all_indeterminate(c, dmarc_checks, 3, lk.reason, lk.obj, "_dmarc TXT");
+		emit_all_indeterminate(c, dmarc_checks, DMARC_NCHECKS, lk.reason, lk.obj, "_dmarc TXT");
 		return;
 	}
 	for (size_t i = 0; i < json_array_size(lk.records); i++) {
@@ -600,10 +636,10 @@ static void check_dmarc(struct dnsctx *c)
 		emit(c, dmarc_checks[0], FS_FAIL, NULL, copy(lk.obj),
 		     "no DMARC record at _dmarc.%s (%s, %zu TXT records)", c->domain,
 		     lk.status ? lk.status : "?", json_array_size(lk.records));
-		emit(c, dmarc_checks[1], FS_NA, "no_dmarc", json_null(), "no DMARC record at _dmarc.%s",
-		     c->domain);
-		emit(c, dmarc_checks[2], FS_NA, "no_dmarc", json_null(), "no DMARC record at _dmarc.%s",
-		     c->domain);
+		char why[300];
+		snprintf(why, sizeof why, "no DMARC record at _dmarc.%s", c->domain);
+		emit(c, dmarc_checks[1], FS_NA, "no_dmarc", json_null(), "%s", why);
+		dmarc_no_policy(c, "no_dmarc", NULL, why);
 		return;
 	}
 	emit(c, dmarc_checks[0], FS_PASS, NULL, copy(lk.obj), "DMARC record at _dmarc.%s: %.200s", c->domain,
@@ -611,8 +647,9 @@ static void check_dmarc(struct dnsctx *c)
 	if (n > 1) {
 		emit(c, dmarc_checks[1], FS_FAIL, NULL, copy(lk.obj),
 		     "%zu DMARC records at _dmarc.%s: receivers apply no policy", n, c->domain);
-		emit(c, dmarc_checks[2], FS_NA, "invalid", copy(lk.obj),
-		     "%zu DMARC records: no policy applies", n);
+		char why[80];
+		snprintf(why, sizeof why, "%zu DMARC records: no policy applies", n);
+		dmarc_no_policy(c, "invalid", lk.obj, why);
 		return;
 	}
 	dmarc_one(c, json_string_value(found), json_string_length(found));
@@ -886,10 +923,10 @@ static void check_axfr(struct dnsctx *c)
 static int domain_absent(struct dnsctx *c)
 {
 	static const char *const checks[] = {
-	    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",  "dns.spf.single",
-	    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",  "dns.dmarc.present",
-	    "dns.dmarc.valid",   "dns.dmarc.policy", "dns.caa.present",  "dns.mx.present",
-	    "dns.ns.count",      "dns.ns.diversity", "dns.axfr.refused",
+	    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",     "dns.spf.single",
+	    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",     "dns.dmarc.present",
+	    "dns.dmarc.valid",   "dns.dmarc.policy", "dns.dmarc.subdomain", "dns.caa.present",
+	    "dns.mx.present",    "dns.ns.count",     "dns.ns.diversity",    "dns.axfr.refused",
 	};
 	struct lookup lk;
 	lookup_read(dns_get(c, "soa"), &lk);

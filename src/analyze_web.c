@@ -12,10 +12,17 @@
  *   plain HTTP answers; when the handshake failed because the server rejected every
  *   protocol version offered (or does not speak TLS: "wrong version number"); or when
  *   only the TLS 1.0/1.1 handshakes completed ("legacy_only": the protocol checks are
- *   then judged, and fail). Other handshake failures (cipher mismatch, resets) are
+ *   then judged, and fail; the certificate checks are judged on what the legacy
+ *   handshake showed, and the headers and HSTS on the https:// response fetched over
+ *   TLS 1.0/1.1). Other handshake failures (cipher mismatch, resets) are
  *   indeterminate: they may be our client's limits rather than the site's.
  * - Headers are judged on the https:// response, or on the http:// one when the host
- *   has no HTTPS; redirects are not followed, so a redirect's own headers count.
+ *   has no HTTPS; redirects are not followed for that, so a redirect's own headers count.
+ * - web.http.redirect judges the chain the probe followed from http://HOST/ as
+ *   Mozilla's HTTP Observatory does: the first redirect must go to https:// on the
+ *   same host (so HSTS can be learnt), and the chain must end on https:// on this
+ *   site (the host or a subdomain); a chain cut short by a failed fetch is
+ *   indeterminate, one longer than the probe's hop limit fails.
  * - A CSP that restricts no scripts (no script-src, no default-src) fails
  *   web.csp.unsafe; frame-ancestors '*' or a bare scheme does not restrict framing.
  * - Cookies the header deletes (Max-Age <= 0) and headers browsers ignore are not
@@ -26,6 +33,7 @@
  */
 #include "analyze.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,13 +205,14 @@ close_gate(struct gate *g, enum fstatus st, const char *reason, json_t *evidence
 
 /* ---- evidence ---- */
 
-/* {url, status, code, error} of a fetch. */
+/* {url, status, code, error, tls_version} of a fetch: tls_version says over what it came. */
 static json_t *fetch_summary(const json_t *fetch)
 {
 	if (fetch == NULL)
 		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o}", "url", copy(fetch, "url"), "status", copy(fetch, "status"),
-	                 "code", copy(fetch, "code"), "error", copy(fetch, "error"));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "url", copy(fetch, "url"), "status",
+	                 copy(fetch, "status"), "code", copy(fetch, "code"), "error", copy(fetch, "error"),
+	                 "tls_version", copy(fetch, "tls_version"));
 }
 
 /* The fetch summary plus the header lines named in `names` (NULL-terminated). */
@@ -518,23 +527,123 @@ static int is_redirect(json_int_t code)
 	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
+/* Scheme and host (lower case, no port, no trailing dot) of an absolute URL. */
+static int url_split(const char *url, char *scheme, size_t ssz, char *host, size_t hsz)
+{
+	const char *sep = url != NULL ? strstr(url, "://") : NULL;
+	if (sep == NULL || sep == url || (size_t)(sep - url) >= ssz)
+		return -EINVAL;
+	const char *h = sep + 3;
+	size_t n = strcspn(h, "/?#\\");
+	const char *at = memchr(h, '@', n);
+	if (at != NULL) {
+		n -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	const char *end = h[0] == '[' ? memchr(h, ']', n) : memchr(h, ':', n);
+	size_t hl = end == NULL ? n : (size_t)(end - h) + (h[0] == '[');
+	if (hl > 0 && h[hl - 1] == '.')
+		hl--;
+	if (hl == 0 || hl >= hsz)
+		return -EINVAL;
+	snprintf(scheme, ssz, "%.*s", (int)(sep - url), url);
+	snprintf(host, hsz, "%.*s", (int)hl, h);
+	for (char *p = scheme; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (char *p = host; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}
+
+/* The host itself or one of its subdomains (www.HOST). */
+static int on_site(const char *host, const char *site)
+{
+	size_t hl = strlen(host), sl = strlen(site);
+	return strcasecmp(host, site) == 0 ||
+	       (hl > sl + 1 && host[hl - sl - 1] == '.' && strcasecmp(host + hl - sl, site) == 0);
+}
+
+/* One hop as evidence: where it went and what came back. */
+static json_t *hop_summary(const json_t *hop)
+{
+	const char *loc = http_header_get(json_object_get(hop, "headers"), "Location", 0);
+	return json_pack("{s:o, s:o, s:o, s:o, s:s?, s:o}", "url", copy(hop, "url"), "addr",
+	                 copy(hop, "addr"), "status", copy(hop, "status"), "code", copy(hop, "code"),
+	                 "location", loc, "error", copy(hop, "error"));
+}
+
+/* http://HOST/ and every redirect followed from it (web.redirects). */
+static json_t *chain_evidence(const struct ctx *c, const json_t *hops)
+{
+	json_t *chain = json_array();
+	size_t i;
+	json_t *hop;
+	json_array_append_new(chain, hop_summary(c->http));
+	json_array_foreach(hops, i, hop) json_array_append_new(chain, hop_summary(hop));
+	return json_pack("{s:o, s:b}", "chain", chain, "chain_recorded", json_is_array(hops));
+}
+
+/*
+ * Where the chain ends, once its first redirect went to https:// on the same host
+ * (Mozilla's HTTP Observatory, test "redirection"): the last URL must be https://
+ * on this site, and the last response must have arrived.
+ */
+static void judge_chain_end(struct ctx *c, const char *id, const json_t *hops, json_t *ev)
+{
+	size_t n = json_array_size(hops);
+	const json_t *last = json_array_get(hops, n - 1);
+	const char *st = jstr(last, "status"), *url = str_or(jstr(last, "url"), "?");
+	char scheme[16], host[256];
+	if (url_split(url, scheme, sizeof scheme, host, sizeof host) < 0)
+		emit(c, id, FS_FAIL, NULL, ev,
+		     "the redirect chain of http://%s/ ends at an unusable Location: %.200s", c->host, url);
+	else if (is(st, "not_followed") && is(scheme, "https"))
+		emit(c, id, FS_FAIL, NULL, ev, "http://%s/ redirects more than %zu times", c->host, n - 1);
+	else if (!is(scheme, "https"))
+		emit(c, id, FS_FAIL, NULL, ev, "the redirect chain of http://%s/ ends on %.200s: not HTTPS",
+		     c->host, url);
+	else if (!on_site(host, c->host))
+		emit(c, id, FS_FAIL, NULL, ev, "the redirect chain of http://%s/ ends off-site, at %.200s",
+		     c->host, url);
+	else if (!is(st, "ok"))
+		emit(c, id, FS_INDETERMINATE, str_or(st, "not_observed"), ev,
+		     "the redirect chain of http://%s/ could not be followed to its end: %.200s: %s", c->host,
+		     url, str_or(st, "not observed"));
+	else
+		emit(c, id, FS_PASS, NULL, ev,
+		     "http://%s/ redirects to HTTPS on the same host, ending at %.200s (%lld) after %zu "
+		     "redirect%s",
+		     c->host, url, (long long)json_integer_value(json_object_get(last, "code")), n,
+		     n == 1 ? "" : "s");
+}
+
 static void judge_redirect(struct ctx *c, const char *id)
 {
-	static const char *const names[] = {"Location", NULL};
-	json_t *ev = header_evidence(c->http, names);
+	const json_t *hops = json_object_get(c->web, "redirects");
 	json_int_t code = json_integer_value(json_object_get(c->http, "code"));
 	const char *loc = http_header_get(json_object_get(c->http, "headers"), "Location", 0);
-	while (loc != NULL && (*loc == ' ' || *loc == '\t'))
-		loc++;
-	if (is_redirect(code) && loc != NULL && strncasecmp(loc, "https:", 6) == 0)
-		emit(c, id, FS_PASS, NULL, ev, "http://%s/ answers %lld, redirecting to %s", c->host,
-		     (long long)code, loc);
-	else if (is_redirect(code) && loc != NULL)
-		emit(c, id, FS_FAIL, NULL, ev, "http://%s/ answers %lld, redirecting to %s: not HTTPS",
-		     c->host, (long long)code, loc);
-	else
+	/* The probe made the first hop's URL absolute; without a chain, Location as written. */
+	const char *first = json_array_size(hops) > 0 ? jstr(json_array_get(hops, 0), "url") : loc;
+	char scheme[16], host[256];
+	json_t *ev = chain_evidence(c, hops);
+	int parsed = url_split(first, scheme, sizeof scheme, host, sizeof host) == 0;
+	if (!is_redirect(code) || loc == NULL)
 		emit(c, id, FS_FAIL, NULL, ev, "http://%s/ answers %lld without redirecting to HTTPS",
 		     c->host, (long long)code);
+	else if (!parsed || !is(scheme, "https"))
+		emit(c, id, FS_FAIL, NULL, ev, "http://%s/ answers %lld, redirecting to %.200s: not HTTPS",
+		     c->host, (long long)code, str_or(first, loc));
+	else if (strcmp(host, c->host) != 0)
+		emit(c, id, FS_FAIL, NULL, ev,
+		     "http://%s/ first redirects to another host, %.200s: the first redirect must stay on %s "
+		     "so that browsers can learn its HSTS",
+		     c->host, first, c->host);
+	else if (json_array_size(hops) == 0)
+		emit(c, id, FS_PASS, NULL, ev,
+		     "http://%s/ answers %lld, redirecting to %.200s (chain not recorded)", c->host,
+		     (long long)code, first);
+	else
+		judge_chain_end(c, id, hops, ev);
 }
 
 static void check_http_redirect(struct ctx *c, const char *id)
@@ -1136,7 +1245,8 @@ static const struct gate *pick_gate(const struct ctx *c, enum gate_kind k)
 {
 	if (c->g_web.closed)
 		return &c->g_web;
-	if (k == G_PROTO && is(c->hreason, "legacy_only"))
+	/* A legacy-only site still showed a certificate (the legacy handshake recorded it). */
+	if ((k == G_PROTO || k == G_TLS) && is(c->hreason, "legacy_only"))
 		return &c->g_open;
 	if (k == G_TLS || k == G_PROTO)
 		return &c->g_tls;

@@ -91,22 +91,26 @@ static void probe_reap(evutil_socket_t fd, short what, void *arg);
 
 /* ---- contexts ---- */
 
-static int ctx_modern_new(const char *ca_file, SSL_CTX **out)
+/* Trust anchors and verify settings; 1 on success, as OpenSSL counts. */
+static int ctx_trust(SSL_CTX *ctx, const char *ca_file)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	X509_VERIFY_PARAM *vp;
-	int ok;
+	X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ctx);
 
-	if (!ctx)
-		return -ENOMEM;
 	/* Trust is judged apart from dates: the analyzers read not_before/not_after. */
-	vp = SSL_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_NO_CHECK_TIME);
 	X509_VERIFY_PARAM_clear_flags(vp, X509_V_FLAG_PARTIAL_CHAIN);
 	/* Verification still runs with VERIFY_NONE; its result is read afterwards. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	ok = ca_file ? SSL_CTX_load_verify_file(ctx, ca_file) : SSL_CTX_set_default_verify_paths(ctx);
-	if (ok != 1) {
+	return ca_file ? SSL_CTX_load_verify_file(ctx, ca_file) : SSL_CTX_set_default_verify_paths(ctx);
+}
+
+static int ctx_modern_new(const char *ca_file, SSL_CTX **out)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (!ctx)
+		return -ENOMEM;
+	if (ctx_trust(ctx, ca_file) != 1) {
 		SSL_CTX_free(ctx);
 		return -EINVAL;
 	}
@@ -114,14 +118,14 @@ static int ctx_modern_new(const char *ca_file, SSL_CTX **out)
 	return 0;
 }
 
-static int ctx_legacy_new(int version, SSL_CTX **out)
+/* A legacy-only server's certificate is judged from these handshakes: they verify too. */
+static int ctx_legacy_new(const char *ca_file, int version, SSL_CTX **out)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
 	if (!ctx)
 		return -ENOMEM;
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	if (SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
+	if (ctx_trust(ctx, ca_file) != 1 || SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, version) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0") != 1) {
 		SSL_CTX_free(ctx);
@@ -140,7 +144,7 @@ int tls_ctxs_new(const char *ca_file, struct tls_ctxs **out)
 		return -ENOMEM;
 	r = ctx_modern_new(ca_file, &c->ctx[CONN_MODERN]);
 	for (k = CONN_TLS1; r == 0 && k < CONN_COUNT; k++)
-		r = ctx_legacy_new(kinds[k].version, &c->ctx[k]);
+		r = ctx_legacy_new(ca_file, kinds[k].version, &c->ctx[k]);
 	if (r < 0)
 		goto fail;
 	/* Like browsers, talk to servers without RFC 5746 (never renegotiating). */
@@ -310,6 +314,10 @@ static void legacy_record(struct tls_conn *c)
 	char note[TLS_ERRLEN + 8];
 
 	obs_put(p, json_object_get(p->tls, "legacy"), name, json_boolean(accepted));
+	/* Without a modern session, the certificate is the one a legacy handshake showed (the highest). */
+	if (accepted && p->conn[CONN_MODERN].status != TS_OK &&
+	    (c->kind == CONN_TLS11 || json_is_null(json_object_get(p->tls, "protocol"))))
+		session_record(p, c->ssl);
 	if (c->status != TS_TIMEOUT && c->status != TS_REFUSED && c->status != TS_ERROR)
 		return;
 	if (c->status == TS_ERROR)

@@ -4,25 +4,44 @@
  * http://HOST/, https://HOST/ and https://HOST/.well-known/security.txt (over
  * http:// when HTTPS fails). It records status codes, headers and, for
  * security.txt, a capped body. Certificate checks are off for fetches because
- * trust is measured by the TLS probe; redirects are recorded, never followed.
+ * trust is measured by the TLS probe. curl never follows redirects itself: the
+ * redirect chain of http://HOST/ is followed here, hop by hop (at most
+ * CHAIN_HOPS_MAX), each hop's host resolved through our resolver and its address
+ * checked against the scope, and every hop recorded (web.redirects). An https://
+ * fetch that fails because the server offers only TLS 1.0/1.1 is retried once with
+ * those versions allowed, and says so (tls_version, legacy_retry).
  */
 #include "probe_web.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "probe_tls.h"
+#include "resolver.h"
+#include "wire_http.h"
 #include "wire_text.h"
 
 #define HEADER_BYTES_MAX (64 * 1024)
 #define HEADER_COUNT_MAX 200
 #define PAGE_BYTES_MAX   (256 * 1024)
 #define SECTXT_BYTES_MAX (32 * 1024)
+#define CHAIN_HOPS_MAX   10   /* redirects followed from http://HOST/ */
+#define URL_MAX          2048 /* longer Location targets are not followed */
+/* What the legacy retry allows: TLS 1.0 and 1.1 need security level 0 in OpenSSL 3. */
+#define LEGACY_CIPHERS "DEFAULT:@SECLEVEL=0"
+
+/* How a fetch was started: which of the follow-ups apply when it ends. */
+enum fetch_kind {
+	FK_PAGE = 0, /* https://HOST/: nothing follows */
+	FK_CHAIN,    /* http://HOST/ or a hop of its redirect chain: follow the next redirect */
+	FK_SECTXT,   /* security.txt over https: fall back to http:// */
+};
 
 struct web_ctx {
 	struct event_base *base;   /* the loop */
@@ -32,22 +51,28 @@ struct web_ctx {
 };
 
 struct fetch {
-	struct op op;               /* registration with the organization */
-	struct engine *e;           /* the engine */
-	CURL *easy;                 /* the transfer */
-	struct curl_slist *resolve; /* pinned address */
-	json_t *out;                /* the fetch object (borrowed from the doc) */
-	json_t *headers;            /* headers of the current response */
-	size_t header_bytes;        /* their size so far */
-	char *body;                 /* kept body (security.txt only) */
-	size_t body_len, body_cap;  /* kept bytes and the cap */
-	size_t seen;                /* body bytes received */
-	int truncated;              /* the body cap was hit */
-	int blocked;                /* the socket callback refused an out-of-scope address */
-	int oversized;              /* headers beyond the caps */
-	int fallback;               /* security.txt: retry over http:// on failure */
-	char host[256];             /* host name */
-	char addr[64];              /* address */
+	struct op op;                 /* registration with the organization */
+	struct engine *e;             /* the engine */
+	CURL *easy;                   /* the transfer */
+	struct curl_slist *resolve;   /* pinned address */
+	json_t *out;                  /* the fetch object (borrowed from the doc) */
+	json_t *headers;              /* headers of the current response */
+	size_t header_bytes;          /* their size so far */
+	char *body;                   /* kept body (security.txt only) */
+	size_t body_len, body_cap;    /* kept bytes and the cap */
+	size_t seen;                  /* body bytes received */
+	int truncated;                /* the body cap was hit */
+	int blocked;                  /* the socket callback refused an out-of-scope address */
+	int oversized;                /* headers beyond the caps */
+	enum fetch_kind kind;         /* what follows when it ends */
+	int hop;                      /* FK_CHAIN: 0 for http://HOST/, n for the nth redirect */
+	int legacy;                   /* this is the retry with TLS 1.0/1.1 allowed */
+	char host[256];               /* host name */
+	char port[8];                 /* port */
+	char addr[64];                /* address */
+	char url[URL_MAX];            /* what is fetched */
+	char tls_version[16];         /* protocol the response came over, "" for http */
+	char errbuf[CURL_ERROR_SIZE]; /* curl's detailed error text */
 };
 
 struct sockev {
@@ -179,6 +204,11 @@ static const char *curl_status(struct fetch *f, CURLcode rc)
 	}
 }
 
+static int is(const char *s, const char *lit)
+{
+	return s != NULL && strcmp(s, lit) == 0;
+}
+
 static void fetch_record(struct fetch *f, CURLcode rc)
 {
 	long code = 0;
@@ -195,33 +225,269 @@ static void fetch_record(struct fetch *f, CURLcode rc)
 	json_object_set_new(f->out, "truncated", json_boolean(f->truncated));
 	if (f->body_cap > 0 && ok)
 		json_object_set_new(f->out, "body", text_json(f->body ? f->body : "", f->body_len));
+	if (f->tls_version[0] != '\0')
+		json_object_set_new(f->out, "tls_version", json_string(f->tls_version));
+	if (f->legacy)
+		json_object_set_new(f->out, "legacy_retry", json_true());
 }
 
-static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, const char *scheme,
-                       const char *path, const char *host, const char *addr, size_t body_cap);
+static struct fetch *fetch_new(struct engine *e, json_t *out, const char *url, const char *host,
+                               const char *port, const char *addr)
+{
+	struct fetch *f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return NULL;
+	f->e = e;
+	f->out = out;
+	snprintf(f->url, sizeof f->url, "%s", url);
+	snprintf(f->host, sizeof f->host, "%s", host);
+	snprintf(f->port, sizeof f->port, "%s", port);
+	snprintf(f->addr, sizeof f->addr, "%s", addr);
+	json_object_set_new(out, "url", json_string(url));
+	json_object_set_new(out, "status", json_string("error"));
+	return f;
+}
+
+static int fetch_go(struct fetch *f, struct domain_scan *ds);
+
+/*
+ * OpenSSL's texts for a server that speaks only versions our defaults refuse: it
+ * refused ours, or picked TLS 1.0/1.1 whose signature algorithms (SHA-1, MD5) the
+ * default security level disallows.
+ */
+static int versions_refused(const char *err)
+{
+	static const char *const texts[] = {"alert protocol version", "unsupported protocol",
+	                                    "no protocols available", "version too low",
+	                                    "legacy sigalg disallowed"};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		if (strcasestr(err, texts[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * An https:// fetch refused for its protocol versions is tried once more with TLS
+ * 1.0/1.1 allowed, into the same fetch object: a site that speaks only those still
+ * has headers to judge. Returns 1 when the retry was started.
+ */
+static int legacy_retry(struct fetch *f, CURLcode rc)
+{
+	if (f->legacy || rc != CURLE_SSL_CONNECT_ERROR || strncmp(f->url, "https:", 6) != 0 ||
+	    !versions_refused(f->errbuf) || engine_org_expired(f->op.ds))
+		return 0;
+	struct fetch *r = fetch_new(f->e, f->out, f->url, f->host, f->port, f->addr);
+	if (r == NULL)
+		return 0;
+	json_object_set_new(f->out, "modern_error", text_json(f->errbuf, strlen(f->errbuf)));
+	r->kind = f->kind;
+	r->hop = f->hop;
+	r->body_cap = f->body_cap;
+	r->legacy = 1;
+	return fetch_go(r, f->op.ds) == 0;
+}
 
 /* security.txt over plain HTTP when HTTPS gave nothing. */
 static void sectxt_fallback(struct fetch *f)
 {
 	const char *st = json_string_value(json_object_get(f->out, "status"));
-	if (!f->fallback || engine_org_expired(f->op.ds) || st == NULL ||
-	    (strcmp(st, "refused") != 0 && strcmp(st, "tls_error") != 0))
+	if (engine_org_expired(f->op.ds) || (!is(st, "refused") && !is(st, "tls_error")))
 		return;
 	json_t *web = json_object_get(f->op.ds->doc, "web");
 	json_t *out = json_object();
+	char url[600];
+	snprintf(url, sizeof url, "http://%s/.well-known/security.txt", f->host);
 	/* Keep the HTTPS attempt as evidence beside the HTTP one. */
 	json_object_set(web, "security_txt_https", f->out);
 	json_object_set_new(web, "security_txt", out);
-	f->out = NULL;
-	fetch_start(f->e, f->op.ds, out, "http", "/.well-known/security.txt", f->host, f->addr,
-	            SECTXT_BYTES_MAX);
+	struct fetch *n = fetch_new(f->e, out, url, f->host, "80", f->addr);
+	if (n != NULL) {
+		n->body_cap = SECTXT_BYTES_MAX;
+		fetch_go(n, f->op.ds);
+	}
+}
+
+/* ---- the redirect chain of http://HOST/ ---- */
+
+/* Where a Location header points, made absolute against the URL that sent it. */
+struct hop_target {
+	char url[URL_MAX]; /* absolute URL */
+	char scheme[8];    /* "http", "https", or another (not followed) */
+	char host[256];    /* host name or address */
+	char port[8];      /* port, the scheme's default when absent */
+};
+
+static int copy_part(CURLU *u, CURLUPart part, unsigned flags, char *dst, size_t dstsz)
+{
+	char *v = NULL;
+	if (curl_url_get(u, part, &v, flags) != CURLUE_OK)
+		return -EINVAL;
+	int n = snprintf(dst, dstsz, "%s", v);
+	curl_free(v);
+	return n >= 0 && (size_t)n < dstsz ? 0 : -E2BIG;
+}
+
+static int target_parse(const char *base, const char *loc, struct hop_target *t)
+{
+	CURLU *u = curl_url();
+	int rc = -EINVAL;
+	if (u == NULL)
+		return -ENOMEM;
+	memset(t, 0, sizeof *t);
+	if (strlen(loc) >= URL_MAX || curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, loc, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		goto out;
+	rc = copy_part(u, CURLUPART_URL, 0, t->url, sizeof t->url);
+	if (rc == 0)
+		rc = copy_part(u, CURLUPART_SCHEME, 0, t->scheme, sizeof t->scheme);
+	if (rc == 0)
+		rc = copy_part(u, CURLUPART_HOST, 0, t->host, sizeof t->host);
+	/* An unknown scheme has no default port: it is not followed anyway. */
+	if (rc == 0)
+		copy_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT, t->port, sizeof t->port);
+out:
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* A hop that ends the chain without a fetch. */
+static void hop_end(json_t *hop, const char *status, const char *error)
+{
+	json_object_set_new(hop, "status", json_string(status));
+	json_object_set_new(hop, "error", error ? json_string(error) : json_null());
+}
+
+static void hop_fetch(struct engine *e, struct domain_scan *ds, json_t *hop, const struct hop_target *t,
+                      const char *addr, int hopno)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	json_object_set_new(hop, "addr", json_string(addr));
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 || !engine_in_scope(e, (struct sockaddr *)&sin)) {
+		hop_end(hop, "out_of_scope", "address outside the scan scope");
+		return;
+	}
+	struct fetch *f = fetch_new(e, hop, t->url, t->host, t->port, addr);
+	if (f == NULL) {
+		hop_end(hop, "error", "out of memory");
+		return;
+	}
+	f->kind = FK_CHAIN;
+	f->hop = hopno;
+	fetch_go(f, ds);
+}
+
+/* A hop to another host: its address comes from our resolver, never the system's. */
+struct hop_lookup {
+	struct op op;        /* registration with the organization */
+	struct engine *e;    /* the engine */
+	struct rquery *q;    /* the A query in flight */
+	json_t *hop;         /* the hop object (borrowed from the doc) */
+	struct hop_target t; /* where the hop goes */
+	int hopno;           /* its position in the chain */
+};
+
+static void on_hop_lookup(void *arg, json_t *lookup)
+{
+	struct hop_lookup *h = arg;
+	const char *st = json_string_value(json_object_get(lookup, "status"));
+	const char *addr = json_string_value(json_array_get(json_object_get(lookup, "records"), 0));
+	if (engine_org_expired(h->op.ds))
+		hop_end(h->hop, "timeout", "organization deadline");
+	else if (is(st, "ok") && addr != NULL)
+		hop_fetch(h->e, h->op.ds, h->hop, &h->t, addr, h->hopno);
+	else if (is(st, "ok") || is(st, "nodata") || is(st, "nxdomain"))
+		hop_end(h->hop, "no_address", st);
+	else
+		hop_end(h->hop, st ? st : "error", "A lookup failed");
+	json_decref(lookup);
+	op_done(&h->op);
+	free(h);
+}
+
+static void hop_lookup_cancel(struct op *op)
+{
+	struct hop_lookup *h = (struct hop_lookup *)op;
+	resolver_cancel(h->q);
+	hop_end(h->hop, "timeout", "organization deadline");
+	op_done(&h->op);
+	free(h);
+}
+
+static void hop_resolve(struct engine *e, struct domain_scan *ds, json_t *hop, const struct hop_target *t,
+                        int hopno)
+{
+	struct hop_lookup *h = calloc(1, sizeof *h);
+	if (h == NULL) {
+		hop_end(hop, "error", "out of memory");
+		return;
+	}
+	*h = (struct hop_lookup){.e = e, .hop = hop, .t = *t, .hopno = hopno};
+	op_begin(&h->op, ds, hop_lookup_cancel);
+	if (resolver_query(engine_resolver(e), t->host, "A", on_hop_lookup, h, &h->q) < 0) {
+		hop_end(hop, "error", "cannot ask the resolver");
+		op_done(&h->op);
+		free(h);
+	}
+}
+
+static int is_redirect(json_int_t code)
+{
+	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+}
+
+/* A new, empty hop at the end of web.redirects (borrowed), or NULL. */
+static json_t *hop_new(struct domain_scan *ds)
+{
+	json_t *chain = json_object_get(json_object_get(ds->doc, "web"), "redirects");
+	json_t *hop = json_object();
+	if (hop == NULL || json_array_append_new(chain, hop) < 0)
+		return NULL;
+	return hop;
+}
+
+/* After a hop of the chain: follows its redirect, if it is one. */
+static void chain_next(struct fetch *f)
+{
+	struct domain_scan *ds = f->op.ds;
+	const char *st = json_string_value(json_object_get(f->out, "status"));
+	const char *loc = http_header_get(json_object_get(f->out, "headers"), "Location", 0);
+	struct hop_target t;
+	if (engine_org_expired(ds) || !is(st, "ok") || loc == NULL ||
+	    !is_redirect(json_integer_value(json_object_get(f->out, "code"))))
+		return;
+	json_t *hop = hop_new(ds);
+	struct in_addr ip;
+	if (hop == NULL)
+		return;
+	if (target_parse(f->url, loc, &t) < 0) {
+		json_object_set_new(hop, "url", text_json(loc, strlen(loc)));
+		hop_end(hop, "error", "unusable Location");
+		return;
+	}
+	json_object_set_new(hop, "url", json_string(t.url));
+	if (f->hop >= CHAIN_HOPS_MAX)
+		hop_end(hop, "not_followed", "more redirects than the hop limit");
+	else if (!is(t.scheme, "http") && !is(t.scheme, "https"))
+		hop_end(hop, "not_followed", "not an http or https URL");
+	else if (strcasecmp(t.host, f->host) == 0)
+		hop_fetch(f->e, ds, hop, &t, f->addr, f->hop + 1);
+	else if (inet_pton(AF_INET, t.host, &ip) == 1)
+		hop_fetch(f->e, ds, hop, &t, t.host, f->hop + 1);
+	else
+		hop_resolve(f->e, ds, hop, &t, f->hop + 1);
 }
 
 static void fetch_finish(struct fetch *f, CURLcode rc)
 {
-	fetch_record(f, rc);
+	if (!legacy_retry(f, rc)) {
+		fetch_record(f, rc);
+		fetch_detach(f);
+		if (f->kind == FK_SECTXT)
+			sectxt_fallback(f);
+		else if (f->kind == FK_CHAIN)
+			chain_next(f);
+	}
 	fetch_detach(f);
-	sectxt_fallback(f);
 	op_done(&f->op);
 	fetch_free(f);
 }
@@ -249,6 +515,15 @@ static void fetch_cancel(struct op *op)
 	fetch_free(f);
 }
 
+/* The protocol of the TLS session the response arrives on (the connection is gone afterwards). */
+static void note_tls_version(struct fetch *f)
+{
+	struct curl_tlssessioninfo *ti = NULL;
+	if (curl_easy_getinfo(f->easy, CURLINFO_TLS_SSL_PTR, &ti) == CURLE_OK && ti != NULL &&
+	    ti->backend == CURLSSLBACKEND_OPENSSL && ti->internals != NULL)
+		snprintf(f->tls_version, sizeof f->tls_version, "%s", SSL_get_version(ti->internals));
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 {
 	struct fetch *f = arg;
@@ -263,6 +538,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *arg)
 	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
 		/* A new response (after 100 Continue): its headers replace the old ones. */
 		json_array_clear(f->headers);
+		note_tls_version(f);
 		return size * n;
 	}
 	const char *colon = memchr(buf, ':', len);
@@ -310,14 +586,14 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 	return socket(a->family, a->socktype, a->protocol);
 }
 
-static int fetch_setup(struct fetch *f, const char *url, int timeout_ms)
+static int fetch_setup(struct fetch *f, int timeout_ms)
 {
 	CURL *c = f->easy;
 	char pin[400];
-	snprintf(pin, sizeof pin, "%s:%s:%s", f->host, strncmp(url, "https", 5) == 0 ? "443" : "80", f->addr);
+	snprintf(pin, sizeof pin, "%s:%s:%s", f->host, f->port, f->addr);
 	if ((f->resolve = curl_slist_append(NULL, pin)) == NULL)
 		return -ENOMEM;
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_URL, f->url);
 	curl_easy_setopt(c, CURLOPT_RESOLVE, f->resolve);
 	/* Never a proxy from the environment: it would connect where the scope guard cannot see. */
 	curl_easy_setopt(c, CURLOPT_PROXY, "");
@@ -327,6 +603,11 @@ static int fetch_setup(struct fetch *f, const char *url, int timeout_ms)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	if (f->legacy) {
+		curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_0);
+		curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, LEGACY_CIPHERS);
+	}
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, f->errbuf);
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
@@ -345,26 +626,13 @@ static int fetch_setup(struct fetch *f, const char *url, int timeout_ms)
 	return 0;
 }
 
-static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, const char *scheme,
-                       const char *path, const char *host, const char *addr, size_t body_cap)
+/* Starts a fetch made by fetch_new; on failure frees it and returns a negative errno. */
+static int fetch_go(struct fetch *f, struct domain_scan *ds)
 {
-	char url[600];
-	snprintf(url, sizeof url, "%s://%s%s", scheme, host, path);
-	json_object_set_new(out, "url", json_string(url));
-	json_object_set_new(out, "status", json_string("error"));
-	struct fetch *f = calloc(1, sizeof *f);
-	if (f == NULL)
-		return -ENOMEM;
-	f->e = e;
-	f->out = out;
-	f->body_cap = body_cap;
-	f->fallback = body_cap > 0 && strcmp(scheme, "https") == 0;
-	snprintf(f->host, sizeof f->host, "%s", host);
-	snprintf(f->addr, sizeof f->addr, "%s", addr);
+	struct engine *e = f->e;
 	f->headers = json_array();
 	f->easy = curl_easy_init();
-	if (f->headers == NULL || f->easy == NULL ||
-	    fetch_setup(f, url, engine_opts(e)->conn_timeout_ms) < 0 ||
+	if (f->headers == NULL || f->easy == NULL || fetch_setup(f, engine_opts(e)->conn_timeout_ms) < 0 ||
 	    curl_multi_add_handle(engine_web(e)->multi, f->easy) != CURLM_OK) {
 		if (f->easy)
 			curl_easy_cleanup(f->easy);
@@ -373,6 +641,20 @@ static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, co
 	}
 	op_begin(&f->op, ds, fetch_cancel);
 	return 0;
+}
+
+/* One of the three fetches every host gets. */
+static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, const char *scheme,
+                       const char *path, const char *host, const char *addr, enum fetch_kind kind)
+{
+	char url[600];
+	snprintf(url, sizeof url, "%s://%s%s", scheme, host, path);
+	struct fetch *f = fetch_new(e, out, url, host, strcmp(scheme, "https") == 0 ? "443" : "80", addr);
+	if (f == NULL)
+		return -ENOMEM;
+	f->kind = kind;
+	f->body_cap = kind == FK_SECTXT ? SECTXT_BYTES_MAX : 0;
+	return fetch_go(f, ds);
 }
 
 struct tls_op {
@@ -447,6 +729,7 @@ int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup)
 	const char *keys[] = {"http", "https", "security_txt"};
 	for (size_t i = 0; i < 3; i++)
 		json_object_set_new(web, keys[i], json_object());
+	json_object_set_new(web, "redirects", json_array());
 	int rc = tls_start(e, ds, web, &sin, host);
 	if (rc < 0) {
 		/* No TLS evidence is not a reason to skip the fetches: record why and go on. */
@@ -454,11 +737,11 @@ int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup)
 		                    json_pack("{s:s, s:s}", "status", "error", "error", strerror(-rc)));
 		rc = 0;
 	}
-	rc = fetch_start(e, ds, json_object_get(web, "http"), "http", "/", host, addr, 0);
+	rc = fetch_start(e, ds, json_object_get(web, "http"), "http", "/", host, addr, FK_CHAIN);
 	if (rc == 0)
-		rc = fetch_start(e, ds, json_object_get(web, "https"), "https", "/", host, addr, 0);
+		rc = fetch_start(e, ds, json_object_get(web, "https"), "https", "/", host, addr, FK_PAGE);
 	if (rc == 0)
 		rc = fetch_start(e, ds, json_object_get(web, "security_txt"), "https",
-		                 "/.well-known/security.txt", host, addr, SECTXT_BYTES_MAX);
+		                 "/.well-known/security.txt", host, addr, FK_SECTXT);
 	return rc;
 }

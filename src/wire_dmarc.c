@@ -22,6 +22,8 @@ struct parser {
 	struct dmarc_record *out;        /* the result being filled */
 	struct tag seen[DMARC_MAX_TAGS]; /* tags so far, for the duplicate check */
 	int p_set;                       /* 1 once a valid p= was read */
+	int rua_valid;                   /* syntactically valid URIs in rua= */
+	char p_error[160];               /* why p= was unusable, when it was */
 };
 
 static int is_wsp(char c)
@@ -179,6 +181,22 @@ static int uri_ok(const char *s, size_t len)
 	return parse_uint(s + d, end - d, 9, 999999999UL, &size) == 0;
 }
 
+/* Items of a list that pass `ok`, whatever the others are. */
+static int count_ok(const char *s, size_t len, char sep, int (*ok)(const char *, size_t))
+{
+	int n = 0;
+	for (size_t i = 0; i <= len;) {
+		const char *end = memchr(s + i, sep, len - i);
+		size_t j = end != NULL ? (size_t)(end - s) : len;
+		const char *item = s + i;
+		size_t ilen = j - i;
+		trim(&item, &ilen);
+		n += ok(item, ilen);
+		i = j + 1;
+	}
+	return n;
+}
+
 static void apply_uris(struct parser *p, const struct tag *t, struct dmarc_span *span, int *count)
 {
 	int n = each_item(t->val, t->vlen, ',', uri_ok);
@@ -238,10 +256,11 @@ static void apply_tag(struct parser *p, const struct tag *t)
 	struct dmarc_record *r = p->out;
 	char q[32];
 	if (token_is(t->name, t->nlen, "p")) {
-		if (parse_policy(t->val, t->vlen, &r->p) < 0)
-			invalid(p, "p=%s is not none, quarantine or reject",
-			        quote(q, sizeof q, t->val, t->vlen));
-		p->p_set = r->valid;
+		/* A bad p= is judged at the end: a valid rua= still makes it p=none (s6.6.3). */
+		p->p_set = parse_policy(t->val, t->vlen, &r->p) == 0;
+		if (!p->p_set)
+			snprintf(p->p_error, sizeof p->p_error, "p=%s is not none, quarantine or reject",
+			         quote(q, sizeof q, t->val, t->vlen));
 	} else if (token_is(t->name, t->nlen, "sp")) {
 		if (parse_policy(t->val, t->vlen, &r->sp) == 0)
 			r->has_sp = 1;
@@ -260,6 +279,7 @@ static void apply_tag(struct parser *p, const struct tag *t)
 	} else if (token_is(t->name, t->nlen, "ri")) {
 		apply_ri(p, t);
 	} else if (token_is(t->name, t->nlen, "rua")) {
+		p->rua_valid = count_ok(t->val, t->vlen, ',', uri_ok);
 		apply_uris(p, t, &r->rua, &r->nrua);
 	} else if (token_is(t->name, t->nlen, "ruf")) {
 		apply_uris(p, t, &r->ruf, &r->nruf);
@@ -333,6 +353,25 @@ static int handle_segment(struct parser *p, const char *s, size_t len)
 	return p->out->valid ? 0 : -1;
 }
 
+/*
+ * No usable p=: s6.6.3 step 6 has receivers act as if p=none was published when
+ * rua= holds at least one valid URI, and apply no DMARC at all otherwise.
+ */
+static void no_policy(struct parser *p)
+{
+	if (p->rua_valid > 0) {
+		p->out->p = DMARC_POLICY_NONE;
+		p->out->p_implied = 1;
+		/* The record acted on is "v=DMARC1; p=none": sp= goes with the rest. */
+		p->out->has_sp = 0;
+		p->p_set = 1;
+	} else if (p->p_error[0] != '\0') {
+		invalid(p, "%s", p->p_error);
+	} else {
+		invalid(p, "p= tag missing");
+	}
+}
+
 int dmarc_is_dmarc_record(const char *txt, size_t len)
 {
 	struct tag t;
@@ -365,7 +404,7 @@ int dmarc_parse(const char *txt, size_t len, struct dmarc_record *out)
 	if (out->valid && out->ntags == 0)
 		invalid(&p, "empty record");
 	else if (out->valid && !p.p_set)
-		invalid(&p, "p= tag missing");
+		no_policy(&p);
 	if (!out->valid)
 		out->p = out->sp = DMARC_POLICY_UNSET;
 	else if (!out->has_sp)

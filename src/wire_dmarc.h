@@ -5,7 +5,9 @@
  * The record is a tag list ("v=DMARC1; p=reject; rua=mailto:d@example.test")
  * split on ';' with optional whitespace. It is invalid, so no DMARC policy
  * applies, when v=DMARC1 is not the first tag, when p= is missing or not one of
- * none, quarantine and reject, when a tag appears twice (the DKIM tag-list rule
+ * none, quarantine and reject and rua= holds no valid URI (with one, s6.6.3
+ * step 6 has receivers act as if p=none was published: `p_implied`), when a tag
+ * appears twice (the DKIM tag-list rule
  * DMARC adopts) or when a tag is malformed. Unknown tags are ignored as s6.3
  * requires, and so are bad values of the optional tags (sp, pct, adkim, aspf, fo,
  * rf, ri, rua, ruf): s6.3 says such syntax errors are discarded in favour of the
@@ -40,6 +42,7 @@ struct dmarc_record {
 	int valid;             /* 1 when the record carries a usable policy */
 	char reason[160];      /* "ok", or why the record is invalid */
 	enum dmarc_policy p;   /* the requested policy; UNSET when invalid */
+	int p_implied;         /* 1: p= missing or bad, taken as none because rua= is valid */
 	enum dmarc_policy sp;  /* the subdomain policy: sp= when valid, else p */
 	int has_sp;            /* 1 when a valid sp= was given */
 	int pct;               /* percentage of failing mail the policy applies to; 100 by default */

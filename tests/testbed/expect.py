@@ -22,7 +22,7 @@ PASS, FAIL, NA, INDETERMINATE = "pass", "fail", "na", "indeterminate"
 CHECK_IDS = [
     "dns.dnssec.signed", "dns.dnssec.valid",
     "dns.spf.present", "dns.spf.single", "dns.spf.syntax", "dns.spf.all", "dns.spf.lookups",
-    "dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy",
+    "dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy", "dns.dmarc.subdomain",
     "dns.caa.present", "dns.mx.present",
     "dns.ns.count", "dns.ns.diversity",
     "dns.axfr.refused",
@@ -75,9 +75,11 @@ def _dns(org):
     else:
         r["dns.dmarc.valid"] = _pf(dm not in ("two_records", "malformed"))
     if dm in ("none", "two_records", "malformed"):
-        r["dns.dmarc.policy"] = NA
+        r["dns.dmarc.policy"] = r["dns.dmarc.subdomain"] = NA
     else:
-        r["dns.dmarc.policy"] = _pf(dm in ("quarantine", "reject"))
+        # rua_no_p is p=none (RFC 7489 s6.6.3 step 6); pct0 applies its policy to no mail
+        r["dns.dmarc.policy"] = _pf(dm in ("quarantine", "reject", "sp_weaker"))
+        r["dns.dmarc.subdomain"] = _pf(dm != "sp_weaker")
 
     r["dns.caa.present"] = _pf(org["caa"])
     r["dns.mx.present"] = _pf(org["mx"])
@@ -95,19 +97,22 @@ def _web(org):
         return {c: NA for c in WEB_CHECKS}
     r = {}
     https = org["https"]
+    # tls10_only (TLS 1.0 only): no HTTPS for current browsers, but the certificate
+    # (from the legacy handshake) and the headers (fetched over TLS 1.0) are judged
     has_https = https != "none"
-    r["tls.https.available"] = _pf(has_https)
+    r["tls.https.available"] = _pf(has_https and https != "tls10_only")
     if has_https:
         r["tls.cert.trusted"] = _pf(https != "self_signed")
         r["tls.cert.hostname"] = _pf(https != "wrong_host")
         r["tls.cert.expiry"] = _pf(https != "expired")
-        r["tls.protocol.modern"] = PASS
-        r["tls.protocol.legacy"] = _pf(https != "legacy")
+        r["tls.protocol.modern"] = _pf(https != "tls10_only")
+        r["tls.protocol.legacy"] = _pf(https not in ("legacy", "tls10_only"))
     else:
         for c in ("tls.cert.trusted", "tls.cert.hostname", "tls.cert.expiry",
                   "tls.protocol.modern", "tls.protocol.legacy"):
             r[c] = NA
-    r["web.http.redirect"] = _pf(org["redirect"])
+    # other_host: the first redirect leaves the host (HTTP Observatory: off-host-from-http)
+    r["web.http.redirect"] = _pf(org["redirect"] is True)
 
     if has_https:
         r["web.hsts"] = _pf(org["hsts"] in ("good", "no_subdomains"))

@@ -90,14 +90,15 @@ DIMENSIONS = {
     "dnssec": ["signed", "unsigned", "bogus"],
     "spf": ["none", "fail", "softfail", "neutral", "pass_all", "no_all", "two_records",
             "too_many_lookups", "redirect", "syntax_error"],
-    "dmarc": ["none", "p_none", "quarantine", "reject", "malformed", "two_records"],
+    "dmarc": ["none", "p_none", "quarantine", "reject", "malformed", "two_records", "pct0",
+              "rua_no_p", "sp_weaker"],
     "caa": [True, False],
     "mx": [True, False],
     "ns": ["one", "two_diverse", "two_same_net"],
     "axfr": ["open", "refused"],
 }
 WEB_DIMENSIONS = {
-    "https": ["good", "legacy", "expired", "self_signed", "wrong_host", "none"],
+    "https": ["good", "legacy", "expired", "self_signed", "wrong_host", "none", "tls10_only"],
     "hsts": ["none", "good", "no_subdomains", "short", "zero", "malformed"],
     "csp": ["none", "good", "unsafe_inline"],
     "xfo": [True, False],
@@ -201,6 +202,16 @@ def mail_addr_of(i):
     return f"127.2.{(i - 1) // 250}.{(i - 1) % 250 + 1}"
 
 
+def redirect_target(orgs, i):
+    """The next organisation (cyclically) after orgs[i] with an A record and HTTPS: where
+    other_host redirects."""
+    for k in range(1, len(orgs)):
+        t = orgs[(i + k) % len(orgs)]
+        if t["web_dns"] and t["https"] != "none":
+            return t["domain"]
+    return "other-site.test"  # no other site: a name without an address
+
+
 def build_model(n, seed, trap, hostile=True):
     if n < 1 or n > 62500:
         raise SystemExit("--orgs must be between 1 and 62500")
@@ -219,7 +230,8 @@ def build_model(n, seed, trap, hostile=True):
         for i in sorted(nodns):
             web[i][dim] = rng.choice(vals)
     with_https = [i for i in visible if web[i]["https"] != "none"]
-    for i, v in zip(with_https, spread(rng, [True, False], len(with_https))):
+    # "other_host": http:// redirects straight to another organisation's https:// site
+    for i, v in zip(with_https, spread(rng, [True, False, "other_host"], len(with_https))):
         web[i]["redirect"] = v
     for i in range(n):
         if web[i]["https"] == "none":
@@ -287,13 +299,22 @@ def build_model(n, seed, trap, hostile=True):
         elif dm == "reject":
             drecs = [f"v=DMARC1; p=reject; {rua}; adkim=s; aspf=s"]
         elif dm == "malformed":
-            drecs = [[f"v=DMARC1; p=bogus; {rua}", f"v=DMARC1; rua=mailto:x@{dom}"][counters["dmarc_malformed"] % 2]]
+            # neither has a valid rua= URI, which would make it p=none (RFC 7489 s6.6.3)
+            drecs = [[f"v=DMARC1; p=bogus; rua=dmarc@{dom}", "v=DMARC1; sp=reject"][counters["dmarc_malformed"] % 2]]
             counters["dmarc_malformed"] += 1
+        elif dm == "pct0":
+            drecs = [f"v=DMARC1; p=reject; pct=0; {rua}"]
+        elif dm == "rua_no_p":
+            drecs = [f"v=DMARC1; {rua}"]
+        elif dm == "sp_weaker":
+            drecs = [f"v=DMARC1; p=reject; sp=none; {rua}"]
         else:
             drecs = [f"v=DMARC1; p=reject; {rua}", "v=DMARC1; p=none"]
         o["dmarc_records"] = drecs
         o["cookie_value"] = f"{rng.getrandbits(96):024x}"
         orgs.append(o)
+    for i, o in enumerate(orgs):
+        o["redirect_to"] = redirect_target(orgs, i) if o["redirect"] == "other_host" else None
 
     if trap:
         orgs.append({
@@ -301,7 +322,7 @@ def build_model(n, seed, trap, hostile=True):
             "trap": True, "hostile": None, "web_addr": TRAP_WEB_ADDR, "web_dns": True,
             "dnssec": "signed", "spf": "fail", "dmarc": "reject", "caa": True, "mx": True,
             "ns": "two_diverse", "axfr": "refused",
-            "https": None, "redirect": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
+            "https": None, "redirect": None, "redirect_to": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
             "referrer": None, "cookies": None, "server_version": None, "security_txt": None,
             "ns_names": ["a.nshost.test.", "c.nshost.test."],
             "ns_addrs": [NSHOST["a.nshost.test."], NSHOST["c.nshost.test."]],
@@ -314,7 +335,7 @@ def build_model(n, seed, trap, hostile=True):
             "trap": True, "hostile": None, "web_addr": None, "web_dns": None,
             "dnssec": None, "spf": None, "dmarc": None, "caa": None, "mx": None,
             "ns": "one", "axfr": None,
-            "https": None, "redirect": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
+            "https": None, "redirect": None, "redirect_to": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
             "referrer": None, "cookies": None, "server_version": None, "security_txt": None,
             "ns_names": [TRAP_NS_NAME], "ns_addrs": [TRAP_NS_ADDR], "mail_addr": None,
             "spf_records": [], "other_txt": [], "dmarc_records": [],
@@ -324,7 +345,7 @@ def build_model(n, seed, trap, hostile=True):
     return orgs
 
 
-NULL_WEB = {"https": None, "redirect": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
+NULL_WEB = {"https": None, "redirect": None, "redirect_to": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
             "referrer": None, "cookies": None, "server_version": None, "security_txt": None}
 
 
@@ -749,7 +770,7 @@ def make_pki(d, orgs):
         if o["trap"] or o["https"] == "none":
             continue
         dom, out = o["domain"], str(certs / f"{o['org_id']}.pem")
-        if o["https"] in ("good", "legacy"):
+        if o["https"] in ("good", "legacy", "tls10_only"):
             cmds.append(base + ["-x509", "-CA", str(ca_pem), "-CAkey", str(ca_key), "-days", "365",
                                 "-subj", f"/CN={dom}", "-addext", san(dom), "-out", out])
         elif o["https"] == "self_signed":
@@ -848,11 +869,16 @@ def write_nginx(d, orgs, nofile):
             if o["https"] == "legacy":
                 tls += ["        ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;",
                         "        ssl_ciphers DEFAULT:@SECLEVEL=0;"]
+            elif o["https"] == "tls10_only":
+                tls += ["        ssl_protocols TLSv1;",
+                        "        ssl_ciphers DEFAULT:@SECLEVEL=0;"]
             else:
                 tls += ["        ssl_protocols TLSv1.2 TLSv1.3;"]
             servers.append("\n".join([f"    server {{  # {o['org_id']} https={o['https']}",
                                       f"        listen {addr}:443 ssl;"] + common + tls + content + ["    }"]))
-        if o["redirect"]:
+        if o["redirect"] == "other_host":
+            body = [f"        return 301 https://{o['redirect_to']}$request_uri;"]
+        elif o["redirect"]:
             body = [f"        return 301 https://{dom}$request_uri;"]
         else:
             body = content

@@ -28,9 +28,10 @@ static const char base_json[] =
     "}}";
 
 static const char *const dns_checks[] = {
-    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",   "dns.spf.single",   "dns.spf.syntax",
-    "dns.spf.all",       "dns.spf.lookups",  "dns.dmarc.present", "dns.dmarc.valid",  "dns.dmarc.policy",
-    "dns.caa.present",   "dns.mx.present",   "dns.ns.count",      "dns.ns.diversity", "dns.axfr.refused",
+    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",     "dns.spf.single",
+    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",     "dns.dmarc.present",
+    "dns.dmarc.valid",   "dns.dmarc.policy", "dns.dmarc.subdomain", "dns.caa.present",
+    "dns.mx.present",    "dns.ns.count",     "dns.ns.diversity",    "dns.axfr.refused",
 };
 #define NDNS (sizeof dns_checks / sizeof dns_checks[0])
 
@@ -86,7 +87,7 @@ static void run(const json_t *obs, struct findings *fs, const char *what)
 		complete = complete && (fs->v[i].status == FS_PASS || fs->v[i].status == FS_FAIL ||
 		                        fs->v[i].reason != NULL);
 	}
-	snprintf(name, sizeof name, "%s: 15 findings, one per DNS check, in table order", what);
+	snprintf(name, sizeof name, "%s: 16 findings, one per DNS check, in table order", what);
 	ok(complete, name);
 }
 
@@ -106,6 +107,12 @@ static const char *detail(const struct findings *fs, const char *check)
 {
 	const struct finding *f = findings_get(fs, check, NULL);
 	return f != NULL ? f->detail : "missing";
+}
+
+static const json_t *evidence(const struct findings *fs, const char *check)
+{
+	const struct finding *f = findings_get(fs, check, NULL);
+	return f != NULL ? f->evidence : NULL;
 }
 
 static int detail_has(const struct findings *fs, const char *check, const char *needle)
@@ -364,12 +371,24 @@ static void test_dmarc(void)
 	is_str(detail(&fs, "dns.dmarc.valid"), "DMARC record valid (p=quarantine); unknown tags ignored: foo",
 	       "unknown tag detail");
 	is_str(st(&fs, "dns.dmarc.policy"), "pass", "quarantine passes");
-	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; rua=mailto:d@org001.test", NULL));
-	run(obs, &fs, "dmarc without p");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; sp=reject", NULL));
+	run(obs, &fs, "dmarc without p or rua");
 	is_str(st(&fs, "dns.dmarc.present"), "pass", "without p: present");
-	is_str(st(&fs, "dns.dmarc.valid"), "fail", "without p: invalid");
+	is_str(st(&fs, "dns.dmarc.valid"), "fail", "without p or rua: invalid");
 	is_str(detail(&fs, "dns.dmarc.valid"), "DMARC record invalid: p= tag missing", "missing p detail");
 	is_str(reason(&fs, "dns.dmarc.policy"), "invalid", "without p: policy na");
+	is_str(reason(&fs, "dns.dmarc.subdomain"), "invalid", "without p: subdomain na");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; rua=mailto:d@org001.test", NULL));
+	run(obs, &fs, "dmarc rua without p");
+	is_str(st(&fs, "dns.dmarc.valid"), "pass", "rua without p: valid (s6.6.3)");
+	is_str(detail(&fs, "dns.dmarc.valid"),
+	       "DMARC record valid (p=none); no valid p=, taken as p=none because rua= is valid (RFC 7489 "
+	       "s6.6.3)",
+	       "rua without p: detail");
+	is_str(st(&fs, "dns.dmarc.policy"), "fail", "rua without p: p=none does not enforce");
+	is_str(st(&fs, "dns.dmarc.subdomain"), "pass", "rua without p: subdomains inherit none");
+	ok(json_is_true(json_object_get(evidence(&fs, "dns.dmarc.policy"), "p_implied")),
+	   "rua without p: evidence p_implied");
 	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject", "v=DMARC1; p=none"));
 	run(obs, &fs, "two dmarc");
 	is_str(st(&fs, "dns.dmarc.valid"), "fail", "two records: invalid");
@@ -386,8 +405,37 @@ static void test_dmarc(void)
 	is_str(st(&fs, "dns.dmarc.policy"), "pass", "reject with pct=50 passes");
 	is_str(detail(&fs, "dns.dmarc.policy"), "p=reject, pct=50: applied to 50% of failing mail",
 	       "pct detail");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; pct=0; rua=mailto:d@org001.test", NULL));
+	run(obs, &fs, "pct=0");
+	is_str(st(&fs, "dns.dmarc.policy"), "fail", "reject with pct=0 fails");
+	is_str(detail(&fs, "dns.dmarc.policy"), "p=reject with pct=0: the policy is applied to no mail",
+	       "pct=0 detail");
+	is_int(json_integer_value(json_object_get(evidence(&fs, "dns.dmarc.policy"), "pct")), 0,
+	       "pct=0 in the evidence");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=quarantine; pct=1", NULL));
+	run(obs, &fs, "pct=1");
+	is_str(st(&fs, "dns.dmarc.policy"), "pass", "quarantine with pct=1 passes");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; sp=none", NULL));
+	run(obs, &fs, "sp weaker");
+	is_str(st(&fs, "dns.dmarc.policy"), "pass", "sp weaker: p=reject still passes policy");
+	is_str(st(&fs, "dns.dmarc.subdomain"), "fail", "sp=none under p=reject fails");
+	is_str(detail(&fs, "dns.dmarc.subdomain"),
+	       "sp=none is weaker than p=reject: mail forged from subdomains is treated more leniently",
+	       "sp weaker detail");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; sp=quarantine", NULL));
+	run(obs, &fs, "sp quarantine under reject");
+	is_str(st(&fs, "dns.dmarc.subdomain"), "fail", "sp=quarantine under p=reject fails");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=quarantine; sp=reject", NULL));
+	run(obs, &fs, "sp stronger");
+	is_str(st(&fs, "dns.dmarc.subdomain"), "pass", "sp=reject under p=quarantine passes");
+	is_str(detail(&fs, "dns.dmarc.subdomain"), "sp=reject is not weaker than p=quarantine",
+	       "sp stronger detail");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=none; sp=none", NULL));
+	run(obs, &fs, "sp equal");
+	is_str(st(&fs, "dns.dmarc.subdomain"), "pass", "sp=none under p=none is not weaker");
 	set_dns(obs, "dmarc", lk("nxdomain", NULL, NULL));
 	run(obs, &fs, "no dmarc");
+	is_str(reason(&fs, "dns.dmarc.subdomain"), "no_dmarc", "absent: subdomain na");
 	is_str(st(&fs, "dns.dmarc.present"), "fail", "nxdomain: absent");
 	is_str(reason(&fs, "dns.dmarc.valid"), "no_dmarc", "absent: valid na");
 	set_dns(obs, "dmarc", lk("ok", "p=reject; v=DMARC1", NULL));

@@ -30,6 +30,8 @@ static const char good_json[] =
     "   [\"X-Frame-Options\", \"DENY\"], [\"X-Content-Type-Options\", \"nosniff\"],"
     "   [\"Referrer-Policy\", \"strict-origin-when-cross-origin\"],"
     "   [\"Set-Cookie\", \"sid=abc; Path=/; Secure; HttpOnly; SameSite=Lax\"]]},"
+    " \"redirects\": [{\"url\": \"https://www.org001.test/\", \"addr\": \"127.1.0.1\", \"status\": \"ok\","
+    "  \"error\": null, \"code\": 200, \"headers\": [[\"Server\", \"nginx\"]]}],"
     " \"security_txt\": {\"url\": \"https://www.org001.test/.well-known/security.txt\","
     "  \"status\": \"ok\", \"error\": null, \"code\": 200,"
     "  \"headers\": [[\"Content-Type\", \"text/plain; charset=utf-8\"]],"
@@ -140,6 +142,12 @@ static const char *detail(const char *id)
 {
 	const struct finding *f = get(id);
 	return f ? f->detail : "(missing)";
+}
+
+static const json_t *evidence(const char *id)
+{
+	const struct finding *f = get(id);
+	return f ? f->evidence : NULL;
 }
 
 #define has_detail(id, text, name)                                                                           \
@@ -493,7 +501,29 @@ static void test_tls(void)
 	is_int(status("tls.protocol.modern"), FS_FAIL, "legacy only: modern fails");
 	is_int(status("tls.protocol.legacy"), FS_FAIL, "legacy only: legacy fails");
 	is_str(detail("tls.protocol.legacy"), "accepts TLS 1.0", "legacy only: TLS 1.0 named");
-	is_str(reason("tls.cert.trusted"), "no_https", "legacy only: cert na");
+	is_str(reason("tls.cert.trusted"), "not_observed", "legacy only, no session recorded: cert unknown");
+
+	/* The same, with the legacy handshake's session and the page fetched over TLS 1.0. */
+	o = good();
+	tls = web_part(o, "tls");
+	json_object_set_new(tls, "status", json_string("handshake_failed"));
+	json_object_set_new(tls, "error",
+	                    json_string("error:0A00042E:SSL routines::tlsv1 alert protocol version"));
+	json_object_set_new(tls, "protocol", json_string("TLSv1"));
+	json_object_set_new(tls, "legacy", json_pack("{s:b, s:b}", "TLSv1", 1, "TLSv1.1", 0));
+	json_object_set_new(tls, "legacy_errors", json_object());
+	set(o, "https", "tls_version", "\"TLSv1\"");
+	set(o, "https", "legacy_retry", "true");
+	run(o);
+	is_int(status("tls.https.available"), FS_FAIL, "legacy session: https still unavailable to browsers");
+	is_int(status("tls.cert.trusted"), FS_PASS, "legacy session: trust judged");
+	is_int(status("tls.cert.hostname"), FS_PASS, "legacy session: host name judged");
+	is_int(status("tls.cert.expiry"), FS_PASS, "legacy session: expiry judged");
+	is_int(status("tls.protocol.modern"), FS_FAIL, "legacy session: modern fails");
+	is_int(status("web.hsts"), FS_PASS, "legacy session: HSTS judged on the TLS 1.0 page");
+	is_int(status("web.csp"), FS_PASS, "legacy session: headers judged on the TLS 1.0 page");
+	is_str(json_string_value(json_object_get(evidence("web.csp"), "tls_version")), "TLSv1",
+	       "legacy session: the evidence says the page came over TLS 1.0");
 }
 
 static void test_https_absent(void)
@@ -559,6 +589,7 @@ static void test_redirect(void)
 {
 	json_t *o = good();
 	header(o, "http", "Location", "http://www.org001.test/home");
+	set(o, NULL, "redirects", "[]");
 	run(o);
 	is_int(status("web.http.redirect"), FS_FAIL, "redirect to http://: fail");
 	is_str(detail("web.http.redirect"),
@@ -567,12 +598,21 @@ static void test_redirect(void)
 
 	o = good();
 	set(o, "http", "code", "308");
-	header(o, "http", "Location", "HTTPS://org001.test/");
+	header(o, "http", "Location", "HTTPS://WWW.org001.test/");
+	set(o, NULL, "redirects", "[]");
 	run(o);
 	is_int(status("web.http.redirect"), FS_PASS, "redirect 308 to HTTPS:// (any case): pass");
+	has_detail("web.http.redirect", "(chain not recorded)", "no chain: judged on Location alone");
+
+	o = good();
+	header(o, "http", "Location", "https://org001.test/");
+	set(o, NULL, "redirects", "[]");
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "redirect to https on another host: fail");
 
 	o = good();
 	header(o, "http", "Location", "/secure");
+	set(o, NULL, "redirects", "[]");
 	run(o);
 	is_int(status("web.http.redirect"), FS_FAIL, "relative redirect stays on http: fail");
 
@@ -587,6 +627,92 @@ static void test_redirect(void)
 	run(o);
 	is_int(status("web.http.redirect"), FS_INDETERMINATE, "http timeout: indeterminate");
 	is_str(reason("web.http.redirect"), "timeout", "http timeout: reason");
+}
+
+/* Sets web.redirects to hops given as (url, status, code, location) quadruples. */
+static void chain(json_t *obs, int n, const char *const *hops)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++) {
+		const char *const *h = hops + 4 * i;
+		json_t *headers = h[3] ? json_pack("[[s, s]]", "Location", h[3]) : json_array();
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:s, s:s, s:o, s:o}", "url", h[0], "addr", "127.1.0.1", "status",
+		                   h[1], "code", h[2] ? json_integer(strtol(h[2], NULL, 10)) : json_null(),
+		                   "headers", headers));
+	}
+	json_object_set_new(json_object_get(obs, "web"), "redirects", arr);
+}
+
+static void test_redirect_chain(void)
+{
+	json_t *o = good();
+	run(o);
+	is_int(status("web.http.redirect"), FS_PASS, "chain: same-host https, ends 200: pass");
+	is_str(
+	    detail("web.http.redirect"),
+	    "http://www.org001.test/ redirects to HTTPS on the same host, ending at https://www.org001.test/ "
+	    "(200) after 1 redirect",
+	    "chain: pass detail");
+	const json_t *ev = evidence("web.http.redirect");
+	is_int(json_array_size(json_object_get(ev, "chain")), 2, "chain: both hops in the evidence");
+	is_str(
+	    json_string_value(json_object_get(json_array_get(json_object_get(ev, "chain"), 0), "location")),
+	    "https://www.org001.test/", "chain: hop 0's Location in the evidence");
+
+	o = good();
+	header(o, "http", "Location", "https://portal.vendor.test/login");
+	chain(o, 1, (const char *const[]){"https://portal.vendor.test/login", "ok", "200", NULL});
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "chain: first redirect off-host: fail");
+	has_detail("web.http.redirect", "first redirects to another host, https://portal.vendor.test/login",
+	           "chain: off-host detail");
+
+	o = good();
+	chain(o, 2,
+	      (const char *const[]){"https://www.org001.test/", "ok", "302", "http://www.org001.test/plain",
+	                            "http://www.org001.test/plain", "ok", "200", NULL});
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "chain: ends on http: fail");
+	has_detail("web.http.redirect", "ends on http://www.org001.test/plain: not HTTPS",
+	           "chain: ends on http detail");
+
+	o = good();
+	chain(o, 2,
+	      (const char *const[]){"https://www.org001.test/", "ok", "301", "https://other.test/",
+	                            "https://other.test/", "ok", "200", NULL});
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "chain: ends off-site: fail");
+	has_detail("web.http.redirect", "ends off-site, at https://other.test/", "chain: off-site detail");
+
+	o = good();
+	chain(o, 2,
+	      (const char *const[]){"https://www.org001.test/", "ok", "301", "https://my.www.org001.test/",
+	                            "https://my.www.org001.test:8443/", "ok", "200", NULL});
+	run(o);
+	is_int(status("web.http.redirect"), FS_PASS, "chain: ends on a subdomain: pass");
+
+	o = good();
+	chain(o, 2,
+	      (const char *const[]){"https://www.org001.test/", "ok", "301", "https://www.org001.test/a",
+	                            "https://www.org001.test/a", "not_followed", NULL, NULL});
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "chain: beyond the hop limit: fail");
+	has_detail("web.http.redirect", "redirects more than 1 times", "chain: hop limit detail");
+
+	o = good();
+	chain(o, 1, (const char *const[]){"https://www.org001.test/", "timeout", NULL, NULL});
+	run(o);
+	is_int(status("web.http.redirect"), FS_INDETERMINATE, "chain: last hop timed out: indeterminate");
+	is_str(reason("web.http.redirect"), "timeout", "chain: timeout reason");
+
+	o = good();
+	header(o, "http", "Location", "http://www.org001.test/x");
+	chain(o, 2,
+	      (const char *const[]){"http://www.org001.test/x", "ok", "301", "https://www.org001.test/",
+	                            "https://www.org001.test/", "ok", "200", NULL});
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "chain: http first, https later: fail");
 }
 
 static void test_securitytxt(void)
@@ -740,6 +866,7 @@ int main(void)
 	test_tls();
 	test_https_absent();
 	test_redirect();
+	test_redirect_chain();
 	test_securitytxt();
 	test_whole_shapes();
 	findings_clear(&fs);

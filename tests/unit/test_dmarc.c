@@ -108,10 +108,12 @@ static void test_unknown_and_ignored(void)
 
 static void test_invalid(void)
 {
-	struct dmarc_record d = parse("v=DMARC1; rua=mailto:a@b.test");
-	is_int(d.valid, 0, "missing p= invalid");
+	struct dmarc_record d = parse("v=DMARC1; sp=reject");
+	is_int(d.valid, 0, "missing p= without rua= invalid");
 	is_str(d.reason, "p= tag missing", "missing p reason");
 	is_int(d.p, DMARC_POLICY_UNSET, "no policy");
+	d = parse("v=DMARC1; rua=a@b.test");
+	is_str(d.reason, "p= tag missing", "a rua= without a valid URI does not save it");
 	d = parse("v=DMARC1; p=block");
 	is_int(d.valid, 0, "bad p invalid");
 	is_str(d.reason, "p=block is not none, quarantine or reject", "bad p reason");
@@ -134,6 +136,27 @@ static void test_invalid(void)
 	d = parse("garbage");
 	is_str(d.reason, "v=DMARC1 must be the first tag", "garbage");
 	is_int(dmarc_parse(NULL, 0, &d), -EINVAL, "NULL text");
+}
+
+/* RFC 7489 s6.6.3 step 6: no usable p=, but a valid rua=: act as if p=none. */
+static void test_implied_none(void)
+{
+	struct dmarc_record d = parse("v=DMARC1; rua=mailto:a@b.test");
+	is_int(d.valid, 1, "missing p= with a valid rua= is valid");
+	is_str(d.reason, "ok", "implied p reason ok");
+	is_int(d.p, DMARC_POLICY_NONE, "taken as p=none");
+	is_int(d.p_implied, 1, "p_implied set");
+	is_int(d.nrua, 1, "its rua URI counted");
+	d = parse("v=DMARC1; p=bogus; sp=reject; rua=mailto:a@b.test");
+	is_int(d.valid, 1, "bad p= with a valid rua= is valid");
+	is_int(d.p, DMARC_POLICY_NONE, "bad p taken as none");
+	is_int(d.sp, DMARC_POLICY_NONE, "the implied record has no sp=");
+	is_int(d.has_sp, 0, "sp dropped with the bad p");
+	d = parse("v=DMARC1; rua=bad, mailto:a@b.test");
+	is_int(d.valid, 1, "one valid URI among bad ones is enough");
+	is_int(d.nrua, 0, "the rua tag itself is still ignored");
+	d = parse("v=DMARC1; p=reject; rua=mailto:a@b.test");
+	is_int(d.p_implied, 0, "an explicit p= is not implied");
 }
 
 static void test_limits(void)
@@ -160,6 +183,7 @@ int main(void)
 	test_defaults_and_whitespace();
 	test_unknown_and_ignored();
 	test_invalid();
+	test_implied_none();
 	test_limits();
 	return done_testing();
 }
