@@ -32,6 +32,8 @@ static const struct check_def checks_v1[] = {
      RFC7208 " s5.1"},
     {"dns.spf.lookups", FACTOR_DNS, SEV_MEDIUM, 3, 100, "SPF within 10 DNS lookups",
      "More than 10 lookups (or 2 void lookups, or a loop) is a permanent error.", RFC7208 " s4.6.4"},
+    {"dns.spf.ptr", FACTOR_DNS, SEV_LOW, 1, 100, "SPF avoids the ptr mechanism",
+     "ptr is slow and unreliable, loads the sender's reverse DNS, and SHOULD NOT be used.", RFC7208 " s5.5"},
     {"dns.dmarc.present", FACTOR_DNS, SEV_MEDIUM, 3, 100, "DMARC record published",
      "Without DMARC receivers have no policy for mail failing SPF and DKIM.", RFC7489},
     {"dns.dmarc.valid", FACTOR_DNS, SEV_MEDIUM, 3, 100, "DMARC record valid",
