@@ -270,7 +270,7 @@ static int spf_mx_hosts(struct spf_ctx *x, const json_t *records, struct spf_ans
 }
 
 /*
- * The recorded lookup of an a/mx/exists target: dns.spf_rr.TYPE.NAME, and for the
+ * The recorded lookup of an a/mx/exists target: dns.spf_rr.TYPE.NAME, else for the
  * domain itself its own dns.a / dns.mx. NULL with *absent set when the probe did
  * not record such answers at all (observations older than dns.spf_rr).
  */
@@ -279,13 +279,14 @@ static const json_t *spf_rr_lookup(const struct dnsctx *c, const char *name, enu
 {
 	static const char *const types[] = {"TXT", "A", "AAAA", "MX"};
 	const json_t *rr = dns_get(c, "spf_rr");
+	const json_t *v = get_by_name(json_object_get(rr, types[type]), name);
 	*absent = !json_is_object(rr);
-	if (same_name(name, c->domain) && (type == SPF_RR_A || type == SPF_RR_MX)) {
+	if (v == NULL && same_name(name, c->domain) && (type == SPF_RR_A || type == SPF_RR_MX)) {
 		const json_t *own = dns_get(c, type == SPF_RR_A ? "a" : "mx");
 		if (json_is_object(own))
 			return own;
 	}
-	return *absent ? NULL : get_by_name(json_object_get(rr, types[type]), name);
+	return v;
 }
 
 static int spf_fetch(void *ctx, const char *name, enum spf_rrtype type, struct spf_answer *out)
