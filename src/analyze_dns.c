@@ -226,7 +226,34 @@ struct spf_ctx {
 	const struct dnsctx *c; /* the analysis */
 	const char **strs;      /* scratch array of TXT strings handed to the evaluator */
 	size_t cap;             /* its size */
+	char **decoded;         /* the last TXT answer's strings as published (spf_txt_decode) */
+	size_t ndecoded;        /* how many */
 };
+
+static void spf_ctx_drop_decoded(struct spf_ctx *x)
+{
+	for (size_t i = 0; i < x->ndecoded; i++)
+		free(x->decoded[i]);
+	free(x->decoded);
+	x->decoded = NULL;
+	x->ndecoded = 0;
+}
+
+/* TXT answers: the evidence escapes bytes outside printable ASCII, the evaluator wants them back. */
+static int spf_txt_strings(struct spf_ctx *x, struct spf_answer *out)
+{
+	spf_ctx_drop_decoded(x);
+	if (out->nrr == 0)
+		return 0;
+	if ((x->decoded = calloc(out->nrr, sizeof *x->decoded)) == NULL)
+		return -ENOMEM;
+	for (; x->ndecoded < out->nrr; x->ndecoded++) {
+		if ((x->decoded[x->ndecoded] = spf_txt_decode(x->strs[x->ndecoded])) == NULL)
+			return -ENOMEM;
+		x->strs[x->ndecoded] = x->decoded[x->ndecoded];
+	}
+	return 0;
+}
 
 /* The TXT lookup for the domain: dns.txt, or its dns.spf entry when dns.txt is absent. */
 static const json_t *spf_root_lookup(const struct dnsctx *c)
@@ -315,7 +342,10 @@ static int spf_fetch(void *ctx, const char *name, enum spf_rrtype type, struct s
 		return 0;
 	}
 	out->state = SPF_FETCH_OK;
-	return type == SPF_RR_MX ? spf_mx_hosts(x, lk.records, out) : spf_strings(x, lk.records, out);
+	if (type == SPF_RR_MX)
+		return spf_mx_hosts(x, lk.records, out);
+	int rc = spf_strings(x, lk.records, out);
+	return rc == 0 && type == SPF_RR_TXT ? spf_txt_strings(x, out) : rc;
 }
 
 /* "a, b, c, ..." from a notes list, texts only. */
@@ -534,18 +564,22 @@ static char *spf_redirect_of(const char *record)
 }
 
 /* Syntax, all and lookups for the domain's one SPF record. */
-static void spf_evaluate_one(struct dnsctx *c, const char *record)
+static void spf_evaluate_one(struct dnsctx *c, const char *txt)
 {
 	struct spf_ctx x = {.c = c};
 	struct spf_eval ev;
+	char *record = spf_txt_decode(txt);
 	/* IPv4 senders' view: most mail arrives over IPv4, and a/mx targets need A records for it. */
-	int rc = spf_evaluate(c->domain, record, strlen(record), 0, spf_fetch, &x, &ev);
+	int rc =
+	    record != NULL ? spf_evaluate(c->domain, record, strlen(record), 0, spf_fetch, &x, &ev) : -ENOMEM;
 	free(x.strs);
+	spf_ctx_drop_decoded(&x);
 	if (rc < 0) {
 		c->rc = c->rc ? c->rc : rc;
 		for (size_t i = 2; i < SPF_NCHECKS; i++)
 			emit(c, spf_checks[i], FS_INDETERMINATE, "error", json_null(),
 			     "SPF evaluation failed internally (%s)", strerror(-rc));
+		free(record);
 		return;
 	}
 	json_t *evj = spf_evidence(c, &ev);
@@ -555,6 +589,7 @@ static void spf_evaluate_one(struct dnsctx *c, const char *record)
 	spf_lookups(c, &ev, evj);
 	spf_ptr(c, &ev, evj);
 	free(redirect);
+	free(record);
 	json_decref(evj);
 	spf_eval_clear(&ev);
 }

@@ -221,8 +221,11 @@ static void spf_then(struct engine *e, struct domain_scan *ds, struct dns_op *d,
 	json_t *txt;
 	json_array_foreach(json_object_get(lookup, "records"), i, txt)
 	{
-		const char *s = json_string_value(txt);
-		if (!spf_is_spf_record(s) || spf_parse(s, strlen(s), &rec, NULL, 0) < 0)
+		char *s =
+		    spf_is_spf_record(json_string_value(txt)) ? spf_txt_decode(json_string_value(txt)) : NULL;
+		int rc = s != NULL ? spf_parse(s, strlen(s), &rec, NULL, 0) : -EINVAL;
+		free(s);
+		if (rc < 0)
 			continue;
 		char *owner = spf_name(d->name);
 		for (size_t k = 0; owner != NULL && k < rec.nreach; k++)

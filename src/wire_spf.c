@@ -480,6 +480,28 @@ void spf_record_clear(struct spf_record *rec)
 	memset(rec, 0, sizeof *rec);
 }
 
+char *spf_txt_decode(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = malloc(len + 1), *o = out;
+	for (size_t i = 0; out != NULL && i < len; i++) {
+		unsigned v = 256;
+		if (s[i] == '\\' && i + 3 < len && is_digit(s[i + 1]) && is_digit(s[i + 2]) &&
+		    is_digit(s[i + 3]))
+			v = (unsigned)(s[i + 1] - '0') * 100 + (unsigned)(s[i + 2] - '0') * 10 +
+			    (unsigned)(s[i + 3] - '0');
+		if (v > 255) {
+			*o++ = s[i];
+			continue;
+		}
+		*o++ = v == 0 ? 0x7f : (char)v;
+		i += 3;
+	}
+	if (out != NULL)
+		*o = '\0';
+	return out;
+}
+
 const char *spf_qualifier_str(enum spf_qualifier q)
 {
 	static const char *const s[] = {"", "+", "-", "~", "?"};

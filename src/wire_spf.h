@@ -97,6 +97,14 @@ int spf_parse(const char *txt, size_t len, struct spf_record *out, char *err, si
 /* Frees what a record owns and zeroes it. Accepts NULL and a zeroed record. */
 void spf_record_clear(struct spf_record *rec);
 
+/*
+ * The record as published from a TXT string of the evidence, which keeps bytes
+ * outside printable ASCII and '\\' as \\DDD (docs/OBSERVATIONS.md). A NUL byte
+ * becomes DEL (0x7f), which the grammar refuses as well. Returns a new string
+ * (caller frees) or NULL when out of memory.
+ */
+char *spf_txt_decode(const char *s);
+
 /* "+", "-", "~", "?" or "" for SPF_QUAL_NONE. */
 const char *spf_qualifier_str(enum spf_qualifier q);
 

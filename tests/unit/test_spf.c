@@ -546,6 +546,10 @@ static void test_non_ascii(void)
 	is_str(error_of("v=spf1 -all x=caf\xc3\xa9"), "non-ASCII byte 0xc3 at offset 17",
 	       "even in an unknown modifier");
 	ok(spf_is_spf_record("v=spf1 \x80"), "still recognised as an SPF record");
+	char *d = spf_txt_decode("v=spf1 a:caf\\195\\169.x \\092 \\000 \\9 \\256 \\");
+	is_str(d, "v=spf1 a:caf\xc3\xa9.x \\ \x7f \\9 \\256 \\",
+	       "TXT evidence decoded; NUL as DEL; bad escapes kept");
+	free(d);
 }
 
 int main(void)
