@@ -12,7 +12,12 @@
  *   permanent errors all fail dns.spf.lookups and make dns.spf.all n/a. A
  *   redirect= target missing from dns.spf makes dns.spf.all indeterminate
  *   ("not_observed"); one answering NXDOMAIN is a permanent error (RFC 7208 s6.1).
- *   Targets with macros are counted as one lookup and not followed.
+ *   Targets with macros are counted as one lookup and not followed. a, mx and
+ *   exists targets are resolved from dns.spf_rr (void lookups count toward the
+ *   limit of 2; an mx with more than 10 names is a permanent error), for an IPv4
+ *   sender; without dns.spf_rr (older observations) they are only counted. A
+ *   mechanism every sender matches (ip4:0.0.0.0/0, ...) decides dns.spf.all as
+ *   its qualifier would as `all`. dns.spf.ptr fails on any reachable ptr.
  * - DMARC: bad values of optional tags are ignored as RFC 7489 s6.3 says and are
  *   named in the detail; only v, p and duplicate tags make a record invalid.
  * - A null MX ("0 .") alone is a deliberate policy and passes.
@@ -519,7 +524,11 @@ static void spf_all(struct dnsctx *c, const struct spf_eval *ev, const json_t *e
 		     via.b);
 	} else {
 		enum fstatus st = all_verdict(ev->all, &meaning);
-		if (ev->all == SPF_QUAL_NONE)
+		if (ev->all_by != NULL)
+			emit(c, "dns.spf.all", st, NULL, copy(evj),
+			     "SPF matches every sender at '%.200s' (%s)%s: %s", ev->all_by,
+			     spf_qualifier_str(ev->all), via.b, meaning);
+		else if (ev->all == SPF_QUAL_NONE)
 			emit(c, "dns.spf.all", st, NULL, copy(evj), "SPF has no all mechanism%s: %s", via.b,
 			     meaning);
 		else

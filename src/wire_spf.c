@@ -515,6 +515,7 @@ struct eff {
 	enum spf_qualifier all; /* the qualifier found */
 	int known;              /* 0 when it depends on something not observed */
 	char why[32];           /* then the reason */
+	char by[128];           /* the term that matches every sender, "" when `all` (or none) decides */
 };
 
 struct walker {
@@ -659,6 +660,12 @@ static int fetch_rr(struct walker *w, const char *from, const struct spf_term *t
 	return 1;
 }
 
+/* 1 when the sender family's prefix length is /0: then any address of the target matches. */
+static int cidr_zero(const struct walker *w, const struct spf_term *t)
+{
+	return w->addr_type == SPF_RR_AAAA ? t->cidr6 == 0 : t->cidr4 == 0;
+}
+
 /* mx: the MX set (at most SPF_MX_LIMIT names, s4.6.4), then each name's address records. */
 static int resolve_mx(struct walker *w, const char *from, const struct spf_term *t, const char *target)
 {
@@ -679,15 +686,20 @@ static int resolve_mx(struct walker *w, const char *from, const struct spf_term 
 			break;
 	rc = n < a.nrr ? -ENOMEM : 0;
 	/* A null MX ("0 .") names no host: nothing to look up. */
+	int any = 0;
 	for (size_t i = 0; i < n && rc >= 0; i++)
-		if (names[i][0] != '\0')
-			rc = fetch_rr(w, from, t, names[i], w->addr_type, &a);
+		if (names[i][0] != '\0' && (rc = fetch_rr(w, from, t, names[i], w->addr_type, &a)) == 1)
+			any = 1;
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : any && cidr_zero(w, t);
 }
 
-/* a, mx and exists: resolves the target (the current name when a/mx have none). */
+/*
+ * a, mx and exists: resolves the target (the current name when a/mx have none).
+ * Returns 1 when the term matches every sender (exists of a name that resolves;
+ * a or mx with a /0 prefix and an address), 0 when not or unknown, or < 0.
+ */
 static int resolve_term(struct walker *w, const char *from, const struct spf_term *t)
 {
 	struct spf_answer a;
@@ -702,10 +714,12 @@ static int resolve_term(struct walker *w, const char *from, const struct spf_ter
 	int rc;
 	if (t->kind == SPF_MX)
 		rc = resolve_mx(w, from, t, target);
-	else
-		rc = fetch_rr(w, from, t, target, t->kind == SPF_EXISTS ? SPF_RR_A : w->addr_type, &a);
+	else if (t->kind == SPF_EXISTS)
+		rc = fetch_rr(w, from, t, target, SPF_RR_A, &a);
+	else if ((rc = fetch_rr(w, from, t, target, w->addr_type, &a)) == 1)
+		rc = cidr_zero(w, t);
 	free(target);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
 /* Applies a fetched answer for `name`, reached from `from` through term `t`. */
@@ -791,21 +805,43 @@ static const struct spf_term *find_kind(const struct spf_record *rec, enum spf_k
 }
 
 /* Counts and follows the terms of a parsed record at `name` (already on the path). */
+/* ip4:0.0.0.0/0 and ip6:::/0 match every sender of their family. */
+static int ip_matches_all(const struct walker *w, const struct spf_term *t)
+{
+	return (t->kind == SPF_IP4 && w->addr_type == SPF_RR_A && t->cidr4 == 0) ||
+	       (t->kind == SPF_IP6 && w->addr_type == SPF_RR_AAAA && t->cidr6 == 0);
+}
+
+/* Evaluates one term; 1 when it matches every sender (the evaluation stops there). */
+static int walk_term(struct walker *w, const char *name, const struct spf_term *t)
+{
+	int rc = is_lookup_term(t->kind) ? count_lookup(w, name, t) : 0;
+	if (rc < 0)
+		return rc;
+	if (t->kind == SPF_INCLUDE) {
+		/* s5.2: include matches when the included record gives pass. */
+		struct eff sub = {.known = 1};
+		rc = follow(w, name, t, &sub);
+		return rc < 0 ? rc : sub.known && sub.all == SPF_QUAL_PASS;
+	}
+	if (t->kind == SPF_A || t->kind == SPF_MX || t->kind == SPF_EXISTS)
+		return resolve_term(w, name, t);
+	if (t->kind == SPF_PTR && (rc = note_add(&w->ev.ptrs, SPF_PROB_NONE, name, t->text)) == 0)
+		w->ev.ptr++;
+	return rc < 0 ? rc : ip_matches_all(w, t);
+}
+
 static int walk_terms(struct walker *w, const char *name, const struct spf_record *rec, struct eff *eff)
 {
-	struct eff dummy = {.known = 1};
 	int rc = 0;
 	for (size_t i = 0; i < rec->nreach && rc == 0; i++) {
 		const struct spf_term *t = &rec->terms[i];
-		if (is_lookup_term(t->kind))
-			rc = count_lookup(w, name, t);
-		if (rc == 0 && t->kind == SPF_INCLUDE)
-			rc = follow(w, name, t, &dummy);
-		else if (rc == 0 && (t->kind == SPF_A || t->kind == SPF_MX || t->kind == SPF_EXISTS))
-			rc = resolve_term(w, name, t);
-		else if (rc == 0 && t->kind == SPF_PTR &&
-		         (rc = note_add(&w->ev.ptrs, SPF_PROB_NONE, name, t->text)) == 0)
-			w->ev.ptr++;
+		/* A mechanism every sender matches decides like `all`: the rest is never reached. */
+		if ((rc = walk_term(w, name, t)) == 1) {
+			eff->all = t->qual;
+			snprintf(eff->by, sizeof eff->by, "%s", t->text);
+			return 0;
+		}
 	}
 	if (rc < 0)
 		return rc;
@@ -857,6 +893,8 @@ int spf_evaluate(const char *domain, const char *record, size_t len, int ipv6, s
 	free(name);
 	w.ev.all = eff.all;
 	w.ev.all_known = eff.known;
+	if (rc == 0 && eff.by[0] != '\0' && (w.ev.all_by = strdup(eff.by)) == NULL)
+		rc = -ENOMEM;
 	if (rc == 0 && !eff.known && (w.ev.all_unknown = strdup(eff.why)) == NULL)
 		rc = -ENOMEM;
 	if (rc < 0)
@@ -880,6 +918,7 @@ void spf_eval_clear(struct spf_eval *ev)
 	notes_clear(&ev->ptrs);
 	notes_clear(&ev->macro);
 	free(ev->all_unknown);
+	free(ev->all_by);
 	memset(ev, 0, sizeof *ev);
 }
 

@@ -10,8 +10,10 @@
  * usable record, and finds the effective `all` qualifier.
  *
  * The evaluator takes the view of a sender whose address matches no mechanism
- * (a forger): every reachable term is evaluated, so its counts are those a
- * receiver reaches for forged mail. It follows include/redirect targets (TXT),
+ * (a forger) unless a mechanism matches every sender (ip4:0.0.0.0/0, a/0 or
+ * mx/0 with an address, exists: of a name that resolves, include: of a record
+ * that gives pass): that one then decides like `all` and ends the evaluation.
+ * So its counts are those a receiver reaches for forged mail. It follows include/redirect targets (TXT),
  * resolves the targets of a, mx (MX, then an address record per MX name) and
  * exists (A) to count void lookups, and checks the 10-name limit of mx (s4.6.4).
  *
@@ -179,6 +181,7 @@ struct spf_eval {
 	enum spf_qualifier all;     /* effective `all`: the top record's, else its redirect target's */
 	int all_known;              /* 0 when the effective all depends on a name not fetched or a macro */
 	char *all_unknown;          /* then why: that name's status ("timeout", "not_observed") or "macro" */
+	char *all_by;               /* a mechanism every sender matches, which decides instead of `all` */
 	struct spf_notes records;   /* name -> record text, in evaluation order */
 	struct spf_notes counted;   /* name -> term text of every counted lookup */
 	struct spf_notes problems;  /* name -> permanent error text (syntax, loop, no record, ...) */

@@ -611,6 +611,12 @@ static void test_spf_mechanisms(void)
 	       "ptr detail names both");
 	is_str(st(&fs, "dns.spf.lookups"), "pass", "ptr counts as a lookup, nothing more");
 
+	set_txt(obs, "v=spf1 ip4:0.0.0.0/0 -all", NULL);
+	run(obs, &fs, "ip4 /0");
+	is_str(st(&fs, "dns.spf.all"), "fail", "ip4:0.0.0.0/0 is +all in disguise");
+	is_str(detail(&fs, "dns.spf.all"),
+	       "SPF matches every sender at 'ip4:0.0.0.0/0' (+): it authorises every sender on the internet",
+	       "ip4 /0 detail");
 	set_txt(obs, "v=spf1 exists:%{i}.x.test -all", NULL);
 	run(obs, &fs, "macro");
 	is_str(

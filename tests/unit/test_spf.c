@@ -539,6 +539,35 @@ static void test_eval_unresolved(void)
 	spf_eval_clear(&ev);
 }
 
+static void test_eval_match_all(void)
+{
+	static const struct fake tab[] = {
+	    ADDR("h.test", SPF_RR_A, "192.0.2.1"),
+	    OKTXT("open.test", "v=spf1 +all"),
+	    OKTXT("closed.test", "v=spf1 -all"),
+	};
+	struct spf_eval ev;
+	eval("v=spf1 ip4:0.0.0.0/0 a:h.test -all", tab, 3, &ev, NULL);
+	is_int(ev.all, SPF_QUAL_PASS, "ip4:0.0.0.0/0 passes every IPv4 sender");
+	is_str(ev.all_by, "ip4:0.0.0.0/0", "the deciding term");
+	is_int(ev.lookups, 0, "terms after it are never reached");
+	spf_eval_clear(&ev);
+	eval("v=spf1 ~a:h.test/0 -all", tab, 3, &ev, NULL);
+	is_int(ev.all, SPF_QUAL_SOFTFAIL, "a/0 with an address matches everyone, with its qualifier");
+	spf_eval_clear(&ev);
+	eval("v=spf1 exists:h.test include:closed.test -all", tab, 3, &ev, NULL);
+	is_str(ev.all_by, "exists:h.test", "exists of a name that resolves matches everyone");
+	spf_eval_clear(&ev);
+	eval("v=spf1 include:closed.test ?include:open.test -all", tab, 3, &ev, NULL);
+	is_int(ev.all, SPF_QUAL_NEUTRAL, "include of +all matches with the include's qualifier");
+	is_str(ev.all_by, "?include:open.test", "named");
+	spf_eval_clear(&ev);
+	eval("v=spf1 ip6:::/0 a:h.test -all", tab, 3, &ev, NULL);
+	is_int(ev.all, SPF_QUAL_FAIL, "ip6 /0 does not match an IPv4 sender");
+	ok(ev.all_by == NULL, "all decides");
+	spf_eval_clear(&ev);
+}
+
 static void test_non_ascii(void)
 {
 	is_str(error_of("v=spf1 a:\xc3\xa9xample.com -all"), "non-ASCII byte 0xc3 at offset 9",
@@ -571,5 +600,6 @@ int main(void)
 	test_eval_mx();
 	test_eval_unresolved();
 	test_non_ascii();
+	test_eval_match_all();
 	return done_testing();
 }
