@@ -12,7 +12,12 @@
  *   permanent errors all fail dns.spf.lookups and make dns.spf.all n/a. A
  *   redirect= target missing from dns.spf makes dns.spf.all indeterminate
  *   ("not_observed"); one answering NXDOMAIN is a permanent error (RFC 7208 s6.1).
- *   Targets with macros are counted as one lookup and not followed.
+ *   Targets with macros are counted as one lookup and not followed. a, mx and
+ *   exists targets are resolved from dns.spf_rr (void lookups count toward the
+ *   limit of 2; an mx with more than 10 names is a permanent error), for an IPv4
+ *   sender; without dns.spf_rr (older observations) they are only counted. A
+ *   mechanism every sender matches (ip4:0.0.0.0/0, ...) decides dns.spf.all as
+ *   its qualifier would as `all`. dns.spf.ptr fails on any reachable ptr.
  * - DMARC: bad values of optional tags are ignored as RFC 7489 s6.3 says and are
  *   named in the detail; only v, p and duplicate tags make a record invalid, and a
  *   missing or bad p= does not when rua= is valid (p=none, s6.6.3 step 6). pct=0
@@ -222,15 +227,43 @@ static void check_dnssec(struct dnsctx *c)
 
 /* ---- SPF ---- */
 
-static const char *const spf_checks[] = {"dns.spf.present", "dns.spf.single", "dns.spf.syntax", "dns.spf.all",
-                                         "dns.spf.lookups"};
+static const char *const spf_checks[] = {"dns.spf.present", "dns.spf.single",  "dns.spf.syntax",
+                                         "dns.spf.all",     "dns.spf.lookups", "dns.spf.ptr"};
+#define SPF_NCHECKS (sizeof spf_checks / sizeof spf_checks[0])
 
 /* The fetch context over dns.txt (for the domain itself) and dns.spf. */
 struct spf_ctx {
 	const struct dnsctx *c; /* the analysis */
 	const char **strs;      /* scratch array of TXT strings handed to the evaluator */
 	size_t cap;             /* its size */
+	char **decoded;         /* the last TXT answer's strings as published (spf_txt_decode) */
+	size_t ndecoded;        /* how many */
 };
+
+static void spf_ctx_drop_decoded(struct spf_ctx *x)
+{
+	for (size_t i = 0; i < x->ndecoded; i++)
+		free(x->decoded[i]);
+	free(x->decoded);
+	x->decoded = NULL;
+	x->ndecoded = 0;
+}
+
+/* TXT answers: the evidence escapes bytes outside printable ASCII, the evaluator wants them back. */
+static int spf_txt_strings(struct spf_ctx *x, struct spf_answer *out)
+{
+	spf_ctx_drop_decoded(x);
+	if (out->nrr == 0)
+		return 0;
+	if ((x->decoded = calloc(out->nrr, sizeof *x->decoded)) == NULL)
+		return -ENOMEM;
+	for (; x->ndecoded < out->nrr; x->ndecoded++) {
+		if ((x->decoded[x->ndecoded] = spf_txt_decode(x->strs[x->ndecoded])) == NULL)
+			return -ENOMEM;
+		x->strs[x->ndecoded] = x->decoded[x->ndecoded];
+	}
+	return 0;
+}
 
 /* The TXT lookup for the domain: dns.txt, or its dns.spf entry when dns.txt is absent. */
 static const json_t *spf_root_lookup(const struct dnsctx *c)
@@ -254,19 +287,59 @@ static int spf_strings(struct spf_ctx *x, const json_t *records, struct spf_answ
 		if (s != NULL)
 			x->strs[k++] = s;
 	}
-	out->txt = x->strs;
-	out->ntxt = k;
+	out->rr = x->strs;
+	out->nrr = k;
 	return 0;
 }
 
-static int spf_fetch(void *ctx, const char *name, struct spf_answer *out)
+/* MX answers hold {"pref", "host"} objects: the evaluator wants the host names. */
+static int spf_mx_hosts(struct spf_ctx *x, const json_t *records, struct spf_answer *out)
+{
+	int rc = spf_strings(x, records, out);
+	size_t k = 0;
+	for (size_t i = 0; rc == 0 && i < json_array_size(records); i++) {
+		const char *h = json_string_value(json_object_get(json_array_get(records, i), "host"));
+		if (h != NULL)
+			x->strs[k++] = h;
+	}
+	out->nrr = k;
+	return rc;
+}
+
+/*
+ * The recorded lookup of an a/mx/exists target: dns.spf_rr.TYPE.NAME, else for the
+ * domain itself its own dns.a / dns.mx. NULL with *absent set when the probe did
+ * not record such answers at all (observations older than dns.spf_rr).
+ */
+static const json_t *spf_rr_lookup(const struct dnsctx *c, const char *name, enum spf_rrtype type,
+                                   int *absent)
+{
+	static const char *const types[] = {"TXT", "A", "AAAA", "MX"};
+	const json_t *rr = dns_get(c, "spf_rr");
+	const json_t *v = get_by_name(json_object_get(rr, types[type]), name);
+	*absent = !json_is_object(rr);
+	if (v == NULL && same_name(name, c->domain) && (type == SPF_RR_A || type == SPF_RR_MX)) {
+		const json_t *own = dns_get(c, type == SPF_RR_A ? "a" : "mx");
+		if (json_is_object(own))
+			return own;
+	}
+	return v;
+}
+
+static int spf_fetch(void *ctx, const char *name, enum spf_rrtype type, struct spf_answer *out)
 {
 	struct spf_ctx *x = ctx;
-	const json_t *obj =
-	    same_name(name, x->c->domain) ? spf_root_lookup(x->c) : get_by_name(dns_get(x->c, "spf"), name);
+	const json_t *obj;
+	int absent = 0;
+	if (type != SPF_RR_TXT)
+		obj = spf_rr_lookup(x->c, name, type, &absent);
+	else if (same_name(name, x->c->domain))
+		obj = spf_root_lookup(x->c);
+	else
+		obj = get_by_name(dns_get(x->c, "spf"), name);
 	struct lookup lk;
 	if (!json_is_object(obj))
-		return -ENOENT;
+		return absent ? -EOPNOTSUPP : -ENOENT;
 	lookup_read(obj, &lk);
 	*out = (struct spf_answer){.status = lk.status};
 	if (lk.state == LK_FAILED) {
@@ -279,7 +352,10 @@ static int spf_fetch(void *ctx, const char *name, struct spf_answer *out)
 		return 0;
 	}
 	out->state = SPF_FETCH_OK;
-	return spf_strings(x, lk.records, out);
+	if (type == SPF_RR_MX)
+		return spf_mx_hosts(x, lk.records, out);
+	int rc = spf_strings(x, lk.records, out);
+	return rc == 0 && type == SPF_RR_TXT ? spf_txt_strings(x, out) : rc;
 }
 
 /* "a, b, c, ..." from a notes list, texts only. */
@@ -319,7 +395,12 @@ static json_t *spf_evidence(const struct dnsctx *c, const struct spf_eval *ev)
 	json_object_set_new(j, "counted", notes_json(&ev->counted, "name", "term"));
 	json_object_set_new(j, "problems", notes_json(&ev->problems, "name", "problem"));
 	json_object_set_new(j, "unfetched", notes_json(&ev->unfetched, "name", "status"));
+	json_object_set_new(j, "void_terms", notes_json(&ev->voided, "name", "lookup"));
 	json_object_set_new(j, "macro_targets", json_integer(ev->macros));
+	json_object_set_new(j, "macro_terms", notes_json(&ev->macro, "name", "term"));
+	json_object_set_new(j, "ptr_terms", notes_json(&ev->ptrs, "name", "term"));
+	json_object_set_new(j, "unresolved", json_integer(ev->unresolved));
+	json_object_set_new(j, "rr_truncated", json_boolean(json_is_true(dns_get(c, "spf_rr_truncated"))));
 	json_object_set_new(j, "all",
 	                    all != NULL && ev->all_known ? json_sprintf("%sall", all) : json_null());
 	json_object_set_new(j, "truncated", json_boolean(json_is_true(dns_get(c, "spf_truncated"))));
@@ -329,6 +410,9 @@ static json_t *spf_evidence(const struct dnsctx *c, const struct spf_eval *ev)
 /* Why a count is only a lower bound: truncation, an unfetched name, or the cap. */
 static const char *spf_incomplete_reason(const struct dnsctx *c, const struct spf_eval *ev)
 {
+	if (ev->unfetched.n > 0 && strcmp(ev->unfetched.v[0].text, "not_observed") == 0 &&
+	    json_is_true(dns_get(c, "spf_rr_truncated")))
+		return "truncated";
 	if (ev->unfetched.n > 0)
 		return status_word(ev->unfetched.v[0].text);
 	if (json_is_true(dns_get(c, "spf_truncated")))
@@ -360,8 +444,10 @@ static void spf_problems_line(struct line *l, const struct spf_eval *ev)
 		         SPF_LOOKUP_LIMIT);
 		line_notes(l, &ev->counted, SPF_PROB_NONE, 0);
 	}
-	if (ev->voids > SPF_VOID_LIMIT)
-		line_add(l, "%s%d void lookups (limit %d)", l->n ? "; " : "", ev->voids, SPF_VOID_LIMIT);
+	if (ev->voids > SPF_VOID_LIMIT) {
+		line_add(l, "%s%d void lookups (limit %d): ", l->n ? "; " : "", ev->voids, SPF_VOID_LIMIT);
+		line_notes(l, &ev->voided, SPF_PROB_NONE, 0);
+	}
 	for (size_t i = 0, shown = 0; i < ev->problems.n && shown < DETAIL_ITEMS; i++)
 		if (ev->problems.v[i].kind != SPF_PROB_SYNTAX) {
 			line_add(l, "%s%s: %.200s", l->n ? "; " : "", ev->problems.v[i].name,
@@ -393,7 +479,8 @@ static void spf_lookups(struct dnsctx *c, const struct spf_eval *ev, const json_
 	line_add(&l, "SPF needs %d DNS lookup%s (limit %d), %d void", ev->lookups,
 	         ev->lookups == 1 ? "" : "s", SPF_LOOKUP_LIMIT, ev->voids);
 	if (ev->macros > 0)
-		line_add(&l, ", %d macro target%s not followed", ev->macros, ev->macros == 1 ? "" : "s");
+		line_add(&l, ", %d macro target%s not expanded (they need the sender)", ev->macros,
+		         ev->macros == 1 ? "" : "s");
 	if (ev->counted.total > 0) {
 		line_add(&l, ": ");
 		line_notes(&l, &ev->counted, SPF_PROB_NONE, 0);
@@ -442,12 +529,38 @@ static void spf_all(struct dnsctx *c, const struct spf_eval *ev, const json_t *e
 		     via.b);
 	} else {
 		enum fstatus st = all_verdict(ev->all, &meaning);
-		if (ev->all == SPF_QUAL_NONE)
+		if (ev->all_by != NULL)
+			emit(c, "dns.spf.all", st, NULL, copy(evj),
+			     "SPF matches every sender at '%.200s' (%s)%s: %s", ev->all_by,
+			     spf_qualifier_str(ev->all), via.b, meaning);
+		else if (ev->all == SPF_QUAL_NONE)
 			emit(c, "dns.spf.all", st, NULL, copy(evj), "SPF has no all mechanism%s: %s", via.b,
 			     meaning);
 		else
 			emit(c, "dns.spf.all", st, NULL, copy(evj), "SPF ends in %sall%s: %s",
 			     spf_qualifier_str(ev->all), via.b, meaning);
+	}
+}
+
+/* RFC 7208 s5.5: ptr is slow, unreliable and SHOULD NOT be used. */
+static void spf_ptr(struct dnsctx *c, const struct spf_eval *ev, const json_t *evj)
+{
+	struct line l = {.n = 0};
+	const char *inc = spf_incomplete_reason(c, ev);
+	if (ev->ptr > 0) {
+		line_notes(&l, &ev->ptrs, SPF_PROB_NONE, 1);
+		emit(c, "dns.spf.ptr", FS_FAIL, NULL, copy(evj),
+		     "SPF uses the ptr mechanism (RFC 7208 s5.5: SHOULD NOT): %s", l.b);
+	} else if (ev->syntax > 0) {
+		emit(c, "dns.spf.ptr", FS_NA, "permerror", copy(evj),
+		     "SPF has a syntax error: its terms cannot all be read");
+	} else if (inc != NULL) {
+		emit(c, "dns.spf.ptr", FS_INDETERMINATE, inc, copy(evj),
+		     "no ptr in the %zu SPF records seen; others could not be seen (%s)", ev->records.total,
+		     inc);
+	} else {
+		emit(c, "dns.spf.ptr", FS_PASS, NULL, copy(evj), "no ptr mechanism in %zu SPF record%s",
+		     ev->records.total, ev->records.total == 1 ? "" : "s");
 	}
 }
 
@@ -465,17 +578,22 @@ static char *spf_redirect_of(const char *record)
 }
 
 /* Syntax, all and lookups for the domain's one SPF record. */
-static void spf_evaluate_one(struct dnsctx *c, const char *record)
+static void spf_evaluate_one(struct dnsctx *c, const char *txt)
 {
 	struct spf_ctx x = {.c = c};
 	struct spf_eval ev;
-	int rc = spf_evaluate(c->domain, record, strlen(record), spf_fetch, &x, &ev);
+	char *record = spf_txt_decode(txt);
+	/* IPv4 senders' view: most mail arrives over IPv4, and a/mx targets need A records for it. */
+	int rc =
+	    record != NULL ? spf_evaluate(c->domain, record, strlen(record), 0, spf_fetch, &x, &ev) : -ENOMEM;
 	free(x.strs);
+	spf_ctx_drop_decoded(&x);
 	if (rc < 0) {
 		c->rc = c->rc ? c->rc : rc;
-		for (size_t i = 2; i < 5; i++)
+		for (size_t i = 2; i < SPF_NCHECKS; i++)
 			emit(c, spf_checks[i], FS_INDETERMINATE, "error", json_null(),
 			     "SPF evaluation failed internally (%s)", strerror(-rc));
+		free(record);
 		return;
 	}
 	json_t *evj = spf_evidence(c, &ev);
@@ -483,7 +601,9 @@ static void spf_evaluate_one(struct dnsctx *c, const char *record)
 	spf_syntax(c, &ev, evj);
 	spf_all(c, &ev, evj, redirect);
 	spf_lookups(c, &ev, evj);
+	spf_ptr(c, &ev, evj);
 	free(redirect);
+	free(record);
 	json_decref(evj);
 	spf_eval_clear(&ev);
 }
@@ -495,7 +615,7 @@ static void check_spf(struct dnsctx *c)
 	size_t n = 0, ntxt = 0;
 	lookup_read(spf_root_lookup(c), &lk);
 	if (lk.state == LK_FAILED) {
-		emit_all_indeterminate(c, spf_checks, 5, lk.reason, lk.obj, "TXT");
+		emit_all_indeterminate(c, spf_checks, SPF_NCHECKS, lk.reason, lk.obj, "TXT");
 		return;
 	}
 	for (size_t i = 0; i < json_array_size(lk.records); i++) {
@@ -508,7 +628,7 @@ static void check_spf(struct dnsctx *c)
 		emit(c, spf_checks[0], FS_FAIL, NULL, copy(lk.obj),
 		     "no SPF record at %s (%s, %zu TXT records)", c->domain, lk.status ? lk.status : "?",
 		     ntxt);
-		for (size_t i = 1; i < 5; i++)
+		for (size_t i = 1; i < SPF_NCHECKS; i++)
 			emit(c, spf_checks[i], FS_NA, "no_spf", json_null(), "no SPF record at %s",
 			     c->domain);
 		return;
@@ -517,7 +637,7 @@ static void check_spf(struct dnsctx *c)
 	if (n > 1) {
 		emit(c, spf_checks[1], FS_FAIL, NULL, copy(lk.obj),
 		     "%zu SPF records at %s: receivers return permerror", n, c->domain);
-		for (size_t i = 2; i < 5; i++)
+		for (size_t i = 2; i < SPF_NCHECKS; i++)
 			emit(c, spf_checks[i], FS_NA, "multiple_spf", json_null(), "%zu SPF records at %s", n,
 			     c->domain);
 		return;
@@ -923,10 +1043,11 @@ static void check_axfr(struct dnsctx *c)
 static int domain_absent(struct dnsctx *c)
 {
 	static const char *const checks[] = {
-	    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",     "dns.spf.single",
-	    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",     "dns.dmarc.present",
-	    "dns.dmarc.valid",   "dns.dmarc.policy", "dns.dmarc.subdomain", "dns.caa.present",
-	    "dns.mx.present",    "dns.ns.count",     "dns.ns.diversity",    "dns.axfr.refused",
+	    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",  "dns.spf.single",
+	    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",  "dns.spf.ptr",
+	    "dns.dmarc.present", "dns.dmarc.valid",  "dns.dmarc.policy", "dns.dmarc.subdomain",
+	    "dns.caa.present",   "dns.mx.present",   "dns.ns.count",     "dns.ns.diversity",
+	    "dns.axfr.refused",
 	};
 	struct lookup lk;
 	lookup_read(dns_get(c, "soa"), &lk);

@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "method.h"
 
 static const struct {
 	const char *name;                  /* subcommand */
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("vitals %s (methodology v1)\n", VITALS_VERSION);
+		printf("vitals %s (methodology v%d)\n", VITALS_VERSION, method_current()->version);
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

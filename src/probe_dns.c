@@ -1,6 +1,7 @@
 /*
  * The DNS probe: asks the questions DNS-health checks need (SOA, A, TXT, DMARC,
- * CAA, MX, NS), follows SPF include/redirect names and name-server addresses,
+ * CAA, MX, NS), follows SPF include/redirect names, resolves the targets of SPF
+ * a/mx/exists terms (so void lookups can be counted) and name-server addresses,
  * and starts the AXFR and web probes when their inputs arrive. It records
  * lookups; it does not evaluate SPF or anything else.
  */
@@ -10,8 +11,11 @@
 
 #include "engine.h"
 #include "resolver.h"
+#include "wire_spf.h"
 
 #define AXFR_ADDRS_PER_NS 4
+/* Answers asked for a/mx/exists targets per domain (10 lookup terms, 10 MX names each, A+AAAA). */
+#define SPF_RR_MAX 64
 
 struct dns_op;
 typedef void (*dns_then)(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup);
@@ -98,50 +102,27 @@ static json_t *dns_part(struct domain_scan *ds, const char *key)
 	return p;
 }
 
-/* The SPF probe's only parsing: which names an SPF record makes a receiver fetch next. */
-static void spf_targets(const char *rec, void (*fn)(void *arg, const char *name), void *arg)
-{
-	if (strncasecmp(rec, "v=spf1", 6) != 0 || (rec[6] != ' ' && rec[6] != '\0'))
-		return;
-	char name[256];
-	const char *p = rec + 6;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		size_t len = strcspn(p, " ");
-		const char *term = p;
-		p += len;
-		if (len && strchr("+-~?", term[0]))
-			term++, len--;
-		size_t off = 0;
-		if (len > 8 && strncasecmp(term, "include:", 8) == 0)
-			off = 8;
-		else if (len > 9 && strncasecmp(term, "redirect=", 9) == 0)
-			off = 9;
-		if (off == 0 || len - off >= sizeof name || memchr(term + off, '%', len - off))
-			continue; /* macros need a sender to expand: not fetched */
-		memcpy(name, term + off, len - off);
-		name[len - off] = '\0';
-		for (char *c = name; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-		size_t nl = strlen(name);
-		if (nl && name[nl - 1] == '.')
-			name[nl - 1] = '\0';
-		if (name[0])
-			fn(arg, name);
-	}
-}
-
 struct spf_walk {
 	struct engine *e;       /* the engine */
 	struct domain_scan *ds; /* the domain */
 };
 
+/* Lower case without the trailing dot, as dns.spf and dns.spf_rr keys are; NULL if none. */
+static char *spf_name(const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	size_t len = strlen(s);
+	char *n = strndup(s, len > 0 && s[len - 1] == '.' ? len - 1 : len);
+	for (char *c = n; c != NULL && *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+	return n;
+}
+
 static void spf_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup);
 
-static void spf_follow(void *arg, const char *name)
+static void spf_follow(struct spf_walk *w, const char *name)
 {
-	struct spf_walk *w = arg;
 	struct domain_scan *ds = w->ds;
 	if (json_object_get(ds->spf_seen, name) != NULL)
 		return;
@@ -153,13 +134,109 @@ static void spf_follow(void *arg, const char *name)
 	ask(w->e, ds, dns_part(ds, "spf"), name, name, "TXT", spf_then);
 }
 
+/* Answers already asked for in dns.spf_rr, all types together. */
+static size_t spf_rr_count(const json_t *rr)
+{
+	const char *type;
+	json_t *byname;
+	size_t n = 0;
+	json_object_foreach((json_t *)rr, type, byname) n += json_object_size(byname);
+	return n;
+}
+
+/* Asks `type` for an a/mx/exists target into dns.spf_rr.TYPE.NAME, once, within SPF_RR_MAX. */
+static void spf_rr_ask(struct engine *e, struct domain_scan *ds, const char *name, const char *type,
+                       dns_then then)
+{
+	json_t *rr = dns_part(ds, "spf_rr");
+	json_t *byname = json_object_get(rr, type);
+	if (byname == NULL) {
+		byname = json_object();
+		json_object_set_new(rr, type, byname);
+	}
+	if (byname == NULL || json_object_get(byname, name) != NULL)
+		return;
+	if (spf_rr_count(rr) >= SPF_RR_MAX) {
+		json_object_set_new(json_object_get(ds->doc, "dns"), "spf_rr_truncated", json_true());
+		return;
+	}
+	/* A placeholder until the answer arrives, so the name is asked once. */
+	json_object_set_new(byname, name, json_null());
+	ask(e, ds, byname, name, name, type, then);
+}
+
+/* Address records of an a target or an MX name: A for IPv4 senders, AAAA for IPv6 ones. */
+static void spf_addrs(struct engine *e, struct domain_scan *ds, const char *name)
+{
+	/* The domain's own A is dns.a already. */
+	if (strcmp(name, ds->domain) != 0)
+		spf_rr_ask(e, ds, name, "A", NULL);
+	spf_rr_ask(e, ds, name, "AAAA", NULL);
+}
+
+/* The MX names of an mx target; a set over the limit is a permanent error, not worth asking. */
+static void spf_mx_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
+{
+	json_t *recs = json_object_get(lookup, "records"), *mx;
+	size_t i;
+	if (json_array_size(recs) > SPF_MX_LIMIT)
+		return;
+	json_array_foreach(recs, i, mx)
+	{
+		char *host = spf_name(json_string_value(json_object_get(mx, "host")));
+		if (host != NULL && host[0] != '\0')
+			spf_addrs(e, ds, host);
+		free(host);
+	}
+}
+
+/* What one reachable term of the record at `owner` makes a receiver look up next. */
+static void spf_term(struct spf_walk *w, const char *owner, const struct spf_term *t)
+{
+	const char *spec = t->arg != NULL ? t->arg : owner;
+	/* Macros need the sender to expand: counted by the analyzer, never asked. */
+	if (strchr(spec, '%') != NULL)
+		return;
+	char *name = spf_name(spec);
+	if (name == NULL || name[0] == '\0')
+		goto out;
+	if (t->kind == SPF_INCLUDE || t->kind == SPF_REDIRECT)
+		spf_follow(w, name);
+	else if (t->kind == SPF_A)
+		spf_addrs(w->e, w->ds, name);
+	else if (t->kind == SPF_MX)
+		spf_rr_ask(w->e, w->ds, name, "MX", spf_mx_then);
+	else if (t->kind == SPF_EXISTS)
+		spf_rr_ask(w->e, w->ds, name, "A", NULL);
+out:
+	free(name);
+}
+
+/* Follows every SPF record among a name's TXT answers with the parser analyzers use. */
 static void spf_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
 {
 	struct spf_walk w = {e, ds};
+	struct spf_record rec;
 	size_t i;
-	json_t *rec;
-	json_array_foreach(json_object_get(lookup, "records"), i, rec) if (json_is_string(rec))
-	    spf_targets(json_string_value(rec), spf_follow, &w);
+	json_t *txt;
+	json_array_foreach(json_object_get(lookup, "records"), i, txt)
+	{
+		char *s =
+		    spf_is_spf_record(json_string_value(txt)) ? spf_txt_decode(json_string_value(txt)) : NULL;
+		int rc = s != NULL ? spf_parse(s, strlen(s), &rec, NULL, 0) : -EINVAL;
+		free(s);
+		if (rc < 0)
+			continue;
+		char *owner = spf_name(d->name);
+		for (size_t k = 0; owner != NULL && k < rec.nreach; k++)
+			spf_term(&w, owner, &rec.terms[k]);
+		/* s6.1: redirect= applies only without an all mechanism. */
+		for (size_t k = rec.nreach; owner != NULL && rec.all == SPF_QUAL_NONE && k < rec.nterms; k++)
+			if (rec.terms[k].kind == SPF_REDIRECT)
+				spf_term(&w, owner, &rec.terms[k]);
+		free(owner);
+		spf_record_clear(&rec);
+	}
 }
 
 /* The domain's own TXT lookup is also the root of the SPF tree. */

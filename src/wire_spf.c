@@ -442,6 +442,10 @@ int spf_parse(const char *txt, size_t len, struct spf_record *out, char *err, si
 		return syntax(&p, "record longer than %d bytes", SPF_MAX_LEN);
 	if (len < 6 || strncasecmp(txt, "v=spf1", 6) != 0 || (len > 6 && txt[6] != ' '))
 		return syntax(&p, "record does not start with 'v=spf1'");
+	/* s3, s4.5: an SPF record is US-ASCII; anything else is a permanent error. */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)txt[i] >= 0x80)
+			return syntax(&p, "non-ASCII byte 0x%02x at offset %zu", (unsigned char)txt[i], i);
 	for (size_t i = 6; i < len && rc == 0;) {
 		size_t j;
 		while (i < len && txt[i] == ' ')
@@ -476,6 +480,28 @@ void spf_record_clear(struct spf_record *rec)
 	memset(rec, 0, sizeof *rec);
 }
 
+char *spf_txt_decode(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = malloc(len + 1), *o = out;
+	for (size_t i = 0; out != NULL && i < len; i++) {
+		unsigned v = 256;
+		if (s[i] == '\\' && i + 3 < len && is_digit(s[i + 1]) && is_digit(s[i + 2]) &&
+		    is_digit(s[i + 3]))
+			v = (unsigned)(s[i + 1] - '0') * 100 + (unsigned)(s[i + 2] - '0') * 10 +
+			    (unsigned)(s[i + 3] - '0');
+		if (v > 255) {
+			*o++ = s[i];
+			continue;
+		}
+		*o++ = v == 0 ? 0x7f : (char)v;
+		i += 3;
+	}
+	if (out != NULL)
+		*o = '\0';
+	return out;
+}
+
 const char *spf_qualifier_str(enum spf_qualifier q)
 {
 	static const char *const s[] = {"", "+", "-", "~", "?"};
@@ -489,11 +515,14 @@ struct eff {
 	enum spf_qualifier all; /* the qualifier found */
 	int known;              /* 0 when it depends on something not observed */
 	char why[32];           /* then the reason */
+	char by[128];           /* the term that matches every sender, "" when `all` (or none) decides */
 };
 
 struct walker {
 	spf_fetch_fn fetch;                         /* the caller's answer lookup */
 	void *ctx;                                  /* its context */
+	enum spf_rrtype addr_type;                  /* SPF_RR_A or SPF_RR_AAAA: the sender's family */
+	int nfetches;                               /* a/mx/exists answers asked for so far */
 	struct spf_eval ev;                         /* the result being built */
 	const char *path[SPF_EVAL_MAX_RECORDS + 1]; /* names on the current include/redirect path */
 	size_t depth;                               /* how many */
@@ -575,12 +604,122 @@ static const char *pick_spf(const struct spf_answer *a, size_t *count)
 {
 	const char *found = NULL;
 	*count = 0;
-	for (size_t i = 0; i < a->ntxt; i++)
-		if (spf_is_spf_record(a->txt[i])) {
-			found = a->txt[i];
+	for (size_t i = 0; i < a->nrr; i++)
+		if (spf_is_spf_record(a->rr[i])) {
+			found = a->rr[i];
 			(*count)++;
 		}
 	return found;
+}
+
+static const char *rrtype_str(enum spf_rrtype type)
+{
+	static const char *const s[] = {"TXT", "A", "AAAA", "MX"};
+	return (unsigned)type < sizeof s / sizeof s[0] ? s[type] : "?";
+}
+
+/* Counts a lookup that answered NXDOMAIN or NODATA (s4.6.4) and notes which. */
+static int void_lookup(struct walker *w, const char *from, const struct spf_term *t, const char *target,
+                       enum spf_rrtype type, enum spf_fetch_state state)
+{
+	char buf[400];
+	w->ev.voids++;
+	snprintf(buf, sizeof buf, "%s: %.250s %s %s", t->text, target, rrtype_str(type),
+	         state == SPF_FETCH_NXDOMAIN ? "NXDOMAIN" : "NODATA");
+	return note_add(&w->ev.voided, SPF_PROB_NONE, from, buf);
+}
+
+/*
+ * Asks for `target`'s answer of `type` for term `t` of the record at `from`.
+ * Returns 1 with `a` filled when it has records, 0 when there is nothing to
+ * evaluate (void, failed, not observed, not recorded: each noted), or < 0.
+ */
+static int fetch_rr(struct walker *w, const char *from, const struct spf_term *t, const char *target,
+                    enum spf_rrtype type, struct spf_answer *a)
+{
+	if (w->nfetches >= SPF_EVAL_MAX_FETCHES) {
+		w->ev.capped = 1;
+		return 0;
+	}
+	w->nfetches++;
+	*a = (struct spf_answer){0};
+	int rc = w->fetch(w->ctx, target, type, a);
+	if (rc == -EOPNOTSUPP) {
+		w->ev.unresolved++;
+		return 0;
+	}
+	if (rc == -ENOENT)
+		return note_add(&w->ev.unfetched, SPF_PROB_NONE, target, "not_observed");
+	if (rc < 0)
+		return rc;
+	if (a->state == SPF_FETCH_FAILED)
+		return note_add(&w->ev.unfetched, SPF_PROB_NONE, target, a->status ? a->status : "error");
+	if (a->state != SPF_FETCH_OK || a->nrr == 0)
+		return void_lookup(w, from, t, target, type,
+		                   a->state == SPF_FETCH_NXDOMAIN ? SPF_FETCH_NXDOMAIN : SPF_FETCH_NODATA);
+	return 1;
+}
+
+/* 1 when the sender family's prefix length is /0: then any address of the target matches. */
+static int cidr_zero(const struct walker *w, const struct spf_term *t)
+{
+	return w->addr_type == SPF_RR_AAAA ? t->cidr6 == 0 : t->cidr4 == 0;
+}
+
+/* mx: the MX set (at most SPF_MX_LIMIT names, s4.6.4), then each name's address records. */
+static int resolve_mx(struct walker *w, const char *from, const struct spf_term *t, const char *target)
+{
+	struct spf_answer a;
+	char *names[SPF_MX_LIMIT];
+	size_t n = 0;
+	int rc = fetch_rr(w, from, t, target, SPF_RR_MX, &a);
+	if (rc <= 0)
+		return rc;
+	if (a.nrr > SPF_MX_LIMIT) {
+		w->ev.mxlimit++;
+		return problem(w, SPF_PROB_MXLIMIT, from, "%s: %zu MX names (limit %d)", t->text, a.nrr,
+		               SPF_MX_LIMIT);
+	}
+	/* The answer is only valid until the next fetch: keep the names. */
+	for (; n < a.nrr; n++)
+		if ((names[n] = normalize_name(a.rr[n])) == NULL)
+			break;
+	rc = n < a.nrr ? -ENOMEM : 0;
+	/* A null MX ("0 .") names no host: nothing to look up. */
+	int any = 0;
+	for (size_t i = 0; i < n && rc >= 0; i++)
+		if (names[i][0] != '\0' && (rc = fetch_rr(w, from, t, names[i], w->addr_type, &a)) == 1)
+			any = 1;
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	return rc < 0 ? rc : any && cidr_zero(w, t);
+}
+
+/*
+ * a, mx and exists: resolves the target (the current name when a/mx have none).
+ * Returns 1 when the term matches every sender (exists of a name that resolves;
+ * a or mx with a /0 prefix and an address), 0 when not or unknown, or < 0.
+ */
+static int resolve_term(struct walker *w, const char *from, const struct spf_term *t)
+{
+	struct spf_answer a;
+	const char *spec = t->arg != NULL ? t->arg : from;
+	if (strchr(spec, '%') != NULL) {
+		w->ev.macros++;
+		return note_add(&w->ev.macro, SPF_PROB_NONE, from, t->text);
+	}
+	char *target = normalize_name(spec);
+	if (target == NULL)
+		return -ENOMEM;
+	int rc;
+	if (t->kind == SPF_MX)
+		rc = resolve_mx(w, from, t, target);
+	else if (t->kind == SPF_EXISTS)
+		rc = fetch_rr(w, from, t, target, SPF_RR_A, &a);
+	else if ((rc = fetch_rr(w, from, t, target, w->addr_type, &a)) == 1)
+		rc = cidr_zero(w, t);
+	free(target);
+	return rc;
 }
 
 /* Applies a fetched answer for `name`, reached from `from` through term `t`. */
@@ -595,7 +734,9 @@ static int follow_answer(struct walker *w, const char *from, const struct spf_te
 		return note_add(&w->ev.unfetched, SPF_PROB_NONE, name, status);
 	}
 	if (a->state == SPF_FETCH_NODATA || a->state == SPF_FETCH_NXDOMAIN) {
-		w->ev.voids++;
+		int rc = void_lookup(w, from, t, name, SPF_RR_TXT, a->state);
+		if (rc < 0)
+			return rc;
 		w->ev.norecord++;
 		return problem(w, SPF_PROB_NORECORD, from, "%s: no SPF record (%s)", t->text,
 		               a->state == SPF_FETCH_NXDOMAIN ? "NXDOMAIN" : "no TXT records");
@@ -604,7 +745,7 @@ static int follow_answer(struct walker *w, const char *from, const struct spf_te
 	if (count == 0) {
 		w->ev.norecord++;
 		return problem(w, SPF_PROB_NORECORD, from, "%s: no SPF record among %zu TXT records", t->text,
-		               a->ntxt);
+		               a->nrr);
 	}
 	if (count > 1) {
 		w->ev.multiple++;
@@ -627,7 +768,7 @@ static int follow(struct walker *w, const char *from, const struct spf_term *t, 
 	if (strchr(t->arg, '%') != NULL) {
 		w->ev.macros++;
 		eff_unknown(eff, "macro");
-		return 0;
+		return note_add(&w->ev.macro, SPF_PROB_NONE, from, t->text);
 	}
 	char *name = normalize_name(t->arg);
 	if (name == NULL)
@@ -637,7 +778,7 @@ static int follow(struct walker *w, const char *from, const struct spf_term *t, 
 		rc = problem(w, SPF_PROB_LOOP, from, "%s loops back to %.200s", t->text, name);
 		goto out;
 	}
-	rc = w->fetch(w->ctx, name, &a);
+	rc = w->fetch(w->ctx, name, SPF_RR_TXT, &a);
 	if (rc == -ENOENT) {
 		eff_unknown(eff, "not_observed");
 		rc = note_add(&w->ev.unfetched, SPF_PROB_NONE, name, "not_observed");
@@ -664,16 +805,43 @@ static const struct spf_term *find_kind(const struct spf_record *rec, enum spf_k
 }
 
 /* Counts and follows the terms of a parsed record at `name` (already on the path). */
+/* ip4:0.0.0.0/0 and ip6:::/0 match every sender of their family. */
+static int ip_matches_all(const struct walker *w, const struct spf_term *t)
+{
+	return (t->kind == SPF_IP4 && w->addr_type == SPF_RR_A && t->cidr4 == 0) ||
+	       (t->kind == SPF_IP6 && w->addr_type == SPF_RR_AAAA && t->cidr6 == 0);
+}
+
+/* Evaluates one term; 1 when it matches every sender (the evaluation stops there). */
+static int walk_term(struct walker *w, const char *name, const struct spf_term *t)
+{
+	int rc = is_lookup_term(t->kind) ? count_lookup(w, name, t) : 0;
+	if (rc < 0)
+		return rc;
+	if (t->kind == SPF_INCLUDE) {
+		/* s5.2: include matches when the included record gives pass. */
+		struct eff sub = {.known = 1};
+		rc = follow(w, name, t, &sub);
+		return rc < 0 ? rc : sub.known && sub.all == SPF_QUAL_PASS;
+	}
+	if (t->kind == SPF_A || t->kind == SPF_MX || t->kind == SPF_EXISTS)
+		return resolve_term(w, name, t);
+	if (t->kind == SPF_PTR && (rc = note_add(&w->ev.ptrs, SPF_PROB_NONE, name, t->text)) == 0)
+		w->ev.ptr++;
+	return rc < 0 ? rc : ip_matches_all(w, t);
+}
+
 static int walk_terms(struct walker *w, const char *name, const struct spf_record *rec, struct eff *eff)
 {
-	struct eff dummy = {.known = 1};
 	int rc = 0;
 	for (size_t i = 0; i < rec->nreach && rc == 0; i++) {
 		const struct spf_term *t = &rec->terms[i];
-		if (is_lookup_term(t->kind))
-			rc = count_lookup(w, name, t);
-		if (rc == 0 && t->kind == SPF_INCLUDE)
-			rc = follow(w, name, t, &dummy);
+		/* A mechanism every sender matches decides like `all`: the rest is never reached. */
+		if ((rc = walk_term(w, name, t)) == 1) {
+			eff->all = t->qual;
+			snprintf(eff->by, sizeof eff->by, "%s", t->text);
+			return 0;
+		}
 	}
 	if (rc < 0)
 		return rc;
@@ -713,10 +881,10 @@ static int walk_record(struct walker *w, const char *name, const char *txt, size
 	return rc;
 }
 
-int spf_evaluate(const char *domain, const char *record, size_t len, spf_fetch_fn fetch, void *ctx,
+int spf_evaluate(const char *domain, const char *record, size_t len, int ipv6, spf_fetch_fn fetch, void *ctx,
                  struct spf_eval *out)
 {
-	struct walker w = {.fetch = fetch, .ctx = ctx};
+	struct walker w = {.fetch = fetch, .ctx = ctx, .addr_type = ipv6 ? SPF_RR_AAAA : SPF_RR_A};
 	struct eff eff = {.known = 1};
 	if (domain == NULL || record == NULL || fetch == NULL || out == NULL)
 		return -EINVAL;
@@ -725,6 +893,8 @@ int spf_evaluate(const char *domain, const char *record, size_t len, spf_fetch_f
 	free(name);
 	w.ev.all = eff.all;
 	w.ev.all_known = eff.known;
+	if (rc == 0 && eff.by[0] != '\0' && (w.ev.all_by = strdup(eff.by)) == NULL)
+		rc = -ENOMEM;
 	if (rc == 0 && !eff.known && (w.ev.all_unknown = strdup(eff.why)) == NULL)
 		rc = -ENOMEM;
 	if (rc < 0)
@@ -744,14 +914,18 @@ void spf_eval_clear(struct spf_eval *ev)
 	notes_clear(&ev->counted);
 	notes_clear(&ev->problems);
 	notes_clear(&ev->unfetched);
+	notes_clear(&ev->voided);
+	notes_clear(&ev->ptrs);
+	notes_clear(&ev->macro);
 	free(ev->all_unknown);
+	free(ev->all_by);
 	memset(ev, 0, sizeof *ev);
 }
 
 int spf_eval_permerror(const struct spf_eval *ev)
 {
 	return ev->syntax > 0 || ev->lookups > SPF_LOOKUP_LIMIT || ev->voids > SPF_VOID_LIMIT ||
-	       ev->loops > 0 || ev->norecord > 0 || ev->multiple > 0;
+	       ev->loops > 0 || ev->norecord > 0 || ev->multiple > 0 || ev->mxlimit > 0;
 }
 
 int spf_eval_incomplete(const struct spf_eval *ev)

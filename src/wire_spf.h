@@ -9,12 +9,19 @@
  * void lookups, loops, syntax errors and include/redirect targets without a
  * usable record, and finds the effective `all` qualifier.
  *
+ * The evaluator takes the view of a sender whose address matches no mechanism
+ * (a forger) unless a mechanism matches every sender (ip4:0.0.0.0/0, a/0 or
+ * mx/0 with an address, exists: of a name that resolves, include: of a record
+ * that gives pass): that one then decides like `all` and ends the evaluation.
+ * So its counts are those a receiver reaches for forged mail. It follows include/redirect targets (TXT),
+ * resolves the targets of a, mx (MX, then an address record per MX name) and
+ * exists (A) to count void lookups, and checks the 10-name limit of mx (s4.6.4).
+ *
  * Neither does any I/O: the evaluator asks a caller-supplied fetch function for
  * answers the probe already recorded. Neither expands macros (which need a sender
- * address): a target containing a macro is counted as one lookup and not followed.
- * a, mx, ptr and exists terms are counted, never resolved, so void lookups are
- * only seen for include and redirect targets and the per-mechanism 10-name limits
- * of mx and ptr (s4.6.4) are not checked.
+ * address): a target containing a macro is counted as one lookup and not
+ * resolved. ptr needs the sender's address too: it is counted and noted, never
+ * resolved. A record with a byte outside US-ASCII is a syntax error (s3, s4.5).
  */
 #ifndef VITALS_WIRE_SPF_H
 #define VITALS_WIRE_SPF_H
@@ -30,6 +37,10 @@
 #define SPF_EVAL_MAX_RECORDS 100
 /* Each list in struct spf_eval keeps at most this many entries (it still counts the rest). */
 #define SPF_EVAL_MAX_NOTES 64
+/* RFC 7208 s4.6.4: an mx mechanism with more MX names than this is a permanent error. */
+#define SPF_MX_LIMIT 10
+/* The evaluator asks for at most this many a/mx/exists answers (it marks the walk capped). */
+#define SPF_EVAL_MAX_FETCHES 256
 
 enum spf_qualifier {
 	SPF_QUAL_NONE = 0, /* no qualifier applies (modifiers; no `all` in a record) */
@@ -88,6 +99,14 @@ int spf_parse(const char *txt, size_t len, struct spf_record *out, char *err, si
 /* Frees what a record owns and zeroes it. Accepts NULL and a zeroed record. */
 void spf_record_clear(struct spf_record *rec);
 
+/*
+ * The record as published from a TXT string of the evidence, which keeps bytes
+ * outside printable ASCII and '\\' as \\DDD (docs/OBSERVATIONS.md). A NUL byte
+ * becomes DEL (0x7f), which the grammar refuses as well. Returns a new string
+ * (caller frees) or NULL when out of memory.
+ */
+char *spf_txt_decode(const char *s);
+
 /* "+", "-", "~", "?" or "" for SPF_QUAL_NONE. */
 const char *spf_qualifier_str(enum spf_qualifier q);
 
@@ -100,19 +119,29 @@ enum spf_fetch_state {
 	SPF_FETCH_FAILED,   /* no answer: timeout, servfail, refused, out of scope, error */
 };
 
+/* The record types the evaluator asks for. */
+enum spf_rrtype {
+	SPF_RR_TXT = 0, /* include/redirect targets (and the domain itself) */
+	SPF_RR_A,       /* a and exists targets, MX names (IPv4 sender) */
+	SPF_RR_AAAA,    /* a targets and MX names for an IPv6 sender */
+	SPF_RR_MX,      /* mx targets */
+};
+
 struct spf_answer {
-	enum spf_fetch_state state; /* how the TXT lookup ended */
+	enum spf_fetch_state state; /* how the lookup ended */
 	const char *status;         /* the lookup's status word, used as a reason ("timeout", ...) */
-	const char *const *txt;     /* the TXT strings; valid until the next fetch call */
-	size_t ntxt;                /* how many */
+	const char *const *rr;      /* TXT strings, MX host names or addresses; valid until the next fetch */
+	size_t nrr;                 /* how many */
 };
 
 /*
- * Looks up the recorded TXT answer for `name` (lower case, no trailing dot).
- * Returns 0 with `out` filled, -ENOENT when the name was never fetched, or
- * another negative errno code, which aborts the evaluation.
+ * Looks up the recorded answer for `name` (lower case, no trailing dot) and
+ * `type`. Returns 0 with `out` filled, -ENOENT when that name was never fetched
+ * (the walk is then incomplete), -EOPNOTSUPP when answers of that type were not
+ * recorded at all (the term is counted, not resolved), or another negative errno
+ * code, which aborts the evaluation.
  */
-typedef int (*spf_fetch_fn)(void *ctx, const char *name, struct spf_answer *out);
+typedef int (*spf_fetch_fn)(void *ctx, const char *name, enum spf_rrtype type, struct spf_answer *out);
 
 /* What kind of permanent error a problem note reports. */
 enum spf_problem {
@@ -121,6 +150,7 @@ enum spf_problem {
 	SPF_PROB_LOOP,     /* a target already on the include/redirect path */
 	SPF_PROB_NORECORD, /* a target without an SPF record (NXDOMAIN, NODATA or no v=spf1 TXT) */
 	SPF_PROB_MULTIPLE, /* a target with two or more SPF records */
+	SPF_PROB_MXLIMIT,  /* an mx mechanism whose target has more than SPF_MX_LIMIT MX names */
 };
 
 /* A line of the evaluation's account: which record (`name`) and what about it. */
@@ -138,34 +168,44 @@ struct spf_notes {
 
 struct spf_eval {
 	int lookups;                /* DNS-lookup terms over the tree, redirect= included */
-	int voids;                  /* include/redirect targets answering NXDOMAIN or NODATA */
+	int voids;                  /* lookups answering NXDOMAIN or NODATA (TXT, A, AAAA, MX) */
 	int syntax;                 /* records with a syntax error */
 	int loops;                  /* include/redirect targets already on the path being evaluated */
 	int norecord;               /* include/redirect targets without an SPF record (s5.2, s6.1) */
 	int multiple;               /* include/redirect targets with two or more SPF records (s4.5) */
-	int macros;                 /* include/redirect targets with macros, counted but not followed */
+	int mxlimit;                /* mx mechanisms over SPF_MX_LIMIT names */
+	int macros;                 /* targets with macros, counted but not followed or resolved */
+	int ptr;                    /* reachable ptr mechanisms (s5.5: SHOULD NOT be used) */
+	int unresolved;             /* a/mx/exists targets counted but not resolved (no answers recorded) */
 	int capped;                 /* 1 when SPF_EVAL_MAX_RECORDS stopped the walk */
 	enum spf_qualifier all;     /* effective `all`: the top record's, else its redirect target's */
 	int all_known;              /* 0 when the effective all depends on a name not fetched or a macro */
 	char *all_unknown;          /* then why: that name's status ("timeout", "not_observed") or "macro" */
+	char *all_by;               /* a mechanism every sender matches, which decides instead of `all` */
 	struct spf_notes records;   /* name -> record text, in evaluation order */
 	struct spf_notes counted;   /* name -> term text of every counted lookup */
 	struct spf_notes problems;  /* name -> permanent error text (syntax, loop, no record, ...) */
 	struct spf_notes unfetched; /* name -> status of targets whose answer is missing or failed */
+	struct spf_notes voided;    /* name -> "term: target TYPE NXDOMAIN|NODATA" of every void lookup */
+	struct spf_notes ptrs;      /* name -> ptr term text */
+	struct spf_notes macro;     /* name -> term text of targets with macros */
 };
 
 /*
  * Evaluates the SPF record `record` (`len` bytes) published at `domain`, following
- * include: and redirect= targets through `fetch`. Mechanisms after `all` are not
- * reached and redirect= is ignored when `all` is present (s6.1). Returns 0, or a
- * negative errno code (-ENOMEM, or the fetch function's); `out` is written only
- * on success. Free it with spf_eval_clear().
+ * include: and redirect= targets and resolving a/mx/exists targets through
+ * `fetch`, as for a sender of address family `ipv6` (0: IPv4, A records; 1:
+ * IPv6, AAAA). Mechanisms after `all` are not reached and redirect= is ignored
+ * when `all` is present (s6.1). Returns 0, or a negative errno code (-ENOMEM, or
+ * the fetch function's); `out` is written only on success. Free it with
+ * spf_eval_clear().
  */
-int spf_evaluate(const char *domain, const char *record, size_t len, spf_fetch_fn fetch, void *ctx,
+int spf_evaluate(const char *domain, const char *record, size_t len, int ipv6, spf_fetch_fn fetch, void *ctx,
                  struct spf_eval *out);
 /* Frees what an evaluation owns and zeroes it. Accepts NULL and a zeroed one. */
 void spf_eval_clear(struct spf_eval *ev);
-/* 1 when a receiver would reach a permanent error: syntax, limits, loop, missing or doubled record. */
+/* 1 when a receiver would reach a permanent error: syntax, limits (lookups, voids, MX names), loop,
+ * missing or doubled record. */
 int spf_eval_permerror(const struct spf_eval *ev);
 /* 1 when some target could not be fetched or the walk was capped: counts are lower bounds. */
 int spf_eval_incomplete(const struct spf_eval *ev);

@@ -22,6 +22,7 @@ PASS, FAIL, NA, INDETERMINATE = "pass", "fail", "na", "indeterminate"
 CHECK_IDS = [
     "dns.dnssec.signed", "dns.dnssec.valid",
     "dns.spf.present", "dns.spf.single", "dns.spf.syntax", "dns.spf.all", "dns.spf.lookups",
+    "dns.spf.ptr",
     "dns.dmarc.present", "dns.dmarc.valid", "dns.dmarc.policy", "dns.dmarc.subdomain",
     "dns.caa.present", "dns.mx.present",
     "dns.ns.count", "dns.ns.diversity",
@@ -56,17 +57,23 @@ def _dns(org):
     if spf in ("none", "two_records"):
         r["dns.spf.syntax"] = NA
     else:
-        r["dns.spf.syntax"] = _pf(spf != "syntax_error")
-    if spf in ("none", "two_records", "syntax_error", "too_many_lookups"):
+        r["dns.spf.syntax"] = _pf(spf not in ("syntax_error", "non_ascii"))
+    if spf in ("none", "two_records", "syntax_error", "too_many_lookups", "void_lookups",
+               "mx_over_10", "non_ascii"):
         r["dns.spf.all"] = NA  # no record, several, or a permerror
     else:
         # fail (-all), softfail (~all), redirect (target ends in -all) pass;
         # neutral (?all), pass_all (+all), no_all fail
-        r["dns.spf.all"] = _pf(spf in ("fail", "softfail", "redirect"))
-    if spf in ("none", "two_records", "syntax_error"):
+        r["dns.spf.all"] = _pf(spf in ("fail", "softfail", "redirect", "ptr"))
+    if spf in ("none", "two_records", "syntax_error", "non_ascii"):
         r["dns.spf.lookups"] = NA
     else:
-        r["dns.spf.lookups"] = _pf(spf != "too_many_lookups")
+        # more than 10 lookups, 3 void lookups through a/mx/exists, an mx with 11 names
+        r["dns.spf.lookups"] = _pf(spf not in ("too_many_lookups", "void_lookups", "mx_over_10"))
+    if spf in ("none", "two_records", "syntax_error", "non_ascii"):
+        r["dns.spf.ptr"] = NA  # no record, several, or one that cannot be read
+    else:
+        r["dns.spf.ptr"] = _pf(spf != "ptr")
 
     dm = org["dmarc"]
     r["dns.dmarc.present"] = _pf(dm != "none")

@@ -89,7 +89,8 @@ SOA_SERIAL = 2025010101
 DIMENSIONS = {
     "dnssec": ["signed", "unsigned", "bogus"],
     "spf": ["none", "fail", "softfail", "neutral", "pass_all", "no_all", "two_records",
-            "too_many_lookups", "redirect", "syntax_error"],
+            "too_many_lookups", "redirect", "syntax_error", "void_lookups", "ptr", "mx_over_10",
+            "non_ascii"],
     "dmarc": ["none", "p_none", "quarantine", "reject", "malformed", "two_records", "pct0",
               "rua_no_p", "sp_weaker"],
     "caa": [True, False],
@@ -133,6 +134,13 @@ MAILER_SPF = {
     "_spf4": "v=spf1 a:relay4.mailer.test mx:mailer.test -all",                 # 2
 }
 TOO_MANY_SPF = "v=spf1 include:_spf1.mailer.test include:_spf2.mailer.test -all"  # 2+3+4+1+2 = 12
+# Three void lookups (RFC 7208 4.6.4) through a, mx and exists: none of these names exists.
+VOID_SPF = "v=spf1 a:gone1.mailer.test mx:gone2.mailer.test exists:gone3.mailer.test -all"
+# bigmx.mailer.test has 11 MX names: the mx mechanism is a permanent error (4.6.4).
+BIGMX_NAMES = 11
+MX_OVER_10_SPF = "v=spf1 mx:bigmx.mailer.test -all"
+# Outside US-ASCII (3, 4.5): a permanent error.
+NON_ASCII_SPF = "v=spf1 a:caf\u00e9.mailer.test -all"
 
 # ---------------------------------------------------------------- names
 NAME_PLACES = [
@@ -280,6 +288,14 @@ def build_model(n, seed, trap, hostile=True):
             recs = [TOO_MANY_SPF]
         elif spf == "redirect":
             recs = ["v=spf1 redirect=_spf.mailer.test"]
+        elif spf == "void_lookups":
+            recs = [VOID_SPF]
+        elif spf == "ptr":
+            recs = [f"v=spf1 {base} ptr{extra} -all"]
+        elif spf == "mx_over_10":
+            recs = [MX_OVER_10_SPF]
+        elif spf == "non_ascii":
+            recs = [NON_ASCII_SPF]
         else:  # syntax_error: alternate between a bad address and an unknown mechanism
             recs = ["v=spf1 ip4:999.1.1.1 -all", f"v=spf1 {base} foo:bar -all"][counters["spf_syntax"] % 2]
             recs = [recs]
@@ -421,9 +437,14 @@ def rfc3339(dt):
 
 
 def txt_rdata(s):
-    # character-strings of at most 255 bytes, quoted
-    parts = [s[i:i + 255] for i in range(0, len(s), 255)] or [""]
-    return " ".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in parts)
+    # character-strings of at most 255 bytes, quoted; bytes outside ASCII as \DDD
+    b = s.encode()
+    parts = [b[i:i + 255] for i in range(0, len(b), 255)] or [b""]
+
+    def esc(c):
+        ch = chr(c)
+        return "\\" + ch if ch in '"\\' else ch if c < 0x80 else f"\\{c:03d}"
+    return " ".join('"' + "".join(esc(c) for c in p) + '"' for p in parts)
 
 
 def raise_nofile():
@@ -665,6 +686,7 @@ def helper_zones():
         ("@", "TXT", txt_rdata("v=spf1 ip4:127.25.0.0/16 -all")),
     ]
     mailer += [(k, "TXT", txt_rdata(v)) for k, v in MAILER_SPF.items()]
+    mailer += [("bigmx", "MX", f"{10 + i} mx{i}.bigmx.mailer.test.") for i in range(1, BIGMX_NAMES + 1)]
     return [
         {"domain": "nshost.test.", "signed": True, "text": zone_text("nshost.test.", HELPER_NS[0], nshost)},
         {"domain": "mailer.test.", "signed": True, "text": zone_text("mailer.test.", HELPER_NS[0], mailer)},

@@ -77,7 +77,7 @@ static void test_nxdomain(void)
 	                       " \"web\": {\"status\": \"no_address\"}}",
 	                       0, NULL);
 	analyze_domain(d, 0, &fs);
-	is_int(count(&fs, FS_INDETERMINATE, "nxdomain"), 16, "every DNS check indeterminate: nxdomain");
+	is_int(count(&fs, FS_INDETERMINATE, "nxdomain"), 17, "every DNS check indeterminate: nxdomain");
 	const struct finding *f = findings_get(&fs, "dns.spf.present", NULL);
 	ok(f && strstr(f->detail, "does not exist") != NULL, "detail says the domain does not exist");
 	f = findings_get(&fs, "web.hsts", NULL);

@@ -28,10 +28,10 @@ static const char base_json[] =
     "}}";
 
 static const char *const dns_checks[] = {
-    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",     "dns.spf.single",
-    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",     "dns.dmarc.present",
-    "dns.dmarc.valid",   "dns.dmarc.policy", "dns.dmarc.subdomain", "dns.caa.present",
-    "dns.mx.present",    "dns.ns.count",     "dns.ns.diversity",    "dns.axfr.refused",
+    "dns.dnssec.signed", "dns.dnssec.valid",    "dns.spf.present", "dns.spf.single",    "dns.spf.syntax",
+    "dns.spf.all",       "dns.spf.lookups",     "dns.spf.ptr",     "dns.dmarc.present", "dns.dmarc.valid",
+    "dns.dmarc.policy",  "dns.dmarc.subdomain", "dns.caa.present", "dns.mx.present",    "dns.ns.count",
+    "dns.ns.diversity",  "dns.axfr.refused",
 };
 #define NDNS (sizeof dns_checks / sizeof dns_checks[0])
 
@@ -87,7 +87,7 @@ static void run(const json_t *obs, struct findings *fs, const char *what)
 		complete = complete && (fs->v[i].status == FS_PASS || fs->v[i].status == FS_FAIL ||
 		                        fs->v[i].reason != NULL);
 	}
-	snprintf(name, sizeof name, "%s: 16 findings, one per DNS check, in table order", what);
+	snprintf(name, sizeof name, "%s: %zu findings, one per DNS check, in table order", what, NDNS);
 	ok(complete, name);
 }
 
@@ -344,8 +344,12 @@ static void test_spf_tree_errors(void)
 	set_spf(obs, "v3.test", lk("nxdomain", NULL, NULL));
 	run(obs, &fs, "three voids");
 	is_str(st(&fs, "dns.spf.lookups"), "fail", "three void lookups fail");
-	ok(detail_has(&fs, "dns.spf.lookups",
-	              "3 void lookups (limit 2); org001.test: include:v1.test: no SPF record (NXDOMAIN)"),
+	ok(detail_has(
+	       &fs, "dns.spf.lookups",
+	       "3 void lookups (limit 2): include:v1.test: v1.test TXT NXDOMAIN, include:v2.test: v2.test "
+	       "TXT "
+	       "NODATA, include:v3.test: v3.test TXT NXDOMAIN; org001.test: include:v1.test: no SPF record "
+	       "(NXDOMAIN)"),
 	   "void detail");
 	set_txt(obs, "v=spf1 include:t.test -all", NULL);
 	set_spf(obs, "t.test", lk("timeout", NULL, NULL));
@@ -582,6 +586,103 @@ static void test_caa_mx(void)
 	findings_clear(&fs);
 }
 
+/* Sets dns.spf_rr.TYPE.NAME (creating the objects). */
+static void set_rr(json_t *obs, const char *type, const char *name, json_t *v)
+{
+	json_t *dns = json_object_get(obs, "dns");
+	if (json_object_get(dns, "spf_rr") == NULL)
+		json_object_set_new(dns, "spf_rr", json_object());
+	json_t *rr = json_object_get(dns, "spf_rr");
+	if (json_object_get(rr, type) == NULL)
+		json_object_set_new(rr, type, json_object());
+	json_object_set_new(json_object_get(rr, type), name, v);
+}
+
+/* An MX lookup with `n` hosts mN.test. */
+static json_t *mx_lk(int n)
+{
+	json_t *recs = json_array();
+	char host[32];
+	for (int i = 1; i <= n; i++) {
+		snprintf(host, sizeof host, "m%d.test.", i);
+		json_array_append_new(recs, json_pack("{s:i, s:s}", "pref", 10, "host", host));
+	}
+	return json_pack("{s:s, s:o}", "status", "ok", "records", recs);
+}
+
+static void test_spf_mechanisms(void)
+{
+	struct findings fs = {0};
+	json_t *obs = base();
+	set_txt(obs, "v=spf1 a:gone.test mx exists:none.test a:h.test -all", NULL);
+	set_rr(obs, "A", "gone.test", lk("nxdomain", NULL, NULL));
+	set_rr(obs, "A", "mx.org001.test", lk("ok", "192.0.2.1", NULL));
+	set_rr(obs, "A", "none.test", lk("nodata", NULL, NULL));
+	set_rr(obs, "A", "h.test", lk("ok", "192.0.2.2", NULL));
+	run(obs, &fs, "two voids through a and exists");
+	is_str(st(&fs, "dns.spf.lookups"), "pass", "two voids pass");
+	is_str(detail(&fs, "dns.spf.lookups"),
+	       "SPF needs 4 DNS lookups (limit 10), 2 void: a:gone.test, mx, exists:none.test, a:h.test",
+	       "own MX from dns.mx, its host's A from dns.spf_rr");
+	is_str(st(&fs, "dns.spf.ptr"), "pass", "no ptr");
+	set_rr(obs, "A", "h.test", lk("nxdomain", NULL, NULL));
+	run(obs, &fs, "three voids through a and exists");
+	is_str(st(&fs, "dns.spf.lookups"), "fail", "three voids fail");
+	ok(detail_has(
+	       &fs, "dns.spf.lookups",
+	       "3 void lookups (limit 2): a:gone.test: gone.test A NXDOMAIN, exists:none.test: none.test A "
+	       "NODATA, a:h.test: h.test A NXDOMAIN"),
+	   "voids named");
+	is_str(reason(&fs, "dns.spf.all"), "permerror", "three voids: all na permerror");
+	set_rr(obs, "A", "h.test", json_pack("{s:s, s:[]}", "status", "timeout", "records"));
+	set_rr(obs, "A", "gone.test", lk("ok", "192.0.2.3", NULL));
+	run(obs, &fs, "a target timed out");
+	is_str(st(&fs, "dns.spf.lookups"), "indeterminate", "timed-out a target: lookups indeterminate");
+	is_str(reason(&fs, "dns.spf.lookups"), "timeout", "reason timeout");
+	is_str(st(&fs, "dns.spf.all"), "pass", "the all qualifier does not depend on it");
+
+	set_txt(obs, "v=spf1 mx:big.test -all", NULL);
+	set_rr(obs, "MX", "big.test", mx_lk(11));
+	run(obs, &fs, "mx with 11 names");
+	is_str(st(&fs, "dns.spf.lookups"), "fail", "mx over 10 names fails");
+	is_str(detail(&fs, "dns.spf.lookups"), "org001.test: mx:big.test: 11 MX names (limit 10)",
+	       "mx detail");
+
+	set_txt(obs, "v=spf1 ptr:org001.test include:p.test -all", NULL);
+	set_spf(obs, "p.test", lk("ok", "v=spf1 ptr ~all", NULL));
+	run(obs, &fs, "ptr");
+	is_str(st(&fs, "dns.spf.ptr"), "fail", "ptr fails");
+	is_str(detail(&fs, "dns.spf.ptr"),
+	       "SPF uses the ptr mechanism (RFC 7208 s5.5: SHOULD NOT): org001.test: ptr:org001.test; "
+	       "p.test: ptr",
+	       "ptr detail names both");
+	is_str(st(&fs, "dns.spf.lookups"), "pass", "ptr counts as a lookup, nothing more");
+
+	set_txt(obs, "v=spf1 ip4:0.0.0.0/0 -all", NULL);
+	run(obs, &fs, "ip4 /0");
+	is_str(st(&fs, "dns.spf.all"), "fail", "ip4:0.0.0.0/0 is +all in disguise");
+	is_str(detail(&fs, "dns.spf.all"),
+	       "SPF matches every sender at 'ip4:0.0.0.0/0' (+): it authorises every sender on the internet",
+	       "ip4 /0 detail");
+	set_txt(obs, "v=spf1 exists:%{i}.x.test -all", NULL);
+	run(obs, &fs, "macro");
+	is_str(
+	    detail(&fs, "dns.spf.lookups"),
+	    "SPF needs 1 DNS lookup (limit 10), 0 void, 1 macro target not expanded (they need the sender): "
+	    "exists:%{i}.x.test",
+	    "macro target counted and said so");
+	/* As the probe records it: bytes outside printable ASCII as \DDD (wire_dns.c). */
+	set_txt(obs, "v=spf1 a:caf\\195\\169.test -all", NULL);
+	run(obs, &fs, "non-ASCII");
+	is_str(st(&fs, "dns.spf.syntax"), "fail", "non-ASCII record: syntax fails");
+	is_str(detail(&fs, "dns.spf.syntax"),
+	       "SPF syntax error: org001.test: non-ASCII byte 0xc3 at offset 12",
+	       "non-ASCII detail, offset in the published record");
+	is_str(st(&fs, "dns.spf.ptr"), "na", "and ptr is not applicable");
+	findings_clear(&fs);
+	json_decref(obs);
+}
+
 int main(void)
 {
 	test_all_pass();
@@ -592,6 +693,7 @@ int main(void)
 	test_spf_all();
 	test_spf_redirect();
 	test_spf_tree_errors();
+	test_spf_mechanisms();
 	test_dmarc();
 	test_dnssec();
 	test_axfr();

@@ -6,10 +6,9 @@
 #include <string.h>
 
 static const char *const dns_checks[] = {
-    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",     "dns.spf.single",
-    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",     "dns.dmarc.present",
-    "dns.dmarc.valid",   "dns.dmarc.policy", "dns.dmarc.subdomain", "dns.caa.present",
-    "dns.mx.present",    "dns.ns.count",     "dns.ns.diversity",    "dns.axfr.refused",
+    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",   "dns.spf.single",   "dns.spf.syntax",
+    "dns.spf.all",       "dns.spf.lookups",  "dns.dmarc.present", "dns.dmarc.valid",  "dns.dmarc.policy",
+    "dns.caa.present",   "dns.mx.present",   "dns.ns.count",      "dns.ns.diversity", "dns.axfr.refused",
 };
 #define NDNS (sizeof dns_checks / sizeof dns_checks[0])
 
@@ -48,7 +47,7 @@ static void test_all_pass(const struct method *m)
 	is_int(sc.f[FACTOR_DNS].has_score, 1, "all pass: dns has a score");
 	is_int(sc.f[FACTOR_DNS].score, 100, "all pass: dns 100");
 	is_int(sc.f[FACTOR_DNS].grade, 'A', "all pass: dns A");
-	is_int(sc.f[FACTOR_DNS].passed, 16, "all pass: 16 passed");
+	is_int(sc.f[FACTOR_DNS].passed, 15, "all pass: 15 passed");
 	is_int(sc.f[FACTOR_DNS].nded, 0, "all pass: no deductions");
 	is_int(sc.f[FACTOR_TRANSPORT].has_score, 0, "no transport findings: no score");
 	is_int(sc.f[FACTOR_TRANSPORT].grade, '-', "no transport findings: grade -");
@@ -68,18 +67,18 @@ static void test_one_fail(const struct method *m)
 	enum fstatus st[] = {FS_FAIL};
 	add_dns(&fs, ids, st, 1);
 	grade_findings(m, &fs, &sc);
-	/* 43 of 44 weight passed: 97.73 -> 98. */
+	/* 41 of 42 weight passed: 97.62 -> 98. */
 	is_int(sc.f[FACTOR_DNS].score, 98, "one fail: dns 98");
 	is_int(sc.f[FACTOR_DNS].failed, 1, "one fail: 1 failed");
 	is_int(sc.f[FACTOR_DNS].nded, 1, "one fail: one deduction");
-	ok(near(sc.f[FACTOR_DNS].ded[0].points, 100.0 / 44), "one fail: deduction 100*1/44");
+	ok(near(sc.f[FACTOR_DNS].ded[0].points, 100.0 / 42), "one fail: deduction 100*1/42");
 	is_int(sc.f[FACTOR_DNS].ded[0].by_cap, 0, "one fail: not a cap");
 	is_str(fs.v[sc.f[FACTOR_DNS].ded[0].finding].check, "dns.caa.present", "one fail: names the finding");
 	scorecard_free(&sc);
 	findings_clear(&fs);
 }
 
-/* The worked example of docs/METHODOLOGY.md. */
+/* The worked example as it read under version 1 (42 DNS weight). */
 static void test_cap(const struct method *m)
 {
 	struct findings fs = {0};
@@ -89,19 +88,19 @@ static void test_cap(const struct method *m)
 	add_dns(&fs, ids, st, 3);
 	grade_findings(m, &fs, &sc);
 	const struct factor_score *f = &sc.f[FACTOR_DNS];
-	/* 35 of 40 determinate weight passed: 87.5 -> 88, capped at 70 by dns.spf.all. */
+	/* 33 of 38 determinate weight passed: 86.84 -> 87, capped at 70 by dns.spf.all. */
 	is_int(f->score, 70, "cap: dns capped at 70");
 	is_int(f->grade, 'C', "cap: grade C");
-	is_int(f->passed, 13, "cap: 13 passed");
+	is_int(f->passed, 12, "cap: 12 passed");
 	is_int(f->failed, 2, "cap: 2 failed");
 	is_int(f->indeterminate, 1, "cap: 1 indeterminate, costing nothing");
 	is_int(f->nded, 3, "cap: two weight deductions and one cap deduction");
-	ok(near(f->ded[0].points, 100.0 * 35 / 40 - 70), "cap: cap deduction 17.50 first");
+	ok(near(f->ded[0].points, 100.0 * 33 / 38 - 70), "cap: cap deduction 16.84 first");
 	is_int(f->ded[0].by_cap, 1, "cap: first deduction is the cap");
 	is_str(fs.v[f->ded[0].finding].check, "dns.spf.all", "cap: attributed to dns.spf.all");
-	ok(near(f->ded[1].points, 400.0 / 40), "cap: dns.spf.all loses 10.00");
+	ok(near(f->ded[1].points, 400.0 / 38), "cap: dns.spf.all loses 10.53");
 	is_str(fs.v[f->ded[1].finding].check, "dns.spf.all", "cap: second deduction dns.spf.all");
-	ok(near(f->ded[2].points, 100.0 / 40), "cap: dns.caa.present loses 2.50");
+	ok(near(f->ded[2].points, 100.0 / 38), "cap: dns.caa.present loses 2.63");
 	ok(near(ded_sum(f), 30.0), "cap: deductions add up to 100 - 70");
 	scorecard_free(&sc);
 	findings_clear(&fs);
@@ -192,7 +191,7 @@ static void test_overall(const struct method *m)
 	is_str(json_string_value(json_object_get(dns, "title")), "DNS health", "json: dns title");
 	is_int(json_integer_value(json_object_get(dns, "score")), 70, "json: dns score 70");
 	is_str(json_string_value(json_object_get(dns, "grade")), "C", "json: dns grade C");
-	is_int(json_integer_value(json_object_get(dns, "passed")), 13, "json: dns passed");
+	is_int(json_integer_value(json_object_get(dns, "passed")), 12, "json: dns passed");
 	is_int(json_integer_value(json_object_get(dns, "failed")), 2, "json: dns failed");
 	is_int(json_integer_value(json_object_get(dns, "indeterminate")), 1, "json: dns indeterminate");
 	is_int(json_integer_value(json_object_get(dns, "na")), 0, "json: dns na");
@@ -201,7 +200,7 @@ static void test_overall(const struct method *m)
 	is_str(json_string_value(json_object_get(d0, "check")), "dns.spf.all", "json: deduction check");
 	is_str(json_string_value(json_object_get(d0, "domain")), "org001.test", "json: deduction domain");
 	ok(json_is_true(json_object_get(d0, "cap")), "json: first deduction is the cap");
-	ok(near(json_real_value(json_object_get(d0, "points")), 100.0 * 35 / 40 - 70), "json: cap points");
+	ok(near(json_real_value(json_object_get(d0, "points")), 100.0 * 33 / 38 - 70), "json: cap points");
 	is_str(json_string_value(json_object_get(d0, "detail")), "dns.spf.all is fail",
 	       "json: deduction detail");
 	ok(json_is_null(json_object_get(json_object_get(json_object_get(j, "factors"), "appsec"), "grade")),
@@ -232,10 +231,52 @@ static void test_rounding_and_zero(const struct method *m)
 	grade_findings(m, &fs, &sc);
 	is_int(sc.f[FACTOR_DNS].score, 0, "all fail: 0");
 	is_int(sc.f[FACTOR_DNS].grade, 'F', "all fail: F");
-	is_int(sc.f[FACTOR_DNS].nded, 16, "all fail: no cap deduction below 0");
+	is_int(sc.f[FACTOR_DNS].nded, 15, "all fail: no cap deduction below 0");
 	ok(near(ded_sum(&sc.f[FACTOR_DNS]), 100.0), "all fail: deductions add up to 100");
 	scorecard_free(&sc);
 	scorecard_free(NULL);
+	findings_clear(&fs);
+}
+
+/* Version 2 adds dns.spf.ptr (1) and dns.dmarc.subdomain (2): the worked example of docs/METHODOLOGY.md. */
+static void test_v2_worked_example(void)
+{
+	static const char *const v2_dns[] = {
+	    "dns.dnssec.signed", "dns.dnssec.valid", "dns.spf.present",  "dns.spf.single",
+	    "dns.spf.syntax",    "dns.spf.all",      "dns.spf.lookups",  "dns.spf.ptr",
+	    "dns.dmarc.present", "dns.dmarc.valid",  "dns.dmarc.policy", "dns.dmarc.subdomain",
+	    "dns.caa.present",   "dns.mx.present",   "dns.ns.count",     "dns.ns.diversity",
+	    "dns.axfr.refused",
+	};
+	const struct method *m2 = method_get(2);
+	struct findings fs = {0};
+	struct scorecard sc;
+	ok(m2 != NULL && method_current() == m2, "method 2 exists and is the current one");
+	for (size_t i = 0; i < sizeof v2_dns / sizeof v2_dns[0]; i++) {
+		const char *id = v2_dns[i];
+		enum fstatus s = strcmp(id, "dns.axfr.refused") == 0 ? FS_INDETERMINATE
+		                 : strcmp(id, "dns.spf.all") == 0 || strcmp(id, "dns.caa.present") == 0
+		                     ? FS_FAIL
+		                     : FS_PASS;
+		findings_add(&fs, id, "org001.test", s, s == FS_INDETERMINATE ? "timeout" : NULL, NULL, "%s",
+		             id);
+	}
+	grade_findings(m2, &fs, &sc);
+	const struct factor_score *f = &sc.f[FACTOR_DNS];
+	/* 45 in all; 41 determinate, 36 passed: 87.80 -> 88, capped at 70 by dns.spf.all. */
+	is_int(sc.method, 2, "v2: scorecard names method 2");
+	is_int(f->score, 70, "v2: dns capped at 70");
+	is_int(f->passed, 14, "v2: 14 passed");
+	ok(near(f->ded[0].points, 100.0 * 36 / 41 - 70), "v2: cap deduction 17.80 first");
+	ok(near(f->ded[1].points, 400.0 / 41), "v2: dns.spf.all loses 9.76");
+	ok(near(f->ded[2].points, 100.0 / 41), "v2: dns.caa.present loses 2.44");
+	ok(near(ded_sum(f), 30.0), "v2: deductions add up to 100 - 70");
+	scorecard_free(&sc);
+	/* Version 1 does not know the new checks: they neither count nor cost. */
+	grade_findings(method_get(1), &fs, &sc);
+	is_int(sc.f[FACTOR_DNS].passed, 12, "v1 on the same findings: the two new checks are not counted");
+	ok(near(sc.f[FACTOR_DNS].ded[1].points, 400.0 / 38), "v1 on the same findings: 10.53 as before");
+	scorecard_free(&sc);
 	findings_clear(&fs);
 }
 
@@ -250,5 +291,6 @@ int main(void)
 	test_indeterminate_only(m);
 	test_overall(m);
 	test_rounding_and_zero(m);
+	test_v2_worked_example();
 	return done_testing();
 }

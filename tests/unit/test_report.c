@@ -163,13 +163,13 @@ static void test_report(struct store *st)
 static int run_rescore(const char *scan, char *buf, size_t size)
 {
 	char path[300];
-	char *argv[] = {"rescore", "--scan", (char *)scan, "--db", dbpath, NULL};
+	char *argv[] = {"rescore", "--scan", (char *)scan, "--db", dbpath, "--method", "v1", NULL};
 	snprintf(path, sizeof path, "%s/rescore.out", dir);
 	fflush(stdout);
 	int saved = dup(STDOUT_FILENO), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	dup2(fd, STDOUT_FILENO);
 	close(fd);
-	int ex = cmd_rescore(5, argv);
+	int ex = cmd_rescore(7, argv);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);

@@ -77,7 +77,9 @@ static void test_full_record(void)
 	spf_record_clear(&rec);
 	ok(rec.terms == NULL && rec.nterms == 0, "clear zeroes");
 	spf_record_clear(NULL);
-	ok(1, "clear accepts NULL");
+	spf_record_clear(&rec);
+	ok(rec.terms == NULL && rec.includes == NULL && rec.nterms == 0 && rec.lookups == 0,
+	   "clear accepts NULL and a cleared record, which stays zeroed");
 }
 
 static void test_ip(void)
@@ -238,8 +240,9 @@ struct fake {
 	const char *name;           /* lookup name */
 	enum spf_fetch_state state; /* how it ended */
 	const char *status;         /* status word */
-	const char *txt[3];         /* TXT strings */
+	const char *txt[12];        /* TXT strings, MX names or addresses */
 	size_t n;                   /* how many */
+	enum spf_rrtype type;       /* record type (0: TXT) */
 };
 
 struct table {
@@ -248,27 +251,31 @@ struct table {
 	int calls;            /* fetches made */
 };
 
-static int fake_fetch(void *ctx, const char *name, struct spf_answer *out)
+/* Like the analyzer: a type the table holds no answer of at all was never recorded. */
+static int fake_fetch(void *ctx, const char *name, enum spf_rrtype type, struct spf_answer *out)
 {
 	struct table *t = ctx;
+	int typed = 0;
 	t->calls++;
-	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->v[i].name, name) == 0) {
+	for (size_t i = 0; i < t->n; i++) {
+		typed |= t->v[i].type == type;
+		if (t->v[i].type == type && strcmp(t->v[i].name, name) == 0) {
 			*out = (struct spf_answer){t->v[i].state, t->v[i].status, t->v[i].txt, t->v[i].n};
 			return 0;
 		}
-	return -ENOENT;
+	}
+	return typed || type == SPF_RR_TXT ? -ENOENT : -EOPNOTSUPP;
 }
 
 #define OKTXT(n, s)                                                                                          \
 	{                                                                                                    \
-		n, SPF_FETCH_OK, "ok", {s}, 1                                                                \
+		n, SPF_FETCH_OK, "ok", {s}, 1, SPF_RR_TXT                                                    \
 	}
 
 static int eval(const char *rec, const struct fake *v, size_t n, struct spf_eval *ev, int *calls)
 {
 	struct table t = {v, n, 0};
-	int rc = spf_evaluate("D.test.", rec, strlen(rec), fake_fetch, &t, ev);
+	int rc = spf_evaluate("D.test.", rec, strlen(rec), 0, fake_fetch, &t, ev);
 	if (calls != NULL)
 		*calls = t.calls;
 	return rc;
@@ -278,7 +285,7 @@ static void test_eval_tree(void)
 {
 	static const struct fake tree[] = {
 	    OKTXT("a.test", "v=spf1 ip4:1.2.3.4 include:b.test ~all"),
-	    {"b.test", SPF_FETCH_OK, "ok", {"google-site-verification=x", "v=spf1 a mx -all"}, 2},
+	    {"b.test", SPF_FETCH_OK, "ok", {"google-site-verification=x", "v=spf1 a mx -all"}, 2, SPF_RR_TXT},
 	};
 	struct spf_eval ev;
 	is_int(eval("v=spf1 include:A.Test. -all", tree, 2, &ev, NULL), 0, "tree evaluates");
@@ -321,8 +328,8 @@ static void test_eval_redirect(void)
 {
 	static const struct fake tab[] = {
 	    OKTXT("r.test", "v=spf1 -all"),
-	    {"t.test", SPF_FETCH_FAILED, "timeout", {NULL}, 0},
-	    {"nx.test", SPF_FETCH_NXDOMAIN, "nxdomain", {NULL}, 0},
+	    {"t.test", SPF_FETCH_FAILED, "timeout", {NULL}, 0, SPF_RR_TXT},
+	    {"nx.test", SPF_FETCH_NXDOMAIN, "nxdomain", {NULL}, 0, SPF_RR_TXT},
 	};
 	struct spf_eval ev;
 	int calls;
@@ -360,11 +367,11 @@ static void test_eval_redirect(void)
 static void test_eval_errors(void)
 {
 	static const struct fake tab[] = {
-	    {"v1.test", SPF_FETCH_NXDOMAIN, "nxdomain", {NULL}, 0},
-	    {"v2.test", SPF_FETCH_NODATA, "nodata", {NULL}, 0},
-	    {"v3.test", SPF_FETCH_NXDOMAIN, "nxdomain", {NULL}, 0},
+	    {"v1.test", SPF_FETCH_NXDOMAIN, "nxdomain", {NULL}, 0, SPF_RR_TXT},
+	    {"v2.test", SPF_FETCH_NODATA, "nodata", {NULL}, 0, SPF_RR_TXT},
+	    {"v3.test", SPF_FETCH_NXDOMAIN, "nxdomain", {NULL}, 0, SPF_RR_TXT},
 	    OKTXT("other.test", "some verification token"),
-	    {"two.test", SPF_FETCH_OK, "ok", {"v=spf1 -all", "v=spf1 ~all"}, 2},
+	    {"two.test", SPF_FETCH_OK, "ok", {"v=spf1 -all", "v=spf1 ~all"}, 2, SPF_RR_TXT},
 	    OKTXT("bad.test", "v=spf1 ip4:300.1.1.1 -all"),
 	};
 	struct spf_eval ev;
@@ -417,6 +424,163 @@ static void test_eval_cap(void)
 	spf_eval_clear(&ev);
 }
 
+#define ADDR(n, ty, a)                                                                                       \
+	{                                                                                                    \
+		n, SPF_FETCH_OK, "ok", {a}, 1, ty                                                            \
+	}
+#define VOID(n, ty, st)                                                                                      \
+	{                                                                                                    \
+		n, st, st == SPF_FETCH_NXDOMAIN ? "nxdomain" : "nodata", {NULL}, 0, ty                       \
+	}
+
+static void test_eval_mechanism_voids(void)
+{
+	static const struct fake tab[] = {
+	    VOID("v1.test", SPF_RR_A, SPF_FETCH_NXDOMAIN), VOID("v2.test", SPF_RR_MX, SPF_FETCH_NODATA),
+	    VOID("v3.test", SPF_RR_A, SPF_FETCH_NXDOMAIN), ADDR("h.test", SPF_RR_A, "192.0.2.1"),
+	    ADDR("m.test", SPF_RR_MX, "h.test."),          OKTXT("i.test", "v=spf1 a -all"),
+	    VOID("i.test", SPF_RR_A, SPF_FETCH_NODATA),
+	};
+	struct spf_eval ev;
+	int calls;
+	is_int(eval("v=spf1 a:v1.test mx:v2.test exists:v3.test -all", tab, 7, &ev, &calls), 0,
+	       "voids evaluate");
+	is_int(ev.voids, 3, "a, mx and exists targets: three void lookups");
+	is_int(ev.lookups, 3, "three lookup terms");
+	is_int(calls, 3, "each target fetched once");
+	is_int(spf_eval_permerror(&ev), 1, "three voids are a permerror");
+	is_str(ev.voided.v[1].text, "mx:v2.test: v2.test MX NODATA", "void note names the lookup");
+	is_str(ev.voided.v[2].name, "d.test", "void note names the record");
+	spf_eval_clear(&ev);
+	eval("v=spf1 a:v1.test exists:v3.test a:h.test mx:m.test -all", tab, 7, &ev, &calls);
+	is_int(ev.voids, 2, "two voids, the rest resolve");
+	is_int(calls, 5, "a, exists, a, mx and the MX name's A");
+	is_int(spf_eval_permerror(&ev), 0, "two voids are allowed");
+	is_int(spf_eval_incomplete(&ev), 0, "every answer was there");
+	spf_eval_clear(&ev);
+	eval("v=spf1 include:i.test a:v1.test exists:v3.test -all", tab, 7, &ev, NULL);
+	is_int(ev.voids, 3, "a without a domain resolves the include target");
+	is_str(ev.voided.v[0].text, "a: i.test A NODATA", "void of the include's own name");
+	spf_eval_clear(&ev);
+}
+
+static void test_eval_mx(void)
+{
+	static const struct fake tab[] = {
+	    {"big.test",
+	     SPF_FETCH_OK,
+	     "ok",
+	     {"a.", "b.", "c.", "d.", "e.", "f.", "g.", "h.", "i.", "j.", "k."},
+	     11,
+	     SPF_RR_MX},
+	    {"ten.test",
+	     SPF_FETCH_OK,
+	     "ok",
+	     {"n1.test", "n2.test", "n3.test", "n4.test", "n5.test", "n6.test", "n7.test", "n8.test",
+	      "n9.test", "n10.test"},
+	     10,
+	     SPF_RR_MX},
+	    ADDR("n1.test", SPF_RR_A, "192.0.2.1"),
+	    ADDR("n1.test", SPF_RR_AAAA, "2001:db8::1"),
+	    {"null.test", SPF_FETCH_OK, "ok", {"."}, 1, SPF_RR_MX},
+	};
+	struct spf_eval ev;
+	int calls;
+	eval("v=spf1 mx:big.test -all", tab, 5, &ev, &calls);
+	is_int(ev.mxlimit, 1, "11 MX names: over the limit");
+	is_int(calls, 1, "no MX name looked up past the limit");
+	is_int(spf_eval_permerror(&ev), 1, "mx over 10 names is a permerror");
+	is_int(ev.problems.v[0].kind, SPF_PROB_MXLIMIT, "mx limit problem");
+	is_str(ev.problems.v[0].text, "mx:big.test: 11 MX names (limit 10)", "mx limit text");
+	spf_eval_clear(&ev);
+	eval("v=spf1 mx:ten.test -all", tab, 5, &ev, &calls);
+	is_int(ev.mxlimit, 0, "10 MX names are allowed");
+	is_int(calls, 11, "the MX set and each name's A");
+	is_int(ev.unfetched.total, 9, "nine names without a recorded A");
+	is_int(spf_eval_incomplete(&ev), 1, "so the walk is incomplete");
+	spf_eval_clear(&ev);
+	struct table t = {tab, 5, 0};
+	spf_evaluate("d.test", "v=spf1 mx:ten.test -all", 23, 1, fake_fetch, &t, &ev);
+	is_int(ev.unfetched.total, 9, "IPv6 view asks AAAA: n1 has one");
+	spf_eval_clear(&ev);
+	eval("v=spf1 mx:null.test -all", tab, 5, &ev, &calls);
+	is_int(calls, 1, "a null MX names no host to look up");
+	is_int(ev.voids, 0, "and is not void");
+	spf_eval_clear(&ev);
+}
+
+static void test_eval_unresolved(void)
+{
+	static const struct fake tab[] = {
+	    {"t.test", SPF_FETCH_FAILED, "timeout", {NULL}, 0, SPF_RR_A},
+	};
+	struct spf_eval ev;
+	int calls;
+	eval("v=spf1 a:t.test -all", tab, 1, &ev, NULL);
+	is_int(spf_eval_incomplete(&ev), 1, "a timed-out A lookup leaves the walk incomplete");
+	is_str(ev.unfetched.v[0].text, "timeout", "with its status");
+	is_int(ev.voids, 0, "a timeout is not void");
+	spf_eval_clear(&ev);
+	eval("v=spf1 mx exists:x.test -all", tab, 1, &ev, &calls);
+	is_int(ev.unresolved, 1, "no MX answers recorded at all: mx counted, not resolved");
+	is_int(ev.unfetched.total, 1, "exists target missing among recorded A answers");
+	spf_eval_clear(&ev);
+	eval("v=spf1 a:%{l}.x.test exists:%{i}.y.test ptr ptr:z.test -all", tab, 1, &ev, &calls);
+	is_int(calls, 0, "macro targets and ptr are never fetched");
+	is_int(ev.macros, 2, "two macro targets");
+	is_str(ev.macro.v[1].text, "exists:%{i}.y.test", "macro term noted");
+	is_int(ev.lookups, 4, "all four counted");
+	is_int(ev.ptr, 2, "two ptr mechanisms");
+	is_str(ev.ptrs.v[1].text, "ptr:z.test", "ptr term noted");
+	is_int(spf_eval_permerror(&ev), 0, "ptr is not an error by itself");
+	spf_eval_clear(&ev);
+	eval("v=spf1 -all ptr", tab, 1, &ev, NULL);
+	is_int(ev.ptr, 0, "ptr after all is unreachable");
+	spf_eval_clear(&ev);
+}
+
+static void test_eval_match_all(void)
+{
+	static const struct fake tab[] = {
+	    ADDR("h.test", SPF_RR_A, "192.0.2.1"),
+	    OKTXT("open.test", "v=spf1 +all"),
+	    OKTXT("closed.test", "v=spf1 -all"),
+	};
+	struct spf_eval ev;
+	eval("v=spf1 ip4:0.0.0.0/0 a:h.test -all", tab, 3, &ev, NULL);
+	is_int(ev.all, SPF_QUAL_PASS, "ip4:0.0.0.0/0 passes every IPv4 sender");
+	is_str(ev.all_by, "ip4:0.0.0.0/0", "the deciding term");
+	is_int(ev.lookups, 0, "terms after it are never reached");
+	spf_eval_clear(&ev);
+	eval("v=spf1 ~a:h.test/0 -all", tab, 3, &ev, NULL);
+	is_int(ev.all, SPF_QUAL_SOFTFAIL, "a/0 with an address matches everyone, with its qualifier");
+	spf_eval_clear(&ev);
+	eval("v=spf1 exists:h.test include:closed.test -all", tab, 3, &ev, NULL);
+	is_str(ev.all_by, "exists:h.test", "exists of a name that resolves matches everyone");
+	spf_eval_clear(&ev);
+	eval("v=spf1 include:closed.test ?include:open.test -all", tab, 3, &ev, NULL);
+	is_int(ev.all, SPF_QUAL_NEUTRAL, "include of +all matches with the include's qualifier");
+	is_str(ev.all_by, "?include:open.test", "named");
+	spf_eval_clear(&ev);
+	eval("v=spf1 ip6:::/0 a:h.test -all", tab, 3, &ev, NULL);
+	is_int(ev.all, SPF_QUAL_FAIL, "ip6 /0 does not match an IPv4 sender");
+	ok(ev.all_by == NULL, "all decides");
+	spf_eval_clear(&ev);
+}
+
+static void test_non_ascii(void)
+{
+	is_str(error_of("v=spf1 a:\xc3\xa9xample.com -all"), "non-ASCII byte 0xc3 at offset 9",
+	       "UTF-8 in a domain is a permerror");
+	is_str(error_of("v=spf1 -all x=caf\xc3\xa9"), "non-ASCII byte 0xc3 at offset 17",
+	       "even in an unknown modifier");
+	ok(spf_is_spf_record("v=spf1 \x80"), "still recognised as an SPF record");
+	char *d = spf_txt_decode("v=spf1 a:caf\\195\\169.x \\092 \\000 \\9 \\256 \\");
+	is_str(d, "v=spf1 a:caf\xc3\xa9.x \\ \x7f \\9 \\256 \\",
+	       "TXT evidence decoded; NUL as DEL; bad escapes kept");
+	free(d);
+}
+
 int main(void)
 {
 	test_is_spf();
@@ -432,5 +596,10 @@ int main(void)
 	test_eval_redirect();
 	test_eval_errors();
 	test_eval_cap();
+	test_eval_mechanism_voids();
+	test_eval_mx();
+	test_eval_unresolved();
+	test_non_ascii();
+	test_eval_match_all();
 	return done_testing();
 }
