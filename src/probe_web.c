@@ -45,6 +45,7 @@ struct fetch {
 	int truncated;              /* the body cap was hit */
 	int blocked;                /* the socket callback refused an out-of-scope address */
 	int oversized;              /* headers beyond the caps */
+	int starved;                /* no socket for lack of descriptors: back-pressure, not a result */
 	int fallback;               /* security.txt: retry over http:// on failure */
 	char host[256];             /* host name */
 	char addr[64];              /* address */
@@ -71,7 +72,8 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
 	struct sockev *se = socketp;
 	if (what == CURL_POLL_REMOVE) {
 		if (se) {
-			event_free(se->ev);
+			if (se->ev) /* NULL after a failed event_new */
+				event_free(se->ev);
 			free(se);
 			curl_multi_assign(w->multi, s, NULL);
 		}
@@ -82,7 +84,7 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
 		if (se == NULL)
 			return -1;
 		curl_multi_assign(w->multi, s, se);
-	} else {
+	} else if (se->ev) {
 		event_free(se->ev);
 	}
 	short kind = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
@@ -219,6 +221,8 @@ static void sectxt_fallback(struct fetch *f)
 
 static void fetch_finish(struct fetch *f, CURLcode rc)
 {
+	if (f->starved)
+		engine_starved(f->op.ds);
 	fetch_record(f, rc);
 	fetch_detach(f);
 	sectxt_fallback(f);
@@ -307,7 +311,10 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 		f->blocked = 1;
 		return CURL_SOCKET_BAD;
 	}
-	return socket(a->family, a->socktype, a->protocol);
+	curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+	if (fd == CURL_SOCKET_BAD && engine_resource_error(errno))
+		f->starved = 1;
+	return fd;
 }
 
 static int fetch_setup(struct fetch *f, const char *url, int timeout_ms)
@@ -369,6 +376,7 @@ static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, co
 		if (f->easy)
 			curl_easy_cleanup(f->easy);
 		fetch_free(f);
+		engine_starved(ds);
 		return -ENOMEM;
 	}
 	op_begin(&f->op, ds, fetch_cancel);
@@ -384,6 +392,8 @@ struct tls_op {
 static void on_tls(void *arg, json_t *tls)
 {
 	struct tls_op *t = arg;
+	if (t->probe != NULL && tls_probe_starved(t->probe))
+		engine_starved(t->op.ds);
 	json_object_set_new(t->web, "tls", tls);
 	op_done(&t->op);
 	free(t);
@@ -393,6 +403,7 @@ static void tls_cancel(struct op *op)
 {
 	struct tls_op *t = (struct tls_op *)op;
 	tls_probe_cancel(t->probe);
+	t->probe = NULL;
 	on_tls(t, json_pack("{s:s, s:s}", "status", "timeout", "error", "organization deadline"));
 }
 
@@ -448,6 +459,8 @@ int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup)
 	for (size_t i = 0; i < 3; i++)
 		json_object_set_new(web, keys[i], json_object());
 	int rc = tls_start(e, ds, web, &sin, host);
+	if (rc < 0 && engine_resource_error(rc))
+		engine_starved(ds); /* the organization is scanned again later */
 	if (rc < 0) {
 		/* No TLS evidence is not a reason to skip the fetches: record why and go on. */
 		json_object_set_new(web, "tls",
