@@ -273,7 +273,11 @@ static int first_bytes(const struct ctx *c, uint8_t *out, size_t cap)
 	return hex != NULL && n > 0 ? (int)n : -1;
 }
 
-/* The plaintext protocol these first bytes clearly belong to, or NULL. */
+/*
+ * The plaintext protocol these first bytes clearly belong to, or NULL. Every prefix is at
+ * most 5 bytes, the record header OpenSSL always reads, so the verdict never depends on
+ * how many more bytes had arrived when the handshake failed.
+ */
 static const char *plaintext_protocol(const uint8_t *b, size_t n)
 {
 	static const struct {
@@ -285,7 +289,7 @@ static const char *plaintext_protocol(const uint8_t *b, size_t n)
 	             {"+OK", "POP3"},
 	             {"* OK", "IMAP"},
 	             {"RFB ", "VNC"},
-	             {"<!DOCTYPE", "an HTML page"},
+	             {"<!DOC", "an HTML page"},
 	             {"<html", "an HTML page"}};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
 		size_t len = strlen(known[i].prefix);

@@ -340,6 +340,21 @@ static void legacy_record(struct tls_conn *c)
 
 /* ---- one handshake ---- */
 
+/*
+ * OpenSSL stops at the first record header it cannot use (5 bytes): add what else has
+ * already arrived, without waiting, so the evidence shows more of what answered.
+ */
+static void conn_read_more(struct tls_conn *c)
+{
+	ssize_t n;
+
+	if (c->fd < 0 || c->nfirst == 0 || c->nfirst >= FIRST_MAX)
+		return;
+	n = recv(c->fd, c->first + c->nfirst, FIRST_MAX - c->nfirst, MSG_DONTWAIT);
+	if (n > 0)
+		c->nfirst += (size_t)n;
+}
+
 /* Ends a handshake: records it and wakes the safe point, which will close it. */
 static void conn_finish(struct tls_conn *c, enum tls_status st, const char *err)
 {
@@ -354,6 +369,8 @@ static void conn_finish(struct tls_conn *c, enum tls_status st, const char *err)
 		event_del(c->wr);
 	if (c->timer)
 		event_del(c->timer);
+	if (c->kind == CONN_MODERN && st != TS_OK)
+		conn_read_more(c);
 	if (c->kind == CONN_MODERN)
 		modern_record(c);
 	else

@@ -96,3 +96,12 @@ def test_few_file_descriptors_are_back_pressure_not_errors(bed, manifest, tmp_pa
                 wrong.append(f"{o['org_id']} {check}: want {want}, got {f['status']} {f.get('reason')} "
                              f"{f.get('detail')}")
     assert not wrong, f"{len(wrong)} disagreements, e.g.:\n" + "\n".join(wrong[:10])
+
+
+def test_non_tls_answer_is_kept_as_evidence(scan):
+    """hostile002's 443 sends bytes that are not TLS: kept (64 bytes, hex), and not a verdict."""
+    import testbed
+    records, _, _ = scan
+    f = statuses(records["hostile002"])["tls.https.available"]
+    assert (f["status"], f.get("reason")) == ("indeterminate", "not_tls")
+    assert f["evidence"]["first_bytes"] == testbed.hostile_garbage()[:64].hex()
