@@ -366,9 +366,9 @@ static int org_start(struct engine *e, const struct target *t, int tries)
 		op_done(&hold);
 	if (rc < 0 && engine_resource_error(rc))
 		engine_starved(&org->ds[0]);
-	else if (rc < 0)
-		org_cancel_ops(
-		    org); /* what started still finishes; the organization completes with what it has */
+	/* Not requeued (another error, or too many tries): it completes with what started. */
+	if (rc < 0 && !org->starved)
+		org_cancel_ops(org);
 	return 0;
 fail:
 	org_free(org);
