@@ -10,12 +10,15 @@
  * Choices worth knowing:
  * - HTTPS counts as absent (tls.https.available fails) when port 443 refuses while
  *   plain HTTP answers; when the handshake failed because the server rejected every
- *   protocol version offered (or does not speak TLS: "wrong version number"); or when
- *   only the TLS 1.0/1.1 handshakes completed ("legacy_only": the protocol checks are
- *   then judged, and fail; the certificate checks are judged on what the legacy
- *   handshake showed, and the headers and HSTS on the https:// response fetched over
- *   TLS 1.0/1.1). Other handshake failures (cipher mismatch, resets) are
- *   indeterminate: they may be our client's limits rather than the site's.
+ *   protocol version offered; when port 443 answers in a plaintext protocol that the
+ *   first bytes clearly identify (HTTP, SSH, an SMTP/FTP banner, POP3, IMAP, VNC, an HTML
+ *   page: "plaintext"); or when only the TLS 1.0/1.1 handshakes completed ("legacy_only":
+ *   the protocol checks are then judged, and fail; the certificate checks are judged on
+ *   what the legacy handshake showed, and the headers and HSTS on the https:// response
+ *   fetched over TLS 1.0/1.1). Bytes that are neither TLS nor a recognisable protocol are
+ *   indeterminate ("not_tls"): noise is not a verdict. Other handshake failures (cipher
+ *   mismatch, resets) are indeterminate: they may be our client's limits rather than the
+ *   site's.
  * - Headers are judged on the https:// response, or on the http:// one when the host
  *   has no HTTPS; redirects are not followed for that, so a redirect's own headers count.
  * - web.http.redirect judges the chain the probe followed from http://HOST/ as
@@ -36,6 +39,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +82,7 @@ struct ctx {
 	const json_t *sectxt;    /* web.security_txt fetch */
 	enum https_state hstate; /* is HTTPS offered */
 	const char *hreason;     /* why hstate is HTTPS_UNKNOWN / ABSENT */
+	const char *plaintext;   /* the protocol port 443 spoke instead of TLS, if recognised */
 	const json_t *page;      /* the fetch whose headers are judged, or NULL */
 	int page_https;          /* page is the https:// fetch */
 	struct gate g_web;       /* the web probe ran */
@@ -262,8 +267,66 @@ static int legacy_accepted(const struct ctx *c)
 	       json_is_true(json_object_get(legacy, "TLSv1.1"));
 }
 
+/* Up to 64 bytes from the observation's hex "first_bytes"; the count, or -1 without any. */
+static int first_bytes(const struct ctx *c, uint8_t *out, size_t cap)
+{
+	const char *hex = jstr(c->tls, "first_bytes");
+	size_t n = 0;
+	for (; hex != NULL && n < cap && hex[2 * n] && hex[2 * n + 1]; n++) {
+		char pair[3] = {hex[2 * n], hex[2 * n + 1], 0}, *end = NULL;
+		unsigned long v = strtoul(pair, &end, 16);
+		if (end != pair + 2)
+			return -1;
+		out[n] = (uint8_t)v;
+	}
+	return hex != NULL && n > 0 ? (int)n : -1;
+}
+
+/*
+ * The plaintext protocol these first bytes clearly belong to, or NULL. Every prefix is at
+ * most 5 bytes, the record header OpenSSL always reads, so the verdict never depends on
+ * how many more bytes had arrived when the handshake failed.
+ */
+static const char *plaintext_protocol(const uint8_t *b, size_t n)
+{
+	static const struct {
+		const char *prefix, *name;
+	} known[] = {{"HTTP/", "plain HTTP"},
+	             {"SSH-", "SSH"},
+	             {"220 ", "an SMTP or FTP banner"},
+	             {"220-", "an SMTP or FTP banner"},
+	             {"+OK", "POP3"},
+	             {"* OK", "IMAP"},
+	             {"RFB ", "VNC"},
+	             {"<!DOC", "an HTML page"},
+	             {"<html", "an HTML page"}};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+		size_t len = strlen(known[i].prefix);
+		if (n >= len && strncasecmp((const char *)b, known[i].prefix, len) == 0)
+			return known[i].name;
+	}
+	return NULL;
+}
+
+/*
+ * The handshake failed on bytes that are not TLS: a TLS record starts with a content
+ * type of 20 to 24 and major version 3 (RFC 8446 s5.1). Sets *proto to the plaintext
+ * protocol when one is recognised.
+ */
+static int answered_not_tls(const struct ctx *c, const char **proto)
+{
+	uint8_t b[64];
+	int n = first_bytes(c, b, sizeof b);
+	*proto = NULL;
+	if (n < 0 || (b[0] >= 20 && b[0] <= 24 && (n < 2 || b[1] == 3)))
+		return 0;
+	*proto = plaintext_protocol(b, (size_t)n);
+	return 1;
+}
+
 static void https_state(struct ctx *c)
 {
+	const char *proto = NULL;
 	const char *st = jstr(c->tls, "status");
 	c->hstate = HTTPS_UNKNOWN;
 	c->hreason = st ? st : "not_observed";
@@ -275,7 +338,11 @@ static void https_state(struct ctx *c)
 		c->hreason = "unreachable";
 	else if (is(st, "handshake_failed") && legacy_accepted(c))
 		c->hreason = "legacy_only";
-	else if (is(st, "handshake_failed") && versions_rejected(jstr(c->tls, "error")))
+	else if (is(st, "handshake_failed") && answered_not_tls(c, &proto)) {
+		c->hreason = proto ? "plaintext" : "not_tls";
+		c->hstate = proto ? HTTPS_ABSENT : HTTPS_UNKNOWN;
+		c->plaintext = proto;
+	} else if (is(st, "handshake_failed") && versions_rejected(jstr(c->tls, "error")))
 		c->hstate = HTTPS_ABSENT;
 	/* A server that speaks only TLS 1.0/1.1 is, to current browsers, no HTTPS at all. */
 	if (is(c->hreason, "legacy_only"))
@@ -284,9 +351,9 @@ static void https_state(struct ctx *c)
 
 static json_t *tls_status_evidence(const struct ctx *c)
 {
-	return json_pack("{s:o, s:o, s:o, s:o}", "tls_status", copy(c->tls, "status"), "tls_error",
-	                 copy(c->tls, "error"), "legacy", copy(c->tls, "legacy"), "http",
-	                 fetch_summary(c->http));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "tls_status", copy(c->tls, "status"), "tls_error",
+	                 copy(c->tls, "error"), "first_bytes", copy(c->tls, "first_bytes"), "legacy",
+	                 copy(c->tls, "legacy"), "http", fetch_summary(c->http));
 }
 
 /* ---- gates ---- */
@@ -359,6 +426,9 @@ static void check_https_available(struct ctx *c, const char *id)
 	else if (is(c->hreason, "legacy_only"))
 		emit(c, id, FS_FAIL, NULL, ev, "%s speaks only TLS 1.0/1.1, which current browsers refuse",
 		     c->host);
+	else if (c->hstate == HTTPS_ABSENT && c->plaintext != NULL)
+		emit(c, id, FS_FAIL, NULL, ev, "%s answers on port 443 with %s, not TLS", c->host,
+		     c->plaintext);
 	else if (c->hstate == HTTPS_ABSENT && is(c->hreason, "refused"))
 		emit(c, id, FS_FAIL, NULL, ev,
 		     "%s answers plain HTTP but refuses HTTPS connections on port 443", c->host);

@@ -25,6 +25,8 @@ struct org_scan {
 	struct event *deadline;       /* per-organization deadline */
 	struct event *finish;         /* deferred completion, so no op is freed inside its own callback */
 	int expired;                  /* the deadline has passed */
+	int starved;                  /* a probe lacked resources: drop the results, scan again */
+	int tries;                    /* earlier attempts that starved */
 	time_t started;               /* wall clock at start */
 	struct org_scan *prev, *next; /* the engine's in-flight list */
 };
@@ -45,6 +47,17 @@ struct engine {
 	void *cbarg;                       /* its argument */
 	int stopping;                      /* engine_stop was called */
 	struct timeval rate_next;          /* earliest start of the next organization when rate-limited */
+	size_t limit;                      /* organizations kept in flight now (back-pressure lowers it) */
+	size_t clean;                      /* finished since the limit last rose */
+	struct requeued *retry;            /* organizations to scan again (room for n) */
+	size_t nretry;                     /* how many wait */
+	size_t requeued;                   /* requeues in this run */
+};
+
+/* An organization that starved, waiting to be scanned again. */
+struct requeued {
+	const struct target *t; /* what is scanned */
+	int tries;              /* attempts so far */
 };
 
 struct event_base *engine_base(struct engine *e)
@@ -87,6 +100,32 @@ size_t engine_failed(const struct engine *e)
 	return e->failed;
 }
 
+size_t engine_requeued(const struct engine *e)
+{
+	return e->requeued;
+}
+
+int engine_resource_error(int err)
+{
+	err = err < 0 ? -err : err;
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+void engine_starved(struct domain_scan *ds)
+{
+	struct org_scan *org = ds->org;
+	struct engine *e = org->e;
+	size_t half = e->inflight / 2;
+	if (!org->starved && org->tries < ENGINE_REQUEUE_MAX) {
+		org->starved = 1;
+		/* Fewer organizations at once until finishes show there is room again. */
+		e->limit = half < 1 ? 1 : half < e->limit ? half : e->limit;
+		e->clean = 0;
+		/* Cancel from the loop: the caller may be inside one of the ops. */
+		event_active(org->deadline, EV_TIMEOUT, 1);
+	}
+}
+
 void engine_progress(const struct engine *e, size_t *done, size_t *inflight, size_t *total)
 {
 	*done = e->done;
@@ -95,6 +134,20 @@ void engine_progress(const struct engine *e, size_t *done, size_t *inflight, siz
 }
 
 static void pump_cb(evutil_socket_t fd, short what, void *arg);
+
+/*
+ * Test seam: VITALS_TEST_CONCURRENCY overrides --concurrency after the command
+ * has fitted it to the open-file limit, so a test can run a low limit with
+ * many organizations in flight and see the back-pressure work.
+ */
+static void test_concurrency(struct engine_opts *o)
+{
+	const char *v = getenv("VITALS_TEST_CONCURRENCY");
+	char *end = NULL;
+	long n = v ? strtol(v, &end, 10) : 0;
+	if (v && end != v && *end == '\0' && n > 0 && n <= 100000)
+		o->concurrency = (int)n;
+}
 
 int engine_new(struct event_base *base, const struct engine_opts *o, struct engine **out, char *err,
                size_t errlen)
@@ -108,6 +161,7 @@ int engine_new(struct event_base *base, const struct engine_opts *o, struct engi
 		e->o.concurrency = 64;
 	if (e->o.max_spf_names <= 0)
 		e->o.max_spf_names = 30;
+	test_concurrency(&e->o);
 	struct resolver_opts ro = {o->root_hints, o->trust_anchor, o->scope, o->query_timeout_ms};
 	int rc = resolver_new(base, &ro, &e->res, err, errlen);
 	if (rc == 0 && (rc = tls_ctxs_new(o->ca_file, &e->tls)) < 0)
@@ -137,6 +191,7 @@ struct engine *engine_free(struct engine *e)
 	e->web = web_ctx_free(e->web);
 	e->tls = tls_ctxs_free(e->tls);
 	e->res = resolver_free(e->res);
+	free(e->retry);
 	free(e);
 	return NULL;
 }
@@ -164,6 +219,7 @@ void op_done(struct op *op)
 	if (op->next)
 		op->next->prev = op->prev;
 	op->prev = op->next = NULL;
+	op->cancel = NULL; /* marks it done */
 	if (--org->nops == 0)
 		event_active(org->finish, 0, 0);
 }
@@ -205,6 +261,15 @@ static void org_free(struct org_scan *org)
 	free(org);
 }
 
+/* Additive increase: one more organization in flight per `limit` clean finishes. */
+static void org_finished_clean(struct engine *e)
+{
+	if (e->limit >= (size_t)e->o.concurrency || ++e->clean < e->limit)
+		return;
+	e->limit++;
+	e->clean = 0;
+}
+
 static void org_finish_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct org_scan *org = arg;
@@ -217,8 +282,17 @@ static void org_finish_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	const struct target *t = org->t;
 	time_t started = org->started;
+	int starved = org->starved, tries = org->tries;
 	org_free(org);
 	e->inflight--;
+	if (starved && !e->stopping) {
+		json_decref(obs);
+		e->retry[e->nretry++] = (struct requeued){t, tries + 1};
+		e->requeued++;
+		event_active(e->pump, 0, 0);
+		return;
+	}
+	org_finished_clean(e);
 	e->done++;
 	if (!e->stopping)
 		e->cb(e->cbarg, t, obs, started, time(NULL));
@@ -231,6 +305,12 @@ static void org_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	/* The last op_done schedules the organization's finish. */
 	org_cancel_ops(arg);
+}
+
+/* The hold op only keeps the organization open; cancelling it just lets go. */
+static void hold_cancel(struct op *op)
+{
+	op_done(op);
 }
 
 static int org_start_domains(struct org_scan *org)
@@ -246,13 +326,14 @@ static int org_start_domains(struct org_scan *org)
 	return 0;
 }
 
-static int org_start(struct engine *e, const struct target *t)
+static int org_start(struct engine *e, const struct target *t, int tries)
 {
 	struct org_scan *org = calloc(1, sizeof *org);
 	if (org == NULL)
 		return -ENOMEM;
 	org->e = e;
 	org->t = t;
+	org->tries = tries;
 	org->started = time(NULL);
 	org->next = e->orgs;
 	if (e->orgs)
@@ -279,13 +360,15 @@ static int org_start(struct engine *e, const struct target *t)
 	e->inflight++;
 	/* Hold the organization open while probes start, so none can finish it early. */
 	struct op hold;
-	op_begin(&hold, &org->ds[0], NULL);
+	op_begin(&hold, &org->ds[0], hold_cancel);
 	int rc = org_start_domains(org);
-	op_done(&hold);
-	if (rc < 0) {
-		/* What started still finishes; the organization completes with what it has. */
+	if (hold.cancel != NULL) /* still registered */
+		op_done(&hold);
+	if (rc < 0 && engine_resource_error(rc))
+		engine_starved(&org->ds[0]);
+	/* Not requeued (another error, or too many tries): it completes with what started. */
+	if (rc < 0 && !org->starved)
 		org_cancel_ops(org);
-	}
 	return 0;
 fail:
 	org_free(org);
@@ -313,14 +396,18 @@ static int rate_allows(struct engine *e)
 static void pump_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct engine *e = arg;
-	while (!e->stopping && e->next < e->n && e->inflight < (size_t)e->o.concurrency) {
+	while (!e->stopping && (e->nretry > 0 || e->next < e->n) && e->inflight < e->limit) {
 		if (!rate_allows(e))
 			return;
-		const struct target *t = &e->targets->v[e->order[e->next++]];
-		if (org_start(e, t) < 0)
+		struct requeued r = {NULL, 0};
+		if (e->nretry > 0)
+			r = e->retry[--e->nretry];
+		else
+			r.t = &e->targets->v[e->order[e->next++]];
+		if (org_start(e, r.t, r.tries) < 0)
 			e->failed++; /* out of memory for this one: skip it, keep going; the caller says so */
 	}
-	if ((e->stopping || e->next >= e->n) && e->inflight == 0)
+	if ((e->stopping || (e->next >= e->n && e->nretry == 0)) && e->inflight == 0)
 		event_base_loopbreak(e->base);
 }
 
@@ -339,7 +426,12 @@ int engine_run(struct engine *e, const struct target_list *targets, const size_t
 	e->targets = targets;
 	e->order = order;
 	e->n = n;
-	e->next = e->done = e->inflight = e->failed = 0;
+	e->next = e->done = e->inflight = e->failed = e->nretry = e->requeued = e->clean = 0;
+	e->limit = (size_t)e->o.concurrency;
+	free(e->retry);
+	/* Each organization is in flight or waiting at most once: n entries always suffice. */
+	if ((e->retry = calloc(n ? n : 1, sizeof *e->retry)) == NULL)
+		return -ENOMEM;
 	e->cb = cb;
 	e->cbarg = arg;
 	e->stopping = 0;

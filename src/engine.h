@@ -10,6 +10,12 @@
  * `op` so the organization deadline can cancel it, and the organization is
  * finished when its last op completes. Every address a probe would contact is
  * checked with engine_in_scope() first.
+ *
+ * Back-pressure: a probe that cannot start for lack of file descriptors or
+ * memory (engine_resource_error) calls engine_starved() instead of recording an
+ * error. The organization is then cancelled, its results are dropped, and it is
+ * scanned again later; meanwhile the engine halves the number of organizations
+ * it keeps in flight and raises it again one at a time as organizations finish.
  */
 #ifndef VITALS_ENGINE_H
 #define VITALS_ENGINE_H
@@ -94,6 +100,18 @@ const struct engine_opts *engine_opts(struct engine *e);
 int engine_in_scope(struct engine *e, const struct sockaddr *sa);
 /* 1 once the organization's deadline has passed: start nothing new. */
 int engine_org_expired(const struct domain_scan *ds);
+/* 1 when a start failed for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM; either sign). */
+int engine_resource_error(int err);
+/*
+ * A probe of ds's organization could not start for lack of resources: the
+ * organization will be cancelled (from the loop, never inside this call), its
+ * results dropped and the organization scanned again later, at most
+ * ENGINE_REQUEUE_MAX times (then it is reported with what it has).
+ */
+void engine_starved(struct domain_scan *ds);
+#define ENGINE_REQUEUE_MAX 4
+/* Organizations requeued for lack of resources during the last run. */
+size_t engine_requeued(const struct engine *e);
 /* Registers an op in flight for ds's organization. */
 void op_begin(struct op *op, struct domain_scan *ds, void (*cancel)(struct op *op));
 /* Unregisters it; when it was the organization's last, the organization finishes (later, from the loop). */

@@ -3,6 +3,10 @@
  * full zone transfer, reads the first response message only and closes. It
  * records whether the server answered with the zone (an SOA in the answer) or
  * refused; it never keeps the zone's contents beyond a record count.
+ *
+ * Each connection has one total deadline, the connection timeout, counted from
+ * the start of the connect: a server that drips a byte at a time cannot keep it
+ * open longer (an idle timeout would be reset by every byte).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +22,7 @@
 struct axfr {
 	struct op op;            /* registration with the organization */
 	struct bufferevent *bev; /* the TCP connection */
+	struct event *deadline;  /* the connection's total deadline */
 	json_t *entry;           /* the dns.axfr entry being filled (borrowed from the doc) */
 };
 
@@ -28,6 +33,8 @@ static void axfr_end(struct axfr *x, const char *status, const char *error)
 		json_object_set_new(x->entry, "error", json_string(error));
 	if (x->bev)
 		bufferevent_free(x->bev);
+	if (x->deadline)
+		event_free(x->deadline);
 	op_done(&x->op);
 	free(x);
 }
@@ -35,6 +42,11 @@ static void axfr_end(struct axfr *x, const char *status, const char *error)
 static void axfr_cancel(struct op *op)
 {
 	axfr_end((struct axfr *)op, "timeout", NULL);
+}
+
+static void axfr_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	axfr_end(arg, "timeout", NULL);
 }
 
 static void axfr_judge_message(struct axfr *x, const uint8_t *msg, size_t len)
@@ -83,9 +95,7 @@ static void axfr_event(struct bufferevent *bev, short what, void *arg)
 	struct axfr *x = arg;
 	if (what & BEV_EVENT_CONNECTED)
 		return;
-	if (what & BEV_EVENT_TIMEOUT)
-		axfr_end(x, "timeout", NULL);
-	else if (what & BEV_EVENT_EOF)
+	if (what & BEV_EVENT_EOF)
 		axfr_end(x, "refused", "connection closed without an answer");
 	else {
 		int err = EVUTIL_SOCKET_ERROR();
@@ -146,20 +156,21 @@ static int axfr_connect(struct engine *e, struct axfr *x, const struct sockaddr_
 	int rc = axfr_query(zone, &q, &qlen);
 	if (rc < 0)
 		return rc;
+	int ms = engine_opts(e)->conn_timeout_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	x->bev = bufferevent_socket_new(engine_base(e), -1, BEV_OPT_CLOSE_ON_FREE);
-	if (x->bev == NULL) {
+	x->deadline = evtimer_new(engine_base(e), axfr_deadline, x);
+	if (x->bev == NULL || x->deadline == NULL || bufferevent_write(x->bev, q, qlen) < 0 ||
+	    evtimer_add(x->deadline, &tv) < 0) {
 		free(q);
 		return -ENOMEM;
 	}
-	int ms = engine_opts(e)->conn_timeout_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	bufferevent_setcb(x->bev, axfr_read, NULL, axfr_event, x);
-	bufferevent_set_timeouts(x->bev, &tv, &tv);
-	bufferevent_write(x->bev, q, qlen);
 	free(q);
+	bufferevent_setcb(x->bev, axfr_read, NULL, axfr_event, x);
 	bufferevent_enable(x->bev, EV_READ | EV_WRITE);
+	errno = 0;
 	if (bufferevent_socket_connect(x->bev, (const struct sockaddr *)sin, sizeof *sin) < 0)
-		return -errno ? -errno : -EIO;
+		return errno ? -errno : -EIO;
 	return 0;
 }
 
@@ -180,12 +191,16 @@ int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, c
 		return 0;
 	}
 	struct axfr *x = calloc(1, sizeof *x);
-	if (x == NULL)
+	if (x == NULL) {
+		engine_starved(ds);
 		return -ENOMEM;
+	}
 	x->entry = entry;
 	op_begin(&x->op, ds, axfr_cancel);
 	int rc = axfr_connect(e, x, &sin, ds->domain);
+	if (rc < 0 && engine_resource_error(rc))
+		engine_starved(ds); /* the organization is scanned again: this entry is dropped with it */
 	if (rc < 0)
-		axfr_end(x, "error", "cannot connect");
+		axfr_end(x, "error", strerror(-rc));
 	return 0;
 }

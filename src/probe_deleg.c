@@ -45,7 +45,19 @@ static void deleg_free(struct deleg *d)
 	free(d);
 }
 
-/* Counts delegated name-server addresses inside and outside scope. */
+/* 1 in scope, 0 outside, -1 not an address. Port 53: what the resolver would contact. */
+static int addr_in_scope(struct engine *e, const char *text)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(53)};
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(53)};
+	if (inet_pton(AF_INET, text, &sin.sin_addr) == 1)
+		return engine_in_scope(e, (struct sockaddr *)&sin);
+	if (inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1)
+		return engine_in_scope(e, (struct sockaddr *)&sin6);
+	return -1;
+}
+
+/* Counts delegated name-server addresses (IPv4 and IPv6) inside and outside scope. */
 static void deleg_tally(struct deleg *d)
 {
 	json_t *ns = json_object_get(d->out, "ns");
@@ -57,13 +69,9 @@ static void deleg_tally(struct deleg *d)
 	{
 		json_array_foreach(addrs, i, a)
 		{
-			struct sockaddr_in sin = {.sin_family = AF_INET};
-			if (inet_pton(AF_INET, json_string_value(a) ?: "", &sin.sin_addr) != 1)
-				continue;
-			if (engine_in_scope(d->e, (struct sockaddr *)&sin))
-				in++;
-			else
-				out++;
+			int ok = addr_in_scope(d->e, json_string_value(a) ?: "");
+			in += ok == 1;
+			out += ok == 0;
 		}
 	}
 	json_object_set_new(d->out, "addrs_in_scope", json_integer(in));
@@ -105,7 +113,11 @@ static void on_ns_addr(void *arg, json_t *lookup)
 	deleg_resolve_next(d);
 }
 
-/* Name servers without glue are resolved one by one (there are few). */
+/*
+ * Name servers without glue are resolved one by one (there are few): A first,
+ * then AAAA when A gave nothing, so a server reachable only over IPv6 still
+ * shows where it is (and whether that is in scope).
+ */
 static void deleg_resolve_next(struct deleg *d)
 {
 	json_t *asked = json_object_get(d->out, "asked");
@@ -113,11 +125,16 @@ static void deleg_resolve_next(struct deleg *d)
 	json_t *addrs;
 	json_object_foreach(json_object_get(d->out, "ns"), name, addrs)
 	{
-		if (json_array_size(addrs) > 0 || json_object_get(asked, name) != NULL)
+		const char *prev = json_string_value(json_object_get(asked, name));
+		if (json_array_size(addrs) > 0 || (prev != NULL && strcmp(prev, "AAAA") == 0))
 			continue;
-		json_object_set_new(asked, name, json_true());
-		if (resolver_query(engine_resolver(d->e), name, "A", on_ns_addr, d, &d->q) == 0)
+		const char *type = prev == NULL ? "A" : "AAAA";
+		json_object_set_new(asked, name, json_string(type));
+		int rc = resolver_query(engine_resolver(d->e), name, type, on_ns_addr, d, &d->q);
+		if (rc == 0)
 			return;
+		if (engine_resource_error(rc))
+			engine_starved(d->op.ds);
 	}
 	json_object_del(d->out, "asked");
 	deleg_end(d, "ok");
@@ -160,7 +177,7 @@ static int send_query(struct deleg *d, const struct sockaddr_in *sin, const char
 	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd < 0 || connect(d->fd, (const struct sockaddr *)sin, sizeof *sin) < 0 ||
 	    send(d->fd, wire, len, 0) != (ssize_t)len)
-		rc = -errno;
+		rc = errno ? -errno : -EIO;
 	free(wire);
 	if (rc < 0)
 		return rc;
@@ -187,7 +204,10 @@ static void on_parent_addr(void *arg, json_t *lookup)
 			continue;
 		json_object_set(d->out, "parent_server", a);
 		json_decref(lookup);
-		if (send_query(d, &sin, json_string_value(json_object_get(d->out, "domain"))) < 0)
+		int rc = send_query(d, &sin, json_string_value(json_object_get(d->out, "domain")));
+		if (rc < 0 && engine_resource_error(rc))
+			engine_starved(d->op.ds);
+		if (rc < 0)
 			deleg_end(d, "parent_error");
 		return;
 	}
@@ -196,6 +216,16 @@ static void on_parent_addr(void *arg, json_t *lookup)
 }
 
 static void ask_parent(struct deleg *d);
+
+/* One resolver question; a failure to ask ends the probe (and may ask for back-pressure). */
+static void deleg_ask(struct deleg *d, const char *name, const char *type, resolver_cb cb)
+{
+	int rc = resolver_query(engine_resolver(d->e), name, type, cb, d, &d->q);
+	if (rc < 0 && engine_resource_error(rc))
+		engine_starved(d->op.ds);
+	if (rc < 0)
+		deleg_end(d, "error");
+}
 
 static void on_parent_ns(void *arg, json_t *lookup)
 {
@@ -206,8 +236,7 @@ static void on_parent_ns(void *arg, json_t *lookup)
 	if (ns != NULL) {
 		json_object_set_new(d->out, "parent", json_string(d->parent));
 		json_object_set_new(d->out, "parent_ns", json_string(ns));
-		if (resolver_query(engine_resolver(d->e), ns, "A", on_parent_addr, d, &d->q) < 0)
-			deleg_end(d, "error");
+		deleg_ask(d, ns, "A", on_parent_addr);
 	} else if (st != NULL && strcmp(st, "nodata") == 0 && ++d->level < DELEG_MAX_LEVELS &&
 	           strchr(d->parent, '.') != NULL) {
 		/* Not a zone apex: its parent zone is further up. */
@@ -221,8 +250,7 @@ static void on_parent_ns(void *arg, json_t *lookup)
 
 static void ask_parent(struct deleg *d)
 {
-	if (resolver_query(engine_resolver(d->e), d->parent, "NS", on_parent_ns, d, &d->q) < 0)
-		deleg_end(d, "error");
+	deleg_ask(d, d->parent, "NS", on_parent_ns);
 }
 
 int probe_deleg_start(struct engine *e, struct domain_scan *ds)

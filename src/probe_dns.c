@@ -70,8 +70,10 @@ static int ask(struct engine *e, struct domain_scan *ds, json_t *parent, const c
 	if (engine_org_expired(ds))
 		return 0;
 	struct dns_op *d = calloc(1, sizeof *d);
-	if (d == NULL)
+	if (d == NULL) {
+		engine_starved(ds);
 		return -ENOMEM;
+	}
 	d->e = e;
 	d->parent = parent;
 	d->key = strdup(key);
@@ -80,6 +82,7 @@ static int ask(struct engine *e, struct domain_scan *ds, json_t *parent, const c
 	d->then = then;
 	if (d->key == NULL || d->name == NULL || d->type == NULL) {
 		dns_op_free(d);
+		engine_starved(ds);
 		return -ENOMEM;
 	}
 	op_begin(&d->op, ds, dns_cancel);
@@ -87,6 +90,8 @@ static int ask(struct engine *e, struct domain_scan *ds, json_t *parent, const c
 	if (rc < 0) {
 		op_done(&d->op);
 		dns_op_free(d);
+		if (engine_resource_error(rc))
+			engine_starved(ds);
 	}
 	return rc;
 }

@@ -24,6 +24,7 @@
 #define SAN_MAX        500   /* DNS names kept from one certificate */
 #define DRAIN_MAX      16384 /* unread bytes dropped before close, so close sends FIN, not RST */
 #define DEADLINE_TIMES 3     /* the whole probe gets this many handshake timeouts */
+#define FIRST_MAX      64    /* first bytes from the server kept as evidence when no handshake completed */
 
 enum conn_kind { CONN_MODERN = 0, CONN_TLS1, CONN_TLS11, CONN_COUNT };
 
@@ -56,16 +57,18 @@ struct tls_ctxs {
 };
 
 struct tls_conn {
-	struct tls_probe *p;    /* the probe this handshake belongs to */
-	enum conn_kind kind;    /* which context, hence which versions */
-	enum conn_state state;  /* how far it got */
-	int fd;                 /* the socket, -1 when closed */
-	SSL *ssl;               /* the TLS session, NULL when closed */
-	struct event *rd;       /* waits for the socket to be readable */
-	struct event *wr;       /* waits for it to be writable (connect, handshake) */
-	struct event *timer;    /* fires when connect plus handshake took too long */
-	enum tls_status status; /* the outcome, once done */
-	char error[TLS_ERRLEN]; /* text for handshake_failed and error */
+	struct tls_probe *p;      /* the probe this handshake belongs to */
+	enum conn_kind kind;      /* which context, hence which versions */
+	enum conn_state state;    /* how far it got */
+	int fd;                   /* the socket, -1 when closed */
+	SSL *ssl;                 /* the TLS session, NULL when closed */
+	struct event *rd;         /* waits for the socket to be readable */
+	struct event *wr;         /* waits for it to be writable (connect, handshake) */
+	struct event *timer;      /* fires when connect plus handshake took too long */
+	enum tls_status status;   /* the outcome, once done */
+	char error[TLS_ERRLEN];   /* text for handshake_failed and error */
+	uint8_t first[FIRST_MAX]; /* the first bytes the server sent */
+	size_t nfirst;            /* how many of them were kept */
 };
 
 struct tls_probe {
@@ -81,6 +84,7 @@ struct tls_probe {
 	enum probe_state state;           /* which phase runs */
 	int expired;                      /* the whole-probe deadline passed */
 	int nomem;                        /* recording ran out of memory */
+	int starved;                      /* a socket could not be opened for lack of descriptors */
 	struct tls_conn conn[CONN_COUNT]; /* the handshakes */
 	struct event *deadline;           /* caps the whole probe */
 	struct event *reap;               /* the safe point: closes finished handshakes, moves on */
@@ -294,6 +298,19 @@ static void session_record(struct tls_probe *p, SSL *ssl)
 	obs_put(p, p->tls, "cert", cert_json(x));
 }
 
+/* Bytes as lower-case hex: the evidence of what answered instead of a TLS server. */
+static json_t *hex_json(const uint8_t *b, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[2 * FIRST_MAX + 1];
+
+	for (size_t i = 0; i < n && i < FIRST_MAX; i++) {
+		buf[2 * i] = digits[b[i] >> 4];
+		buf[2 * i + 1] = digits[b[i] & 15];
+	}
+	return json_stringn(buf, 2 * (n < FIRST_MAX ? n : FIRST_MAX));
+}
+
 static void modern_record(struct tls_conn *c)
 {
 	struct tls_probe *p = c->p;
@@ -301,6 +318,8 @@ static void modern_record(struct tls_conn *c)
 	obs_put(p, p->tls, "status", json_string(status_names[c->status]));
 	if (c->status == TS_HANDSHAKE_FAILED || c->status == TS_ERROR)
 		obs_put(p, p->tls, "error", json_string(c->error));
+	if (c->status != TS_OK && c->nfirst > 0)
+		obs_put(p, p->tls, "first_bytes", hex_json(c->first, c->nfirst));
 	if (c->status == TS_OK)
 		session_record(p, c->ssl);
 }
@@ -329,6 +348,21 @@ static void legacy_record(struct tls_conn *c)
 
 /* ---- one handshake ---- */
 
+/*
+ * OpenSSL stops at the first record header it cannot use (5 bytes): add what else has
+ * already arrived, without waiting, so the evidence shows more of what answered.
+ */
+static void conn_read_more(struct tls_conn *c)
+{
+	ssize_t n;
+
+	if (c->fd < 0 || c->nfirst == 0 || c->nfirst >= FIRST_MAX)
+		return;
+	n = recv(c->fd, c->first + c->nfirst, FIRST_MAX - c->nfirst, MSG_DONTWAIT);
+	if (n > 0)
+		c->nfirst += (size_t)n;
+}
+
 /* Ends a handshake: records it and wakes the safe point, which will close it. */
 static void conn_finish(struct tls_conn *c, enum tls_status st, const char *err)
 {
@@ -343,6 +377,8 @@ static void conn_finish(struct tls_conn *c, enum tls_status st, const char *err)
 		event_del(c->wr);
 	if (c->timer)
 		event_del(c->timer);
+	if (c->kind == CONN_MODERN && st != TS_OK)
+		conn_read_more(c);
 	if (c->kind == CONN_MODERN)
 		modern_record(c);
 	else
@@ -440,6 +476,20 @@ static struct timeval ms_to_tv(long long ms)
 	return tv;
 }
 
+/* Keeps a copy of the first bytes the server sent (OpenSSL reads them through this BIO). */
+static long first_bytes_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+                           size_t *processed)
+{
+	struct tls_conn *c = (struct tls_conn *)BIO_get_callback_arg(b);
+
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed && c && c->nfirst < FIRST_MAX) {
+		size_t take = *processed < FIRST_MAX - c->nfirst ? *processed : FIRST_MAX - c->nfirst;
+		memcpy(c->first + c->nfirst, argp, take);
+		c->nfirst += take;
+	}
+	return ret;
+}
+
 /* Events, SSL and the timer for a fresh socket. */
 static int conn_prepare(struct tls_conn *c)
 {
@@ -454,6 +504,8 @@ static int conn_prepare(struct tls_conn *c)
 		return -ENOMEM;
 	if (!p->host_is_ip && SSL_set_tlsext_host_name(c->ssl, p->host) != 1)
 		return -EINVAL;
+	BIO_set_callback_arg(SSL_get_rbio(c->ssl), (char *)c);
+	BIO_set_callback_ex(SSL_get_rbio(c->ssl), first_bytes_cb);
 	SSL_set_connect_state(c->ssl);
 	return evtimer_add(c->timer, &tv) < 0 ? -ENOMEM : 0;
 }
@@ -465,8 +517,11 @@ static int conn_open(struct tls_conn *c)
 	int r;
 
 	c->fd = socket(p->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0)
-		return -errno;
+	if (c->fd < 0) {
+		r = errno;
+		p->starved |= r == EMFILE || r == ENFILE || r == ENOBUFS || r == ENOMEM;
+		return -r;
+	}
 	r = conn_prepare(c);
 	ERR_clear_error();
 	if (r < 0)
@@ -584,6 +639,7 @@ static void legacy_start(struct tls_probe *p)
 	obs_put(p, p->tls, "legacy_errors", json_object());
 	for (k = CONN_TLS1; k < CONN_COUNT; k++) {
 		r = conn_open(&p->conn[k]);
+		p->starved |= r == -ENOMEM;
 		if (r < 0)
 			conn_finish(&p->conn[k], TS_ERROR, strerror(-r));
 	}
@@ -703,6 +759,11 @@ int tls_probe_start(struct event_base *base, struct tls_ctxs *ctxs, const struct
 fail:
 	probe_free(p);
 	return r;
+}
+
+int tls_probe_starved(const struct tls_probe *p)
+{
+	return p != NULL && p->starved;
 }
 
 void tls_probe_cancel(struct tls_probe *p)

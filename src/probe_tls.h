@@ -3,7 +3,9 @@
  * connects to a given address, completes a handshake with modern settings (SNI = host)
  * and records what it saw as the "tls" object of the web part (docs/OBSERVATIONS.md):
  * status, protocol, cipher, the verification result (trust judged apart from validity
- * dates), whether the certificate names the host, and the leaf certificate's details.
+ * dates), whether the certificate names the host, and the leaf certificate's details;
+ * when the modern handshake does not complete, the first bytes the server sent (at most
+ * 64, as hex), so a reader can tell plain HTTP or another protocol from a TLS server.
  * When that handshake succeeds it then tries TLSv1 alone and TLSv1.1 alone, at the
  * same time, and records which ones the server accepts.
  *
@@ -42,8 +44,10 @@ typedef void (*tls_probe_cb)(void *arg, json_t *tls);
 
 /*
  * Starts a probe of the server at `sa` (IPv4 or IPv6). `host` is sent as SNI (unless
- * it is an address literal) and checked against the certificate. Each handshake
- * (connect included) gets `timeout_ms`; the whole probe is capped at three times that.
+ * it is an address literal) and checked against the certificate. Each handshake gets
+ * `timeout_ms` in total, counted from the start of its connect and never extended by
+ * bytes received (a server dripping a byte a second cannot stretch it); the whole probe
+ * is capped at three times that.
  * Returns 0 and the handle in *out (out may be NULL), or -EINVAL, -ENOMEM, or the
  * negated errno of socket(2) (e.g. -EMFILE); on failure the callback is never called.
  * A refused or unreachable server is a result, delivered through the callback.
@@ -51,6 +55,13 @@ typedef void (*tls_probe_cb)(void *arg, json_t *tls);
 int tls_probe_start(struct event_base *base, struct tls_ctxs *ctxs, const struct sockaddr *sa,
                     socklen_t salen, const char *host, int timeout_ms, tls_probe_cb cb, void *arg,
                     struct tls_probe **out);
+
+/*
+ * 1 when a handshake could not even open its socket for lack of descriptors or
+ * memory (its result then says "error"); callable from the probe's callback, so
+ * the caller can retry later instead of keeping that error.
+ */
+int tls_probe_starved(const struct tls_probe *p);
 
 /*
  * Cancels a probe in flight: connections are closed, memory is freed and the callback

@@ -64,6 +64,7 @@ struct fetch {
 	int truncated;                /* the body cap was hit */
 	int blocked;                  /* the socket callback refused an out-of-scope address */
 	int oversized;                /* headers beyond the caps */
+	int starved;                  /* no socket for lack of descriptors: back-pressure, not a result */
 	enum fetch_kind kind;         /* what follows when it ends */
 	int hop;                      /* FK_CHAIN: 0 for http://HOST/, n for the nth redirect */
 	int legacy;                   /* this is the retry with TLS 1.0/1.1 allowed */
@@ -96,7 +97,8 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
 	struct sockev *se = socketp;
 	if (what == CURL_POLL_REMOVE) {
 		if (se) {
-			event_free(se->ev);
+			if (se->ev) /* NULL after a failed event_new */
+				event_free(se->ev);
 			free(se);
 			curl_multi_assign(w->multi, s, NULL);
 		}
@@ -107,7 +109,7 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
 		if (se == NULL)
 			return -1;
 		curl_multi_assign(w->multi, s, se);
-	} else {
+	} else if (se->ev) {
 		event_free(se->ev);
 	}
 	short kind = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
@@ -479,12 +481,15 @@ static void chain_next(struct fetch *f)
 
 static void fetch_finish(struct fetch *f, CURLcode rc)
 {
-	if (!legacy_retry(f, rc)) {
+	/* Starved of descriptors: the organization is scanned again, so nothing follows. */
+	if (f->starved)
+		engine_starved(f->op.ds);
+	if (f->starved || !legacy_retry(f, rc)) {
 		fetch_record(f, rc);
 		fetch_detach(f);
-		if (f->kind == FK_SECTXT)
+		if (!f->starved && f->kind == FK_SECTXT)
 			sectxt_fallback(f);
-		else if (f->kind == FK_CHAIN)
+		else if (!f->starved && f->kind == FK_CHAIN)
 			chain_next(f);
 	}
 	fetch_detach(f);
@@ -583,7 +588,10 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 		f->blocked = 1;
 		return CURL_SOCKET_BAD;
 	}
-	return socket(a->family, a->socktype, a->protocol);
+	curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+	if (fd == CURL_SOCKET_BAD && engine_resource_error(errno))
+		f->starved = 1;
+	return fd;
 }
 
 static int fetch_setup(struct fetch *f, int timeout_ms)
@@ -612,9 +620,7 @@ static int fetch_setup(struct fetch *f, int timeout_ms)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(c, CURLOPT_USERAGENT,
-	                 "vitals/"
-	                 "0.1"
-	                 " (outside-in security posture scan)");
+	                 "vitals/" VITALS_VERSION " (outside-in security posture scan)");
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -637,6 +643,7 @@ static int fetch_go(struct fetch *f, struct domain_scan *ds)
 		if (f->easy)
 			curl_easy_cleanup(f->easy);
 		fetch_free(f);
+		engine_starved(ds);
 		return -ENOMEM;
 	}
 	op_begin(&f->op, ds, fetch_cancel);
@@ -666,6 +673,8 @@ struct tls_op {
 static void on_tls(void *arg, json_t *tls)
 {
 	struct tls_op *t = arg;
+	if (t->probe != NULL && tls_probe_starved(t->probe))
+		engine_starved(t->op.ds);
 	json_object_set_new(t->web, "tls", tls);
 	op_done(&t->op);
 	free(t);
@@ -675,6 +684,7 @@ static void tls_cancel(struct op *op)
 {
 	struct tls_op *t = (struct tls_op *)op;
 	tls_probe_cancel(t->probe);
+	t->probe = NULL;
 	on_tls(t, json_pack("{s:s, s:s}", "status", "timeout", "error", "organization deadline"));
 }
 
@@ -731,6 +741,8 @@ int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup)
 		json_object_set_new(web, keys[i], json_object());
 	json_object_set_new(web, "redirects", json_array());
 	int rc = tls_start(e, ds, web, &sin, host);
+	if (rc < 0 && engine_resource_error(rc))
+		engine_starved(ds); /* the organization is scanned again later */
 	if (rc < 0) {
 		/* No TLS evidence is not a reason to skip the fetches: record why and go on. */
 		json_object_set_new(web, "tls",

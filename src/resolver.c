@@ -6,6 +6,7 @@
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unbound-event.h>
 #include <unbound.h>
@@ -66,6 +67,23 @@ static int apply_scope(struct ub_ctx *ub, const struct scope *s, char *err, size
 	return rc;
 }
 
+/*
+ * Ports each context may hold open at once: an eighth of the open-file limit
+ * (two contexts: a quarter), 32 to 4096. Beyond it unbound queues queries
+ * instead of failing them as SERVFAIL when descriptors run out; the probes'
+ * own sockets get the rest, under the engine's back-pressure.
+ */
+static const char *outgoing_range(void)
+{
+	static char buf[16];
+	struct rlimit rl;
+	rlim_t n = 4096;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 8 < n)
+		n = rl.rlim_cur / 8 < 32 ? 32 : rl.rlim_cur / 8;
+	snprintf(buf, sizeof buf, "%u", (unsigned)n);
+	return buf;
+}
+
 static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int validate, char *err, size_t errlen)
 {
 	static const char *const opts[][2] = {
@@ -82,6 +100,8 @@ static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int valid
 	int rc = 0;
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0] && rc == 0; i++)
 		rc = set_opt(ub, opts[i][0], opts[i][1], err, errlen);
+	if (rc == 0)
+		rc = set_opt(ub, "outgoing-range:", outgoing_range(), err, errlen);
 	if (rc == 0 && o->root_hints)
 		rc = set_opt(ub, "root-hints:", o->root_hints, err, errlen);
 	if (rc == 0 && validate && o->trust_anchor && (rc = ub_ctx_add_ta_file(ub, o->trust_anchor)) != 0) {
@@ -276,11 +296,14 @@ int resolver_query(struct resolver *r, const char *name, const char *type, resol
 	q->timer = evtimer_new(r->base, on_timeout, q);
 	q->deliver = event_new(r->base, -1, 0, on_deliver, q);
 	struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
-	if (q->timer == NULL || q->deliver == NULL || evtimer_add(q->timer, &tv) < 0 ||
-	    ub_resolve_event((q->active = r->ub), name, t, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id) !=
-	        0) {
+	if (q->timer == NULL || q->deliver == NULL || evtimer_add(q->timer, &tv) < 0) {
 		rquery_unlink_free(q);
-		return -EIO;
+		return -ENOMEM; /* the engine's back-pressure retries later */
+	}
+	int ub = ub_resolve_event((q->active = r->ub), name, t, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id);
+	if (ub != 0) {
+		rquery_unlink_free(q);
+		return ub == UB_NOMEM ? -ENOMEM : -EIO;
 	}
 	if (out)
 		*out = q;

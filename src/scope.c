@@ -5,10 +5,16 @@
  * list of disjoint ranges on it, and the complement is cut back into the
  * fewest CIDR blocks.
  *
- * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) reaches the IPv4 host a.b.c.d,
- * so it is allowed only when a.b.c.d passes the IPv4 rules and the address
- * itself passes the IPv6 rules. The blocklist follows the same rule, so that
- * scope_allows() and the blocklist always agree.
+ * Some IPv6 addresses reach an IPv4 host: IPv4-mapped (::ffff:a.b.c.d), NAT64
+ * (64:ff9b::a.b.c.d), 6to4 (2002:AABB:CCDD::/48 for a.b.c.d) and Teredo
+ * (2001:0:SSSS:SSSS:x:x:CCCC:CCCC, server S, client ~C). Such an address is
+ * allowed only when every IPv4 address it embeds passes the IPv4 rules and the
+ * address itself passes the IPv6 rules. The blocklist follows the same rule, so
+ * that scope_allows() and the blocklist agree, with one deliberate exception:
+ * a Teredo client address is spread over the low bits of every /64 of
+ * 2001::/32, which no short CIDR list can express, so the blocklist drops the
+ * whole Teredo range as soon as any IPv4 address is out of scope (blocking
+ * more for the resolver is safe).
  */
 #include "scope.h"
 
@@ -27,7 +33,21 @@ static const char default_deny[] =
     "0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12,"
     "192.0.0.0/24, 192.0.2.0/24, 192.88.99.0/24, 192.168.0.0/16, 198.18.0.0/15,"
     "198.51.100.0/24, 203.0.113.0/24, 224.0.0.0/4, 240.0.0.0/4, 255.255.255.255/32,"
-    "::1/128, fc00::/7, fe80::/10, ff00::/8, 2001:db8::/32, 64:ff9b::/96, ::ffff:0:0/96";
+    "::1/128, fc00::/7, fe80::/10, ff00::/8, 2001:db8::/32, 64:ff9b::/96, ::ffff:0:0/96,"
+    "2001::/32, 2002::/16"; /* Teredo and 6to4 tunnel to IPv4 hosts anywhere, private ones too */
+
+/* Where an IPv6 address embeds an IPv4 one (RFC 4291, 6052, 3056, 4380). */
+static const struct embed4 {
+	struct cidr block; /* the IPv6 block */
+	int at;            /* byte offset of the embedded IPv4 address */
+	uint8_t flip;      /* XOR applied to it (Teredo obfuscates the client) */
+} embeds[] = {
+    {{AF_INET6, {[10] = 0xff, [11] = 0xff}, 96}, 12, 0}, /* IPv4-mapped ::ffff:0:0/96 */
+    {{AF_INET6, {0x00, 0x64, 0xff, 0x9b}, 96}, 12, 0},   /* NAT64 64:ff9b::/96 */
+    {{AF_INET6, {0x20, 0x01}, 32}, 4, 0},                /* Teredo server */
+    {{AF_INET6, {0x20, 0x01}, 32}, 12, 0xff},            /* Teredo client */
+    {{AF_INET6, {0x20, 0x02}, 16}, 2, 0},                /* 6to4 2002::/16 */
+};
 
 /* An unsigned 128-bit number; portable where __int128 is not. */
 struct u128 {
@@ -88,6 +108,16 @@ static struct u128 u128_ones(int n)
 		r.lo = (UINT64_C(1) << n) - 1;
 	}
 	return r;
+}
+
+/* a shifted left by n bits, 0 <= n < 128; a holds at most 32 bits here. */
+static struct u128 u128_shl(struct u128 a, int n)
+{
+	if (n == 0)
+		return a;
+	if (n >= 64)
+		return (struct u128){a.lo << (n - 64), 0};
+	return (struct u128){(a.hi << n) | (a.lo >> (64 - n)), a.lo << n};
 }
 
 static struct u128 u128_or(struct u128 a, struct u128 b)
@@ -329,8 +359,16 @@ int scope_allows(const struct scope *s, const struct sockaddr *sa)
 		return 0;
 	memcpy(&sin6, sa, sizeof sin6);
 	const uint8_t *a = sin6.sin6_addr.s6_addr;
-	if (IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr) && !allows_raw(s, AF_INET, a + 12))
-		return 0;
+	for (size_t i = 0; i < sizeof embeds / sizeof embeds[0]; i++) {
+		const struct embed4 *m = &embeds[i];
+		uint8_t v4[4];
+		if (!cidr_contains(&m->block, AF_INET6, a))
+			continue;
+		for (int k = 0; k < 4; k++)
+			v4[k] = a[m->at + k] ^ m->flip;
+		if (!allows_raw(s, AF_INET, v4))
+			return 0;
+	}
 	return allows_raw(s, AF_INET6, a);
 }
 
@@ -468,16 +506,37 @@ static int iset_rules(const struct scope *s, int family, struct iset *out)
 	return r;
 }
 
-/* The IPv4 ranges in b4 moved into ::ffff:0:0/96. */
+/* The IPv6 addresses that embed an IPv4 address in b4 (see embeds[]), in any order. */
+static int iset_embed_one(const struct iset *b4, const struct embed4 *m, struct iset *out)
+{
+	struct u128 base = cidr_value(&m->block);
+	int shift = 128 - 8 * m->at - 32, r = 0;
+
+	/* The Teredo client is scattered over every /64: take the whole block (see the top). */
+	if (m->flip != 0)
+		return b4->n == 0 ? 0
+		                  : iset_append(out, base, u128_or(base, u128_ones(128 - m->block.prefix)));
+	for (size_t i = 0; i < b4->n && r == 0; i++) {
+		struct u128 lo = u128_or(base, u128_shl(b4->v[i].lo, shift));
+		struct u128 hi = u128_or(base, u128_or(u128_shl(b4->v[i].hi, shift), u128_ones(shift)));
+		r = iset_append(out, lo, hi);
+	}
+	return r;
+}
+
+/* The IPv4 ranges in b4 moved into every block that embeds IPv4 addresses. */
 static int iset_map4(const struct iset *b4, struct iset *out)
 {
-	const uint64_t base = UINT64_C(0xffff) << 32;
+	struct iset tmp = {0};
 	int r = 0;
 
-	for (size_t i = 0; i < b4->n && r == 0; i++) {
-		struct u128 lo = {0, base | b4->v[i].lo.lo}, hi = {0, base | b4->v[i].hi.lo};
-		r = iset_push(out, lo, hi);
-	}
+	for (size_t i = 0; i < sizeof embeds / sizeof embeds[0] && r == 0; i++)
+		r = iset_embed_one(b4, &embeds[i], &tmp);
+	if (tmp.n > 1)
+		qsort(tmp.v, tmp.n, sizeof *tmp.v, ival_order);
+	for (size_t i = 0; i < tmp.n && r == 0; i++)
+		r = iset_push(out, tmp.v[i].lo, tmp.v[i].hi);
+	iset_free(&tmp);
 	return r;
 }
 

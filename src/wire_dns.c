@@ -154,7 +154,8 @@ static void referral_glue(json_t *ns, const ldns_rr_list *list)
 {
 	for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(list, i);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_A || ldns_rr_rd_count(rr) < 1)
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		if ((t != LDNS_RR_TYPE_A && t != LDNS_RR_TYPE_AAAA) || ldns_rr_rd_count(rr) < 1)
 			continue;
 		json_t *owner = rdf_text(ldns_rr_owner(rr), 1);
 		json_t *addrs = json_object_get(ns, json_string_value(owner) ? json_string_value(owner) : "");

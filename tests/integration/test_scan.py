@@ -78,7 +78,7 @@ def test_hostile_servers_meet_deadlines_and_caps(bed, manifest, scan):
     each is indeterminate (or, for a port that does not speak TLS, no HTTPS), never a crash."""
     records, proc, _ = scan
     hostile = [o for o in manifest["organizations"] if o.get("hostile")]
-    assert {o["hostile"] for o in hostile} == {"silent_web", "huge_headers", "silent_dns"}
+    assert {o["hostile"] for o in hostile} == {"silent_web", "huge_headers", "silent_dns", "drip"}
     wrong = []
     for org in hostile:
         got = statuses(records[org["org_id"]])

@@ -185,6 +185,12 @@ def expected_hostile(org: dict) -> dict:
       scanner's 64 KiB header cap: status "error", so web.http.redirect and the header checks
       (judged on the http:// page when HTTPS is absent) are indeterminate "error". security.txt
       over https:// is a tls_error, retried over http://, which hits the same cap: "error".
+    drip (hostile004: its only name server relays UDP to a.nshost but drips AXFR over TCP,
+      and 80/443 drip a byte a second: an HTTP status line, a TLS record header announcing
+      16 KiB): DNS is ordinary and signed but with one name server (dns.ns.count and
+      dns.ns.diversity fail); each connection's total deadline (--timeout) ends the AXFR
+      attempt, the TLS handshake and the fetches: dns.axfr.refused and every tls.*/web.*
+      check are indeterminate "timeout", whatever the timing of the bytes.
     silent_dns (hostile003: the only name server never answers): every lookup fails, so every
       dns.* check is indeterminate timeout/servfail (reason None) except dns.axfr.refused:
       without an NS answer no transfer is tried, and it is indeterminate "not_observed". The
@@ -194,17 +200,20 @@ def expected_hostile(org: dict) -> dict:
     """
     kind = org.get("hostile")
     r = {}
-    if kind in ("silent_web", "huge_headers"):
+    if kind in ("silent_web", "huge_headers", "drip"):
         r = {c: (s, None) for c, s in _dns(org).items()}
     if kind == "silent_web":
         for c in WEB_CHECKS:
             r[c] = (INDETERMINATE, "timeout")
     elif kind == "huge_headers":
-        r["tls.https.available"] = (FAIL, None)
-        for c in TLS_CHECKS[1:] + ["web.hsts", "web.hsts.subdomains"]:
-            r[c] = (NA, "no_https")
-        for c in ["web.http.redirect"] + PAGE_CHECKS + SECTXT_CHECKS:
+        for c in TLS_CHECKS + ["web.hsts", "web.hsts.subdomains"] + PAGE_CHECKS:
+            r[c] = (INDETERMINATE, "not_tls")
+        for c in ["web.http.redirect"] + SECTXT_CHECKS:
             r[c] = (INDETERMINATE, "error")
+    elif kind == "drip":
+        r["dns.axfr.refused"] = (INDETERMINATE, "timeout")
+        for c in WEB_CHECKS:
+            r[c] = (INDETERMINATE, "timeout")
     elif kind == "silent_dns":
         r = {c: (INDETERMINATE, None) for c in CHECK_IDS}
         r["dns.axfr.refused"] = (INDETERMINATE, "not_observed")

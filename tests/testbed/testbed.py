@@ -63,21 +63,39 @@ TRAP_NS_ADDR = "127.99.0.53"
 TRAP_RANGE = "127.99.0.0/16"
 TRAP_TCP_PORTS = {TRAP_WEB_ADDR: [25, 80, 443], TRAP_NS_ADDR: [53]}
 TRAP_UDP_PORTS = {TRAP_NS_ADDR: [53]}
+TRAP_V6_NS_NAME = "ns.trap003.test."       # trap003: only AAAA glue, outside any IPv4 scope
+TRAP_V6_NS_ADDR = "2001:db8::53"
+TRAP_NOGLUE_NS_NAME = "ns.trap001.test."   # trap004: out of zone, no glue, resolves to TRAP_NS_ADDR
 # Hostile organisations: servers that misbehave, inside the scan scope (127.98.0.0/24).
 HOSTILE_RANGE = "127.98.0.0/24"
 HOSTILE_SILENT_WEB_ADDR = "127.98.0.10"   # hostile001: TCP 80/443 accept, never a byte
 HOSTILE_HUGE_ADDR = "127.98.0.11"         # hostile002: 80 endless headers, 443 garbage
 HOSTILE_NS_NAME = "ns.silent.test."
 HOSTILE_NS_ADDR = "127.98.0.53"           # hostile003's only name server: UDP+TCP 53, silent
+HOSTILE_DRIP_ADDR = "127.98.0.12"         # hostile004: 80/443 drip a byte a second
+HOSTILE_DRIP_NS_NAME = "ns.drip.test."
+HOSTILE_DRIP_NS_ADDR = "127.98.0.54"      # hostile004's only NS: UDP relayed to knot, TCP (AXFR) drips
+HOSTILE_DRIP_RELAY_TO = "127.53.1.1"      # a.nshost.test., which serves hostile004.test
 HOSTILE_ADDRS = {"silent_web": HOSTILE_SILENT_WEB_ADDR, "huge_headers": HOSTILE_HUGE_ADDR,
-                 "silent_dns": HOSTILE_NS_ADDR}
+                 "silent_dns": HOSTILE_NS_ADDR, "drip": HOSTILE_DRIP_ADDR}
 # (address, port) -> what the hostile listener does there
 HOSTILE_TCP = {
     (HOSTILE_SILENT_WEB_ADDR, 80): "silent", (HOSTILE_SILENT_WEB_ADDR, 443): "silent",
     (HOSTILE_HUGE_ADDR, 80): "huge_headers", (HOSTILE_HUGE_ADDR, 443): "garbage",
     (HOSTILE_NS_ADDR, 53): "silent",
+    (HOSTILE_DRIP_ADDR, 80): "drip_http", (HOSTILE_DRIP_ADDR, 443): "drip_tls",
+    (HOSTILE_DRIP_NS_ADDR, 53): "drip_dns",
 }
-HOSTILE_UDP = {(HOSTILE_NS_ADDR, 53): "drop"}
+HOSTILE_UDP = {(HOSTILE_NS_ADDR, 53): "drop", (HOSTILE_DRIP_NS_ADDR, 53): "relay"}
+# drip kinds: what is sent, one byte per HOSTILE_DRIP_INTERVAL seconds, never all of it
+HOSTILE_DRIP = {
+    # a TLS handshake record header announcing 16 KiB, then its body
+    "drip_tls": b"\x16\x03\x03\x40\x00\x02\x00\x3f\xfc\x03\x03" + bytes(16373),
+    "drip_http": b"HTTP/1.1 200 OK\r\nX-Drip: " + b"a" * 16384,
+    # a DNS-over-TCP length prefix of 65535, then a response header that never completes
+    "drip_dns": b"\xff\xff\x00\x00\x84\x00\x00\x01\x00\x01" + bytes(65525),
+}
+HOSTILE_DRIP_INTERVAL = 1.0
 HOSTILE_MAX_CONNS = 200                   # open connections kept; the oldest is closed beyond
 HOSTILE_HEADER_CAP = 8 * 1024 * 1024      # huge_headers: bytes sent at most, then close
 HOSTILE_GARBAGE_BYTES = 64 * 1024         # garbage: bytes sent, then close
@@ -356,6 +374,18 @@ def build_model(n, seed, trap, hostile=True):
             "ns_names": [TRAP_NS_NAME], "ns_addrs": [TRAP_NS_ADDR], "mail_addr": None,
             "spf_records": [], "other_txt": [], "dmarc_records": [],
         })
+        # trap003: the only name server has only AAAA glue (2001:db8::/32, never in an IPv4
+        # scope); trap004: an out-of-zone name server without glue whose A is in the trap range
+        for oid, name, ns, addr in (
+                ("trap003", "Sixfold Gateway Clinics", TRAP_V6_NS_NAME, TRAP_V6_NS_ADDR),
+                ("trap004", "Borrowed Server Family Practice", TRAP_NOGLUE_NS_NAME, TRAP_NS_ADDR)):
+            o = {"org_id": oid, "name": name, "domain": f"{oid}.test", "trap": True, "hostile": None,
+                 "web_addr": None, "web_dns": None, "dnssec": None, "spf": None, "dmarc": None,
+                 "caa": None, "mx": None, "ns": "one", "axfr": None}
+            o.update(NULL_WEB)
+            o.update({"ns_names": [ns], "ns_addrs": [addr], "mail_addr": None,
+                      "spf_records": [], "other_txt": [], "dmarc_records": []})
+            orgs.append(o)
     if hostile:
         orgs += hostile_orgs()
     return orgs
@@ -383,6 +413,18 @@ def hostile_orgs():
                   "spf_records": ["v=spf1 mx -all"], "other_txt": [],
                   "dmarc_records": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{dom}"]})
         out.append(o)
+    # hostile004: ordinary signed DNS, but its only name server drips AXFR over TCP a byte a
+    # second (UDP is relayed to a.nshost), and so do its web ports
+    dom = "hostile004.test"
+    o = {"org_id": "hostile004", "name": "Slow Drip Regional Clinic", "domain": dom, "trap": False,
+         "hostile": "drip", "web_addr": HOSTILE_DRIP_ADDR, "web_dns": True,
+         "dnssec": "signed", "spf": "fail", "dmarc": "reject", "caa": True, "mx": True,
+         "ns": "one", "axfr": None}
+    o.update(NULL_WEB)
+    o.update({"ns_names": [HOSTILE_DRIP_NS_NAME], "ns_addrs": [HOSTILE_DRIP_NS_ADDR],
+              "mail_addr": HOSTILE_DRIP_ADDR, "spf_records": ["v=spf1 mx -all"], "other_txt": [],
+              "dmarc_records": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{dom}"]})
+    out.append(o)
     o = {"org_id": "hostile003", "name": "Quiet Line Community Hospital", "domain": "hostile003.test",
          "trap": False, "hostile": "silent_dns", "web_addr": None, "web_dns": None,
          "dnssec": None, "spf": None, "dmarc": None, "caa": None, "mx": None, "ns": "one", "axfr": None}
@@ -697,6 +739,7 @@ def trap001_zone():
     recs = [("@", "NS", "a.nshost.test."), ("@", "NS", "c.nshost.test."),
             ("@", "A", TRAP_WEB_ADDR), ("www", "A", TRAP_WEB_ADDR),
             ("@", "MX", "10 mail.trap001.test."), ("mail", "A", TRAP_WEB_ADDR),
+            ("ns", "A", TRAP_NS_ADDR),  # trap004's glueless name server
             ("@", "CAA", '0 issue "ca.test"'),
             ("@", "TXT", txt_rdata("v=spf1 mx -all")),
             ("_dmarc", "TXT", txt_rdata("v=DMARC1; p=reject; rua=mailto:dmarc@trap001.test"))]
@@ -1028,7 +1071,7 @@ def trap_main(args):
     stop = listener_ready(d, "trap")
     while not stop:
         try:
-            events = sel.select(timeout=0.5)
+            events = sel.select(timeout=0.1 if any(c.next_drip for c in conns.values()) else 0.5)
         except InterruptedError:
             continue
         for key, _ in events:
@@ -1122,6 +1165,7 @@ class HostileConn:
         self.generated = 0        # huge_headers: bytes generated so far
         self.next_line = 1        # huge_headers: number of the next filler line
         self.linger_until = None  # set once our side is shut down
+        self.next_drip = None     # drip kinds: when the next byte goes
 
 
 def hostile_main(args):
@@ -1147,6 +1191,7 @@ def hostile_main(args):
         sel.register(s, selectors.EVENT_READ, ("udp", kind, f"{addr}:{port}"))
         listeners.append(s)
     conns = {}  # fd -> HostileConn, oldest first
+    relays = {}  # relay socket fd -> (listening socket, client address, give-up time)
 
     def record(proto, kind, local, peer, nbytes=None):
         t = time.time()
@@ -1167,7 +1212,7 @@ def hostile_main(args):
 
     def want(c):
         ev = selectors.EVENT_READ
-        if c.out and c.linger_until is None:
+        if c.out and c.linger_until is None and c.next_drip is None:
             ev |= selectors.EVENT_WRITE
         sel.modify(c.sock, ev, c)
 
@@ -1210,8 +1255,50 @@ def hostile_main(args):
                 refill(c)
             elif kind == "garbage":
                 c.out = garbage
+            elif kind in HOSTILE_DRIP:
+                c.out = HOSTILE_DRIP[kind]
+                c.next_drip = time.monotonic()
             conns[sock.fileno()] = c
-            sel.register(sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if c.out else 0), c)
+            writes = c.out and c.next_drip is None
+            sel.register(sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if writes else 0), c)
+
+    def drip(now):
+        """One byte to every drip connection whose time has come; the payload never runs out in time."""
+        for c in [c for c in conns.values() if c.next_drip is not None and now >= c.next_drip]:
+            try:
+                c.sock.send(c.out[:1], socket.MSG_NOSIGNAL)
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                close(c)
+                continue
+            c.out = c.out[1:] or c.out
+            c.sent += 1
+            c.next_drip = now + HOSTILE_DRIP_INTERVAL
+
+    def relay_query(ls, local, pkt, peer):
+        """hostile004's name server answers over UDP through a.nshost (only its TCP drips)."""
+        if len(relays) >= HOSTILE_MAX_CONNS:
+            return
+        r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            r.setblocking(False)
+            r.connect((HOSTILE_DRIP_RELAY_TO, 53))
+            r.send(pkt)
+        except OSError:
+            r.close()
+            return
+        relays[r.fileno()] = (r, ls, peer, time.monotonic() + 5.0)
+        sel.register(r, selectors.EVENT_READ, ("relay_reply", r.fileno()))
+
+    def relay_reply(fd):
+        r, ls, peer, _ = relays.pop(fd)
+        sel.unregister(r)
+        try:
+            ls.sendto(r.recv(65535), peer)
+        except OSError:
+            pass
+        r.close()
 
     def on_readable(c):
         try:
@@ -1255,14 +1342,24 @@ def hostile_main(args):
                     on_writable(data)
             elif data[0] == "listen":
                 on_accept(key.fileobj, data[1], data[2])
-            else:  # UDP: read, log, never answer
+            elif data[0] == "relay_reply":
+                if data[1] in relays:
+                    relay_reply(data[1])
+            else:  # UDP: read, log, and never answer (drop) or relay
                 for _ in range(64):
                     try:
                         pkt, peer = key.fileobj.recvfrom(65535)
                     except (BlockingIOError, InterruptedError, ConnectionError):
                         break
                     record("udp", data[1], data[2], peer, len(pkt))
+                    if data[1] == "relay":
+                        relay_query(key.fileobj, data[2], pkt, peer)
         now = time.monotonic()
+        drip(now)
+        for fd in [fd for fd, v in relays.items() if now > v[3]]:
+            r = relays.pop(fd)[0]
+            sel.unregister(r)
+            r.close()
         for c in [c for c in conns.values() if c.linger_until is not None and now > c.linger_until]:
             close(c)
     for c in list(conns.values()):
@@ -1570,7 +1667,7 @@ def do_up(args):
     nofile = raise_nofile()[0]
     orgs = build_model(args.orgs, args.seed, trap, hostile)
     regular = [o for o in orgs if not o["trap"] and not o["hostile"]]
-    hostile_web = [o for o in orgs if o["hostile"] in ("silent_web", "huge_headers")]
+    hostile_web = [o for o in orgs if o["hostile"] in ("silent_web", "huge_headers", "drip")]
     busy = busy_ports(orgs, trap, hostile)
     if busy:
         raise RuntimeError(f"{len(busy)} address(es) the testbed needs are already in use, e.g. "
@@ -1629,12 +1726,15 @@ def do_up(args):
             if z["signed"]:
                 bogus = bool(o and o["dnssec"] == "bogus")
                 recs += [(label, "DS", ds) for ds in ds_records(dom, hkeys[dom], garble=bogus)]
-        for n in sorted(glue):  # glue for the in-bailiwick nshost.test. servers
+        for n in sorted(glue & NSHOST.keys()):  # glue for the in-bailiwick nshost.test. servers
             recs.append((n, "A", NSHOST[n]))
         if trap:
             recs += [("trap002", "NS", TRAP_NS_NAME), (TRAP_NS_NAME, "A", TRAP_NS_ADDR)]
+            recs += [("trap003", "NS", TRAP_V6_NS_NAME), (TRAP_V6_NS_NAME, "AAAA", TRAP_V6_NS_ADDR)]
+            recs += [("trap004", "NS", TRAP_NOGLUE_NS_NAME)]
         if hostile:  # hostile003: delegated to a name server that never answers
             recs += [("hostile003", "NS", HOSTILE_NS_NAME), (HOSTILE_NS_NAME, "A", HOSTILE_NS_ADDR)]
+            recs.append((HOSTILE_DRIP_NS_NAME, "A", HOSTILE_DRIP_NS_ADDR))  # hostile004's NS
         tld = Knot(d, "tld", [TLD_ADDR], [{"domain": "test.", "signed": True,
                                            "text": zone_text("test.", TLD_NS, recs)}])
         tld.write()
@@ -1721,7 +1821,9 @@ server:
                     "tcp": {f"{a}:{p}": k for (a, p), k in HOSTILE_TCP.items()},
                     "udp": {f"{a}:{p}": k for (a, p), k in HOSTILE_UDP.items()},
                     "max_conns": HOSTILE_MAX_CONNS, "header_cap": HOSTILE_HEADER_CAP,
-                    "garbage_bytes": HOSTILE_GARBAGE_BYTES},
+                    "garbage_bytes": HOSTILE_GARBAGE_BYTES, "drip_interval": HOSTILE_DRIP_INTERVAL,
+                    "drip_ns_name": HOSTILE_DRIP_NS_NAME, "drip_ns_addr": HOSTILE_DRIP_NS_ADDR,
+                    "relay_to": HOSTILE_DRIP_RELAY_TO},
         "timings": timings,
         "organizations": public,
     }
@@ -1729,8 +1831,10 @@ server:
     write(d / "state.json", json.dumps(state) + "\n")
     lk.close()
     el = time.monotonic() - t0
-    log(f"testbed up: {len(regular)} organisations{' + 2 traps' if trap else ''}"
-        f"{' + 3 hostile' if hostile else ''}, "
+    n_trap = sum(1 for o in orgs if o["trap"])
+    n_hostile = sum(1 for o in orgs if o["hostile"])
+    log(f"testbed up: {len(regular)} organisations{f' + {n_trap} traps' if trap else ''}"
+        f"{f' + {n_hostile} hostile' if hostile else ''}, "
         f"{len(host_zones) + 2} zones, dir {d}")
     log("  " + ", ".join(f"{k} {v}s" for k, v in timings.items()))
     log(f"up took {el:.1f} s")

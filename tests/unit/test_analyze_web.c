@@ -585,6 +585,44 @@ static void test_https_absent(void)
 	is_str(reason("tls.https.available"), "handshake_failed", "other handshake failure: reason");
 }
 
+/* Port 443 answers, but not with TLS: the first bytes decide (docs/METHODOLOGY.md). */
+static json_t *not_tls(const char *first_bytes_hex)
+{
+	json_t *o = good();
+	char v[200];
+	set(o, "tls", "status", "\"handshake_failed\"");
+	set(o, "tls", "error", "\"error:0A00010B:SSL routines::wrong version number\"");
+	snprintf(v, sizeof v, "\"%s\"", first_bytes_hex);
+	set(o, "tls", "first_bytes", v);
+	set(o, "https", "status", "\"tls_error\"");
+	return o;
+}
+
+static void test_not_tls(void)
+{
+	/* "HTTP/1.1 400 Bad Request": plain HTTP on 443 is a real misconfiguration */
+	run(not_tls("485454502f312e3120343030204261642052657175657374"));
+	is_int(status("tls.https.available"), FS_FAIL, "plain HTTP on 443: fail");
+	is_str(detail("tls.https.available"), "www.org001.test answers on port 443 with plain HTTP, not TLS",
+	       "plain HTTP on 443: detail names the protocol");
+	is_str(reason("tls.cert.trusted"), "no_https", "plain HTTP on 443: cert checks na");
+	/* judged on the http:// answer, a redirect without CSP */
+	is_int(status("web.csp"), FS_FAIL, "plain HTTP on 443: headers judged on http://");
+	run(not_tls("5353482d322e302d4f70656e5353485f392e32"));
+	is_int(status("tls.https.available"), FS_FAIL, "SSH on 443: fail");
+	has_detail("tls.https.available", "with SSH, not TLS", "SSH on 443: said so");
+	/* hostile002's garbage: neither TLS nor a protocol anyone can name */
+	run(not_tls("c7a5e1093f"));
+	is_int(status("tls.https.available"), FS_INDETERMINATE, "noise on 443: indeterminate");
+	is_str(reason("tls.https.available"), "not_tls", "noise on 443: reason not_tls");
+	is_str(reason("tls.cert.trusted"), "not_tls", "noise on 443: cert checks indeterminate too");
+	is_str(reason("web.hsts"), "not_tls", "noise on 443: hsts indeterminate");
+	/* a TLS alert record (type 21, version 3.x) is TLS: the error text decides as before */
+	run(not_tls("15030300020246"));
+	is_int(status("tls.https.available"), FS_FAIL, "TLS record with a version error: still fail");
+	has_detail("tls.https.available", "rejected every TLS version", "TLS record: versions rejected");
+}
+
 static void test_redirect(void)
 {
 	json_t *o = good();
@@ -858,6 +896,7 @@ static void test_whole_shapes(void)
 int main(void)
 {
 	test_good_site();
+	test_not_tls();
 	test_hsts();
 	test_csp();
 	test_framing_and_headers();
