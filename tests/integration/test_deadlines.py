@@ -13,7 +13,7 @@ import os
 import resource
 import subprocess
 
-from conftest import scan_args
+from conftest import read_stream, scan_args, stream_orgs
 import expect
 
 TIMEOUT_S = 3.0  # conftest's --timeout 3000
@@ -52,7 +52,7 @@ def test_drip_verdict_does_not_depend_on_the_timing(bed, manifest, scan, tmp_pat
     args[args.index("--timeout") + 1] = "1700"
     p = subprocess.run(args, text=True, capture_output=True, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
-    rec = json.loads(out.read_text().splitlines()[0])
+    rec = read_stream(out)[0][0]
     print(f"hostile004 with --timeout 1700: {rec['finished'] - rec['started']} s")
     assert rec["finished"] - rec["started"] < 1.7 * 3
     assert drip_verdicts(rec) == drip_verdicts(records["hostile004"])
@@ -85,7 +85,7 @@ def test_few_file_descriptors_are_back_pressure_not_errors(bed, manifest, tmp_pa
                        capture_output=True, timeout=600, env=env, preexec_fn=few_fds)
     print(p.stderr[-2000:])
     assert p.returncode == 0, p.stderr[-2000:]
-    records = {r["org_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    records = stream_orgs(out)
     assert set(records) == {o["org_id"] for o in orgs}
     wrong = []
     for o in orgs:
