@@ -8,7 +8,7 @@ PKGS=(
   libevent-dev libunbound-dev libldns-dev libssl-dev libcurl4-openssl-dev
   libsqlite3-dev libjansson-dev
   knot knot-dnsutils nginx-light openssl dns-root-data socat
-  python3 python3-spf python3-pytest sqlite3 ca-certificates
+  python3 python3-spf python3-yaml python3-pytest sqlite3 ca-certificates util-linux
 )
 missing=()
 for p in "${PKGS[@]}"; do
