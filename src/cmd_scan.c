@@ -24,6 +24,7 @@
 #include "infile.h"
 #include "log.h"
 #include "method.h"
+#include "resolver.h"
 #include "scan_opts.h"
 #include "store.h"
 #include "stream.h"
@@ -406,12 +407,18 @@ static int skip_stored(struct scan_run *run, const json_t *have, size_t *order, 
 	return 0;
 }
 
-/* Sockets one domain may hold at once: delegation, AXFR (capped), three TLS handshakes, three fetches. */
-#define FDS_PER_DOMAIN 16
+/*
+ * Sockets one domain may hold at once: the delegation probe, AXFR (at most 16), three
+ * TLS handshakes, three fetches and a redirect hop.
+ */
+#define FDS_PER_DOMAIN 24
+/* Descriptors for everything but probes and the resolver: the database, logs, the loop. */
+#define FDS_BASE 256
 
 /*
  * Raises the open-file limit to the hard limit (a scan holds many sockets) and
  * lowers --concurrency when even that is not enough, rather than failing mid-scan.
+ * The resolver's two contexts take their share of the limit first.
  */
 static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 {
@@ -428,7 +435,8 @@ static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	rlim_t room = rl.rlim_cur > 256 ? rl.rlim_cur - 256 : 0;
+	rlim_t reserved = FDS_BASE + 2 * (rlim_t)resolver_ports();
+	rlim_t room = rl.rlim_cur > reserved ? rl.rlim_cur - reserved : 0;
 	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)o->eng.concurrency * per_org > room) {
 		int fit = (int)(room / per_org);
 		o->eng.concurrency = fit > 0 ? fit : 1;

@@ -67,20 +67,20 @@ static int apply_scope(struct ub_ctx *ub, const struct scope *s, char *err, size
 	return rc;
 }
 
-/*
- * Ports each context may hold open at once: an eighth of the open-file limit
- * (two contexts: a quarter), 32 to 4096. Beyond it unbound queues queries
- * instead of failing them as SERVFAIL when descriptors run out; the probes'
- * own sockets get the rest, under the engine's back-pressure.
- */
-static const char *outgoing_range(void)
+/* The probes' own sockets get what the two contexts leave, under the engine's back-pressure. */
+unsigned resolver_ports(void)
 {
-	static char buf[16];
 	struct rlimit rl;
 	rlim_t n = 4096;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 8 < n)
 		n = rl.rlim_cur / 8 < 32 ? 32 : rl.rlim_cur / 8;
-	snprintf(buf, sizeof buf, "%u", (unsigned)n);
+	return (unsigned)n;
+}
+
+static const char *outgoing_range(void)
+{
+	static char buf[16];
+	snprintf(buf, sizeof buf, "%u", resolver_ports());
 	return buf;
 }
 

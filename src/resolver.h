@@ -33,6 +33,12 @@ typedef void (*resolver_cb)(void *arg, json_t *lookup);
 int resolver_new(struct event_base *base, const struct resolver_opts *o, struct resolver **out, char *err,
                  size_t errlen);
 struct resolver *resolver_free(struct resolver *r);
+/*
+ * Ports each of the resolver's two contexts may hold open (unbound's outgoing-range):
+ * an eighth of the current open-file limit, 32 to 4096. Beyond it unbound queues
+ * queries rather than failing them when descriptors run out.
+ */
+unsigned resolver_ports(void);
 
 /*
  * Asks for (name, type), e.g. ("org001.test", "TXT"). The callback runs exactly
