@@ -57,7 +57,6 @@ static int token_is(const char *s, size_t len, const char *word)
 	return strlen(word) == len && strncasecmp(s, word, len) == 0;
 }
 
-/* Copies up to 24 bytes of network text for a message, unprintables as '?'. */
 /* A printable excerpt of network text for a message. */
 static const char *quote(char *dst, size_t dstsz, const char *s, size_t len)
 {
