@@ -18,13 +18,13 @@
  *   sender; without dns.spf_rr (older observations) they are only counted. A
  *   mechanism every sender matches (ip4:0.0.0.0/0, ...) decides dns.spf.all as
  *   its qualifier would as `all`. dns.spf.ptr fails on any reachable ptr.
- * - DMARC: bad values of optional tags are ignored as RFC 7489 s6.3 says and are
- *   named in the detail; only v, p and duplicate tags make a record invalid, and a
- *   missing or bad p= does not when rua= is valid (p=none, s6.6.3 step 6). pct=0
- *   fails the policy check (the policy is applied to no mail); pct=1..99 passes
- *   with the percentage in the detail, since the mail outside the sample still gets
- *   the next weaker policy (s6.6.4) and receivers widely treat any pct above 0 as
- *   full enforcement (DMARCbis keeps only pct=0's meaning, as t=y).
+ * - DMARC: bad values of optional tags other than sp= are ignored as RFC 7489 s6.3
+ *   says and are named in the detail; only v, p, sp and duplicate tags make a record
+ *   invalid, and a missing or bad p= or a bad sp= does not when rua= is valid
+ *   (p=none, s6.6.3 step 6). The policy check judges the weakest policy any failing
+ *   mail gets: mail outside a pct= sample gets the next policy down (s6.6.4), so
+ *   p=reject passes at any pct (pct=0 makes it quarantine for all) and p=quarantine
+ *   passes only at pct=100.
  * - A null MX ("0 .") alone is a deliberate policy and passes.
  * - No NS records at the name (not a zone apex) makes the NS checks not applicable.
  */
@@ -679,22 +679,36 @@ static json_t *dmarc_evidence(const char *txt, const struct dmarc_record *d)
 	return j;
 }
 
+/* The policy failing mail outside the pct= sample gets (RFC 7489 s6.6.4). */
+static enum dmarc_policy dmarc_downgrade(enum dmarc_policy p)
+{
+	return p == DMARC_POLICY_REJECT ? DMARC_POLICY_QUARANTINE : DMARC_POLICY_NONE;
+}
+
+/*
+ * Judges the weakest policy any failing mail gets: with pct below 100 the rest is
+ * downgraded (s6.6.4), so p=reject always enforces and p=quarantine only at 100.
+ */
 static void dmarc_policy(struct dnsctx *c, const struct dmarc_record *d, const json_t *evj)
 {
 	struct line l = {.n = 0};
-	if (d->pct < 100)
-		line_add(&l, ", pct=%d: applied to %d%% of failing mail", d->pct, d->pct);
+	enum dmarc_policy weakest = d->pct < 100 ? dmarc_downgrade(d->p) : d->p;
+	const char *p = dmarc_policy_name(d->p), *down = dmarc_policy_name(weakest);
+	if (d->p == DMARC_POLICY_NONE)
+		line_add(&l, "p=none only monitors");
+	else if (d->pct == 0)
+		line_add(&l, "p=%s with pct=0: RFC 7489 s6.6.4 downgrades all failing mail to %s", p, down);
+	else if (d->pct < 100)
+		line_add(&l, "p=%s, pct=%d: the other %d%% of failing mail gets %s (RFC 7489 s6.6.4)", p,
+		         d->pct, 100 - d->pct, down);
+	else
+		line_add(&l, "p=%s", p);
+	if (weakest == DMARC_POLICY_NONE)
+		line_add(&l, ": spoofed mail is delivered");
 	if (d->has_sp && d->sp != d->p)
 		line_add(&l, ", sp=%s for subdomains", dmarc_policy_name(d->sp));
-	if (d->p == DMARC_POLICY_NONE)
-		emit(c, dmarc_checks[2], FS_FAIL, NULL, copy(evj),
-		     "p=none only monitors: spoofed mail is delivered%s", l.b);
-	else if (d->pct == 0)
-		/* pct=0 samples no mail: the policy is published but applied to none (s6.6.4). */
-		emit(c, dmarc_checks[2], FS_FAIL, NULL, copy(evj),
-		     "p=%s with pct=0: the policy is applied to no mail", dmarc_policy_name(d->p));
-	else
-		emit(c, dmarc_checks[2], FS_PASS, NULL, copy(evj), "p=%s%s", dmarc_policy_name(d->p), l.b);
+	emit(c, dmarc_checks[2], weakest >= DMARC_POLICY_QUARANTINE ? FS_PASS : FS_FAIL, NULL, copy(evj),
+	     "%s", l.b);
 }
 
 /* none < quarantine < reject: the enum is in that order. */
@@ -724,7 +738,7 @@ static void dmarc_one(struct dnsctx *c, const char *txt, size_t len)
 		return;
 	}
 	if (d.p_implied)
-		line_add(&l, "; no valid p=, taken as p=none because rua= is valid (RFC 7489 s6.6.3)");
+		line_add(&l, "; %s, taken as p=none because rua= is valid (RFC 7489 s6.6.3)", d.implied);
 	if (d.nunknown > 0)
 		line_add(&l, "; unknown tags ignored: %s", d.unknown);
 	if (d.nignored > 0)

@@ -103,7 +103,7 @@ static const struct check_def checks_v1[] = {
 /*
  * Version 2: version 1 plus dns.spf.ptr (RFC 7208 s5.5) and dns.dmarc.subdomain (sp= weaker
  * than p=), and the rationales of the DMARC checks say what the analyzer now decides
- * (rua= without p= is p=none; pct=0 enforces nothing).
+ * (rua= without a usable p= or sp= is p=none; pct= below 100 downgrades, RFC 7489 s6.6.4).
  */
 static const struct check_def checks_v2[] = {
     /* DNS health */
@@ -128,10 +128,12 @@ static const struct check_def checks_v2[] = {
     {"dns.dmarc.present", FACTOR_DNS, SEV_MEDIUM, 3, 100, "DMARC record published",
      "Without DMARC receivers have no policy for mail failing SPF and DKIM.", RFC7489},
     {"dns.dmarc.valid", FACTOR_DNS, SEV_MEDIUM, 3, 100, "DMARC record valid",
-     "A malformed record, a missing p= without a valid rua=, or two records mean no DMARC policy applies.",
+     "A malformed record, two records, or a missing or bad p= or a bad sp= without a valid rua= mean no "
+     "DMARC policy applies.",
      RFC7489 " s6.3, s6.6.3"},
     {"dns.dmarc.policy", FACTOR_DNS, SEV_MEDIUM, 3, 100, "DMARC policy enforces",
-     "p=none only monitors and pct=0 applies the policy to no mail; quarantine or reject stops spoofed mail.",
+     "p=none only monitors, and mail outside a pct= sample gets the next policy down (reject to quarantine, "
+     "quarantine to none); quarantine or reject stops spoofed mail.",
      RFC7489 " s6.3, s6.6.4"},
     {"dns.dmarc.subdomain", FACTOR_DNS, SEV_MEDIUM, 2, 100, "DMARC subdomain policy not weaker",
      "An sp= weaker than p= lets mail forged from any subdomain through the policy.",

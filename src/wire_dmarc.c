@@ -24,6 +24,7 @@ struct parser {
 	int p_set;                       /* 1 once a valid p= was read */
 	int rua_valid;                   /* syntactically valid URIs in rua= */
 	char p_error[160];               /* why p= was unusable, when it was */
+	char sp_error[160];              /* why sp= was unusable, when it was */
 };
 
 static int is_wsp(char c)
@@ -56,7 +57,6 @@ static int token_is(const char *s, size_t len, const char *word)
 	return strlen(word) == len && strncasecmp(s, word, len) == 0;
 }
 
-/* Copies up to 24 bytes of network text for a message, unprintables as '?'. */
 /* A printable excerpt of network text for a message. */
 static const char *quote(char *dst, size_t dstsz, const char *s, size_t len)
 {
@@ -262,10 +262,11 @@ static void apply_tag(struct parser *p, const struct tag *t)
 			snprintf(p->p_error, sizeof p->p_error, "p=%s is not none, quarantine or reject",
 			         quote(q, sizeof q, t->val, t->vlen));
 	} else if (token_is(t->name, t->nlen, "sp")) {
-		if (parse_policy(t->val, t->vlen, &r->sp) == 0)
-			r->has_sp = 1;
-		else
-			ignore(p, t, "not none, quarantine or reject");
+		/* Not ignored as other optional tags are: s6.6.3 step 6 treats it as a bad p=. */
+		r->has_sp = parse_policy(t->val, t->vlen, &r->sp) == 0;
+		if (!r->has_sp)
+			snprintf(p->sp_error, sizeof p->sp_error, "sp=%s is not none, quarantine or reject",
+			         quote(q, sizeof q, t->val, t->vlen));
 	} else if (token_is(t->name, t->nlen, "pct")) {
 		apply_pct(p, t);
 	} else if (token_is(t->name, t->nlen, "adkim")) {
@@ -354,21 +355,21 @@ static int handle_segment(struct parser *p, const char *s, size_t len)
 }
 
 /*
- * No usable p=: s6.6.3 step 6 has receivers act as if p=none was published when
- * rua= holds at least one valid URI, and apply no DMARC at all otherwise.
+ * No usable p=, or an sp= that is not valid: s6.6.3 step 6 has receivers act as
+ * if "v=DMARC1; p=none" was published when rua= holds at least one valid URI, and
+ * apply no DMARC at all otherwise. A p= problem is named before an sp= one.
  */
 static void no_policy(struct parser *p)
 {
+	const char *why = !p->p_set ? (p->p_error[0] != '\0' ? p->p_error : "p= tag missing") : p->sp_error;
 	if (p->rua_valid > 0) {
 		p->out->p = DMARC_POLICY_NONE;
 		p->out->p_implied = 1;
+		snprintf(p->out->implied, sizeof p->out->implied, "%s", why);
 		/* The record acted on is "v=DMARC1; p=none": sp= goes with the rest. */
 		p->out->has_sp = 0;
-		p->p_set = 1;
-	} else if (p->p_error[0] != '\0') {
-		invalid(p, "%s", p->p_error);
 	} else {
-		invalid(p, "p= tag missing");
+		invalid(p, "%s", why);
 	}
 }
 
@@ -403,7 +404,7 @@ int dmarc_parse(const char *txt, size_t len, struct dmarc_record *out)
 	}
 	if (out->valid && out->ntags == 0)
 		invalid(&p, "empty record");
-	else if (out->valid && !p.p_set)
+	else if (out->valid && (!p.p_set || p.sp_error[0] != '\0'))
 		no_policy(&p);
 	if (!out->valid)
 		out->p = out->sp = DMARC_POLICY_UNSET;

@@ -5,13 +5,14 @@
  * The record is a tag list ("v=DMARC1; p=reject; rua=mailto:d@example.test")
  * split on ';' with optional whitespace. It is invalid, so no DMARC policy
  * applies, when v=DMARC1 is not the first tag, when p= is missing or not one of
- * none, quarantine and reject and rua= holds no valid URI (with one, s6.6.3
- * step 6 has receivers act as if p=none was published: `p_implied`), when a tag
- * appears twice (the DKIM tag-list rule
- * DMARC adopts) or when a tag is malformed. Unknown tags are ignored as s6.3
- * requires, and so are bad values of the optional tags (sp, pct, adkim, aspf, fo,
- * rf, ri, rua, ruf): s6.3 says such syntax errors are discarded in favour of the
- * defaults. Both are recorded so a report can mention them.
+ * none, quarantine and reject, or sp= is present but not one of them, and rua=
+ * holds no valid URI (with one, s6.6.3 step 6 has receivers act as if
+ * "v=DMARC1; p=none" was published: `p_implied`), when a tag appears twice (the
+ * DKIM tag-list rule DMARC adopts) or when the first tag is malformed. Unknown
+ * tags are ignored as s6.3 requires, and so are bad values of the other optional
+ * tags (pct, adkim, aspf, fo, rf, ri, rua, ruf) and malformed later tags: s6.3
+ * says such syntax errors are discarded in favour of the defaults. Both are
+ * recorded so a report can mention them.
  *
  * The parser allocates nothing and reads only the bytes it is given. It does not
  * look up records, choose among several, fall back to the organizational domain,
@@ -42,7 +43,8 @@ struct dmarc_record {
 	int valid;             /* 1 when the record carries a usable policy */
 	char reason[160];      /* "ok", or why the record is invalid */
 	enum dmarc_policy p;   /* the requested policy; UNSET when invalid */
-	int p_implied;         /* 1: p= missing or bad, taken as none because rua= is valid */
+	int p_implied;         /* 1: p= missing or bad, or sp= bad, taken as p=none: rua= is valid */
+	char implied[160];     /* why p=none was implied ("sp=x is not ..."); "" when it was not */
 	enum dmarc_policy sp;  /* the subdomain policy: sp= when valid, else p */
 	int has_sp;            /* 1 when a valid sp= was given */
 	int pct;               /* percentage of failing mail the policy applies to; 100 by default */

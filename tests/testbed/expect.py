@@ -84,8 +84,9 @@ def _dns(org):
     if dm in ("none", "two_records", "malformed"):
         r["dns.dmarc.policy"] = r["dns.dmarc.subdomain"] = NA
     else:
-        # rua_no_p is p=none (RFC 7489 s6.6.3 step 6); pct0 applies its policy to no mail
-        r["dns.dmarc.policy"] = _pf(dm in ("quarantine", "reject", "sp_weaker"))
+        # rua_no_p and sp_invalid are p=none (RFC 7489 s6.6.3 step 6); pct=0 downgrades
+        # reject to quarantine, which enforces, and quarantine to none (s6.6.4)
+        r["dns.dmarc.policy"] = _pf(dm in ("quarantine", "reject", "sp_weaker", "pct0_reject"))
         r["dns.dmarc.subdomain"] = _pf(dm != "sp_weaker")
 
     r["dns.caa.present"] = _pf(org["caa"])

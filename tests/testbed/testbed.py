@@ -109,8 +109,8 @@ DIMENSIONS = {
     "spf": ["none", "fail", "softfail", "neutral", "pass_all", "no_all", "two_records",
             "too_many_lookups", "redirect", "syntax_error", "void_lookups", "ptr", "mx_over_10",
             "non_ascii"],
-    "dmarc": ["none", "p_none", "quarantine", "reject", "malformed", "two_records", "pct0",
-              "rua_no_p", "sp_weaker"],
+    "dmarc": ["none", "p_none", "quarantine", "reject", "malformed", "two_records", "pct0_reject",
+              "rua_no_p", "sp_weaker", "pct0_quarantine", "sp_invalid"],
     "caa": [True, False],
     "mx": [True, False],
     "ns": ["one", "two_diverse", "two_same_net"],
@@ -336,8 +336,12 @@ def build_model(n, seed, trap, hostile=True):
             # neither has a valid rua= URI, which would make it p=none (RFC 7489 s6.6.3)
             drecs = [[f"v=DMARC1; p=bogus; rua=dmarc@{dom}", "v=DMARC1; sp=reject"][counters["dmarc_malformed"] % 2]]
             counters["dmarc_malformed"] += 1
-        elif dm == "pct0":
-            drecs = [f"v=DMARC1; p=reject; pct=0; {rua}"]
+        elif dm in ("pct0_reject", "pct0_quarantine"):
+            # outside the 0% sample: reject becomes quarantine, quarantine none (RFC 7489 s6.6.4)
+            drecs = [f"v=DMARC1; p={dm[5:]}; pct=0; {rua}"]
+        elif dm == "sp_invalid":
+            # a bad sp= with a valid rua= is p=none (RFC 7489 s6.6.3 step 6)
+            drecs = [f"v=DMARC1; p=reject; sp=bogus; {rua}"]
         elif dm == "rua_no_p":
             drecs = [f"v=DMARC1; {rua}"]
         elif dm == "sp_weaker":

@@ -386,7 +386,7 @@ static void test_dmarc(void)
 	run(obs, &fs, "dmarc rua without p");
 	is_str(st(&fs, "dns.dmarc.valid"), "pass", "rua without p: valid (s6.6.3)");
 	is_str(detail(&fs, "dns.dmarc.valid"),
-	       "DMARC record valid (p=none); no valid p=, taken as p=none because rua= is valid (RFC 7489 "
+	       "DMARC record valid (p=none); p= tag missing, taken as p=none because rua= is valid (RFC 7489 "
 	       "s6.6.3)",
 	       "rua without p: detail");
 	is_str(st(&fs, "dns.dmarc.policy"), "fail", "rua without p: p=none does not enforce");
@@ -404,21 +404,6 @@ static void test_dmarc(void)
 	is_str(st(&fs, "dns.dmarc.policy"), "fail", "p=none fails policy");
 	is_str(detail(&fs, "dns.dmarc.policy"), "p=none only monitors: spoofed mail is delivered",
 	       "p=none detail");
-	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; pct=50", NULL));
-	run(obs, &fs, "pct=50");
-	is_str(st(&fs, "dns.dmarc.policy"), "pass", "reject with pct=50 passes");
-	is_str(detail(&fs, "dns.dmarc.policy"), "p=reject, pct=50: applied to 50% of failing mail",
-	       "pct detail");
-	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; pct=0; rua=mailto:d@org001.test", NULL));
-	run(obs, &fs, "pct=0");
-	is_str(st(&fs, "dns.dmarc.policy"), "fail", "reject with pct=0 fails");
-	is_str(detail(&fs, "dns.dmarc.policy"), "p=reject with pct=0: the policy is applied to no mail",
-	       "pct=0 detail");
-	is_int(json_integer_value(json_object_get(evidence(&fs, "dns.dmarc.policy"), "pct")), 0,
-	       "pct=0 in the evidence");
-	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=quarantine; pct=1", NULL));
-	run(obs, &fs, "pct=1");
-	is_str(st(&fs, "dns.dmarc.policy"), "pass", "quarantine with pct=1 passes");
 	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; sp=none", NULL));
 	run(obs, &fs, "sp weaker");
 	is_str(st(&fs, "dns.dmarc.policy"), "pass", "sp weaker: p=reject still passes policy");
@@ -449,6 +434,77 @@ static void test_dmarc(void)
 	run(obs, &fs, "dmarc servfail");
 	is_str(reason(&fs, "dns.dmarc.present"), "servfail", "servfail: present indeterminate");
 	is_str(reason(&fs, "dns.dmarc.policy"), "servfail", "servfail: policy indeterminate");
+	json_decref(obs);
+	findings_clear(&fs);
+}
+
+/* The detail and status of dns.dmarc.policy for one record. */
+static void dmarc_policy_is(json_t *obs, const char *rec, const char *status, const char *want)
+{
+	struct findings fs = {0};
+	set_dns(obs, "dmarc", lk("ok", rec, NULL));
+	run(obs, &fs, rec);
+	is_str(st(&fs, "dns.dmarc.policy"), status, rec);
+	is_str(detail(&fs, "dns.dmarc.policy"), want, "its detail");
+	findings_clear(&fs);
+}
+
+/*
+ * RFC 7489 s6.6.4: failing mail outside the pct= sample gets the next policy down,
+ * reject -> quarantine -> none; the check judges the weakest policy any of it gets.
+ */
+static void test_dmarc_pct(void)
+{
+	struct findings fs = {0};
+	json_t *obs = base();
+	dmarc_policy_is(obs, "v=DMARC1; p=reject; pct=0; rua=mailto:d@org001.test", "pass",
+	                "p=reject with pct=0: RFC 7489 s6.6.4 downgrades all failing mail to quarantine");
+	dmarc_policy_is(obs, "v=DMARC1; p=quarantine; pct=0", "fail",
+	                "p=quarantine with pct=0: RFC 7489 s6.6.4 downgrades all failing mail to none: "
+	                "spoofed mail is delivered");
+	dmarc_policy_is(obs, "v=DMARC1; p=reject; pct=50", "pass",
+	                "p=reject, pct=50: the other 50% of failing mail gets quarantine (RFC 7489 s6.6.4)");
+	dmarc_policy_is(obs, "v=DMARC1; p=quarantine; pct=1", "fail",
+	                "p=quarantine, pct=1: the other 99% of failing mail gets none (RFC 7489 s6.6.4): "
+	                "spoofed mail is delivered");
+	dmarc_policy_is(obs, "v=DMARC1; p=quarantine; pct=100; sp=reject", "pass",
+	                "p=quarantine, sp=reject for subdomains");
+	dmarc_policy_is(obs, "v=DMARC1; p=none; pct=0", "fail",
+	                "p=none only monitors: spoofed mail is delivered");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; pct=0", NULL));
+	run(obs, &fs, "pct=0 evidence");
+	is_int(json_integer_value(json_object_get(evidence(&fs, "dns.dmarc.policy"), "pct")), 0,
+	       "pct=0 in the evidence");
+	is_str(st(&fs, "dns.dmarc.subdomain"), "pass", "pct=0 leaves the subdomain check alone");
+	json_decref(obs);
+	findings_clear(&fs);
+}
+
+/* RFC 7489 s6.6.3 step 6: a bad sp= is treated as a bad p=, not ignored. */
+static void test_dmarc_bad_sp(void)
+{
+	struct findings fs = {0};
+	json_t *obs = base();
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; sp=bogus", NULL));
+	run(obs, &fs, "bad sp without rua");
+	is_str(st(&fs, "dns.dmarc.valid"), "fail", "bad sp without rua: invalid");
+	is_str(detail(&fs, "dns.dmarc.valid"),
+	       "DMARC record invalid: sp=bogus is not none, quarantine or reject", "bad sp detail");
+	is_str(reason(&fs, "dns.dmarc.policy"), "invalid", "bad sp without rua: policy na");
+	is_str(reason(&fs, "dns.dmarc.subdomain"), "invalid", "bad sp without rua: subdomain na");
+	set_dns(obs, "dmarc", lk("ok", "v=DMARC1; p=reject; sp=bogus; rua=mailto:d@org001.test", NULL));
+	run(obs, &fs, "bad sp with rua");
+	is_str(st(&fs, "dns.dmarc.valid"), "pass", "bad sp with rua: valid as p=none");
+	is_str(detail(&fs, "dns.dmarc.valid"),
+	       "DMARC record valid (p=none); sp=bogus is not none, quarantine or reject, taken as p=none "
+	       "because rua= is valid (RFC 7489 s6.6.3)",
+	       "bad sp with rua: detail");
+	is_str(st(&fs, "dns.dmarc.policy"), "fail", "bad sp with rua: p=none does not enforce");
+	is_str(st(&fs, "dns.dmarc.subdomain"), "pass", "bad sp with rua: subdomains get none as p does");
+	ok(json_is_true(json_object_get(evidence(&fs, "dns.dmarc.policy"), "p_implied")),
+	   "bad sp with rua: evidence p_implied");
+	is_str(json_string_value(json_object_get(evidence(&fs, "dns.dmarc.policy"), "sp")), "none",
+	       "bad sp with rua: evidence sp=none");
 	json_decref(obs);
 	findings_clear(&fs);
 }
@@ -695,6 +751,8 @@ int main(void)
 	test_spf_tree_errors();
 	test_spf_mechanisms();
 	test_dmarc();
+	test_dmarc_pct();
+	test_dmarc_bad_sp();
 	test_dnssec();
 	test_axfr();
 	test_ns();

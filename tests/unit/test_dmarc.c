@@ -87,11 +87,9 @@ static void test_unknown_and_ignored(void)
 	is_int(d.pct, 100, "pct back to the default");
 	is_int(d.nignored, 1, "one value ignored");
 	is_str(d.ignored, "pct=150 (not 0-100)", "ignored text");
-	d = parse("v=DMARC1; p=reject; pct=abc; sp=bogus; adkim=x; rua=a@b.test; ri=-1");
+	d = parse("v=DMARC1; p=reject; pct=abc; adkim=x; rua=a@b.test; ri=-1");
 	is_int(d.valid, 1, "bad optional values ignored");
-	is_int(d.nignored, 5, "five values ignored");
-	is_int(d.sp, DMARC_POLICY_REJECT, "bad sp falls back to p");
-	is_int(d.has_sp, 0, "bad sp not recorded");
+	is_int(d.nignored, 4, "four values ignored");
 	is_int(d.nrua, 0, "URI without scheme ignored");
 	is_int(d.adkim, 'r', "bad adkim falls back to r");
 	d = parse("v=DMARC1; p=reject; pct=0");
@@ -159,6 +157,38 @@ static void test_implied_none(void)
 	is_int(d.p_implied, 0, "an explicit p= is not implied");
 }
 
+/*
+ * RFC 7489 s6.6.3 step 6: an sp= that is not valid is treated as a bad p= is, not
+ * ignored: p=none when rua= holds a valid URI, no DMARC at all otherwise.
+ */
+static void test_bad_sp(void)
+{
+	struct dmarc_record d = parse("v=DMARC1; p=reject; sp=bogus");
+	is_int(d.valid, 0, "bad sp= without rua= invalid");
+	is_str(d.reason, "sp=bogus is not none, quarantine or reject", "bad sp reason");
+	is_int(d.p, DMARC_POLICY_UNSET, "bad sp: no policy");
+	is_int(d.sp, DMARC_POLICY_UNSET, "bad sp: no subdomain policy");
+	is_int(d.nignored, 0, "a bad sp= is not merely ignored");
+	d = parse("v=DMARC1; p=reject; sp=; rua=a@b.test");
+	is_int(d.valid, 0, "empty sp= with an unusable rua= invalid");
+	is_str(d.reason, "sp= is not none, quarantine or reject", "empty sp reason");
+	d = parse("v=DMARC1; p=reject; sp=bogus; rua=mailto:a@b.test");
+	is_int(d.valid, 1, "bad sp= with a valid rua= is valid");
+	is_int(d.p, DMARC_POLICY_NONE, "bad sp: taken as p=none");
+	is_int(d.sp, DMARC_POLICY_NONE, "bad sp: subdomains get none too");
+	is_int(d.has_sp, 0, "bad sp: the implied record has no sp=");
+	is_int(d.p_implied, 1, "bad sp: p_implied set");
+	is_str(d.implied, "sp=bogus is not none, quarantine or reject", "bad sp: why p=none");
+	d = parse("v=DMARC1; sp=bogus");
+	is_str(d.reason, "p= tag missing", "missing p named before a bad sp");
+	d = parse("v=DMARC1; rua=mailto:a@b.test");
+	is_str(d.implied, "p= tag missing", "missing p: why p=none");
+	d = parse("v=DMARC1; p=reject; sp=Quarantine");
+	is_int(d.valid, 1, "a valid sp= keeps the record");
+	is_int(d.sp, DMARC_POLICY_QUARANTINE, "sp=Quarantine");
+	is_str(d.implied, "", "nothing implied");
+}
+
 static void test_limits(void)
 {
 	char buf[2048];
@@ -184,6 +214,7 @@ int main(void)
 	test_unknown_and_ignored();
 	test_invalid();
 	test_implied_none();
+	test_bad_sp();
 	test_limits();
 	return done_testing();
 }
