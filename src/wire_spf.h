@@ -43,6 +43,12 @@
 #define SPF_EVAL_MAX_NOTES 64
 /* RFC 7208 s4.6.4: an mx mechanism with more MX names than this is a permanent error. */
 #define SPF_MX_LIMIT 10
+/*
+ * The probe records at most this many a/mx/exists answers per domain. RFC 7208's
+ * worst case within the limits, 10 mx terms each with 10 MX names, needs 10 MX
+ * and 100 A answers for the IPv4-sender view the analyzer takes: 110.
+ */
+#define SPF_RR_MAX_ANSWERS 128
 /* The evaluator asks for at most this many a/mx/exists answers (it marks the walk capped). */
 #define SPF_EVAL_MAX_FETCHES 256
 

@@ -633,6 +633,50 @@ static void test_eval_unknown_match(void)
 	       "exists in observations without answers of its type");
 }
 
+/* Synthesises the RFC worst case: every mK.test has 10 MX names, every name an address. */
+struct worst {
+	char names[SPF_MX_LIMIT][32]; /* the MX answer */
+	const char *rr[SPF_MX_LIMIT]; /* pointers into it */
+	int asked[4];                 /* questions by spf_rrtype */
+};
+
+static int worst_fetch(void *ctx, const char *name, enum spf_rrtype type, struct spf_answer *out)
+{
+	static const char *const addr[] = {"192.0.2.1"};
+	struct worst *w = ctx;
+	w->asked[type]++;
+	if (type == SPF_RR_MX) {
+		for (int i = 0; i < SPF_MX_LIMIT; i++) {
+			snprintf(w->names[i], sizeof w->names[i], "n%d.%.20s", i, name);
+			w->rr[i] = w->names[i];
+		}
+		*out = (struct spf_answer){SPF_FETCH_OK, "ok", w->rr, SPF_MX_LIMIT};
+		return 0;
+	}
+	if (type == SPF_RR_TXT)
+		return -ENOENT;
+	*out = (struct spf_answer){SPF_FETCH_OK, "ok", addr, 1};
+	return 0;
+}
+
+/* What the probe must record for the analyzer fits its budget, even in the worst case. */
+static void test_eval_worst_case_answers(void)
+{
+	const char *rec = "v=spf1 mx:m0.test mx:m1.test mx:m2.test mx:m3.test mx:m4.test mx:m5.test "
+	                  "mx:m6.test mx:m7.test mx:m8.test mx:m9.test -all";
+	struct worst w = {0};
+	struct spf_eval ev;
+	is_int(spf_evaluate("d.test", rec, strlen(rec), 0, worst_fetch, &w, &ev), 0, "worst case evaluates");
+	is_int(ev.lookups, SPF_LOOKUP_LIMIT, "10 lookup terms: within the limit");
+	is_int(w.asked[SPF_RR_MX], 10, "10 MX answers");
+	is_int(w.asked[SPF_RR_A], 100, "100 A answers, one per MX name");
+	is_int(w.asked[SPF_RR_AAAA], 0, "no AAAA in the IPv4-sender view: the probe need not ask it");
+	ok(w.asked[SPF_RR_MX] + w.asked[SPF_RR_A] <= SPF_RR_MAX_ANSWERS, "the probe's budget covers them");
+	is_int(spf_eval_incomplete(&ev), 0, "every answer there");
+	is_str(spf_qualifier_str(ev.all), "-", "and the all decides");
+	spf_eval_clear(&ev);
+}
+
 static void test_non_ascii(void)
 {
 	is_str(error_of("v=spf1 a:\xc3\xa9xample.com -all"), "non-ASCII byte 0xc3 at offset 9",
@@ -667,5 +711,6 @@ int main(void)
 	test_non_ascii();
 	test_eval_match_all();
 	test_eval_unknown_match();
+	test_eval_worst_case_answers();
 	return done_testing();
 }
