@@ -12,6 +12,10 @@
  *   permanent errors all fail dns.spf.lookups and make dns.spf.all n/a. A
  *   redirect= target missing from dns.spf makes dns.spf.all indeterminate
  *   ("not_observed"); one answering NXDOMAIN is a permanent error (RFC 7208 s6.1).
+ *   So does a term that might match every sender but could not be decided (an
+ *   include whose result is unknown, an exists, a/0 or mx/0 whose lookup failed,
+ *   was not observed or was cut off: "truncated"), unless its qualifier is the
+ *   one the evaluation reaches anyway: a timeout never turns into a pass.
  *   Targets with macros are counted as one lookup and not followed. a, mx and
  *   exists targets are resolved from dns.spf_rr (void lookups count toward the
  *   limit of 2; an mx with more than 10 names is a permanent error), for an IPv4
@@ -510,6 +514,17 @@ static enum fstatus all_verdict(enum spf_qualifier q, const char **meaning)
 	}
 }
 
+/* Why the effective all is unknown, as a finding reason; a name the probe cut off is "truncated". */
+static const char *spf_all_unknown_reason(const struct dnsctx *c, const char *why)
+{
+	if (strcmp(why, "macro") == 0 || strcmp(why, "capped") == 0)
+		return why;
+	if (strcmp(why, "not_observed") == 0 &&
+	    (json_is_true(dns_get(c, "spf_rr_truncated")) || json_is_true(dns_get(c, "spf_truncated"))))
+		return "truncated";
+	return status_word(why);
+}
+
 static void spf_all(struct dnsctx *c, const struct spf_eval *ev, const json_t *evj, const char *redirect)
 {
 	struct line via = {.n = 0};
@@ -520,13 +535,11 @@ static void spf_all(struct dnsctx *c, const struct spf_eval *ev, const json_t *e
 		emit(c, "dns.spf.all", FS_NA, "permerror", copy(evj),
 		     "SPF evaluation ends in a permanent error: no all qualifier applies");
 	} else if (!ev->all_known) {
-		const char *why =
-		    strcmp(ev->all_unknown, "macro") == 0 || strcmp(ev->all_unknown, "capped") == 0
-		        ? ev->all_unknown
-		        : status_word(ev->all_unknown);
+		const char *why = spf_all_unknown_reason(c, ev->all_unknown);
 		emit(c, "dns.spf.all", FS_INDETERMINATE, why, copy(evj),
-		     "the effective all depends on a redirect= target that could not be seen (%s)%s", why,
-		     via.b);
+		     "the effective all depends on a lookup that could not be seen (%s): a redirect= target, "
+		     "or a term that might match every sender%s",
+		     why, via.b);
 	} else {
 		enum fstatus st = all_verdict(ev->all, &meaning);
 		if (ev->all_by != NULL)

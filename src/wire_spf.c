@@ -516,6 +516,8 @@ struct eff {
 	int known;              /* 0 when it depends on something not observed */
 	char why[32];           /* then the reason */
 	char by[128];           /* the term that matches every sender, "" when `all` (or none) decides */
+	unsigned maybe;         /* bit q: a term of qualifier q might have matched every sender */
+	char maybe_why[5][32];  /* for each such qualifier, why it is not known (first term's reason) */
 };
 
 struct walker {
@@ -577,6 +579,30 @@ static void eff_unknown(struct eff *e, const char *why)
 	snprintf(e->why, sizeof e->why, "%s", why);
 }
 
+/*
+ * A term of qualifier `q` might have matched every sender, but `why` it is not
+ * known. The evaluation goes on as if it did not match (the receiver would go on
+ * too when it does not); eff_settle() decides whether it could change the result.
+ */
+static void eff_maybe(struct eff *e, enum spf_qualifier q, const char *why)
+{
+	if ((unsigned)q >= sizeof e->maybe_why / sizeof e->maybe_why[0] || (e->maybe & 1u << q))
+		return;
+	e->maybe |= 1u << q;
+	snprintf(e->maybe_why[q], sizeof e->maybe_why[q], "%s", why);
+}
+
+/*
+ * Unknown when a term that might have matched would have given another result
+ * than the one reached: an unseen lookup never lets the `all` after it decide.
+ */
+static void eff_settle(struct eff *e)
+{
+	for (unsigned q = 0; e->known && q < sizeof e->maybe_why / sizeof e->maybe_why[0]; q++)
+		if ((e->maybe & 1u << q) && q != (unsigned)e->all)
+			eff_unknown(e, e->maybe_why[q]);
+}
+
 /* Lower case, without one trailing dot: the form dns.spf keys use. */
 static char *normalize_name(const char *s)
 {
@@ -632,13 +658,17 @@ static int void_lookup(struct walker *w, const char *from, const struct spf_term
 /*
  * Asks for `target`'s answer of `type` for term `t` of the record at `from`.
  * Returns 1 with `a` filled when it has records, 0 when there is nothing to
- * evaluate (void, failed, not observed, not recorded: each noted), or < 0.
+ * evaluate, or < 0. Nothing because the lookup was void leaves `*why` NULL;
+ * nothing because the answer is unknown (capped, not recorded, not observed,
+ * failed: each noted) sets `*why` to the reason, valid until the next fetch.
  */
 static int fetch_rr(struct walker *w, const char *from, const struct spf_term *t, const char *target,
-                    enum spf_rrtype type, struct spf_answer *a)
+                    enum spf_rrtype type, struct spf_answer *a, const char **why)
 {
+	*why = NULL;
 	if (w->nfetches >= SPF_EVAL_MAX_FETCHES) {
 		w->ev.capped = 1;
+		*why = "capped";
 		return 0;
 	}
 	w->nfetches++;
@@ -646,14 +676,19 @@ static int fetch_rr(struct walker *w, const char *from, const struct spf_term *t
 	int rc = w->fetch(w->ctx, target, type, a);
 	if (rc == -EOPNOTSUPP) {
 		w->ev.unresolved++;
+		*why = "not_observed";
 		return 0;
 	}
-	if (rc == -ENOENT)
-		return note_add(&w->ev.unfetched, SPF_PROB_NONE, target, "not_observed");
+	if (rc == -ENOENT) {
+		*why = "not_observed";
+		return note_add(&w->ev.unfetched, SPF_PROB_NONE, target, *why);
+	}
 	if (rc < 0)
 		return rc;
-	if (a->state == SPF_FETCH_FAILED)
-		return note_add(&w->ev.unfetched, SPF_PROB_NONE, target, a->status ? a->status : "error");
+	if (a->state == SPF_FETCH_FAILED) {
+		*why = a->status ? a->status : "error";
+		return note_add(&w->ev.unfetched, SPF_PROB_NONE, target, *why);
+	}
 	if (a->state != SPF_FETCH_OK || a->nrr == 0)
 		return void_lookup(w, from, t, target, type,
 		                   a->state == SPF_FETCH_NXDOMAIN ? SPF_FETCH_NXDOMAIN : SPF_FETCH_NODATA);
@@ -666,13 +701,45 @@ static int cidr_zero(const struct walker *w, const struct spf_term *t)
 	return w->addr_type == SPF_RR_AAAA ? t->cidr6 == 0 : t->cidr4 == 0;
 }
 
-/* mx: the MX set (at most SPF_MX_LIMIT names, s4.6.4), then each name's address records. */
-static int resolve_mx(struct walker *w, const char *from, const struct spf_term *t, const char *target)
+/*
+ * The address records of an MX set's names (freed here). Returns 1 when one has an
+ * address, 0 when none has, or < 0; `why` gets the first unknown answer's reason.
+ */
+static int resolve_mx_names(struct walker *w, const char *from, const struct spf_term *t, char **names,
+                            size_t n, char *why, size_t whysz)
 {
 	struct spf_answer a;
-	char *names[SPF_MX_LIMIT];
+	const char *unknown;
+	int rc = 0, any = 0;
+	/* A null MX ("0 .") names no host: nothing to look up. */
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (names[i][0] == '\0')
+			continue;
+		if ((rc = fetch_rr(w, from, t, names[i], w->addr_type, &a, &unknown)) == 1)
+			any = 1;
+		else if (rc == 0 && unknown != NULL && why[0] == '\0')
+			snprintf(why, whysz, "%s", unknown);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	return rc < 0 ? rc : any;
+}
+
+/*
+ * mx: the MX set (at most SPF_MX_LIMIT names, s4.6.4), then each name's address
+ * records. 1 when the term matches every sender (a /0 prefix and an address).
+ * An mx/0 whose match could not be decided is noted in `eff` (eff_maybe).
+ */
+static int resolve_mx(struct walker *w, const char *from, const struct spf_term *t, const char *target,
+                      struct eff *eff)
+{
+	struct spf_answer a;
+	const char *unknown;
+	char *names[SPF_MX_LIMIT], why[32] = "";
 	size_t n = 0;
-	int rc = fetch_rr(w, from, t, target, SPF_RR_MX, &a);
+	int rc = fetch_rr(w, from, t, target, SPF_RR_MX, &a, &unknown);
+	if (rc == 0 && unknown != NULL && cidr_zero(w, t))
+		eff_maybe(eff, t->qual, unknown);
 	if (rc <= 0)
 		return rc;
 	if (a.nrr > SPF_MX_LIMIT) {
@@ -684,26 +751,27 @@ static int resolve_mx(struct walker *w, const char *from, const struct spf_term 
 	for (; n < a.nrr; n++)
 		if ((names[n] = normalize_name(a.rr[n])) == NULL)
 			break;
-	rc = n < a.nrr ? -ENOMEM : 0;
-	/* A null MX ("0 .") names no host: nothing to look up. */
-	int any = 0;
-	for (size_t i = 0; i < n && rc >= 0; i++)
-		if (names[i][0] != '\0' && (rc = fetch_rr(w, from, t, names[i], w->addr_type, &a)) == 1)
-			any = 1;
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	return rc < 0 ? rc : any && cidr_zero(w, t);
+	rc = n < a.nrr ? -ENOMEM : resolve_mx_names(w, from, t, names, n, why, sizeof why);
+	if (n < a.nrr)
+		while (n > 0)
+			free(names[--n]);
+	if (rc < 0 || !cidr_zero(w, t))
+		return rc < 0 ? rc : 0;
+	if (rc == 0 && why[0] != '\0')
+		eff_maybe(eff, t->qual, why);
+	return rc;
 }
 
 /*
  * a, mx and exists: resolves the target (the current name when a/mx have none).
  * Returns 1 when the term matches every sender (exists of a name that resolves;
- * a or mx with a /0 prefix and an address), 0 when not or unknown, or < 0.
+ * a or mx with a /0 prefix and an address), 0 when not, or < 0. When such a term
+ * could not be resolved, `eff` notes that it might have matched everyone.
  */
-static int resolve_term(struct walker *w, const char *from, const struct spf_term *t)
+static int resolve_term(struct walker *w, const char *from, const struct spf_term *t, struct eff *eff)
 {
 	struct spf_answer a;
-	const char *spec = t->arg != NULL ? t->arg : from;
+	const char *spec = t->arg != NULL ? t->arg : from, *unknown;
 	if (strchr(spec, '%') != NULL) {
 		w->ev.macros++;
 		return note_add(&w->ev.macro, SPF_PROB_NONE, from, t->text);
@@ -711,13 +779,16 @@ static int resolve_term(struct walker *w, const char *from, const struct spf_ter
 	char *target = normalize_name(spec);
 	if (target == NULL)
 		return -ENOMEM;
-	int rc;
-	if (t->kind == SPF_MX)
-		rc = resolve_mx(w, from, t, target);
-	else if (t->kind == SPF_EXISTS)
-		rc = fetch_rr(w, from, t, target, SPF_RR_A, &a);
-	else if ((rc = fetch_rr(w, from, t, target, w->addr_type, &a)) == 1)
-		rc = cidr_zero(w, t);
+	int rc, all = t->kind == SPF_EXISTS || cidr_zero(w, t);
+	if (t->kind == SPF_MX) {
+		rc = resolve_mx(w, from, t, target, eff);
+	} else {
+		rc = fetch_rr(w, from, t, target, t->kind == SPF_EXISTS ? SPF_RR_A : w->addr_type, &a,
+		              &unknown);
+		if (rc == 0 && unknown != NULL && all)
+			eff_maybe(eff, t->qual, unknown);
+		rc = rc == 1 ? all : rc;
+	}
 	free(target);
 	return rc;
 }
@@ -812,8 +883,12 @@ static int ip_matches_all(const struct walker *w, const struct spf_term *t)
 	       (t->kind == SPF_IP6 && w->addr_type == SPF_RR_AAAA && t->cidr6 == 0);
 }
 
-/* Evaluates one term; 1 when it matches every sender (the evaluation stops there). */
-static int walk_term(struct walker *w, const char *name, const struct spf_term *t)
+/*
+ * Evaluates one term; 1 when it matches every sender (the evaluation stops there).
+ * A term that might match every sender but could not be decided is noted in `eff`
+ * (eff_maybe): a lookup that was not seen must never let the `all` after it decide.
+ */
+static int walk_term(struct walker *w, const char *name, const struct spf_term *t, struct eff *eff)
 {
 	int rc = is_lookup_term(t->kind) ? count_lookup(w, name, t) : 0;
 	if (rc < 0)
@@ -822,10 +897,13 @@ static int walk_term(struct walker *w, const char *name, const struct spf_term *
 		/* s5.2: include matches when the included record gives pass. */
 		struct eff sub = {.known = 1};
 		rc = follow(w, name, t, &sub);
+		eff_settle(&sub);
+		if (rc == 0 && !sub.known)
+			eff_maybe(eff, t->qual, sub.why);
 		return rc < 0 ? rc : sub.known && sub.all == SPF_QUAL_PASS;
 	}
 	if (t->kind == SPF_A || t->kind == SPF_MX || t->kind == SPF_EXISTS)
-		return resolve_term(w, name, t);
+		return resolve_term(w, name, t, eff);
 	if (t->kind == SPF_PTR && (rc = note_add(&w->ev.ptrs, SPF_PROB_NONE, name, t->text)) == 0)
 		w->ev.ptr++;
 	return rc < 0 ? rc : ip_matches_all(w, t);
@@ -837,7 +915,7 @@ static int walk_terms(struct walker *w, const char *name, const struct spf_recor
 	for (size_t i = 0; i < rec->nreach && rc == 0; i++) {
 		const struct spf_term *t = &rec->terms[i];
 		/* A mechanism every sender matches decides like `all`: the rest is never reached. */
-		if ((rc = walk_term(w, name, t)) == 1) {
+		if ((rc = walk_term(w, name, t, eff)) == 1) {
 			eff->all = t->qual;
 			snprintf(eff->by, sizeof eff->by, "%s", t->text);
 			return 0;
@@ -891,6 +969,7 @@ int spf_evaluate(const char *domain, const char *record, size_t len, int ipv6, s
 	char *name = normalize_name(domain);
 	int rc = name != NULL ? walk_record(&w, name, record, len, &eff) : -ENOMEM;
 	free(name);
+	eff_settle(&eff);
 	w.ev.all = eff.all;
 	w.ev.all_known = eff.known;
 	if (rc == 0 && eff.by[0] != '\0' && (w.ev.all_by = strdup(eff.by)) == NULL)

@@ -13,9 +13,13 @@
  * (a forger) unless a mechanism matches every sender (ip4:0.0.0.0/0, a/0 or
  * mx/0 with an address, exists: of a name that resolves, include: of a record
  * that gives pass): that one then decides like `all` and ends the evaluation.
- * So its counts are those a receiver reaches for forged mail. It follows include/redirect targets (TXT),
- * resolves the targets of a, mx (MX, then an address record per MX name) and
- * exists (A) to count void lookups, and checks the 10-name limit of mx (s4.6.4).
+ * So its counts are those a receiver reaches for forged mail. A term that might
+ * match every sender but could not be decided (an include whose result is
+ * unknown, an exists, a/0 or mx/0 whose answer failed or was not recorded) makes
+ * the effective `all` unknown unless its qualifier is the result reached anyway.
+ * It follows include/redirect targets (TXT), resolves the targets of a, mx (MX,
+ * then an address record per MX name) and exists (A) to count void lookups, and
+ * checks the 10-name limit of mx (s4.6.4).
  *
  * Neither does any I/O: the evaluator asks a caller-supplied fetch function for
  * answers the probe already recorded. Neither expands macros (which need a sender
@@ -39,6 +43,12 @@
 #define SPF_EVAL_MAX_NOTES 64
 /* RFC 7208 s4.6.4: an mx mechanism with more MX names than this is a permanent error. */
 #define SPF_MX_LIMIT 10
+/*
+ * The probe records at most this many a/mx/exists answers per domain. RFC 7208's
+ * worst case within the limits, 10 mx terms each with 10 MX names, needs 10 MX
+ * and 100 A answers for the IPv4-sender view the analyzer takes: 110.
+ */
+#define SPF_RR_MAX_ANSWERS 128
 /* The evaluator asks for at most this many a/mx/exists answers (it marks the walk capped). */
 #define SPF_EVAL_MAX_FETCHES 256
 
@@ -167,24 +177,24 @@ struct spf_notes {
 };
 
 struct spf_eval {
-	int lookups;                /* DNS-lookup terms over the tree, redirect= included */
-	int voids;                  /* lookups answering NXDOMAIN or NODATA (TXT, A, AAAA, MX) */
-	int syntax;                 /* records with a syntax error */
-	int loops;                  /* include/redirect targets already on the path being evaluated */
-	int norecord;               /* include/redirect targets without an SPF record (s5.2, s6.1) */
-	int multiple;               /* include/redirect targets with two or more SPF records (s4.5) */
-	int mxlimit;                /* mx mechanisms over SPF_MX_LIMIT names */
-	int macros;                 /* targets with macros, counted but not followed or resolved */
-	int ptr;                    /* reachable ptr mechanisms (s5.5: SHOULD NOT be used) */
-	int unresolved;             /* a/mx/exists targets counted but not resolved (no answers recorded) */
-	int capped;                 /* 1 when SPF_EVAL_MAX_RECORDS stopped the walk */
-	enum spf_qualifier all;     /* effective `all`: the top record's, else its redirect target's */
-	int all_known;              /* 0 when the effective all depends on a name not fetched or a macro */
-	char *all_unknown;          /* then why: that name's status ("timeout", "not_observed") or "macro" */
-	char *all_by;               /* a mechanism every sender matches, which decides instead of `all` */
-	struct spf_notes records;   /* name -> record text, in evaluation order */
-	struct spf_notes counted;   /* name -> term text of every counted lookup */
-	struct spf_notes problems;  /* name -> permanent error text (syntax, loop, no record, ...) */
+	int lookups;               /* DNS-lookup terms over the tree, redirect= included */
+	int voids;                 /* lookups answering NXDOMAIN or NODATA (TXT, A, AAAA, MX) */
+	int syntax;                /* records with a syntax error */
+	int loops;                 /* include/redirect targets already on the path being evaluated */
+	int norecord;              /* include/redirect targets without an SPF record (s5.2, s6.1) */
+	int multiple;              /* include/redirect targets with two or more SPF records (s4.5) */
+	int mxlimit;               /* mx mechanisms over SPF_MX_LIMIT names */
+	int macros;                /* targets with macros, counted but not followed or resolved */
+	int ptr;                   /* reachable ptr mechanisms (s5.5: SHOULD NOT be used) */
+	int unresolved;            /* a/mx/exists targets counted but not resolved (no answers recorded) */
+	int capped;                /* 1 when SPF_EVAL_MAX_RECORDS stopped the walk */
+	enum spf_qualifier all;    /* effective `all`: the top record's, else its redirect target's */
+	int all_known;             /* 0 when the effective all depends on a lookup not seen or a macro */
+	char *all_unknown;         /* then why: its status ("timeout", "not_observed"), "macro" or "capped" */
+	char *all_by;              /* a mechanism every sender matches, which decides instead of `all` */
+	struct spf_notes records;  /* name -> record text, in evaluation order */
+	struct spf_notes counted;  /* name -> term text of every counted lookup */
+	struct spf_notes problems; /* name -> permanent error text (syntax, loop, no record, ...) */
 	struct spf_notes unfetched; /* name -> status of targets whose answer is missing or failed */
 	struct spf_notes voided;    /* name -> "term: target TYPE NXDOMAIN|NODATA" of every void lookup */
 	struct spf_notes ptrs;      /* name -> ptr term text */

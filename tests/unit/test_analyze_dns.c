@@ -356,7 +356,21 @@ static void test_spf_tree_errors(void)
 	run(obs, &fs, "include timeout");
 	is_str(st(&fs, "dns.spf.lookups"), "indeterminate", "include timeout: lookups indeterminate");
 	is_str(reason(&fs, "dns.spf.lookups"), "timeout", "include timeout reason");
-	is_str(st(&fs, "dns.spf.all"), "pass", "include timeout: top -all still known");
+	is_str(st(&fs, "dns.spf.all"), "indeterminate", "include timeout: it might have given +all");
+	is_str(reason(&fs, "dns.spf.all"), "timeout", "include timeout: all reason");
+	ok(detail_has(&fs, "dns.spf.all", "depends on a lookup that could not be seen (timeout)"),
+	   "all detail");
+	ok(json_is_null(json_object_get(evidence(&fs, "dns.spf.all"), "all")), "no all in the evidence");
+	set_txt(obs, "v=spf1 -include:t.test -all", NULL);
+	run(obs, &fs, "-include timeout");
+	is_str(st(&fs, "dns.spf.all"), "pass", "-include timeout before -all: fail either way");
+	set_txt(obs, "v=spf1 exists:e.test -all", NULL);
+	set_dns(obs, "spf_rr", json_pack("{s:{s:o}}", "A", "x.test", lk("ok", "192.0.2.1", NULL)));
+	set_dns(obs, "spf_rr_truncated", json_true());
+	run(obs, &fs, "exists cut off by the probe");
+	is_str(st(&fs, "dns.spf.all"), "indeterminate", "exists not asked: all indeterminate");
+	is_str(reason(&fs, "dns.spf.all"), "truncated", "exists not asked: truncated");
+	set_dns(obs, "spf_rr_truncated", json_false());
 	set_txt(obs, "v=spf1 ip4:1.2.3.4 foo:bar -all", NULL);
 	run(obs, &fs, "top syntax error");
 	is_str(detail(&fs, "dns.spf.syntax"), "SPF syntax error: org001.test: unknown mechanism 'foo'",

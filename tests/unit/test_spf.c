@@ -3,6 +3,7 @@
 #include "wire_spf.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -568,6 +569,114 @@ static void test_eval_match_all(void)
 	spf_eval_clear(&ev);
 }
 
+/* The effective all of `rec` over `tab`: "+", "-", ... when known, else "unknown:REASON". */
+static const char *all_of(const char *rec, const struct fake *tab, size_t n)
+{
+	static char out[64];
+	struct spf_eval ev;
+	if (eval(rec, tab, n, &ev, NULL) < 0)
+		return "(error)";
+	if (ev.all_known)
+		snprintf(out, sizeof out, "%s", spf_qualifier_str(ev.all));
+	else
+		snprintf(out, sizeof out, "unknown:%s", ev.all_unknown);
+	spf_eval_clear(&ev);
+	return out;
+}
+
+/* A lookup that was not seen never lets the all after it decide: it might have matched everyone. */
+static void test_eval_unknown_match(void)
+{
+	static const struct fake tab[] = {
+	    OKTXT("open.test", "v=spf1 +all"),
+	    {"t.test", SPF_FETCH_FAILED, "timeout", {NULL}, 0, SPF_RR_TXT},
+	    OKTXT("mid.test", "v=spf1 include:t.test -all"),
+	    OKTXT("redir.test", "v=spf1 redirect=gone.test"),
+	    {"s.test", SPF_FETCH_FAILED, "servfail", {NULL}, 0, SPF_RR_A},
+	    {"tm.test", SPF_FETCH_FAILED, "timeout", {NULL}, 0, SPF_RR_MX},
+	    ADDR("m.test", SPF_RR_MX, "h1.test."),
+	    {"h1.test", SPF_FETCH_FAILED, "refused", {NULL}, 0, SPF_RR_A},
+	    {"m2.test", SPF_FETCH_OK, "ok", {"h1.test.", "h2.test."}, 2, SPF_RR_MX},
+	    ADDR("h2.test", SPF_RR_A, "192.0.2.2"),
+	    VOID("v.test", SPF_RR_A, SPF_FETCH_NXDOMAIN),
+	};
+	size_t n = sizeof tab / sizeof tab[0];
+	is_str(all_of("v=spf1 include:open.test -all", tab, n), "+", "include of +all: pass, known");
+	is_str(all_of("v=spf1 include:t.test -all", tab, n), "unknown:timeout", "timed-out include: unknown");
+	is_str(all_of("v=spf1 include:x.test -all", tab, n), "unknown:not_observed",
+	       "include never fetched: unknown");
+	is_str(all_of("v=spf1 include:mid.test -all", tab, n), "unknown:timeout",
+	       "nested timeout propagates");
+	is_str(all_of("v=spf1 include:redir.test -all", tab, n), "unknown:not_observed",
+	       "include whose redirect= was not seen");
+	is_str(all_of("v=spf1 include:%{d}.x.test -all", tab, n), "unknown:macro",
+	       "include with a macro: its record is unknown");
+	is_str(all_of("v=spf1 exists:s.test -all", tab, n), "unknown:servfail", "exists that failed");
+	is_str(all_of("v=spf1 exists:x.test -all", tab, n), "unknown:not_observed", "exists not observed");
+	is_str(all_of("v=spf1 exists:v.test -all", tab, n), "-", "exists of a void name matches nobody");
+	is_str(all_of("v=spf1 a:s.test/0 -all", tab, n), "unknown:servfail", "a/0 that failed");
+	is_str(all_of("v=spf1 a:s.test -all", tab, n), "-", "a without /0 never matches everyone");
+	is_str(all_of("v=spf1 mx:tm.test/0 -all", tab, n), "unknown:timeout", "mx/0 whose MX timed out");
+	is_str(all_of("v=spf1 mx:m.test/0 -all", tab, n), "unknown:refused", "mx/0 whose only name failed");
+	is_str(all_of("v=spf1 ~mx:m2.test/0 -all", tab, n), "~", "mx/0 with one name resolving matches");
+	is_str(all_of("v=spf1 mx:tm.test -all", tab, n), "-", "mx without /0 never matches everyone");
+	is_str(all_of("v=spf1 ip4:0.0.0.0/0 include:t.test -all", tab, n), "+",
+	       "a match before the unseen include decides");
+	is_str(all_of("v=spf1 include:t.test ?all", tab, n), "unknown:timeout", "?all cannot decide either");
+	is_str(all_of("v=spf1 -include:t.test -all", tab, n), "-",
+	       "-include unseen before -all: fail either way");
+	is_str(all_of("v=spf1 -include:t.test include:x.test -all", tab, n), "unknown:not_observed",
+	       "the reason is the unseen term that could change the result");
+	is_str(all_of("v=spf1 include:mid.test +all", tab, n), "+", "+all: pass either way");
+	static const struct fake txt_only[] = {OKTXT("open.test", "v=spf1 +all")};
+	is_str(all_of("v=spf1 exists:x.test -all", txt_only, 1), "unknown:not_observed",
+	       "exists in observations without answers of its type");
+}
+
+/* Synthesises the RFC worst case: every mK.test has 10 MX names, every name an address. */
+struct worst {
+	char names[SPF_MX_LIMIT][32]; /* the MX answer */
+	const char *rr[SPF_MX_LIMIT]; /* pointers into it */
+	int asked[4];                 /* questions by spf_rrtype */
+};
+
+static int worst_fetch(void *ctx, const char *name, enum spf_rrtype type, struct spf_answer *out)
+{
+	static const char *const addr[] = {"192.0.2.1"};
+	struct worst *w = ctx;
+	w->asked[type]++;
+	if (type == SPF_RR_MX) {
+		for (int i = 0; i < SPF_MX_LIMIT; i++) {
+			snprintf(w->names[i], sizeof w->names[i], "n%d.%.20s", i, name);
+			w->rr[i] = w->names[i];
+		}
+		*out = (struct spf_answer){SPF_FETCH_OK, "ok", w->rr, SPF_MX_LIMIT};
+		return 0;
+	}
+	if (type == SPF_RR_TXT)
+		return -ENOENT;
+	*out = (struct spf_answer){SPF_FETCH_OK, "ok", addr, 1};
+	return 0;
+}
+
+/* What the probe must record for the analyzer fits its budget, even in the worst case. */
+static void test_eval_worst_case_answers(void)
+{
+	const char *rec = "v=spf1 mx:m0.test mx:m1.test mx:m2.test mx:m3.test mx:m4.test mx:m5.test "
+	                  "mx:m6.test mx:m7.test mx:m8.test mx:m9.test -all";
+	struct worst w = {0};
+	struct spf_eval ev;
+	is_int(spf_evaluate("d.test", rec, strlen(rec), 0, worst_fetch, &w, &ev), 0, "worst case evaluates");
+	is_int(ev.lookups, SPF_LOOKUP_LIMIT, "10 lookup terms: within the limit");
+	is_int(w.asked[SPF_RR_MX], 10, "10 MX answers");
+	is_int(w.asked[SPF_RR_A], 100, "100 A answers, one per MX name");
+	is_int(w.asked[SPF_RR_AAAA], 0, "no AAAA in the IPv4-sender view: the probe need not ask it");
+	ok(w.asked[SPF_RR_MX] + w.asked[SPF_RR_A] <= SPF_RR_MAX_ANSWERS, "the probe's budget covers them");
+	is_int(spf_eval_incomplete(&ev), 0, "every answer there");
+	is_str(spf_qualifier_str(ev.all), "-", "and the all decides");
+	spf_eval_clear(&ev);
+}
+
 static void test_non_ascii(void)
 {
 	is_str(error_of("v=spf1 a:\xc3\xa9xample.com -all"), "non-ASCII byte 0xc3 at offset 9",
@@ -601,5 +710,7 @@ int main(void)
 	test_eval_unresolved();
 	test_non_ascii();
 	test_eval_match_all();
+	test_eval_unknown_match();
+	test_eval_worst_case_answers();
 	return done_testing();
 }
