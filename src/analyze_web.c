@@ -639,9 +639,13 @@ static int on_site(const char *host, const char *site)
 static json_t *hop_summary(const json_t *hop)
 {
 	const char *loc = http_header_get(json_object_get(hop, "headers"), "Location", 0);
-	return json_pack("{s:o, s:o, s:o, s:o, s:s?, s:o}", "url", copy(hop, "url"), "addr",
-	                 copy(hop, "addr"), "status", copy(hop, "status"), "code", copy(hop, "code"),
-	                 "location", loc, "error", copy(hop, "error"));
+	json_t *h = json_pack("{s:o, s:o, s:o, s:o, s:s?, s:o}", "url", copy(hop, "url"), "addr",
+	                      copy(hop, "addr"), "status", copy(hop, "status"), "code", copy(hop, "code"),
+	                      "location", loc, "error", copy(hop, "error"));
+	/* Why the probe did not follow it (only on hops it did not fetch). */
+	if (h != NULL && json_object_get(hop, "reason") != NULL)
+		json_object_set_new(h, "reason", copy(hop, "reason"));
+	return h;
 }
 
 /* http://HOST/ and every redirect followed from it (web.redirects). */

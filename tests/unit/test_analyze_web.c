@@ -769,6 +769,9 @@ static void test_redirect_chain(void)
 	is_int(status("web.http.redirect"), FS_FAIL, "chain: leaves the site, not followed: fail");
 	has_detail("web.http.redirect", "leaves the site, to https://tracker.test/ (not followed)",
 	           "chain: leaves the site detail");
+	is_str(json_string_value(json_object_get(
+	           json_array_get(json_object_get(evidence("web.http.redirect"), "chain"), 2), "reason")),
+	       "off_site", "chain: the reason is in the evidence");
 
 	/* Refused for its port on this site: where it ends is unknown. */
 	o = good();
