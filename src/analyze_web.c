@@ -24,8 +24,10 @@
  * - web.http.redirect judges the chain the probe followed from http://HOST/ as
  *   Mozilla's HTTP Observatory does: the first redirect must go to https:// on the
  *   same host (so HSTS can be learnt), and the chain must end on https:// on this
- *   site (the host or a subdomain); a chain cut short by a failed fetch is
- *   indeterminate, one longer than the probe's hop limit fails.
+ *   site (the host or a subdomain); a hop the probe refused because it leaves
+ *   the site ends it off-site (fail); a chain cut short by a failed fetch, a time
+ *   budget, a refused port, or a last redirect never followed is indeterminate;
+ *   one longer than the probe's hop limit fails.
  * - A CSP that restricts no scripts (no script-src, no default-src) fails
  *   web.csp.unsafe; frame-ancestors '*' or a bare scheme does not restrict framing.
  * - Cookies the header deletes (Max-Age <= 0) and headers browsers ignore are not
@@ -637,9 +639,13 @@ static int on_site(const char *host, const char *site)
 static json_t *hop_summary(const json_t *hop)
 {
 	const char *loc = http_header_get(json_object_get(hop, "headers"), "Location", 0);
-	return json_pack("{s:o, s:o, s:o, s:o, s:s?, s:o}", "url", copy(hop, "url"), "addr",
-	                 copy(hop, "addr"), "status", copy(hop, "status"), "code", copy(hop, "code"),
-	                 "location", loc, "error", copy(hop, "error"));
+	json_t *h = json_pack("{s:o, s:o, s:o, s:o, s:s?, s:o}", "url", copy(hop, "url"), "addr",
+	                      copy(hop, "addr"), "status", copy(hop, "status"), "code", copy(hop, "code"),
+	                      "location", loc, "error", copy(hop, "error"));
+	/* Why the probe did not follow it (only on hops it did not fetch). */
+	if (h != NULL && json_object_get(hop, "reason") != NULL)
+		json_object_set_new(h, "reason", copy(hop, "reason"));
+	return h;
 }
 
 /* http://HOST/ and every redirect followed from it (web.redirects). */
@@ -653,10 +659,28 @@ static json_t *chain_evidence(const struct ctx *c, const json_t *hops)
 	return json_pack("{s:o, s:b}", "chain", chain, "chain_recorded", json_is_array(hops));
 }
 
+/* A hop the probe did not fetch because of its hop limit (older scans: no reason, https). */
+static int beyond_hop_limit(const json_t *hop, const char *scheme)
+{
+	const char *why = jstr(hop, "reason");
+	return is(jstr(hop, "status"), "not_followed") &&
+	       (is(why, "hop_limit") || (why == NULL && is(scheme, "https")));
+}
+
+/* A last hop that answered with a redirect nobody followed: the chain's end is unknown. */
+static int redirect_unfollowed(const json_t *hop)
+{
+	return is(jstr(hop, "status"), "ok") &&
+	       is_redirect(json_integer_value(json_object_get(hop, "code"))) &&
+	       http_header_get(json_object_get(hop, "headers"), "Location", 0) != NULL;
+}
+
 /*
  * Where the chain ends, once its first redirect went to https:// on the same host
  * (Mozilla's HTTP Observatory, test "redirection"): the last URL must be https://
- * on this site, and the last response must have arrived.
+ * on this site, and the last response must have arrived. A hop the probe refused
+ * because it leaves the site ends the chain off-site; one it refused for its port
+ * leaves the end unknown.
  */
 static void judge_chain_end(struct ctx *c, const char *id, const json_t *hops, json_t *ev)
 {
@@ -667,8 +691,16 @@ static void judge_chain_end(struct ctx *c, const char *id, const json_t *hops, j
 	if (url_split(url, scheme, sizeof scheme, host, sizeof host) < 0)
 		emit(c, id, FS_FAIL, NULL, ev,
 		     "the redirect chain of http://%s/ ends at an unusable Location: %.200s", c->host, url);
-	else if (is(st, "not_followed") && is(scheme, "https"))
+	else if (beyond_hop_limit(last, scheme))
 		emit(c, id, FS_FAIL, NULL, ev, "http://%s/ redirects more than %zu times", c->host, n - 1);
+	else if (is(st, "not_followed") && !on_site(host, c->host))
+		emit(c, id, FS_FAIL, NULL, ev,
+		     "the redirect chain of http://%s/ leaves the site, to %.200s (not followed)", c->host,
+		     url);
+	else if (is(st, "not_followed") && is(jstr(last, "reason"), "port"))
+		emit(c, id, FS_INDETERMINATE, "not_followed", ev,
+		     "the redirect chain of http://%s/ goes on to %.200s, a port that is not followed",
+		     c->host, url);
 	else if (!is(scheme, "https"))
 		emit(c, id, FS_FAIL, NULL, ev, "the redirect chain of http://%s/ ends on %.200s: not HTTPS",
 		     c->host, url);
@@ -679,6 +711,10 @@ static void judge_chain_end(struct ctx *c, const char *id, const json_t *hops, j
 		emit(c, id, FS_INDETERMINATE, str_or(st, "not_observed"), ev,
 		     "the redirect chain of http://%s/ could not be followed to its end: %.200s: %s", c->host,
 		     url, str_or(st, "not observed"));
+	else if (redirect_unfollowed(last))
+		emit(c, id, FS_INDETERMINATE, "not_observed", ev,
+		     "the redirect chain of http://%s/ was not followed beyond %.200s (%lld)", c->host, url,
+		     (long long)json_integer_value(json_object_get(last, "code")));
 	else
 		emit(c, id, FS_PASS, NULL, ev,
 		     "http://%s/ redirects to HTTPS on the same host, ending at %.200s (%lld) after %zu "
@@ -708,6 +744,11 @@ static void judge_redirect(struct ctx *c, const char *id)
 		     "http://%s/ first redirects to another host, %.200s: the first redirect must stay on %s "
 		     "so that browsers can learn its HSTS",
 		     c->host, first, c->host);
+	else if (json_is_array(hops) && json_array_size(hops) == 0)
+		/* The probe records every redirect it sees: an empty chain was never followed. */
+		emit(c, id, FS_INDETERMINATE, "not_observed", ev,
+		     "http://%s/ answers %lld, redirecting to %.200s, but the chain was not followed",
+		     c->host, (long long)code, first);
 	else if (json_array_size(hops) == 0)
 		emit(c, id, FS_PASS, NULL, ev,
 		     "http://%s/ answers %lld, redirecting to %.200s (chain not recorded)", c->host,

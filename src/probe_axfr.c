@@ -26,6 +26,12 @@ struct axfr {
 	json_t *entry;           /* the dns.axfr entry being filled (borrowed from the doc) */
 };
 
+/* Runs after the deadline event's callback (if running) has returned: the safe point. */
+static void axfr_finalize(struct event *ev, void *arg)
+{
+	free(arg);
+}
+
 static void axfr_end(struct axfr *x, const char *status, const char *error)
 {
 	json_object_set_new(x->entry, "status", json_string(status));
@@ -33,9 +39,12 @@ static void axfr_end(struct axfr *x, const char *status, const char *error)
 		json_object_set_new(x->entry, "error", json_string(error));
 	if (x->bev)
 		bufferevent_free(x->bev);
-	if (x->deadline)
-		event_free(x->deadline);
 	op_done(&x->op);
+	/* axfr_end may run inside the deadline's own callback: libevent frees it (and us) later. */
+	if (x->deadline != NULL && event_free_finalize(0, x->deadline, axfr_finalize) == 0)
+		return;
+	if (x->deadline != NULL)
+		event_free(x->deadline);
 	free(x);
 }
 

@@ -6,8 +6,10 @@
  * security.txt, a capped body. Certificate checks are off for fetches because
  * trust is measured by the TLS probe. curl never follows redirects itself: the
  * redirect chain of http://HOST/ is followed here, hop by hop (at most
- * CHAIN_HOPS_MAX), each hop's host resolved through our resolver and its address
- * checked against the scope, and every hop recorded (web.redirects). An https://
+ * CHAIN_HOPS_MAX, within one time budget), only over http/https on their default
+ * ports and only to the domain or its subdomains, each hop's host resolved through
+ * our resolver and its address checked against the scope, and every hop recorded
+ * (web.redirects), including those not followed and why. An https://
  * fetch that fails because the server offers only TLS 1.0/1.1 is retried once with
  * those versions allowed, and says so (tls_version, legacy_retry).
  */
@@ -20,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "engine.h"
 #include "probe_tls.h"
@@ -31,8 +35,9 @@
 #define HEADER_COUNT_MAX 200
 #define PAGE_BYTES_MAX   (256 * 1024)
 #define SECTXT_BYTES_MAX (32 * 1024)
-#define CHAIN_HOPS_MAX   10   /* redirects followed from http://HOST/ */
-#define URL_MAX          2048 /* longer Location targets are not followed */
+#define CHAIN_HOPS_MAX   10 /* redirects followed from http://HOST/ */
+/* The whole chain's time, in connection timeouts: ten slow hops must not starve the organization. */
+#define CHAIN_BUDGET_TIMEOUTS 2
 /* What the legacy retry allows: TLS 1.0 and 1.1 need security level 0 in OpenSSL 3. */
 #define LEGACY_CIPHERS "DEFAULT:@SECLEVEL=0"
 
@@ -51,29 +56,31 @@ struct web_ctx {
 };
 
 struct fetch {
-	struct op op;                 /* registration with the organization */
-	struct engine *e;             /* the engine */
-	CURL *easy;                   /* the transfer */
-	struct curl_slist *resolve;   /* pinned address */
-	json_t *out;                  /* the fetch object (borrowed from the doc) */
-	json_t *headers;              /* headers of the current response */
-	size_t header_bytes;          /* their size so far */
-	char *body;                   /* kept body (security.txt only) */
-	size_t body_len, body_cap;    /* kept bytes and the cap */
-	size_t seen;                  /* body bytes received */
-	int truncated;                /* the body cap was hit */
-	int blocked;                  /* the socket callback refused an out-of-scope address */
-	int oversized;                /* headers beyond the caps */
-	int starved;                  /* no socket for lack of descriptors: back-pressure, not a result */
-	enum fetch_kind kind;         /* what follows when it ends */
-	int hop;                      /* FK_CHAIN: 0 for http://HOST/, n for the nth redirect */
-	int legacy;                   /* this is the retry with TLS 1.0/1.1 allowed */
-	char host[256];               /* host name */
-	char port[8];                 /* port */
-	char addr[64];                /* address */
-	char url[URL_MAX];            /* what is fetched */
-	char tls_version[16];         /* protocol the response came over, "" for http */
-	char errbuf[CURL_ERROR_SIZE]; /* curl's detailed error text */
+	struct op op;                  /* registration with the organization */
+	struct engine *e;              /* the engine */
+	CURL *easy;                    /* the transfer */
+	struct curl_slist *connect_to; /* every connection goes to addr:port */
+	struct sockaddr_in pin;        /* addr:port, binary: the only peer a socket may have */
+	json_t *out;                   /* the fetch object (borrowed from the doc) */
+	json_t *headers;               /* headers of the current response */
+	size_t header_bytes;           /* their size so far */
+	char *body;                    /* kept body (security.txt only) */
+	size_t body_len, body_cap;     /* kept bytes and the cap */
+	size_t seen;                   /* body bytes received */
+	int truncated;                 /* the body cap was hit */
+	int blocked;                   /* the socket callback refused an out-of-scope address */
+	int oversized;                 /* headers beyond the caps */
+	int starved;                   /* no socket for lack of descriptors: back-pressure, not a result */
+	enum fetch_kind kind;          /* what follows when it ends */
+	int hop;                       /* FK_CHAIN: 0 for http://HOST/, n for the nth redirect */
+	int legacy;                    /* this is the retry with TLS 1.0/1.1 allowed */
+	long long deadline_ms;         /* FK_CHAIN: the chain's budget ends (now_ms), else 0 */
+	char host[256];                /* host name */
+	char port[8];                  /* port */
+	char addr[64];                 /* address */
+	char url[WEB_URL_MAX];         /* what is fetched */
+	char tls_version[16];          /* protocol the response came over, "" for http */
+	char errbuf[CURL_ERROR_SIZE];  /* curl's detailed error text */
 };
 
 struct sockev {
@@ -170,7 +177,7 @@ struct web_ctx *web_ctx_free(struct web_ctx *w)
 static void fetch_free(struct fetch *f)
 {
 	json_decref(f->headers);
-	curl_slist_free_all(f->resolve);
+	curl_slist_free_all(f->connect_to);
 	free(f->body);
 	free(f);
 }
@@ -251,6 +258,7 @@ static struct fetch *fetch_new(struct engine *e, json_t *out, const char *url, c
 }
 
 static int fetch_go(struct fetch *f, struct domain_scan *ds);
+static long long now_ms(void);
 
 /*
  * OpenSSL's texts for a server that speaks only versions our defaults refuse: it
@@ -286,6 +294,7 @@ static int legacy_retry(struct fetch *f, CURLcode rc)
 	r->hop = f->hop;
 	r->body_cap = f->body_cap;
 	r->legacy = 1;
+	r->deadline_ms = f->deadline_ms;
 	return fetch_go(r, f->op.ds) == 0;
 }
 
@@ -311,14 +320,6 @@ static void sectxt_fallback(struct fetch *f)
 
 /* ---- the redirect chain of http://HOST/ ---- */
 
-/* Where a Location header points, made absolute against the URL that sent it. */
-struct hop_target {
-	char url[URL_MAX]; /* absolute URL */
-	char scheme[8];    /* "http", "https", or another (not followed) */
-	char host[256];    /* host name or address */
-	char port[8];      /* port, the scheme's default when absent */
-};
-
 static int copy_part(CURLU *u, CURLUPart part, unsigned flags, char *dst, size_t dstsz)
 {
 	char *v = NULL;
@@ -329,21 +330,33 @@ static int copy_part(CURLU *u, CURLUPart part, unsigned flags, char *dst, size_t
 	return n >= 0 && (size_t)n < dstsz ? 0 : -E2BIG;
 }
 
-static int target_parse(const char *base, const char *loc, struct hop_target *t)
+/* Printable ASCII only: what curl would resolve is then exactly what we resolved. */
+static int ascii_host(const char *h)
+{
+	for (; *h; h++)
+		if ((unsigned char)*h <= 0x20 || (unsigned char)*h >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int web_hop_parse(const char *base, const char *loc, struct web_hop *t)
 {
 	CURLU *u = curl_url();
 	int rc = -EINVAL;
 	if (u == NULL)
 		return -ENOMEM;
 	memset(t, 0, sizeof *t);
-	if (strlen(loc) >= URL_MAX || curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	if (strlen(loc) >= WEB_URL_MAX || curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
 	    curl_url_set(u, CURLUPART_URL, loc, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
 		goto out;
-	rc = copy_part(u, CURLUPART_URL, 0, t->url, sizeof t->url);
+	/* curl converts a UTF-8 host to punycode before it resolves: so must we. */
+	rc = copy_part(u, CURLUPART_URL, CURLU_PUNYCODE, t->url, sizeof t->url);
 	if (rc == 0)
 		rc = copy_part(u, CURLUPART_SCHEME, 0, t->scheme, sizeof t->scheme);
 	if (rc == 0)
-		rc = copy_part(u, CURLUPART_HOST, 0, t->host, sizeof t->host);
+		rc = copy_part(u, CURLUPART_HOST, CURLU_PUNYCODE, t->host, sizeof t->host);
+	if (rc == 0 && !ascii_host(t->host))
+		rc = -EINVAL;
 	/* An unknown scheme has no default port: it is not followed anyway. */
 	if (rc == 0)
 		copy_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT, t->port, sizeof t->port);
@@ -352,6 +365,49 @@ out:
 	return rc;
 }
 
+/* The site itself or one of its subdomains; a trailing dot is the same name. */
+static int hop_on_site(const char *host, const char *site)
+{
+	size_t hl = strlen(host), sl = strlen(site);
+	hl -= hl > 0 && host[hl - 1] == '.';
+	sl -= sl > 0 && site[sl - 1] == '.';
+	if (hl == sl)
+		return strncasecmp(host, site, sl) == 0;
+	return hl > sl + 1 && host[hl - sl - 1] == '.' && strncasecmp(host + hl - sl, site, sl) == 0;
+}
+
+const char *web_hop_refusal(const struct web_hop *t, const char *site, const char **reason)
+{
+	int http = is(t->scheme, "http"), https = is(t->scheme, "https");
+	*reason = NULL;
+	if (!http && !https)
+		*reason = "scheme";
+	else if (!is(t->port, http ? "80" : "443"))
+		*reason = "port";
+	else if (!hop_on_site(t->host, site))
+		*reason = "off_site";
+	if (*reason == NULL)
+		return NULL;
+	/* A scanned site must not be able to send the scanner to other hosts, ports or services. */
+	return is(*reason, "scheme") ? "not an http or https URL"
+	       : is(*reason, "port") ? "not the default port of its scheme"
+	                             : "leaves the site";
+}
+
+/* Milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Where the next hop starts: its position and the chain's deadline. */
+struct chain_pos {
+	int hopno;             /* its position in the chain */
+	long long deadline_ms; /* the whole chain's budget ends (now_ms clock) */
+};
+
 /* A hop that ends the chain without a fetch. */
 static void hop_end(json_t *hop, const char *status, const char *error)
 {
@@ -359,8 +415,8 @@ static void hop_end(json_t *hop, const char *status, const char *error)
 	json_object_set_new(hop, "error", error ? json_string(error) : json_null());
 }
 
-static void hop_fetch(struct engine *e, struct domain_scan *ds, json_t *hop, const struct hop_target *t,
-                      const char *addr, int hopno)
+static void hop_fetch(struct engine *e, struct domain_scan *ds, json_t *hop, const struct web_hop *t,
+                      const char *addr, struct chain_pos pos)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	json_object_set_new(hop, "addr", json_string(addr));
@@ -368,13 +424,19 @@ static void hop_fetch(struct engine *e, struct domain_scan *ds, json_t *hop, con
 		hop_end(hop, "out_of_scope", "address outside the scan scope");
 		return;
 	}
+	if (now_ms() >= pos.deadline_ms) {
+		hop_end(hop, "timeout", "redirect chain time budget");
+		return;
+	}
 	struct fetch *f = fetch_new(e, hop, t->url, t->host, t->port, addr);
 	if (f == NULL) {
 		hop_end(hop, "error", "out of memory");
+		engine_starved(ds);
 		return;
 	}
 	f->kind = FK_CHAIN;
-	f->hop = hopno;
+	f->hop = pos.hopno;
+	f->deadline_ms = pos.deadline_ms;
 	fetch_go(f, ds);
 }
 
@@ -384,8 +446,8 @@ struct hop_lookup {
 	struct engine *e;    /* the engine */
 	struct rquery *q;    /* the A query in flight */
 	json_t *hop;         /* the hop object (borrowed from the doc) */
-	struct hop_target t; /* where the hop goes */
-	int hopno;           /* its position in the chain */
+	struct web_hop t;    /* where the hop goes */
+	struct chain_pos at; /* its position and the chain's deadline */
 };
 
 static void on_hop_lookup(void *arg, json_t *lookup)
@@ -396,7 +458,7 @@ static void on_hop_lookup(void *arg, json_t *lookup)
 	if (engine_org_expired(h->op.ds))
 		hop_end(h->hop, "timeout", "organization deadline");
 	else if (is(st, "ok") && addr != NULL)
-		hop_fetch(h->e, h->op.ds, h->hop, &h->t, addr, h->hopno);
+		hop_fetch(h->e, h->op.ds, h->hop, &h->t, addr, h->at);
 	else if (is(st, "ok") || is(st, "nodata") || is(st, "nxdomain"))
 		hop_end(h->hop, "no_address", st);
 	else
@@ -415,18 +477,23 @@ static void hop_lookup_cancel(struct op *op)
 	free(h);
 }
 
-static void hop_resolve(struct engine *e, struct domain_scan *ds, json_t *hop, const struct hop_target *t,
-                        int hopno)
+static void hop_resolve(struct engine *e, struct domain_scan *ds, json_t *hop, const struct web_hop *t,
+                        struct chain_pos pos)
 {
 	struct hop_lookup *h = calloc(1, sizeof *h);
 	if (h == NULL) {
 		hop_end(hop, "error", "out of memory");
+		engine_starved(ds);
 		return;
 	}
-	*h = (struct hop_lookup){.e = e, .hop = hop, .t = *t, .hopno = hopno};
+	*h = (struct hop_lookup){.e = e, .hop = hop, .t = *t, .at = pos};
 	op_begin(&h->op, ds, hop_lookup_cancel);
-	if (resolver_query(engine_resolver(e), t->host, "A", on_hop_lookup, h, &h->q) < 0) {
+	int rc = resolver_query(engine_resolver(e), t->host, "A", on_hop_lookup, h, &h->q);
+	if (rc < 0) {
 		hop_end(hop, "error", "cannot ask the resolver");
+		/* Like any other lookup: no memory is back-pressure, not a result. */
+		if (engine_resource_error(rc))
+			engine_starved(ds);
 		op_done(&h->op);
 		free(h);
 	}
@@ -447,36 +514,53 @@ static json_t *hop_new(struct domain_scan *ds)
 	return hop;
 }
 
+/* A hop the probe does not fetch, and why (the analyzer reads `reason`). */
+static void hop_skip(json_t *hop, const char *reason, const char *error)
+{
+	hop_end(hop, "not_followed", error);
+	json_object_set_new(hop, "reason", json_string(reason));
+}
+
+/* Fetches hop t after f, unless policy, the deadline or the chain's budget says no. */
+static void hop_go(struct fetch *f, json_t *hop, const struct web_hop *t)
+{
+	struct domain_scan *ds = f->op.ds;
+	struct chain_pos pos = {f->hop + 1, f->deadline_ms};
+	const char *reason = NULL, *why = web_hop_refusal(t, ds->domain, &reason);
+	if (f->hop >= CHAIN_HOPS_MAX)
+		hop_skip(hop, "hop_limit", "more redirects than the hop limit");
+	else if (why != NULL)
+		hop_skip(hop, reason, why);
+	else if (engine_org_expired(ds))
+		hop_end(hop, "timeout", "organization deadline");
+	else if (strcasecmp(t->host, f->host) == 0)
+		hop_fetch(f->e, ds, hop, t, f->addr, pos);
+	else
+		hop_resolve(f->e, ds, hop, t, pos);
+}
+
 /* After a hop of the chain: follows its redirect, if it is one. */
 static void chain_next(struct fetch *f)
 {
 	struct domain_scan *ds = f->op.ds;
 	const char *st = json_string_value(json_object_get(f->out, "status"));
 	const char *loc = http_header_get(json_object_get(f->out, "headers"), "Location", 0);
-	struct hop_target t;
-	if (engine_org_expired(ds) || !is(st, "ok") || loc == NULL ||
-	    !is_redirect(json_integer_value(json_object_get(f->out, "code"))))
+	struct web_hop t;
+	if (!is(st, "ok") || loc == NULL || !is_redirect(json_integer_value(json_object_get(f->out, "code"))))
 		return;
+	/* Even past the deadline the redirect is recorded, so it is never taken for the chain's end. */
 	json_t *hop = hop_new(ds);
-	struct in_addr ip;
-	if (hop == NULL)
+	if (hop == NULL) {
+		engine_starved(ds);
 		return;
-	if (target_parse(f->url, loc, &t) < 0) {
+	}
+	if (web_hop_parse(f->url, loc, &t) < 0) {
 		json_object_set_new(hop, "url", text_json(loc, strlen(loc)));
 		hop_end(hop, "error", "unusable Location");
 		return;
 	}
 	json_object_set_new(hop, "url", json_string(t.url));
-	if (f->hop >= CHAIN_HOPS_MAX)
-		hop_end(hop, "not_followed", "more redirects than the hop limit");
-	else if (!is(t.scheme, "http") && !is(t.scheme, "https"))
-		hop_end(hop, "not_followed", "not an http or https URL");
-	else if (strcasecmp(t.host, f->host) == 0)
-		hop_fetch(f->e, ds, hop, &t, f->addr, f->hop + 1);
-	else if (inet_pton(AF_INET, t.host, &ip) == 1)
-		hop_fetch(f->e, ds, hop, &t, t.host, f->hop + 1);
-	else
-		hop_resolve(f->e, ds, hop, &t, f->hop + 1);
+	hop_go(f, hop, &t);
 }
 
 static void fetch_finish(struct fetch *f, CURLcode rc)
@@ -584,7 +668,11 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 {
 	struct fetch *f = arg;
 	struct web_ctx *w = engine_web(f->e);
-	if (!scope_allows(w->scope, &a->addr)) {
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->addr;
+	/* Only the address we resolved and checked: never one curl found by itself. */
+	int pinned = a->family == AF_INET && a->addrlen >= sizeof *sin &&
+	             sin->sin_addr.s_addr == f->pin.sin_addr.s_addr && sin->sin_port == f->pin.sin_port;
+	if (!pinned || !scope_allows(w->scope, &a->addr)) {
 		f->blocked = 1;
 		return CURL_SOCKET_BAD;
 	}
@@ -597,12 +685,21 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 static int fetch_setup(struct fetch *f, int timeout_ms)
 {
 	CURL *c = f->easy;
-	char pin[400];
-	snprintf(pin, sizeof pin, "%s:%s:%s", f->host, f->port, f->addr);
-	if ((f->resolve = curl_slist_append(NULL, pin)) == NULL)
+	char to[100];
+	unsigned long port = strtoul(f->port, NULL, 10);
+	f->pin = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (port == 0 || port > 65535 || inet_pton(AF_INET, f->addr, &f->pin.sin_addr) != 1)
+		return -EINVAL;
+	/*
+	 * Whatever host the URL names, curl connects to our address, given as a
+	 * literal, so it never asks the system resolver (a CURLOPT_RESOLVE pin is
+	 * bypassed when curl spells the host differently, e.g. in punycode).
+	 */
+	snprintf(to, sizeof to, "::%s:%s", f->addr, f->port);
+	if ((f->connect_to = curl_slist_append(NULL, to)) == NULL)
 		return -ENOMEM;
 	curl_easy_setopt(c, CURLOPT_URL, f->url);
-	curl_easy_setopt(c, CURLOPT_RESOLVE, f->resolve);
+	curl_easy_setopt(c, CURLOPT_CONNECT_TO, f->connect_to);
 	/* Never a proxy from the environment: it would connect where the scope guard cannot see. */
 	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_PRIVATE, f);
@@ -632,19 +729,43 @@ static int fetch_setup(struct fetch *f, int timeout_ms)
 	return 0;
 }
 
-/* Starts a fetch made by fetch_new; on failure frees it and returns a negative errno. */
-static int fetch_go(struct fetch *f, struct domain_scan *ds)
+/* The connection timeout, cut to what is left of the chain's budget for a chain fetch. */
+static int fetch_timeout(const struct fetch *f)
 {
-	struct engine *e = f->e;
+	long long t = engine_opts(f->e)->conn_timeout_ms;
+	if (f->deadline_ms > 0 && f->deadline_ms - now_ms() < t)
+		t = f->deadline_ms - now_ms();
+	return t < 1 ? 1 : (int)t; /* 0 would mean no timeout to curl */
+}
+
+static int fetch_prepare(struct fetch *f)
+{
 	f->headers = json_array();
 	f->easy = curl_easy_init();
-	if (f->headers == NULL || f->easy == NULL || fetch_setup(f, engine_opts(e)->conn_timeout_ms) < 0 ||
-	    curl_multi_add_handle(engine_web(e)->multi, f->easy) != CURLM_OK) {
+	if (f->headers == NULL || f->easy == NULL)
+		return -ENOMEM;
+	int rc = fetch_setup(f, fetch_timeout(f));
+	if (rc < 0)
+		return rc;
+	CURLMcode mc = curl_multi_add_handle(engine_web(f->e)->multi, f->easy);
+	return mc == CURLM_OK ? 0 : mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+}
+
+/*
+ * Starts a fetch made by fetch_new; on failure records why, frees it and returns
+ * a negative errno. Only a lack of resources is back-pressure (engine_starved).
+ */
+static int fetch_go(struct fetch *f, struct domain_scan *ds)
+{
+	int rc = fetch_prepare(f);
+	if (rc < 0) {
+		json_object_set_new(f->out, "error", json_string(strerror(-rc)));
 		if (f->easy)
 			curl_easy_cleanup(f->easy);
 		fetch_free(f);
-		engine_starved(ds);
-		return -ENOMEM;
+		if (engine_resource_error(rc))
+			engine_starved(ds);
+		return rc;
 	}
 	op_begin(&f->op, ds, fetch_cancel);
 	return 0;
@@ -661,6 +782,10 @@ static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, co
 		return -ENOMEM;
 	f->kind = kind;
 	f->body_cap = kind == FK_SECTXT ? SECTXT_BYTES_MAX : 0;
+	/* The chain of http://HOST/ has one budget, counted from its first fetch. */
+	if (kind == FK_CHAIN)
+		f->deadline_ms =
+		    now_ms() + (long long)CHAIN_BUDGET_TIMEOUTS * engine_opts(e)->conn_timeout_ms;
 	return fetch_go(f, ds);
 }
 

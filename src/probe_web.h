@@ -1,8 +1,13 @@
 /*
  * The web probe's shared state: one libcurl multi handle driven by the engine's
- * libevent loop (multi-socket API). Fetches never resolve names (the address
- * comes from our resolver, pinned with CURLOPT_RESOLVE), never follow redirects
- * and refuse, in the socket-open callback, any address outside scope.
+ * libevent loop (multi-socket API). Fetches never resolve names (every connection
+ * goes to the address our resolver gave, with CURLOPT_CONNECT_TO, and the
+ * socket-open callback refuses any other address), never follow redirects and
+ * refuse any address outside scope.
+ *
+ * The redirect chain of http://HOST/ is followed by the probe itself, and only
+ * within the site: web_hop_parse and web_hop_refusal (pure, unit-tested) decide
+ * where a Location points and whether the probe may go there.
  */
 #ifndef VITALS_PROBE_WEB_H
 #define VITALS_PROBE_WEB_H
@@ -11,9 +16,34 @@
 
 #include "scope.h"
 
+#define WEB_URL_MAX 2048 /* longer Location targets are not followed */
+
 struct web_ctx;
 
 int web_ctx_new(struct event_base *base, const struct scope *scope, struct web_ctx **out);
 struct web_ctx *web_ctx_free(struct web_ctx *w);
+
+/* Where a Location header points, made absolute against the URL that sent it. */
+struct web_hop {
+	char url[WEB_URL_MAX]; /* absolute URL, its host in ASCII (punycode) */
+	char scheme[8];        /* "http", "https", or another (not followed) */
+	char host[256];        /* ASCII host name or address, as curl will connect to it */
+	char port[8];          /* port, the scheme's default when absent; "" for unknown schemes */
+};
+
+/*
+ * Parses `loc` against `base` into *t. Internationalized host names are converted
+ * to punycode (the form curl resolves); a host that is still not plain ASCII is
+ * refused. Returns 0, or -EINVAL (unusable), -E2BIG (too long), -ENOMEM.
+ */
+int web_hop_parse(const char *base, const char *loc, struct web_hop *t);
+
+/*
+ * Whether the probe may fetch hop t of the chain of `site` (a domain name): only
+ * http on port 80 and https on port 443, and only the site itself or its
+ * subdomains. Returns NULL when it may; else a text, with *reason set to
+ * "scheme", "port" or "off_site".
+ */
+const char *web_hop_refusal(const struct web_hop *t, const char *site, const char **reason);
 
 #endif

@@ -637,10 +637,18 @@ static void test_redirect(void)
 	o = good();
 	set(o, "http", "code", "308");
 	header(o, "http", "Location", "HTTPS://WWW.org001.test/");
-	set(o, NULL, "redirects", "[]");
+	json_object_del(json_object_get(o, "web"), "redirects");
 	run(o);
 	is_int(status("web.http.redirect"), FS_PASS, "redirect 308 to HTTPS:// (any case): pass");
 	has_detail("web.http.redirect", "(chain not recorded)", "no chain: judged on Location alone");
+
+	/* An older scan has no web.redirects; an empty one means the redirect was never followed. */
+	o = good();
+	set(o, NULL, "redirects", "[]");
+	run(o);
+	is_int(status("web.http.redirect"), FS_INDETERMINATE, "empty chain after a 301: indeterminate");
+	is_str(reason("web.http.redirect"), "not_observed", "empty chain after a 301: reason");
+	has_detail("web.http.redirect", "but the chain was not followed", "empty chain: said so");
 
 	o = good();
 	header(o, "http", "Location", "https://org001.test/");
@@ -680,6 +688,13 @@ static void chain(json_t *obs, int n, const char *const *hops)
 		                   "headers", headers));
 	}
 	json_object_set_new(json_object_get(obs, "web"), "redirects", arr);
+}
+
+/* Gives the last hop of web.redirects the probe's reason for not following it. */
+static void last_hop_reason(json_t *obs, const char *why)
+{
+	json_t *hops = json_object_get(json_object_get(obs, "web"), "redirects");
+	json_object_set_new(json_array_get(hops, json_array_size(hops) - 1), "reason", json_string(why));
 }
 
 static void test_redirect_chain(void)
@@ -743,6 +758,59 @@ static void test_redirect_chain(void)
 	run(o);
 	is_int(status("web.http.redirect"), FS_INDETERMINATE, "chain: last hop timed out: indeterminate");
 	is_str(reason("web.http.redirect"), "timeout", "chain: timeout reason");
+
+	/* A hop the probe did not fetch because it leaves the site: the chain ends off-site. */
+	o = good();
+	chain(o, 2,
+	      (const char *const[]){"https://www.org001.test/", "ok", "302", "https://tracker.test/",
+	                            "https://tracker.test/", "not_followed", NULL, NULL});
+	last_hop_reason(o, "off_site");
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "chain: leaves the site, not followed: fail");
+	has_detail("web.http.redirect", "leaves the site, to https://tracker.test/ (not followed)",
+	           "chain: leaves the site detail");
+	is_str(json_string_value(json_object_get(
+	           json_array_get(json_object_get(evidence("web.http.redirect"), "chain"), 2), "reason")),
+	       "off_site", "chain: the reason is in the evidence");
+
+	/* Refused for its port on this site: where it ends is unknown. */
+	o = good();
+	chain(o, 2,
+	      (const char *const[]){"https://www.org001.test/", "ok", "302", "https://www.org001.test:8443/",
+	                            "https://www.org001.test:8443/", "not_followed", NULL, NULL});
+	last_hop_reason(o, "port");
+	run(o);
+	is_int(status("web.http.redirect"), FS_INDETERMINATE,
+	       "chain: on-site port not followed: indeterminate");
+	is_str(reason("web.http.redirect"), "not_followed", "chain: port reason");
+
+	/* The hop limit is still a failure, with the probe's reason. */
+	o = good();
+	chain(o, 2,
+	      (const char *const[]){"https://www.org001.test/", "ok", "301", "https://www.org001.test/a",
+	                            "https://www.org001.test/a", "not_followed", NULL, NULL});
+	last_hop_reason(o, "hop_limit");
+	run(o);
+	is_int(status("web.http.redirect"), FS_FAIL, "chain: hop_limit reason: fail");
+
+	/* The last recorded hop is itself a redirect (deadline hit before it was followed). */
+	o = good();
+	chain(o, 1,
+	      (const char *const[]){"https://www.org001.test/", "ok", "302", "https://www.org001.test/home"});
+	run(o);
+	is_int(status("web.http.redirect"), FS_INDETERMINATE,
+	       "chain: last hop a 302 not followed: indeterminate");
+	is_str(reason("web.http.redirect"), "not_observed", "chain: unfollowed 302 reason");
+	has_detail("web.http.redirect", "was not followed beyond https://www.org001.test/ (302)",
+	           "chain: unfollowed 302 detail");
+
+	o = good();
+	chain(o, 2,
+	      (const char *const[]){"https://www.org001.test/", "ok", "302", "https://www.org001.test/home",
+	                            "https://www.org001.test/home", "timeout", NULL, NULL});
+	run(o);
+	is_int(status("web.http.redirect"), FS_INDETERMINATE, "chain: budget ran out: indeterminate");
+	is_str(reason("web.http.redirect"), "timeout", "chain: budget reason");
 
 	o = good();
 	header(o, "http", "Location", "http://www.org001.test/x");

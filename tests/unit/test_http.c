@@ -1,8 +1,13 @@
-/* Unit tests for the HTTP header value parsers (wire_http.c). */
+/*
+ * Unit tests for the HTTP header value parsers (wire_http.c) and for where the web
+ * probe lets a redirect take it (web_hop_parse, web_hop_refusal in probe_web.c).
+ */
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe_web.h"
 #include "wire_http.h"
 #include "tap.h"
 
@@ -269,6 +274,67 @@ static void test_headers(void)
 	json_decref(h);
 }
 
+/* The refusal reason for Location `loc` sent by `base`, on the chain of `site`. */
+static const char *refusal(const char *base, const char *loc, const char *site)
+{
+	struct web_hop t;
+	const char *reason = NULL;
+	if (web_hop_parse(base, loc, &t) < 0)
+		return "unparsable";
+	const char *why = web_hop_refusal(&t, site, &reason);
+	return why == NULL ? "follow" : reason;
+}
+
+static void test_hop_policy(void)
+{
+	const char *b = "http://org001.test/";
+	is_str(refusal(b, "https://org001.test/", "org001.test"), "follow", "hop: same host https");
+	is_str(refusal(b, "/login", "org001.test"), "follow", "hop: relative, same host http");
+	is_str(refusal(b, "https://www.org001.test:443/a", "org001.test"), "follow",
+	       "hop: subdomain, explicit default port");
+	is_str(refusal(b, "https://WWW.ORG001.TEST./", "org001.test"), "follow",
+	       "hop: case and trailing dot do not matter");
+	is_str(refusal(b, "https://org002.test/", "org001.test"), "off_site", "hop: another domain");
+	is_str(refusal(b, "https://evilorg001.test/", "org001.test"), "off_site",
+	       "hop: a suffix that is not a subdomain");
+	is_str(refusal(b, "https://127.1.0.2/", "org001.test"), "off_site", "hop: an address literal");
+	is_str(refusal(b, "http://org001.test:25/", "org001.test"), "port", "hop: port 25");
+	is_str(refusal(b, "http://www.org001.test:6379/", "org001.test"), "port", "hop: port 6379");
+	is_str(refusal(b, "http://org001.test:443/", "org001.test"), "port", "hop: http on 443");
+	is_str(refusal(b, "https://org001.test:80/", "org001.test"), "port", "hop: https on 80");
+	is_str(refusal(b, "ftp://org001.test/", "org001.test"), "scheme", "hop: ftp");
+	is_str(refusal(b, "gopher://org001.test:6379/_FLUSHALL", "org001.test"), "scheme", "hop: gopher");
+	struct web_hop t;
+	const char *reason = NULL;
+	is_int(web_hop_parse(b, "https://org002.test/", &t), 0, "hop: parses");
+	is_str(web_hop_refusal(&t, "org001.test", &reason), "leaves the site", "hop: off-site text");
+}
+
+static void test_hop_idn(void)
+{
+	struct web_hop t;
+	const char *reason = NULL;
+	const char *idn = "https://caf\xc3\xa9.org001.test/x";
+	/* In the C locale libidn2 cannot convert: a non-ASCII host is refused, never passed on. */
+	ok(web_hop_parse("http://org001.test/", idn, &t) < 0, "idn: refused in the C locale");
+	ok(web_hop_parse("http://org001.test/", "https://a\x01b.org001.test/", &t) < 0,
+	   "idn: a control byte in the host is refused");
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL) {
+		ok(1, "# SKIP no C.UTF-8 locale");
+		return;
+	}
+	/* curl resolves the punycode form: the host we resolve and connect for must be that form. */
+	is_int(web_hop_parse("http://org001.test/", idn, &t), 0, "idn: parses in a UTF-8 locale");
+	is_str(t.host, "xn--caf-dma.org001.test", "idn: host in punycode");
+	is_str(t.url, "https://xn--caf-dma.org001.test/x", "idn: url in punycode");
+	ok(web_hop_refusal(&t, "org001.test", &reason) == NULL, "idn: a subdomain is followed");
+	is_int(web_hop_parse("http://org001.test/", "https://caf\xc3\xa9.test/", &t), 0, "idn: other parses");
+	is_str(t.host, "xn--caf-dma.test", "idn: other host in punycode");
+	web_hop_refusal(&t, "org001.test", &reason);
+	is_str(reason, "off_site", "idn: another domain is off-site");
+	setlocale(LC_CTYPE, "C");
+}
+
 int main(void)
 {
 	test_hsts_valid();
@@ -279,5 +345,7 @@ int main(void)
 	test_cookie();
 	test_server();
 	test_headers();
+	test_hop_policy();
+	test_hop_idn();
 	return done_testing();
 }
