@@ -48,6 +48,8 @@ struct scan_run {
 	int interrupted;        /* a signal stopped the scan */
 	size_t unstarted;       /* organizations the engine could not start (out of memory) */
 	int engine_failed;      /* the engine could not run at all */
+	int incomplete;         /* an organization could not be analyzed, graded or stored */
+	int claimed;            /* this process holds the scan */
 };
 
 /* ---- signals ---- */
@@ -95,38 +97,94 @@ static int build_scope(const struct scan_opts *o, struct scope *s)
 	return rc;
 }
 
-/* Reads one resolver or TLS input and checks its format; logs what is wrong. */
-static int check_input(const char *what, const char *path, size_t cap, const struct scope *s)
+/* A resolver or TLS input: read whole under its cap, then its format checked. */
+struct input_check {
+	const char *what;          /* the option, for messages */
+	const char *path;          /* the file */
+	size_t cap;                /* most bytes read */
+	const struct scope *scope; /* for the root hints' warning */
+	int (*check)(const struct input_check *c, const struct infile *f, char *err, size_t errlen);
+};
+
+static int check_hints(const struct input_check *c, const struct infile *f, char *err, size_t errlen)
 {
-	struct infile f = {0};
-	char err[512] = "";
 	int servers = 0, inside = 0;
-	int rc = infile_read(path, cap, 0, &f, err, sizeof err);
-	if (rc == 0 && strcmp(what, "--root-hints") == 0)
-		rc = infile_check_root_hints(path, &f, s, &servers, &inside, err, sizeof err);
-	else if (rc == 0 && strcmp(what, "--trust-anchor") == 0)
-		rc = infile_check_trust_anchor(path, &f, err, sizeof err);
-	else if (rc == 0)
-		rc = infile_check_ca(path, &f, err, sizeof err);
-	infile_free(&f);
-	if (rc < 0)
-		log_error("%s %s", what, err);
-	else if (servers > 0 && inside == 0)
+	int rc = infile_check_root_hints(c->path, f, c->scope, &servers, &inside, err, errlen);
+	if (rc == 0 && inside == 0)
 		log_warn(
 		    "none of the %d root server addresses in %s is inside the scope: nothing will resolve",
-		    servers, path);
+		    servers, c->path);
 	return rc;
+}
+
+static int check_anchor(const struct input_check *c, const struct infile *f, char *err, size_t errlen)
+{
+	return infile_check_trust_anchor(c->path, f, err, errlen);
+}
+
+static int check_ca(const struct input_check *c, const struct infile *f, char *err, size_t errlen)
+{
+	return infile_check_ca(c->path, f, err, errlen);
 }
 
 static int check_inputs(const struct scan_opts *o, const struct scope *s)
 {
-	const struct engine_opts *e = &o->eng;
-	if (e->root_hints && check_input("--root-hints", e->root_hints, INFILE_DNS_CAP, s) < 0)
-		return -EINVAL;
-	if (e->trust_anchor && check_input("--trust-anchor", e->trust_anchor, INFILE_DNS_CAP, s) < 0)
-		return -EINVAL;
-	if (e->ca_file && check_input("--ca-file", e->ca_file, INFILE_CA_CAP, s) < 0)
-		return -EINVAL;
+	const struct input_check checks[] = {
+	    {"--root-hints", o->eng.root_hints, INFILE_DNS_CAP, s, check_hints},
+	    {"--trust-anchor", o->eng.trust_anchor, INFILE_DNS_CAP, s, check_anchor},
+	    {"--ca-file", o->eng.ca_file, INFILE_CA_CAP, s, check_ca},
+	};
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+		const struct input_check *c = &checks[i];
+		struct infile f = {0};
+		char err[512] = "";
+		if (c->path == NULL)
+			continue;
+		int rc = infile_read(c->path, c->cap, 0, &f, err, sizeof err);
+		if (rc == 0)
+			rc = c->check(c, &f, err, sizeof err);
+		infile_free(&f);
+		if (rc < 0) {
+			log_error("%s %s", c->what, err);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int same_file(const struct stat *a, const char *path)
+{
+	struct stat sb;
+	return path != NULL && strcmp(path, "-") != 0 && stat(path, &sb) == 0 && sb.st_dev == a->st_dev &&
+	       sb.st_ino == a->st_ino;
+}
+
+/* -o must not name a file vitals reads or keeps: writing the stream there would destroy it. */
+static int check_output_distinct(const struct scan_opts *o)
+{
+	struct stat out;
+	char wal[4200], shm[4200];
+	if (o->output == NULL || strcmp(o->output, "-") == 0 || stat(o->output, &out) < 0)
+		return 0;
+	snprintf(wal, sizeof wal, "%s-wal", o->db);
+	snprintf(shm, sizeof shm, "%s-shm", o->db);
+	const struct {
+		const char *what, *path;
+	} others[] = {
+	    {"--db", o->db},
+	    {"the database's write-ahead log", wal},
+	    {"the database's shared memory", shm},
+	    {"TARGETS", o->targets},
+	    {"--root-hints", o->eng.root_hints},
+	    {"--trust-anchor", o->eng.trust_anchor},
+	    {"--ca-file", o->eng.ca_file},
+	};
+	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+		if (same_file(&out, others[i].path)) {
+			log_error("-o %s is the same file as %s (%s): the stream would overwrite it",
+			          o->output, others[i].what, others[i].path);
+			return -EINVAL;
+		}
 	return 0;
 }
 
@@ -144,16 +202,23 @@ static void on_target_error(void *arg, size_t line, const char *why)
 static int check_targets_unchanged(const struct scan_run *run, const json_t *args)
 {
 	const char *was = json_string_value(json_object_get(args, "targets_sha256"));
-	if (was == NULL || strcmp(was, run->targets_sha) == 0)
-		return 0;
-	if (run->o->force) {
-		log_warn("%s changed since scan %lld began; --force: scanning what it holds now",
-		         run->o->targets, (long long)run->scan_id);
+	const char *path = json_string_value(json_object_get(args, "targets"));
+	if (was == NULL) {
+		log_warn("scan %lld did not record its targets' SHA-256: cannot tell whether %s changed",
+		         (long long)run->scan_id, run->o->targets);
 		return 0;
 	}
-	log_error("%s changed since scan %lld began (SHA-256 %.12s..., now %.12s...): its organizations "
-	          "may differ; resume with --force to scan under the targets as they are now",
-	          run->o->targets, (long long)run->scan_id, was, run->targets_sha);
+	if (strcmp(was, run->targets_sha) == 0)
+		return 0;
+	if (run->o->force) {
+		log_warn(
+		    "%s differs from the targets scan %lld began with; --force: scanning what it holds now",
+		    run->o->targets, (long long)run->scan_id);
+		return 0;
+	}
+	log_error("%s differs from the targets scan %lld began with (%s, SHA-256 %.12s..., now %.12s...): "
+	          "changed since, or another file; resume with --force to scan what it holds now",
+	          run->o->targets, (long long)run->scan_id, path ? path : "?", was, run->targets_sha);
 	return -EINVAL;
 }
 
@@ -228,7 +293,9 @@ static int restore(struct scan_run *run)
 		log_error("scan %lld was graded under methodology v%d, which this vitals does not know",
 		          (long long)run->scan_id, method);
 	json_decref(info);
-	return rc < 0 ? EXIT_USAGE : run->m == NULL ? EXIT_INPUT : 0;
+	if (rc == -ERANGE || (rc == 0 && run->m == NULL))
+		return EXIT_INPUT;
+	return rc < 0 ? EXIT_USAGE : 0;
 }
 
 /* Everything that can be wrong with the inputs is found here, before anything is written. */
@@ -241,6 +308,8 @@ static int prepare(struct scan_run *run)
 	if (build_scope(o, &run->scope) < 0)
 		return EXIT_USAGE;
 	o->eng.scope = &run->scope;
+	if (check_output_distinct(o) < 0)
+		return EXIT_USAGE;
 	if (check_inputs(o, &run->scope) < 0 || load_targets(run) < 0)
 		return EXIT_INPUT;
 	return 0;
@@ -321,17 +390,21 @@ static void on_org(void *arg, const struct target *t, json_t *obs, time_t starte
 	};
 	size_t i;
 	json_t *doc;
+	int whole = obs != NULL;
 	json_array_foreach(obs, i, doc)
 	{
-		if (analyze_domain(doc, started, &r.findings) < 0)
-			log_warn("%s: analysis of %s incomplete (out of memory)", t->org_id, t->domains[i]);
+		if (whole && analyze_domain(doc, started, &r.findings) < 0)
+			whole = 0;
 	}
-	if (grade_findings(run->m, &r.findings, &r.score) == 0) {
+	/* Graded on part of its evidence, it would be wrong: left out, so --resume retries it. */
+	if (!whole || grade_findings(run->m, &r.findings, &r.score) < 0) {
+		log_error("%s: cannot %s (out of memory); --resume retries it", t->org_id,
+		          whole ? "grade it" : "analyze it");
+		run->incomplete = 1;
+	} else {
 		emit(run, &r);
 		run->grades[!r.score.has_score ? 5 : r.score.grade == 'F' ? 4 : r.score.grade - 'A']++;
 		scorecard_free(&r.score);
-	} else {
-		log_error("%s: cannot grade (out of memory)", t->org_id);
 	}
 	findings_clear(&r.findings);
 	json_decref(obs);
@@ -445,43 +518,54 @@ static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 	}
 }
 
+/* The loop's own events: SIGINT and SIGTERM stop the engine, a timer draws the progress line. */
+struct loop_events {
+	struct event *sigint, *sigterm, *progress;
+};
+
+static void loop_events_free(struct loop_events *le)
+{
+	if (le->sigint)
+		event_free(le->sigint);
+	if (le->sigterm)
+		event_free(le->sigterm);
+	if (le->progress)
+		event_free(le->progress);
+}
+
+static int loop_events_add(struct event_base *base, struct scan_run *run, int show, struct loop_events *le)
+{
+	struct timeval sec = {1, 0};
+	le->sigint = evsignal_new(base, SIGINT, on_signal, run);
+	le->sigterm = evsignal_new(base, SIGTERM, on_signal, run);
+	le->progress = event_new(base, -1, EV_PERSIST, on_progress, run);
+	if (le->sigint == NULL || le->sigterm == NULL || le->progress == NULL ||
+	    evsignal_add(le->sigint, NULL) < 0 || evsignal_add(le->sigterm, NULL) < 0 ||
+	    (show && event_add(le->progress, &sec) < 0))
+		return -ENOMEM;
+	return 0;
+}
+
 static int run_engine(struct scan_run *run, size_t *order, size_t n)
 {
 	struct event_base *base = event_base_new();
+	struct loop_events le = {0};
 	char err[512] = "";
+	int show = run->o->progress < 0 ? isatty(STDERR_FILENO) : run->o->progress;
 	int rc = base ? engine_new(base, &run->o->eng, &run->engine, err, sizeof err) : -ENOMEM;
+	if (rc == 0 && loop_events_add(base, run, show, &le) < 0)
+		rc = -ENOMEM;
 	if (rc < 0) {
 		log_error("cannot start the engine: %s", err[0] ? err : strerror(-rc));
 		run->engine_failed = 1;
 		goto out;
 	}
-	struct event *sigint = evsignal_new(base, SIGINT, on_signal, run);
-	struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, run);
-	struct event *prog = event_new(base, -1, EV_PERSIST, on_progress, run);
-	struct timeval sec = {1, 0};
-	if (sigint == NULL || sigterm == NULL || prog == NULL) {
-		rc = -ENOMEM;
-		run->engine_failed = 1;
-		log_error("cannot start the engine: out of memory");
-		goto free_events;
-	}
-	evsignal_add(sigint, NULL);
-	evsignal_add(sigterm, NULL);
-	int show = run->o->progress < 0 ? isatty(STDERR_FILENO) : run->o->progress;
-	if (show)
-		event_add(prog, &sec);
 	rc = engine_run(run->engine, &run->tl, order, n, on_org, run);
 	run->unstarted = engine_failed(run->engine);
 	if (show)
 		fputc('\n', stderr);
-free_events:
-	if (sigint)
-		event_free(sigint);
-	if (sigterm)
-		event_free(sigterm);
-	if (prog)
-		event_free(prog);
 out:
+	loop_events_free(&le);
 	run->engine = engine_free(run->engine);
 	if (base)
 		event_base_free(base);
@@ -495,11 +579,10 @@ static int open_stream(struct scan_run *run)
 	char err[1024];
 	if (run->o->output == NULL)
 		return 0;
-	if (stream_open(run->o->output, run->o->resume != 0, &run->out, err, sizeof err) < 0) {
+	int rc = stream_open(run->o->output, &run->out, err, sizeof err);
+	if (rc < 0)
 		log_error("%s", err);
-		return EXIT_IO;
-	}
-	return 0;
+	return rc == -EBUSY ? EXIT_BUSY : rc < 0 ? EXIT_IO : 0;
 }
 
 static int begin_scan(struct scan_run *run)
@@ -515,6 +598,7 @@ static int begin_scan(struct scan_run *run)
 	return 0;
 }
 
+/* One process per scan; a resumed scan is running again once claimed. */
 static int claim(struct scan_run *run)
 {
 	int rc = store_scan_claim(run->st, run->scan_id);
@@ -522,6 +606,9 @@ static int claim(struct scan_run *run)
 		log_error("%s; wait for it to end (or stop it) before resuming", store_error(run->st));
 		return EXIT_BUSY;
 	}
+	run->claimed = rc == 0;
+	if (rc == 0 && run->o->resume)
+		rc = store_scan_reopen(run->st, run->scan_id);
 	if (rc < 0) {
 		log_error("%s", store_error(run->st));
 		return EXIT_IO;
@@ -534,42 +621,65 @@ static void log_fix(const struct scan_run *run, const struct stream_fix *fix)
 	const char *path = run->o->output;
 	if (fix->torn_bytes)
 		log_warn("%s: dropped a torn last line (%zu bytes)", path, fix->torn_bytes);
+	if (fix->metadata)
+		log_debug("%s: dropped the metadata line of an earlier run", path);
 	if (fix->dropped)
-		log_warn("%s: dropped %zu lines the database does not hold (or holds once)", path,
-		         fix->dropped);
+		log_warn("%s: dropped %zu line%s the database does not hold (or holds once)", path,
+		         fix->dropped, fix->dropped == 1 ? "" : "s");
 	if (fix->appended)
 		log_info("%s: appended %zu organization%s stored but missing from the stream", path,
 		         fix->appended, fix->appended == 1 ? "" : "s");
 }
 
-/* A new scan is recorded and claimed; a resumed one is claimed, then its stream made whole. */
-static int open_outputs(struct scan_run *run, json_t **have)
+/* A new scan's stream starts empty; a resumed one is made whole against the database. */
+static int settle_stream(struct scan_run *run, const json_t *have)
 {
 	char err[1024];
 	struct stream_fix fix;
+	int rc = 0;
+	if (run->out == NULL)
+		return 0;
+	if (!run->o->resume)
+		rc = stream_truncate(run->out, err, sizeof err);
+	else
+		rc = stream_reconcile(run->out, run->scan_id, have, org_line, run, &stop_requested, &fix, err,
+		                      sizeof err);
+	if (rc < 0)
+		log_error("%s", err);
+	else if (run->o->resume)
+		log_fix(run, &fix);
+	return rc == -EINTR ? EXIT_INTERRUPTED : rc == -EEXIST ? EXIT_INPUT : rc < 0 ? EXIT_IO : 0;
+}
+
+/*
+ * A new scan opens its stream (not yet emptied) before it is recorded, so a bad output
+ * path records nothing; then it is recorded and claimed. A resumed scan is claimed
+ * first, so a second process is told the scan is busy, then opens its stream. Then the
+ * stream is emptied or reconciled.
+ */
+static int open_outputs(struct scan_run *run, json_t **have)
+{
+	int code = run->o->resume ? 0 : open_stream(run);
+	if (code != 0)
+		return code;
 	if (!run->o->resume && store_open(run->o->db, &run->st) < 0) {
 		log_error("cannot use database %s: %s", run->o->db, store_error(NULL));
 		return EXIT_IO;
 	}
-	int code = run->o->resume ? claim(run) : begin_scan(run);
-	if (code == 0 && !run->o->resume)
-		code = claim(run);
-	if (code != 0)
-		return code;
+	/* From here a signal stops the scan at the next step and it is marked interrupted. */
 	handle_signals(on_signal_late);
-	if ((code = open_stream(run)) != 0)
+	if (stop_requested)
+		return EXIT_INTERRUPTED;
+	if (!run->o->resume && (code = begin_scan(run)) != 0)
+		return code;
+	if ((code = claim(run)) != 0 || (run->o->resume && (code = open_stream(run)) != 0))
 		return code;
 	if (store_scan_orgs(run->st, run->scan_id, have) < 0) {
-		log_error("cannot resume scan %lld: %s", (long long)run->scan_id, store_error(run->st));
+		log_error("cannot list the organizations of scan %lld: %s", (long long)run->scan_id,
+		          store_error(run->st));
 		return EXIT_IO;
 	}
-	if (run->out &&
-	    stream_reconcile(run->out, run->scan_id, *have, org_line, run, &fix, err, sizeof err) < 0) {
-		log_error("%s", err);
-		return EXIT_IO;
-	}
-	log_fix(run, &fix);
-	return 0;
+	return settle_stream(run, *have);
 }
 
 /* ---- the end ---- */
@@ -631,6 +741,8 @@ static int finish(struct scan_run *run, int code)
 		if (code == EXIT_OK)
 			code = EXIT_INTERNAL;
 	}
+	if (code == EXIT_OK && run->incomplete)
+		code = EXIT_INTERNAL;
 	int whole = code == EXIT_OK && !run->failed_store && run->unstarted == 0;
 	const char *status = whole ? "complete" : "interrupted";
 	if (store_scan_info(run->st, run->scan_id, &info) == 0)
@@ -668,6 +780,18 @@ static int scan_run_all(struct scan_run *run, const json_t *have)
 	return code;
 }
 
+/* A scan this process recorded or claimed, stopped before its run: resumable, never complete. */
+static void mark_interrupted(struct scan_run *run)
+{
+	json_t *info = NULL;
+	int orgs = 0;
+	if (store_scan_info(run->st, run->scan_id, &info) == 0)
+		orgs = (int)json_integer_value(json_object_get(info, "orgs"));
+	json_decref(info);
+	if (store_scan_end(run->st, run->scan_id, "interrupted", orgs) < 0)
+		log_error("cannot close scan %lld: %s", (long long)run->scan_id, store_error(run->st));
+}
+
 static int scan_main(struct scan_opts *o)
 {
 	struct scan_run run = {.o = o, .m = method_current()};
@@ -675,8 +799,8 @@ static int scan_main(struct scan_opts *o)
 	int code = prepare(&run);
 	if (code == 0 && (code = open_outputs(&run, &have)) == 0)
 		code = finish(&run, scan_run_all(&run, have));
-	else if (code != 0 && run.scan_id > 0 && run.st != NULL && !o->resume)
-		store_scan_end(run.st, run.scan_id, "interrupted", 0);
+	else if (code != 0 && run.st != NULL && (run.claimed || (!o->resume && run.scan_id > 0)))
+		mark_interrupted(&run);
 	json_decref(have);
 	stream_close(run.out);
 	store_close(run.st);

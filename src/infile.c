@@ -4,26 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ldns/ldns.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
+#include "errbuf.h"
 
 static const char *kind_name(mode_t m)
 {
@@ -43,14 +33,14 @@ static int check_kind(const char *path, int fd, size_t cap, int stream, char *er
 {
 	struct stat sb;
 	if (fstat(fd, &sb) < 0)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(sb.st_mode))
-		return fail(err, errlen, -EISDIR, "%s: is a directory", path);
+		return errf(err, errlen, -EISDIR, "%s: is a directory", path);
 	if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size > cap)
-		return fail(err, errlen, -EFBIG, "%s: %lld bytes, larger than the %zu MiB allowed", path,
+		return errf(err, errlen, -EFBIG, "%s: %lld bytes, larger than the %zu MiB allowed", path,
 		            (long long)sb.st_size, cap >> 20);
 	if (!S_ISREG(sb.st_mode) && !(stream && S_ISFIFO(sb.st_mode)))
-		return fail(err, errlen, -EINVAL, "%s: %s, not a file", path, kind_name(sb.st_mode));
+		return errf(err, errlen, -EINVAL, "%s: %s, not a file", path, kind_name(sb.st_mode));
 	return 0;
 }
 
@@ -64,23 +54,23 @@ static int read_all(const char *path, int fd, size_t cap, struct infile *f, char
 				grow = cap + 1;
 			char *p = realloc(f->data, grow + 1);
 			if (p == NULL)
-				return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+				return errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 			f->data = p, alloc = grow;
 		}
 		ssize_t n = read(fd, f->data + f->len, alloc - f->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+			return errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
 		if (n == 0)
 			break;
 		f->len += (size_t)n;
 		if (f->len > cap)
-			return fail(err, errlen, -EFBIG, "%s: larger than the %zu MiB allowed", path,
+			return errf(err, errlen, -EFBIG, "%s: larger than the %zu MiB allowed", path,
 			            cap >> 20);
 	}
 	if (f->data == NULL && (f->data = malloc(1)) == NULL)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 	f->data[f->len] = '\0';
 	return 0;
 }
@@ -92,12 +82,12 @@ int infile_read(const char *path, size_t cap, int stream, struct infile *out, ch
 	int fd = std ? STDIN_FILENO : open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | (stream ? 0 : O_NONBLOCK));
 	const char *name = std ? "<stdin>" : path;
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	int rc = check_kind(name, fd, cap, stream, err, errlen);
 	if (rc == 0)
 		rc = read_all(name, fd, cap, &f, err, errlen);
 	if (rc == 0 && f.len == 0)
-		rc = fail(err, errlen, -ENODATA, "%s: is empty", name);
+		rc = errf(err, errlen, -ENODATA, "%s: is empty", name);
 	if (!std)
 		close(fd);
 	if (rc < 0)
@@ -123,7 +113,7 @@ static int check_text(const char *path, const struct infile *f, char *err, size_
 	size_t line = 1;
 	for (const char *p = f->data; p < nul; p++)
 		line += *p == '\n';
-	return fail(err, errlen, -EINVAL, "%s:%zu: a NUL byte: not a text file", path, line);
+	return errf(err, errlen, -EINVAL, "%s:%zu: a NUL byte: not a text file", path, line);
 }
 
 /* Calls fn for every resource record of a zone-file text; a syntax error names its line. */
@@ -133,7 +123,7 @@ static int each_rr(const char *path, const struct infile *f, void (*fn)(void *ar
 	int rc = check_text(path, f, err, errlen);
 	FILE *fp = rc == 0 ? fmemopen(f->data, f->len, "r") : NULL;
 	if (rc == 0 && fp == NULL)
-		rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		rc = errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 	uint32_t ttl = 3600;
 	ldns_rdf *origin = NULL, *prev = NULL;
 	int line = 0; /* lines ldns has consumed */
@@ -145,7 +135,7 @@ static int each_rr(const char *path, const struct infile *f, void (*fn)(void *ar
 			fn(arg, rr);
 		else if (s != LDNS_STATUS_SYNTAX_EMPTY && s != LDNS_STATUS_SYNTAX_TTL &&
 		         s != LDNS_STATUS_SYNTAX_ORIGIN && !(s == LDNS_STATUS_SYNTAX_ERR && feof(fp)))
-			rc = fail(err, errlen, -EINVAL, "%s:%d: %s", path, line > at ? line : at + 1,
+			rc = errf(err, errlen, -EINVAL, "%s:%d: %s", path, line > at ? line : at + 1,
 			          ldns_get_errorstr_by_id(s));
 		ldns_rr_free(rr);
 	}
@@ -182,7 +172,7 @@ int infile_check_root_hints(const char *path, const struct infile *f, const stru
 	struct hints_count c = {s, 0, 0, 0};
 	int rc = each_rr(path, f, count_hint, &c, err, errlen);
 	if (rc == 0 && (c.ns == 0 || c.addrs == 0))
-		rc = fail(err, errlen, -EINVAL, "%s: not root hints: %s", path,
+		rc = errf(err, errlen, -EINVAL, "%s: not root hints: %s", path,
 		          c.ns == 0 ? "no NS record" : "no A or AAAA record for the root servers");
 	if (rc == 0)
 		*servers = c.addrs, *inside = c.inside;
@@ -200,7 +190,7 @@ int infile_check_trust_anchor(const char *path, const struct infile *f, char *er
 	int keys = 0;
 	int rc = each_rr(path, f, count_anchor, &keys, err, errlen);
 	if (rc == 0 && keys == 0)
-		rc = fail(err, errlen, -EINVAL, "%s: not a trust anchor: no DS or DNSKEY record", path);
+		rc = errf(err, errlen, -EINVAL, "%s: not a trust anchor: no DS or DNSKEY record", path);
 	return rc;
 }
 
@@ -215,13 +205,15 @@ int infile_check_ca(const char *path, const struct infile *f, char *err, size_t 
 	for (int i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++)
 		certs += sk_X509_INFO_value(infos, i)->x509 != NULL;
 	if (b == NULL)
-		rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		rc = errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 	else if (infos == NULL)
-		rc = fail(err, errlen, -EINVAL, "%s: not PEM: unreadable certificate data", path);
+		rc = errf(err, errlen, -EINVAL, "%s: not PEM: unreadable certificate data", path);
 	else if (certs == 0)
-		rc = fail(err, errlen, -EINVAL, "%s: no PEM certificate (-----BEGIN CERTIFICATE-----)", path);
+		rc = errf(err, errlen, -EINVAL, "%s: no PEM certificate (-----BEGIN CERTIFICATE-----)", path);
 	sk_X509_INFO_pop_free(infos, X509_INFO_free);
 	BIO_free(b);
+	/* What OpenSSL queued while reading is ours to drop, not the TLS layer's to find later. */
+	ERR_clear_error();
 	return rc;
 }
 

@@ -287,15 +287,27 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 
 /* ---- stored options ---- */
 
-/* An absolute form of a path ("-" stays "-"), or a copy of NULL. */
+/*
+ * The canonical absolute form of a path ("-" stays "-"): symbolic links and "." and ".."
+ * resolved, through its directory when the file does not exist yet (an output).
+ */
 static json_t *abs_path(const char *p)
 {
-	char cwd[PATH_MAX];
+	char buf[PATH_MAX], dir[PATH_MAX];
 	if (p == NULL)
 		return json_null();
-	if (p[0] == '/' || strcmp(p, "-") == 0 || getcwd(cwd, sizeof cwd) == NULL)
+	if (strcmp(p, "-") == 0)
 		return json_string(p);
-	return json_sprintf("%s/%s", cwd, p);
+	if (realpath(p, buf) != NULL)
+		return json_string(buf);
+	const char *slash = strrchr(p, '/');
+	const char *base = slash ? slash + 1 : p;
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - p) + (slash == p) : 1, slash ? p : ".");
+	if (realpath(dir, buf) != NULL)
+		return json_sprintf("%s%s%s", buf, strcmp(buf, "/") == 0 ? "" : "/", base);
+	if (p[0] == '/' || getcwd(dir, sizeof dir) == NULL)
+		return json_string(p);
+	return json_sprintf("%s/%s", dir, p);
 }
 
 json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256)
@@ -427,6 +439,24 @@ static void apply(struct scan_opts *o, const json_t *a)
 		o->targets = text_or_null(a, "targets");
 }
 
+/* Stored options are input too: a damaged database must not divide by zero or spin. */
+static int check_ranges(const struct scan_opts *o, int64_t scan_id, char *err, size_t errlen)
+{
+	const struct engine_opts *e = &o->eng;
+	const char *bad = e->concurrency < 1 || e->concurrency > CONCURRENCY_MAX          ? "concurrency"
+	                  : e->query_timeout_ms < 100 || e->query_timeout_ms > 600000     ? "timeout_ms"
+	                  : e->org_timeout_ms < 100 || e->org_timeout_ms > 3600000        ? "org_timeout_ms"
+	                  : o->shards < 1 || o->shards > 1000000 || o->shard >= o->shards ? "shard"
+	                  : !(e->rate >= 0 && e->rate <= 1000000)                         ? "rate"
+	                  : o->seed > (uint64_t)INT64_MAX                                 ? "seed"
+	                                                                                  : NULL;
+	if (bad == NULL)
+		return 0;
+	snprintf(err, errlen, "scan %lld's stored options are damaged: %s is out of range",
+	         (long long)scan_id, bad);
+	return -ERANGE;
+}
+
 int scan_opts_restore(struct scan_opts *o, int64_t scan_id, const json_t *stored, char *err, size_t errlen)
 {
 	json_t *now = scan_opts_json(o, NULL);
@@ -452,5 +482,5 @@ int scan_opts_restore(struct scan_opts *o, int64_t scan_id, const json_t *stored
 		return -ENOMEM;
 	}
 	apply(o, o->restored);
-	return 0;
+	return check_ranges(o, scan_id, err, errlen);
 }

@@ -70,7 +70,7 @@ json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256);
 /*
  * On resume: checks the options given against `stored` (the scan's args) and takes the
  * stored value of every defining option left out. -EINVAL with `err` naming the option
- * and both values on a conflict.
+ * and both values on a conflict; -ERANGE when a stored value is out of its range.
  */
 int scan_opts_restore(struct scan_opts *o, int64_t scan_id, const json_t *stored, char *err, size_t errlen);
 

@@ -36,8 +36,10 @@ struct org_result {
 int store_open(const char *path, struct store **out);
 /*
  * Opens an existing database for reading only, never writing to it: on a read-only
- * file, in a read-only directory or on a read-only mount (then as SQLite "immutable").
- * Every writing function then fails.
+ * file, in a read-only directory or on a read-only mount. A user who may not write
+ * beside the file creates nothing there (SQLite "immutable" when no -wal content is
+ * left, the existing -wal and -shm when a writer is at work). Every writing function
+ * then fails.
  */
 int store_open_readonly(const char *path, struct store **out);
 struct store *store_close(struct store *st);
@@ -52,10 +54,13 @@ int store_scan_end(struct store *st, int64_t scan_id, const char *status, int or
 int store_org_result(struct store *st, int64_t scan_id, const struct org_result *r);
 
 /*
- * Claims a scan for this process: -EBUSY when another process holds it. The claim
- * lasts until store_close or the end of the process, however it ends.
+ * Claims a scan for this process: -EBUSY when another process holds it, through
+ * whatever path to the same file. The claim lasts until store_close or the end of the
+ * process, however it ends.
  */
 int store_scan_claim(struct store *st, int64_t scan_id);
+/* Marks a claimed scan "running" again (a resume), its end time cleared. */
+int store_scan_reopen(struct store *st, int64_t scan_id);
 /*
  * Counts of a scan as stored: {organizations, grades: {A..F, none} under `method`,
  * findings: {pass, fail, indeterminate, na}}. Caller json_decref()s.

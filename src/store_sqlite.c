@@ -59,6 +59,7 @@ enum stmt_id {
 	ST_ROLLBACK,
 	ST_SCAN_INSERT,
 	ST_SCAN_END,
+	ST_SCAN_REOPEN,
 	ST_SCAN_EXISTS,
 	ST_SCAN_INFO,
 	ST_SCAN_LATEST,
@@ -84,6 +85,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SCAN_INSERT] = "INSERT INTO scans(started, status, method, args) VALUES(?1, 'running', ?2, ?3)",
     [ST_SCAN_END] = "UPDATE scans SET finished = ?2, status = ?3, orgs_done = ?4 WHERE id = ?1",
+    [ST_SCAN_REOPEN] = "UPDATE scans SET finished = NULL, status = 'running' WHERE id = ?1",
     [ST_SCAN_EXISTS] = "SELECT method FROM scans WHERE id = ?1",
     [ST_SCAN_INFO] = "SELECT started, finished, status, method, args, orgs_done,"
                      " (SELECT count(*) FROM scan_orgs WHERE scan_id = ?1) FROM scans WHERE id = ?1",
@@ -121,7 +123,7 @@ struct store {
 	sqlite3 *db;                  /* the connection */
 	char *path;                   /* the database path, for messages */
 	int readonly;                 /* opened by store_open_readonly */
-	int lock_fd;                  /* the "-lock" file holding scan claims, or -1 */
+	int lock_fd;                  /* the database file opened for scan claims, or -1 */
 	sqlite3_stmt *stmt[ST_COUNT]; /* prepared statements, made on first use */
 	char err[512];                /* the last error message */
 };
@@ -499,21 +501,53 @@ static int open_ro(struct store *st, const char *query)
 	return rc;
 }
 
-/*
- * A WAL database whose -shm cannot be created (a read-only directory or mount) opens
- * only as immutable. That is exact when no -wal file is left (a clean close folds the
- * WAL into the file); with one left, immutable would silently miss its pages.
- */
-static int open_immutable(struct store *st)
+static int file_has_data(const char *path, const char *suffix)
 {
-	char wal[4200];
+	char name[4200];
 	struct stat sb;
-	snprintf(wal, sizeof wal, "%s-wal", st->path);
-	if (stat(wal, &sb) == 0 && sb.st_size > 0)
-		return seterr(st, -EACCES,
-		              "cannot read %s: its write-ahead log %s holds changes, and SQLite cannot "
-		              "read them without write access to the directory",
-		              st->path, wal);
+	snprintf(name, sizeof name, "%s%s", path, suffix);
+	return stat(name, &sb) == 0 ? (sb.st_size > 0 ? 1 : 0) : -1;
+}
+
+/* Whether this process could create SQLite's -wal and -shm files beside the database. */
+static int may_write_beside(const char *path)
+{
+	char *copy = strdup(path);
+	const char *slash = copy ? strrchr(copy, '/') : NULL;
+	int ok = copy != NULL && access(path, W_OK) == 0;
+	if (ok && slash != NULL) {
+		copy[slash == copy ? 1 : slash - copy] = '\0';
+		ok = access(copy, W_OK | X_OK) == 0;
+	} else if (ok) {
+		ok = access(".", W_OK | X_OK) == 0;
+	}
+	free(copy);
+	return ok;
+}
+
+/*
+ * How a reader opens the file without writing anything. With write access beside it,
+ * plain read-only mode (SQLite may create -wal/-shm, owned as the writer's would be).
+ * Without it, nothing may be created: an existing -shm and -wal are read as they are
+ * (a writer is at work); with no -wal content left the file alone is the database
+ * (immutable, exact after a clean close); -wal content without -shm cannot be read.
+ */
+static int open_reader(struct store *st)
+{
+	if (may_write_beside(st->path)) {
+		int rc = open_ro(st, "mode=ro");
+		if (rc != -ENOENT && rc != -EACCES && rc != -EIO && rc != -EBUSY)
+			return rc;
+	}
+	int wal = file_has_data(st->path, "-wal"), shm = file_has_data(st->path, "-shm");
+	if (wal > 0 && shm >= 0)
+		return open_ro(st, "mode=ro");
+	if (wal > 0)
+		return seterr(
+		    st, -EACCES,
+		    "cannot read %s: its write-ahead log holds changes that SQLite can read only by "
+		    "creating %s-shm beside it, which this user may not",
+		    st->path, st->path);
 	return open_ro(st, "immutable=1");
 }
 
@@ -530,9 +564,7 @@ int store_open_readonly(const char *path, struct store **out)
 	if (!S_ISREG(sb.st_mode))
 		return open_failed(st, path,
 		                   seterr(st, -EINVAL, "cannot use database %s: not a regular file", path));
-	int rc = open_ro(st, "mode=ro");
-	if (rc == -ENOENT || rc == -EACCES || rc == -EIO || rc == -EBUSY)
-		rc = open_immutable(st);
+	int rc = open_reader(st);
 	if (rc < 0)
 		return open_failed(st, path, rc);
 	*out = st;
@@ -592,28 +624,45 @@ int store_scan_end(struct store *st, int64_t scan_id, const char *status, int or
 
 /* ---- one process per scan ---- */
 
+/* Claims live far above SQLite's own lock bytes (around 1 GiB), one byte per scan id. */
+#define CLAIM_BASE ((off_t)1 << 62)
+
 int store_scan_claim(struct store *st, int64_t scan_id)
 {
-	char lock[4200];
-	if (st->lock_fd < 0) {
-		snprintf(lock, sizeof lock, "%s-lock", st->path);
-		st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (st->lock_fd < 0)
-			return seterr(st, -errno, "cannot open the lock file %s: %s", lock, strerror(errno));
-	}
+	if (st->lock_fd < 0 && (st->lock_fd = open(st->path, O_RDWR | O_CLOEXEC)) < 0)
+		return seterr(st, -errno, "cannot open %s to claim scan %lld: %s", st->path,
+		              (long long)scan_id, strerror(errno));
 	/*
-	 * An open-file-description lock on the byte at the scan's id: the kernel drops it
-	 * when the process ends however it ends (kill -9 included), and SQLite's own locks
-	 * on other files never touch it.
+	 * An open-file-description lock on the database file itself, so every path to it
+	 * (a symlink, a hard link) meets the same claim. The kernel drops it when the process
+	 * ends however it ends (kill -9 included). The descriptor stays open until
+	 * store_close has closed SQLite's: closing it earlier would drop SQLite's own
+	 * process-wide POSIX locks on the file.
 	 */
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = (off_t)scan_id, .l_len = 1};
+	struct flock fl = {
+	    .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = CLAIM_BASE + scan_id, .l_len = 1};
+	if (scan_id <= 0 || scan_id > INT32_MAX)
+		return seterr(st, -EINVAL, "scan id %lld cannot be claimed", (long long)scan_id);
 	if (fcntl(st->lock_fd, F_OFD_SETLK, &fl) == 0)
 		return 0;
 	if (errno == EAGAIN || errno == EACCES)
 		return seterr(st, -EBUSY, "scan %lld is being run by another vitals process",
 		              (long long)scan_id);
-	return seterr(st, -errno, "cannot lock scan %lld in %s-lock: %s", (long long)scan_id, st->path,
+	return seterr(st, -errno, "cannot claim scan %lld in %s: %s", (long long)scan_id, st->path,
 	              strerror(errno));
+}
+
+int store_scan_reopen(struct store *st, int64_t scan_id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(st, ST_SCAN_REOPEN, &s);
+	if (rc == 0)
+		rc = bind(st, s, "I", scan_id);
+	if (rc == 0)
+		rc = run(st, s, "marking the scan running");
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = seterr(st, -ENOENT, "no scan %lld in %s", (long long)scan_id, st->path);
+	return rc;
 }
 
 /* ---- counts for the stream's metadata record ---- */

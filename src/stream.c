@@ -3,22 +3,26 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "fault.h"
 
-/* A line of an old stream longer than this is not one vitals wrote: it is dropped unread. */
+/* A line of an old stream longer than this is not one vitals wrote: it is skipped unread. */
 #define LINE_CAP (64u << 20)
+/* Bytes read from the old stream at a time. */
+#define CHUNK (64u << 10)
 
 struct stream {
-	int fd;     /* O_APPEND file or standard output */
-	char *path; /* for messages and the rewrite; NULL for standard output */
+	int fd;      /* O_APPEND descriptor, or standard output */
+	char *path;  /* for messages and the rewrite; NULL for standard output */
+	int regular; /* a regular file: locked, truncated and reconciled; else only written */
 };
 
 struct kept {
@@ -39,37 +43,62 @@ struct survey {
 	size_t foreign_ln; /* its line */
 };
 
+/* Reads an old stream line by line in bounded chunks, however long its lines are. */
+struct reader {
+	int fd;          /* read with pread: the write offset is left alone */
+	off_t at;        /* file offset of buf[0] */
+	char buf[CHUNK]; /* what was read */
+	size_t len, pos; /* bytes in buf, next unread */
+	char *line;      /* the current line (up to LINE_CAP bytes kept) */
+	size_t line_len; /* bytes of it kept */
+	size_t line_cap; /* allocated */
+	size_t full_len; /* its whole length, kept or not */
+	int ended;       /* a newline ended it */
+};
+
 enum verdict { KEEP, TORN, META, DROP, FOREIGN };
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+/* Another process holding a write lock on the whole file is writing this stream. */
+static int lock_stream(struct stream *s, char *err, size_t errlen)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+	if (fcntl(s->fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return errf(err, errlen, -EBUSY, "%s is being written by another vitals process", s->path);
+	return errf(err, errlen, -errno, "cannot lock %s: %s", s->path, strerror(errno));
 }
 
-int stream_open(const char *path, int resume, struct stream **out, char *err, size_t errlen)
+/* Regular files (and names not there yet) are opened for reading too: reconciliation reads them. */
+static int open_path(const char *path)
+{
+	struct stat sb;
+	int rdwr = stat(path, &sb) < 0 || S_ISREG(sb.st_mode);
+	return open(path, (rdwr ? O_RDWR : O_WRONLY) | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+}
+
+int stream_open(const char *path, struct stream **out, char *err, size_t errlen)
 {
 	struct stream *s = calloc(1, sizeof *s);
+	struct stat sb;
 	if (s == NULL)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return errf(err, errlen, -ENOMEM, "out of memory");
 	if (strcmp(path, "-") == 0) {
 		s->fd = STDOUT_FILENO;
 		*out = s;
 		return 0;
 	}
-	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | (resume ? 0 : O_TRUNC);
-	s->fd = open(path, flags, 0644);
+	s->fd = open_path(path);
 	s->path = strdup(path);
-	if (s->fd < 0 || s->path == NULL) {
-		int e = s->fd < 0 ? errno : ENOMEM;
+	int rc = 0;
+	if (s->fd < 0 || s->path == NULL || fstat(s->fd, &sb) < 0)
+		rc = errf(err, errlen, s->fd < 0 ? -errno : -ENOMEM, "cannot write %s: %s", path,
+		          s->fd < 0 ? strerror(errno) : "out of memory");
+	else if ((s->regular = S_ISREG(sb.st_mode) && (fcntl(s->fd, F_GETFL) & O_ACCMODE) == O_RDWR))
+		rc = lock_stream(s, err, errlen);
+	if (rc < 0) {
 		stream_close(s);
-		return fail(err, errlen, -e, "cannot write %s: %s", path, strerror(e));
+		return rc;
 	}
 	*out = s;
 	return 0;
@@ -77,7 +106,14 @@ int stream_open(const char *path, int resume, struct stream **out, char *err, si
 
 int stream_is_file(const struct stream *s)
 {
-	return s->path != NULL;
+	return s->regular;
+}
+
+int stream_truncate(struct stream *s, char *err, size_t errlen)
+{
+	if (s->regular && ftruncate(s->fd, 0) < 0)
+		return errf(err, errlen, -errno, "cannot truncate %s: %s", s->path, strerror(errno));
+	return 0;
 }
 
 struct stream *stream_close(struct stream *s)
@@ -113,18 +149,63 @@ int stream_write(struct stream *s, const char *line, size_t len, char *err, size
 	}
 	int rc = write_all(s->fd, line, len);
 	if (rc < 0)
-		return fail(err, errlen, rc, "cannot write %s: %s", s->path ? s->path : "standard output",
+		return errf(err, errlen, rc, "cannot write %s: %s", s->path ? s->path : "standard output",
 		            strerror(-rc));
 	return 0;
 }
 
-/* ---- reconciliation ---- */
+/* ---- reading an old stream ---- */
 
-static enum verdict judge(struct survey *sv, const char *line, size_t len)
+static int keep_byte(struct reader *r, char c)
 {
-	if (len == 0 || line[len - 1] != '\n')
+	r->full_len++;
+	if (r->line_len >= LINE_CAP)
+		return 0;
+	if (r->line_len + 1 >= r->line_cap) {
+		size_t cap = r->line_cap ? r->line_cap * 2 : 4096;
+		char *p = realloc(r->line, cap);
+		if (p == NULL)
+			return -ENOMEM;
+		r->line = p, r->line_cap = cap;
+	}
+	r->line[r->line_len++] = c;
+	return 0;
+}
+
+/* The next line: 1, with r->line (r->line_len bytes kept of r->full_len); 0 at the end; <0 error. */
+static int next_line(struct reader *r)
+{
+	r->line_len = r->full_len = 0;
+	r->ended = 0;
+	for (;;) {
+		if (r->pos == r->len) {
+			r->at += (off_t)r->len;
+			ssize_t n = pread(r->fd, r->buf, sizeof r->buf, r->at);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			r->len = (size_t)n, r->pos = 0;
+			if (n == 0)
+				return r->full_len > 0;
+		}
+		char c = r->buf[r->pos++];
+		if (keep_byte(r, c) < 0)
+			return -ENOMEM;
+		if (c == '\n') {
+			r->ended = 1;
+			return 1;
+		}
+	}
+}
+
+static enum verdict judge(struct survey *sv, const struct reader *r)
+{
+	if (!r->ended)
 		return TORN;
-	json_t *rec = json_loadb(line, len - 1, 0, NULL);
+	if (r->full_len > r->line_len)
+		return DROP;
+	json_t *rec = json_loadb(r->line, r->line_len - 1, 0, NULL);
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *org = json_string_value(json_object_get(rec, "org_id"));
 	json_t *sid = json_object_get(rec, "scan_id");
@@ -166,44 +247,45 @@ static void count(struct stream_fix *fix, enum verdict v, size_t len)
 		fix->dropped++;
 }
 
-/* Pass one: which lines stay. Lines are read with getline from a duplicate descriptor. */
-static int survey_file(struct stream *s, struct survey *sv, struct stream_fix *fix, char *err, size_t errlen)
+/* Pass one: which lines stay. Stops early (-EINTR) when *stop is set. */
+static int survey_file(struct stream *s, struct survey *sv, struct stream_fix *fix,
+                       const volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
-	int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	if (f == NULL) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return fail(err, errlen, -e, "cannot read %s: %s", s->path, strerror(e));
-	}
-	char *line = NULL;
-	size_t cap = 0, ln = 0;
-	ssize_t len;
+	struct reader *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return errf(err, errlen, -ENOMEM, "out of memory");
+	r->fd = s->fd;
+	size_t ln = 0;
 	off_t off = 0;
-	int rc = 0;
-	while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
+	int rc;
+	while ((rc = next_line(r)) > 0) {
 		ln++;
-		enum verdict v = (size_t)len > LINE_CAP ? DROP : judge(sv, line, (size_t)len);
+		enum verdict v = judge(sv, r);
 		if (v == FOREIGN) {
 			sv->foreign_ln = ln;
 			break;
 		}
 		if (v == KEEP)
-			rc = note_kept(sv, off, (size_t)len);
+			rc = note_kept(sv, off, r->full_len);
 		else if (sv->first_drop < 0)
 			sv->first_drop = off;
-		count(fix, v, (size_t)len);
-		off += len;
+		count(fix, v, r->full_len);
+		off += (off_t)r->full_len;
+		if (rc == 0 && stop != NULL && *stop)
+			rc = -EINTR;
+		if (rc < 0)
+			break;
 	}
-	if (rc == 0 && ferror(f))
-		rc = fail(err, errlen, -EIO, "cannot read %s: %s", s->path, strerror(errno));
+	if (rc == -EINTR)
+		errf(err, errlen, rc, "%s: interrupted while reading it", s->path);
 	else if (rc < 0)
-		rc = fail(err, errlen, rc, "out of memory reading %s", s->path);
-	free(line);
-	fclose(f);
-	return rc;
+		errf(err, errlen, rc, "cannot read %s: %s", s->path, strerror(-rc));
+	free(r->line);
+	free(r);
+	return rc < 0 ? rc : 0;
 }
+
+/* ---- rewriting it ---- */
 
 static int copy_kept(int in, int out, const struct survey *sv)
 {
@@ -223,20 +305,47 @@ static int copy_kept(int in, int out, const struct survey *sv)
 	return rc;
 }
 
-/* Copies the kept lines into a new file beside the old one, then puts it in its place. */
+/* The new file gets the old one's mode and, where we may, its owner. */
+static int same_attrs(int from, int to)
+{
+	struct stat sb;
+	if (fstat(from, &sb) < 0 || fchmod(to, sb.st_mode & 07777) < 0)
+		return -errno;
+	if (fchown(to, sb.st_uid, sb.st_gid) < 0 && errno != EPERM)
+		return -errno;
+	return 0;
+}
+
+/* A rename is durable once the directory that holds the name is synced. */
+static void sync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+/*
+ * Copies the kept lines into a new file made beside the old one with mkstemp (a name
+ * nobody can plant a link at), then renames it into place and appends to it from then on.
+ */
 static int rewrite(struct stream *s, const struct survey *sv, char *err, size_t errlen)
 {
-	size_t tlen = strlen(s->path) + 32;
+	size_t tlen = strlen(s->path) + 16;
 	char *tmp = malloc(tlen);
 	if (tmp == NULL)
-		return fail(err, errlen, -ENOMEM, "out of memory");
-	snprintf(tmp, tlen, "%s.tmp%ld", s->path, (long)getpid());
-	int rc = 0, in = open(s->path, O_RDONLY | O_CLOEXEC);
-	int out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (in < 0 || out < 0)
+		return errf(err, errlen, -ENOMEM, "out of memory");
+	snprintf(tmp, tlen, "%s.XXXXXX", s->path);
+	int rc = 0, out = mkostemp(tmp, O_CLOEXEC);
+	if (out < 0)
 		rc = -errno;
 	if (rc == 0)
-		rc = copy_kept(in, out, sv);
+		rc = same_attrs(s->fd, out);
+	if (rc == 0)
+		rc = copy_kept(s->fd, out, sv);
 	if (rc == 0 && fsync(out) < 0)
 		rc = -errno;
 	if (rc == 0 && rename(tmp, s->path) < 0)
@@ -245,18 +354,16 @@ static int rewrite(struct stream *s, const struct survey *sv, char *err, size_t 
 		unlink(tmp);
 	if (out >= 0)
 		close(out);
-	if (in >= 0)
-		close(in);
 	free(tmp);
 	if (rc < 0)
-		return fail(err, errlen, rc, "cannot rewrite %s: %s", s->path, strerror(-rc));
-	/* Append from now on to the new file. */
-	int fd = open(s->path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+		return errf(err, errlen, rc, "cannot rewrite %s: %s", s->path, strerror(-rc));
+	sync_dir(s->path);
+	int fd = open(s->path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "cannot write %s: %s", s->path, strerror(errno));
+		return errf(err, errlen, -errno, "cannot write %s: %s", s->path, strerror(errno));
 	close(s->fd);
 	s->fd = fd;
-	return 0;
+	return lock_stream(s, err, errlen);
 }
 
 static int append_missing(struct stream *s, const struct survey *sv, const json_t *ids, stream_load_fn load,
@@ -272,7 +379,7 @@ static int append_missing(struct stream *s, const struct survey *sv, const json_
 			continue;
 		int rc = load(arg, org, &line);
 		if (rc < 0)
-			return fail(err, errlen, rc, "cannot rebuild the record of %s from the database",
+			return errf(err, errlen, rc, "cannot rebuild the record of %s from the database",
 			            org);
 		rc = stream_write(s, line, strlen(line), err, errlen);
 		free(line);
@@ -301,23 +408,24 @@ static int settle(struct stream *s, const struct survey *sv, char *err, size_t e
 	if (sv->keep_after)
 		return rewrite(s, sv, err, errlen);
 	if (sv->first_drop >= 0 && ftruncate(s->fd, sv->first_drop) < 0)
-		return fail(err, errlen, -errno, "cannot truncate %s: %s", s->path, strerror(errno));
+		return errf(err, errlen, -errno, "cannot truncate %s: %s", s->path, strerror(errno));
 	return 0;
 }
 
 int stream_reconcile(struct stream *s, int64_t scan_id, const json_t *stored_ids, stream_load_fn load,
-                     void *arg, struct stream_fix *fix, char *err, size_t errlen)
+                     void *arg, const volatile sig_atomic_t *stop, struct stream_fix *fix, char *err,
+                     size_t errlen)
 {
 	struct survey sv = {.first_drop = -1, .scan_id = scan_id};
 	*fix = (struct stream_fix){0};
-	if (!stream_is_file(s))
+	if (!s->regular)
 		return 0;
 	sv.want = id_set(stored_ids);
 	sv.seen = json_object();
-	int rc = sv.want && sv.seen ? survey_file(s, &sv, fix, err, errlen)
-	                            : fail(err, errlen, -ENOMEM, "out of memory");
+	int rc = sv.want && sv.seen ? survey_file(s, &sv, fix, stop, err, errlen)
+	                            : errf(err, errlen, -ENOMEM, "out of memory");
 	if (rc == 0 && sv.foreign)
-		rc = fail(err, errlen, -EEXIST,
+		rc = errf(err, errlen, -EEXIST,
 		          "%s:%zu: a record of scan %lld, not of scan %lld: left untouched", s->path,
 		          sv.foreign_ln, (long long)sv.foreign, (long long)scan_id);
 	if (rc == 0)

@@ -9,7 +9,8 @@
  * dropped, a line written twice or for an organization the database does not hold
  * is dropped, and the organizations the database holds but the stream lacks (a
  * kill between commit and write) are appended. A stream holding another scan's
- * lines is refused untouched.
+ * lines is refused untouched. A file that must lose lines in its middle is rewritten
+ * beside itself (mkstemp, same mode and owner) and renamed into place.
  *
  * Library code: negative errno-style returns, messages into the caller's buffer.
  * It does not build the records (the command does, from the store).
@@ -18,6 +19,7 @@
 #define VITALS_STREAM_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,19 +38,24 @@ struct stream_fix {
 typedef int (*stream_load_fn)(void *arg, const char *org_id, char **line);
 
 /*
- * Opens the stream at `path` ("-": standard output). A new scan creates or truncates
- * the file; with `resume` it is opened for reconciliation and appending.
+ * Opens the stream at `path` ("-": standard output) for appending, truncating nothing.
+ * A regular file is locked for this process (-EBUSY when another vitals writes it) and
+ * may then be truncated or reconciled; a pipe or FIFO is only ever written.
  */
-int stream_open(const char *path, int resume, struct stream **out, char *err, size_t errlen);
-/* 1 when the stream is a file that can be reconciled (not standard output). */
+int stream_open(const char *path, struct stream **out, char *err, size_t errlen);
+/* 1 when the stream is a regular file (locked, truncatable, reconcilable). */
 int stream_is_file(const struct stream *s);
+/* Empties a regular file for a new scan; does nothing to a pipe. */
+int stream_truncate(struct stream *s, char *err, size_t errlen);
 /*
  * Brings a resumed stream in line with the organizations `stored_ids` (a JSON array of
- * org ids, in stored order) of scan `scan_id`; see above. -EEXIST when the file holds
- * another scan's lines (then it is left as it was).
+ * org ids, in stored order) of scan `scan_id`; see above. Lines are read in bounded
+ * chunks; one longer than 64 MiB is dropped unread. -EEXIST when the file holds another
+ * scan's lines (then it is left as it was); -EINTR when *stop became set.
  */
 int stream_reconcile(struct stream *s, int64_t scan_id, const json_t *stored_ids, stream_load_fn load,
-                     void *arg, struct stream_fix *fix, char *err, size_t errlen);
+                     void *arg, const volatile sig_atomic_t *stop, struct stream_fix *fix, char *err,
+                     size_t errlen);
 /* Writes one line (which ends in '\n') whole. */
 int stream_write(struct stream *s, const char *line, size_t len, char *err, size_t errlen);
 struct stream *stream_close(struct stream *s);

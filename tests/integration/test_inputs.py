@@ -177,9 +177,11 @@ def test_show_and_report_on_a_read_only_file(scan, readable_copy):
     d = readable_copy
     os.chmod(d, 0o777)  # the directory is writable; only the file is not
     os.chmod(d / "v.db", 0o444)
-    before = (d / "v.db").read_bytes()
+    before = tree_state(d)
     read_as_nobody(d, records)
-    assert (d / "v.db").read_bytes() == before
+    # Nothing created beside it either: files a reader left there (owned by the reader) would
+    # stop the owner's next write.
+    assert tree_state(d) == before
 
 
 def test_show_and_report_in_a_read_only_directory(scan, readable_copy):
@@ -207,3 +209,42 @@ def test_show_and_report_on_a_read_only_mount(scan, readable_copy):
     assert p.returncode == 0, p.stderr
     assert records["org001"]["name"] in p.stdout
     assert tree_state(d) == before
+
+
+def test_output_may_not_be_an_input_or_the_database(bed, tmp_path, prior):
+    db, out, content = prior
+    before = scans_in(db)
+    dbbytes = db.read_bytes()
+    for victim in (db, bed / "targets.csv", bed / "root.hints"):
+        p = subprocess.run(scan_args(bed, db, ["-o", str(victim), str(bed / "targets.csv")]), text=True,
+                           capture_output=True, timeout=20)
+        assert p.returncode == 2, p.stderr
+        assert f"-o {victim} is the same file as" in p.stderr
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    p = subprocess.run(scan_args(bed, db, ["-o", str(link), str(bed / "targets.csv")]), text=True,
+                       capture_output=True, timeout=20)
+    assert p.returncode == 2, p.stderr
+    assert db.read_bytes() == dbbytes and scans_in(db) == before
+
+
+def test_an_unwritable_output_records_no_scan(bed, tmp_path, prior):
+    db, _, _ = prior
+    before = scans_in(db)
+    p = subprocess.run(scan_args(bed, db, ["-o", str(tmp_path / "no" / "such" / "x.ndjson"),
+                                           str(bed / "targets.csv")]), text=True, capture_output=True, timeout=20)
+    assert p.returncode == 4, p.stderr
+    assert "cannot write" in p.stderr
+    assert scans_in(db) == before
+
+
+def test_a_pipe_as_output_is_written_not_read(bed, tmp_path):
+    """-o /dev/stdout into a pipe: the stream is written as it goes, never read back (which would
+    wait on the scanner's own pipe)."""
+    targets = tmp_path / "t.csv"
+    targets.write_text("org_id,name,domain\norg001,One,org001.test\norg002,Two,org002.test\n")
+    args = scan_args(bed, tmp_path / "p.db", ["-o", "/dev/stdout", str(targets)])
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    lines = [l for l in p.stdout.splitlines() if l]
+    assert len(lines) == 3 and '"type":"metadata"' in lines[-1]

@@ -167,7 +167,7 @@ def test_resume_refuses_changed_targets_unless_forced(bed, tmp_path):
     targets.write_text("org_id,name,domain\norg001,One,org001.test\norg003,Three,org003.test\n")
     p = run([vitals_bin(), "scan", "--resume", "1", "--db", str(db)])
     assert p.returncode == 3, p.stderr
-    assert f"{targets} changed since scan 1 began" in p.stderr and "--force" in p.stderr
+    assert f"{targets} differs from the targets scan 1 began with" in p.stderr and "--force" in p.stderr
     p = run([vitals_bin(), "scan", "--resume", "1", "--db", str(db), "--force"])
     assert p.returncode == 0, p.stderr
     assert len(stream_orgs(out)) == 2
@@ -185,6 +185,16 @@ def test_a_second_process_cannot_run_the_same_scan(bed, tmp_path):
         p = run([vitals_bin(), "scan", "--resume", "1", "--db", str(db)], timeout=60)
         assert p.returncode == 7, p.stderr
         assert "scan 1 is being run by another vitals process" in p.stderr
+        # Through another path to the same file. (A hard link is no path to a WAL database at all:
+        # SQLite names the -wal file after the path, so it would not even see the scan.)
+        (tmp_path / "sym.db").symlink_to(db)
+        p = run([vitals_bin(), "scan", "--resume", "1", "--db", str(tmp_path / "sym.db")], timeout=60)
+        assert p.returncode == 7 and "being run by another vitals process" in p.stderr, p.stderr
+        # A new scan may not write the running scan's stream either.
+        p = run(scan_args(bed, tmp_path / "other.db", ["-o", str(out), str(bed / "targets.csv")]), timeout=60)
+        assert p.returncode == 7 and "is being written by another vitals process" in p.stderr, p.stderr
+        assert not (tmp_path / "other.db").exists() or sqlite3.connect(tmp_path / "other.db").execute(
+            "select count(*) from scans").fetchone()[0] == 0
         assert out.read_bytes()[:len(before)] == before
     finally:
         proc.send_signal(signal.SIGINT)
@@ -193,3 +203,37 @@ def test_a_second_process_cannot_run_the_same_scan(bed, tmp_path):
     # Once the first has ended, the scan can be resumed (and is, to the end).
     p = run([vitals_bin(), "scan", "--resume", "1", "--db", str(db), "--rate", "0", "--concurrency", "32"])
     assert p.returncode == 0, p.stderr
+
+
+def test_resume_refuses_damaged_stored_options(bed, tmp_path):
+    db, out = tmp_path / "d.db", tmp_path / "d.ndjson"
+    p = run(scan_args(bed, db, ["--concurrency", "1", "-o", str(out), str(bed / "targets.csv")]), fault="commit:1")
+    assert p.returncode == -signal.SIGKILL
+    con = sqlite3.connect(db)
+    con.execute("update scans set args = json_set(args, '$.shards', 0) where id = 1")
+    con.commit()
+    con.close()
+    before = out.read_bytes()
+    p = run([vitals_bin(), "scan", "--resume", "1", "--db", str(db)])
+    assert p.returncode == 3, p.stderr
+    assert "scan 1's stored options are damaged: shard is out of range" in p.stderr
+    assert out.read_bytes() == before
+
+
+def test_resumed_scan_is_running_again_until_it_ends(bed, tmp_path):
+    db, out = tmp_path / "r.db", tmp_path / "r.ndjson"
+    targets = tmp_path / "t.csv"
+    targets.write_text("org_id,name,domain\norg001,One,org001.test\norg002,Two,org002.test\n")
+    p = run(scan_args(bed, db, ["-o", str(out), str(targets)]))
+    assert p.returncode == 0
+    status = lambda: sqlite3.connect(db).execute("select status from scans where id = 1").fetchone()[0]
+    assert status() == "complete"
+    # A resume that is killed while it scans leaves the scan running, not complete.
+    targets.write_text("org_id,name,domain\norg001,One,org001.test\norg002,Two,org002.test\n"
+                       "org003,Three,org003.test\n")
+    p = run([vitals_bin(), "scan", "--resume", "1", "--db", str(db), "--force"], fault="commit:1")
+    assert p.returncode == -signal.SIGKILL
+    assert status() == "running"
+    p = run([vitals_bin(), "scan", "--resume", "1", "--db", str(db), "--force"])
+    assert p.returncode == 0 and status() == "complete"
+    assert set(stream_orgs(out)) == {"org001", "org002", "org003"}

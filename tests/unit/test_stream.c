@@ -4,9 +4,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/vitals-test-stream-XXXXXX";
@@ -84,9 +87,9 @@ static int reconcile(const char *before, const char *stored, struct stream_fix *
 	write_file(path, before);
 	*l = (struct loader){0};
 	memset(fix, 0xff, sizeof *fix);
-	int rc = stream_open(path, 1, &s, err, sizeof err);
+	int rc = stream_open(path, &s, err, sizeof err);
 	if (rc == 0)
-		rc = stream_reconcile(s, 1, ids, load, l, fix, err, sizeof err);
+		rc = stream_reconcile(s, 1, ids, load, l, NULL, fix, err, sizeof err);
 	stream_close(s);
 	json_decref(ids);
 	return rc;
@@ -106,9 +109,15 @@ static void test_open_write(void)
 {
 	struct stream *s = NULL;
 	write_file(path, "old contents\n");
-	is_int(stream_open(path, 0, &s, err, sizeof err), 0, "new stream opens");
+	is_int(stream_open(path, &s, err, sizeof err), 0, "new stream opens");
 	is_int(stream_is_file(s), 1, "a path is a file stream");
-	is_str(slurp(path), "", "a new stream truncates the file");
+	is_str(slurp(path), "old contents\n", "opening truncates nothing");
+	struct stream *other = NULL;
+	is_int(stream_open(path, &other, err, sizeof err), -EBUSY,
+	       "a second writer of the same file is refused");
+	ok(strstr(err, "is being written by another vitals process") != NULL, "the busy message");
+	is_int(stream_truncate(s, err, sizeof err), 0, "truncated for a new scan");
+	is_str(slurp(path), "", "the file is empty");
 	is_int(stream_write(s, ORG("A"), strlen(ORG("A")), err, sizeof err), 0, "write line 1");
 	is_int(stream_write(s, ORG("B"), strlen(ORG("B")), err, sizeof err), 0, "write line 2");
 	is_str(slurp(path), ORG("A") ORG("B"), "both lines written whole, in order");
@@ -116,7 +125,7 @@ static void test_open_write(void)
 	ok(s == NULL, "stream_close returns NULL");
 	ok(stream_close(NULL) == NULL, "stream_close accepts NULL");
 
-	is_int(stream_open(path, 1, &s, err, sizeof err), 0, "resumed stream opens");
+	is_int(stream_open(path, &s, err, sizeof err), 0, "resumed stream opens");
 	is_str(slurp(path), ORG("A") ORG("B"), "a resumed stream keeps the file");
 	stream_write(s, ORG("C"), strlen(ORG("C")), err, sizeof err);
 	is_str(slurp(path), ORG("A") ORG("B") ORG("C"), "a resumed stream appends");
@@ -125,7 +134,7 @@ static void test_open_write(void)
 	char bad[340];
 	snprintf(bad, sizeof bad, "%s/no-such-dir/out.ndjson", dir);
 	s = NULL;
-	is_int(stream_open(bad, 0, &s, err, sizeof err), -ENOENT, "a path in a missing directory fails");
+	is_int(stream_open(bad, &s, err, sizeof err), -ENOENT, "a path in a missing directory fails");
 	ok(s == NULL, "no stream on failure");
 	char want[400];
 	snprintf(want, sizeof want, "cannot write %s: No such file or directory", bad);
@@ -162,12 +171,18 @@ static void test_reconcile(void)
 	is_int(l.calls, 2, "missing: two lines loaded");
 
 	/* (e) Kept lines follow dropped ones: the file is rewritten, then appended to. */
+	write_file(path, "");
+	chmod(path, 0600);
 	is_int(reconcile(ORG("A") ORG("B") ORG("A") ORG("Z") "not json\n" ORG("C"), "A,B,C,D", &fix, &l), 0,
 	       "duplicate and unknown: reconciled");
 	is_str(slurp(path), ORG("A") ORG("B") ORG("C") ORG("D"),
 	       "duplicate and unknown: dropped, kept lines in order, D appended");
 	is_fix(&fix, 3, 0, 0, 3, 1, "duplicate and unknown: 3 kept, 3 dropped, 1 appended");
 	is_int(dir_entries(), 1, "duplicate and unknown: no temporary file left");
+	struct stat sb;
+	lstat(path, &sb);
+	ok(S_ISREG(sb.st_mode) && (sb.st_mode & 0777) == 0600,
+	   "rewritten: still a regular file, mode 0600 kept");
 
 	/* (f) */
 	const char *foreign = ORG("A") META FOREIGN2 ORG("C") TORN;
@@ -184,8 +199,8 @@ static void test_reconcile(void)
 	struct stream *s = NULL;
 	json_t *ids = json_pack("[s,s]", "A", "B");
 	l = (struct loader){0};
-	is_int(stream_open(path, 1, &s, err, sizeof err), 0, "resume creates a missing file");
-	is_int(stream_reconcile(s, 1, ids, load, &l, &fix, err, sizeof err), 0, "new file: reconciled");
+	is_int(stream_open(path, &s, err, sizeof err), 0, "resume creates a missing file");
+	is_int(stream_reconcile(s, 1, ids, load, &l, NULL, &fix, err, sizeof err), 0, "new file: reconciled");
 	is_str(slurp(path), ORG("A") ORG("B"), "new file: both stored orgs appended");
 	is_fix(&fix, 0, 0, 0, 0, 2, "new file: 2 appended");
 	stream_close(s);
@@ -199,11 +214,56 @@ static void test_stdout(void)
 	struct loader l = {0};
 	json_t *ids = json_pack("[s]", "A");
 	memset(&fix, 0xff, sizeof fix);
-	is_int(stream_open("-", 1, &s, err, sizeof err), 0, "stdout stream opens");
+	is_int(stream_open("-", &s, err, sizeof err), 0, "stdout stream opens");
 	is_int(stream_is_file(s), 0, "stdout is not a file stream");
-	is_int(stream_reconcile(s, 1, ids, load, &l, &fix, err, sizeof err), 0, "stdout: reconcile succeeds");
+	is_int(stream_reconcile(s, 1, ids, load, &l, NULL, &fix, err, sizeof err), 0,
+	       "stdout: reconcile succeeds");
 	is_fix(&fix, 0, 0, 0, 0, 0, "stdout: reconcile does nothing");
 	is_int(l.calls, 0, "stdout: nothing loaded");
+	stream_close(s);
+	json_decref(ids);
+}
+
+/* A pipe or FIFO is only written: never read back (that would wait on ourselves), never truncated. */
+static void test_fifo(void)
+{
+	char fifo[340];
+	struct stream *s = NULL;
+	struct stream_fix fix;
+	struct loader l = {0};
+	json_t *ids = json_pack("[s]", "A");
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	mkfifo(fifo, 0600);
+	int reader = open(fifo, O_RDONLY | O_NONBLOCK);
+	is_int(stream_open(fifo, &s, err, sizeof err), 0, "a FIFO with a reader opens");
+	is_int(stream_is_file(s), 0, "a FIFO is not a file stream");
+	is_int(stream_truncate(s, err, sizeof err), 0, "truncating a FIFO does nothing");
+	is_int(stream_reconcile(s, 1, ids, load, &l, NULL, &fix, err, sizeof err), 0,
+	       "a FIFO: reconcile returns");
+	is_int(l.calls, 0, "a FIFO: nothing loaded");
+	stream_write(s, ORG("A"), strlen(ORG("A")), err, sizeof err);
+	char buf[128] = "";
+	ssize_t n = read(reader, buf, sizeof buf - 1);
+	is_int(n, (long long)strlen(ORG("A")), "the reader gets the whole line");
+	stream_close(s);
+	close(reader);
+	unlink(fifo);
+	json_decref(ids);
+}
+
+/* A signal during reconciliation stops it before anything is changed. */
+static void test_stop(void)
+{
+	static volatile sig_atomic_t stop = 1;
+	struct stream *s = NULL;
+	struct stream_fix fix;
+	struct loader l = {0};
+	json_t *ids = json_pack("[s,s]", "A", "B");
+	write_file(path, ORG("A") TORN);
+	is_int(stream_open(path, &s, err, sizeof err), 0, "opened");
+	is_int(stream_reconcile(s, 1, ids, load, &l, &stop, &fix, err, sizeof err), -EINTR,
+	       "stopped: -EINTR");
+	is_str(slurp(path), ORG("A") TORN, "stopped: the file is as it was");
 	stream_close(s);
 	json_decref(ids);
 }
@@ -218,6 +278,8 @@ int main(void)
 	test_open_write();
 	test_reconcile();
 	test_stdout();
+	test_fifo();
+	test_stop();
 	unlink(path);
 	ok(rmdir(dir) == 0, "temporary directory empty and removed");
 	return done_testing();
