@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Weight sums of one factor's determinate findings, and its lowest failed cap. */
 struct tally {
@@ -56,7 +57,14 @@ static int deduction_cmp(const void *a, const void *b)
 }
 
 /* One deduction per failed finding of `fac`, plus the cap's, sorted largest first. */
-static int factor_deductions(const struct method *m, const struct findings *fs, enum factor fac,
+/* The check behind a finding when it counts towards factor `fac` of `m`, else NULL. */
+static const struct check_def *in_factor(const struct method *m, const struct finding *fd, size_t fac)
+{
+	const struct check_def *c = method_check(m, fd->check);
+	return c != NULL && strcmp(c->factor, m->factors[fac].id) == 0 ? c : NULL;
+}
+
+static int factor_deductions(const struct method *m, const struct findings *fs, size_t fac,
                              const struct tally *t, int uncapped, struct factor_score *f)
 {
 	size_t n = (size_t)f->failed + (f->score < uncapped);
@@ -66,8 +74,8 @@ static int factor_deductions(const struct method *m, const struct findings *fs, 
 	if (f->ded == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < fs->n; i++) {
-		const struct check_def *c = method_check(m, fs->v[i].check);
-		if (c == NULL || c->factor != fac || fs->v[i].status != FS_FAIL)
+		const struct check_def *c = in_factor(m, &fs->v[i], fac);
+		if (c == NULL || fs->v[i].status != FS_FAIL)
 			continue;
 		f->ded[f->nded++] = (struct deduction){i, 100.0 * c->weight / (double)t->wdet, 0};
 	}
@@ -79,14 +87,13 @@ static int factor_deductions(const struct method *m, const struct findings *fs, 
 	return 0;
 }
 
-static int grade_factor(const struct method *m, const struct findings *fs, enum factor fac,
-                        struct factor_score *f)
+static int grade_factor(const struct method *m, const struct findings *fs, size_t fac, struct factor_score *f)
 {
 	struct tally t = {.mincap = 100};
 	*f = (struct factor_score){.grade = '-'};
 	for (size_t i = 0; i < fs->n; i++) {
-		const struct check_def *c = method_check(m, fs->v[i].check);
-		if (c != NULL && c->factor == fac)
+		const struct check_def *c = in_factor(m, &fs->v[i], fac);
+		if (c != NULL)
 			tally_finding(f, &t, c, &fs->v[i], i);
 	}
 	if (t.wdet == 0)
@@ -101,7 +108,7 @@ static int grade_factor(const struct method *m, const struct findings *fs, enum 
 static void grade_overall(const struct method *m, struct scorecard *sc)
 {
 	long wsum = 0, ssum = 0;
-	for (int i = 0; i < FACTOR_COUNT; i++) {
+	for (size_t i = 0; i < sc->nfactors; i++) {
 		if (!sc->f[i].has_score)
 			continue;
 		wsum += m->factors[i].weight;
@@ -114,10 +121,12 @@ static void grade_overall(const struct method *m, struct scorecard *sc)
 
 int grade_findings(const struct method *m, const struct findings *fs, struct scorecard *out)
 {
-	struct scorecard sc = {.method = m->version};
+	struct scorecard sc = {.method = m->version, .nfactors = m->nfactors};
 	int rc = 0;
-	for (int i = 0; i < FACTOR_COUNT; i++) {
-		rc = grade_factor(m, fs, (enum factor)i, &sc.f[i]);
+	if (m->nfactors > FACTOR_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < sc.nfactors; i++) {
+		rc = grade_factor(m, fs, i, &sc.f[i]);
 		if (rc < 0)
 			goto out;
 	}
@@ -133,7 +142,7 @@ void scorecard_free(struct scorecard *sc)
 {
 	if (sc == NULL)
 		return;
-	for (int i = 0; i < FACTOR_COUNT; i++) {
+	for (size_t i = 0; i < FACTOR_MAX; i++) {
 		free(sc->f[i].ded);
 		sc->f[i].ded = NULL;
 		sc->f[i].nded = 0;
@@ -178,7 +187,7 @@ static json_t *factor_json(const struct factor_def *def, const struct findings *
 json_t *scorecard_to_json(const struct method *m, const struct findings *fs, const struct scorecard *sc)
 {
 	json_t *factors = json_object();
-	for (int i = 0; factors != NULL && i < FACTOR_COUNT; i++) {
+	for (size_t i = 0; factors != NULL && i < sc->nfactors; i++) {
 		json_t *fj = factor_json(&m->factors[i], fs, &sc->f[i]);
 		if (json_object_set_new(factors, m->factors[i].id, fj) < 0)
 			factors = (json_decref(factors), NULL);

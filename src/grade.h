@@ -31,11 +31,12 @@ struct factor_score {
 };
 
 struct scorecard {
-	int method;                          /* methodology version used */
-	int has_score;                       /* 0 when no factor has a score */
-	int score;                           /* overall 0-100: factor-weighted mean of scored factors */
-	char grade;                          /* overall grade or '-' */
-	struct factor_score f[FACTOR_COUNT]; /* per factor, indexed by enum factor */
+	int method;                        /* methodology version used */
+	int has_score;                     /* 0 when no factor has a score */
+	int score;                         /* overall 0-100: factor-weighted mean of scored factors */
+	char grade;                        /* overall grade or '-' */
+	size_t nfactors;                   /* the method's factor count */
+	struct factor_score f[FACTOR_MAX]; /* per factor, in the method's factor order */
 };
 
 /*

@@ -1,8 +1,9 @@
 /*
- * The methodology: which checks exist, which factor each belongs to, its severity,
- * weight, optional score cap, rationale and source standard, and how factor scores
- * become grades. One table per methodology version; docs/METHODOLOGY.md says the
- * same thing in prose and a test keeps the two in step.
+ * The methodology: which factors and checks exist, which factor each check belongs
+ * to, its severity, weight, optional score cap, rationale and source standard, and how
+ * factor scores become grades. The factors belong to a version, not to the code;
+ * version 1 is a whole table and each later version its differences from an earlier
+ * one. docs/METHODOLOGY.md says the same thing in prose and a test keeps the two in step.
  *
  * This module is data plus lookups. It does no I/O.
  */
@@ -11,12 +12,8 @@
 
 #include <stddef.h>
 
-enum factor {
-	FACTOR_DNS = 0,   /* DNS health: DNSSEC, mail authentication, name servers */
-	FACTOR_TRANSPORT, /* transport security: HTTPS, certificates, TLS versions, HSTS */
-	FACTOR_APPSEC,    /* application security: web headers, cookies, disclosure */
-	FACTOR_COUNT,
-};
+/* Most factors a methodology version may have. */
+#define FACTOR_MAX 8
 
 enum severity {
 	SEV_INFO = 0,
@@ -28,7 +25,7 @@ enum severity {
 
 struct check_def {
 	const char *id;         /* stable check id, e.g. "dns.spf.all" */
-	enum factor factor;     /* the factor it counts towards */
+	const char *factor;     /* id of the factor it counts towards, e.g. "dns" */
 	enum severity severity; /* how bad a failure is */
 	int weight;             /* points at stake in the factor's weighted pass rate */
 	int cap;                /* if failed, the factor's score is at most this (100: no cap) */
@@ -47,13 +44,40 @@ struct method {
 	int version;                      /* methodology version number, 1 ... */
 	const struct check_def *checks;   /* the check table */
 	size_t nchecks;                   /* its length */
-	const struct factor_def *factors; /* FACTOR_COUNT entries, indexed by enum factor */
+	const struct factor_def *factors; /* the factors of this version, in report order */
+	size_t nfactors;                  /* how many (at most FACTOR_MAX) */
+};
+
+/*
+ * A version written as its differences from an earlier one (its base): checks removed,
+ * checks whose row changes, checks added (each after a named row), and a factor set
+ * when the factors change (NULL: the base's). method.c keeps version 1 whole and every
+ * later version as a delta; the full tables are built once, on first use.
+ */
+struct check_add {
+	const char *after;    /* the row the new check follows (NULL or unknown: the end) */
+	struct check_def def; /* the new check */
+};
+
+struct method_delta {
+	int version;                      /* the version this delta makes */
+	int base;                         /* the version it is applied to */
+	const char *const *remove;        /* ids of checks dropped */
+	size_t nremove;                   /* how many */
+	const struct check_def *change;   /* rows replaced, by id */
+	size_t nchange;                   /* how many */
+	const struct check_add *add;      /* rows added */
+	size_t nadd;                      /* how many */
+	const struct factor_def *factors; /* a new factor set, or NULL for the base's */
+	size_t nfactors;                  /* its length */
 };
 
 /* The newest methodology version. */
 const struct method *method_current(void);
 /* A methodology by version, or NULL when unknown. */
 const struct method *method_get(int version);
+/* The index of a factor by id within a method, or -1. */
+int method_factor(const struct method *m, const char *id);
 /* A check by id within a method, or NULL. */
 const struct check_def *method_check(const struct method *m, const char *id);
 

@@ -13,8 +13,8 @@
 
 /* Grade columns of the distributions: A to F, then "no score". */
 #define NGRADES 6
-/* Slot 0 is the overall score; slot 1 + i is factor i. */
-#define NSLOTS (1 + FACTOR_COUNT)
+/* Slot 0 is the overall score; slot 1 + i is factor i of the method (at most FACTOR_MAX). */
+#define NSLOTS (1 + FACTOR_MAX)
 
 static const char grade_chars[NGRADES] = {'A', 'B', 'C', 'D', 'F', '-'};
 static const char *const grade_labels[NGRADES] = {"A", "B", "C", "D", "F", "none"};
@@ -85,6 +85,12 @@ static int grade_index(char g)
 	return NGRADES - 1;
 }
 
+/* The slots in use: the overall score and the method's factors. */
+static int nslots(const struct sector *s)
+{
+	return 1 + (int)s->m->nfactors;
+}
+
 static const char *slot_title(const struct sector *s, int slot)
 {
 	return slot == 0 ? "Overall" : s->m->factors[slot - 1].title;
@@ -138,7 +144,7 @@ static int sum_org(struct sector *s, const json_t *org, struct org_sum *o)
 	if (o->org_id == NULL || o->name == NULL)
 		return -ENOMEM;
 	sum_slot(s, o, 0, scores);
-	for (int i = 0; i < FACTOR_COUNT; i++)
+	for (int i = 0; i < (int)s->m->nfactors; i++)
 		sum_slot(s, o, 1 + i,
 		         json_object_get(json_object_get(scores, "factors"), s->m->factors[i].id));
 	count_findings(s, json_object_get(org, "findings"), o);
@@ -257,10 +263,10 @@ static void write_distribution(FILE *out, const struct sector *s)
 {
 	fputs("<section id=\"distribution\">\n<h2>Grade distribution</h2>\n<div class=\"charts\">\n", out);
 	distribution_chart(out, s, 0, 320, 200);
-	for (int slot = 1; slot < NSLOTS; slot++)
+	for (int slot = 1; slot < nslots(s); slot++)
 		distribution_chart(out, s, slot, 240, 160);
 	fputs("</div>\n<table class=\"grades\">\n<tr><th>Grade</th>", out);
-	for (int slot = 0; slot < NSLOTS; slot++) {
+	for (int slot = 0; slot < nslots(s); slot++) {
 		fputs("<th class=\"n\">", out);
 		html_escape(out, slot_title(s, slot));
 		fputs("</th>", out);
@@ -268,7 +274,7 @@ static void write_distribution(FILE *out, const struct sector *s)
 	fputs("</tr>\n", out);
 	for (int g = 0; g < NGRADES; g++) {
 		fprintf(out, "<tr><th scope=\"row\">%s</th>", g < NGRADES - 1 ? grade_labels[g] : "no score");
-		for (int slot = 0; slot < NSLOTS; slot++)
+		for (int slot = 0; slot < nslots(s); slot++)
 			fprintf(out, "<td class=\"n\">%ld</td>", s->grades[slot][g]);
 		fputs("</tr>\n", out);
 	}
@@ -281,7 +287,7 @@ static void write_factors(FILE *out, const struct sector *s)
 	      "<th class=\"n\">Weight</th><th class=\"n\">Organizations scored</th>"
 	      "<th class=\"n\">Average score</th><th></th></tr>\n",
 	      out);
-	for (int slot = 0; slot < NSLOTS; slot++) {
+	for (int slot = 0; slot < nslots(s); slot++) {
 		double avg = s->nscored[slot] ? (double)s->sum[slot] / (double)s->nscored[slot] : 0;
 		struct svg_bar segs[2] = {{"average", avg, "#1565c0"}, {"below 100", 100 - avg, "#e3e8ef"}};
 		fputs("<tr><td>", out);
@@ -314,7 +320,7 @@ static void write_check_row(FILE *out, const struct sector *s, size_t i)
 	fputs("</code></td><td>", out);
 	html_escape(out, c->title);
 	fputs("</td><td>", out);
-	html_escape(out, s->m->factors[c->factor].id);
+	html_escape(out, c->factor);
 	fprintf(out, "</td><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td>",
 	        severity_name(c->severity), c->weight, c->cap);
 	fprintf(out,
@@ -368,12 +374,12 @@ static void write_org_link(FILE *out, const struct org_sum *o)
 	fputs("</span>", out);
 }
 
-static void write_worst_row(FILE *out, const struct org_sum *o, size_t rank)
+static void write_worst_row(FILE *out, const struct sector *s, const struct org_sum *o, size_t rank)
 {
 	fprintf(out, "<tr><td class=\"n\">%zu</td><td>", rank);
 	write_org_link(out, o);
 	fputs("</td>", out);
-	for (int slot = 0; slot < NSLOTS; slot++) {
+	for (int slot = 0; slot < nslots(s); slot++) {
 		fputs("<td>", out);
 		put_badge(out, o->score[slot], o->grade[slot]);
 		fputs("</td>", out);
@@ -396,14 +402,14 @@ static int write_worst(FILE *out, const struct sector *s)
 	        "<p>The %d organizations with the lowest overall score (organizations without a score are "
 	        "not ranked).</p>\n<table>\n<tr><th class=\"n\">#</th><th>Organization</th>",
 	        REPORT_WORST);
-	for (int slot = 0; slot < NSLOTS; slot++) {
+	for (int slot = 0; slot < nslots(s); slot++) {
 		fputs("<th>", out);
 		html_escape(out, slot_title(s, slot));
 		fputs("</th>", out);
 	}
 	fputs("<th class=\"n\">Failing checks</th></tr>\n", out);
 	for (size_t i = 0; i < n && i < REPORT_WORST; i++)
-		write_worst_row(out, v[i], i + 1);
+		write_worst_row(out, s, v[i], i + 1);
 	fputs("</table>\n</section>\n", out);
 	free(v);
 	return 0;
@@ -412,7 +418,7 @@ static int write_worst(FILE *out, const struct sector *s)
 static void write_card_grades(FILE *out, const struct sector *s, const struct org_sum *o)
 {
 	fputs("<p>", out);
-	for (int slot = 0; slot < NSLOTS; slot++) {
+	for (int slot = 0; slot < nslots(s); slot++) {
 		fputs(slot ? " &middot; " : "", out);
 		html_escape(out, slot_title(s, slot));
 		fputc(' ', out);

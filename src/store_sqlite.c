@@ -841,7 +841,7 @@ int store_scan_orgs(struct store *st, int64_t scan_id, json_t **org_ids)
 static json_t *overall_detail(const struct method *m, const json_t *factors)
 {
 	json_t *weights = json_object();
-	for (int i = 0; weights != NULL && i < FACTOR_COUNT; i++) {
+	for (size_t i = 0; weights != NULL && i < m->nfactors; i++) {
 		if (!json_is_integer(json_object_get(json_object_get(factors, m->factors[i].id), "score")))
 			continue;
 		if (json_object_set_new(weights, m->factors[i].id, json_integer(m->factors[i].weight)) < 0)

@@ -82,7 +82,7 @@ static void run(const json_t *obs, struct findings *fs, const char *what)
 	for (size_t i = 0; complete && i < NDNS; i++) {
 		const struct check_def *def = method_check(m, fs->v[i].check);
 		complete = strcmp(fs->v[i].check, dns_checks[i]) == 0 && def != NULL &&
-		           def->factor == FACTOR_DNS && fs->v[i].detail != NULL &&
+		           strcmp(def->factor, "dns") == 0 && fs->v[i].detail != NULL &&
 		           fs->v[i].detail[0] != '\0' && fs->v[i].evidence != NULL;
 		complete = complete && (fs->v[i].status == FS_PASS || fs->v[i].status == FS_FAIL ||
 		                        fs->v[i].reason != NULL);

@@ -12,6 +12,9 @@ static const char *const dns_checks[] = {
 };
 #define NDNS (sizeof dns_checks / sizeof dns_checks[0])
 
+/* Factor positions in versions 1 and 2 (both dns, transport, appsec); main checks them. */
+enum { DNS = 0, TRANSPORT = 1, APPSEC = 2 };
+
 static int near(double got, double want)
 {
 	return fabs(got - want) < 0.001;
@@ -44,13 +47,13 @@ static void test_all_pass(const struct method *m)
 	struct scorecard sc;
 	add_dns(&fs, NULL, NULL, 0);
 	is_int(grade_findings(m, &fs, &sc), 0, "all pass: graded");
-	is_int(sc.f[FACTOR_DNS].has_score, 1, "all pass: dns has a score");
-	is_int(sc.f[FACTOR_DNS].score, 100, "all pass: dns 100");
-	is_int(sc.f[FACTOR_DNS].grade, 'A', "all pass: dns A");
-	is_int(sc.f[FACTOR_DNS].passed, 15, "all pass: 15 passed");
-	is_int(sc.f[FACTOR_DNS].nded, 0, "all pass: no deductions");
-	is_int(sc.f[FACTOR_TRANSPORT].has_score, 0, "no transport findings: no score");
-	is_int(sc.f[FACTOR_TRANSPORT].grade, '-', "no transport findings: grade -");
+	is_int(sc.f[DNS].has_score, 1, "all pass: dns has a score");
+	is_int(sc.f[DNS].score, 100, "all pass: dns 100");
+	is_int(sc.f[DNS].grade, 'A', "all pass: dns A");
+	is_int(sc.f[DNS].passed, 15, "all pass: 15 passed");
+	is_int(sc.f[DNS].nded, 0, "all pass: no deductions");
+	is_int(sc.f[TRANSPORT].has_score, 0, "no transport findings: no score");
+	is_int(sc.f[TRANSPORT].grade, '-', "no transport findings: grade -");
 	is_int(sc.has_score, 1, "all pass: overall has a score");
 	is_int(sc.score, 100, "all pass: overall 100 (only dns scored)");
 	is_int(sc.grade, 'A', "all pass: overall A");
@@ -68,12 +71,12 @@ static void test_one_fail(const struct method *m)
 	add_dns(&fs, ids, st, 1);
 	grade_findings(m, &fs, &sc);
 	/* 41 of 42 weight passed: 97.62 -> 98. */
-	is_int(sc.f[FACTOR_DNS].score, 98, "one fail: dns 98");
-	is_int(sc.f[FACTOR_DNS].failed, 1, "one fail: 1 failed");
-	is_int(sc.f[FACTOR_DNS].nded, 1, "one fail: one deduction");
-	ok(near(sc.f[FACTOR_DNS].ded[0].points, 100.0 / 42), "one fail: deduction 100*1/42");
-	is_int(sc.f[FACTOR_DNS].ded[0].by_cap, 0, "one fail: not a cap");
-	is_str(fs.v[sc.f[FACTOR_DNS].ded[0].finding].check, "dns.caa.present", "one fail: names the finding");
+	is_int(sc.f[DNS].score, 98, "one fail: dns 98");
+	is_int(sc.f[DNS].failed, 1, "one fail: 1 failed");
+	is_int(sc.f[DNS].nded, 1, "one fail: one deduction");
+	ok(near(sc.f[DNS].ded[0].points, 100.0 / 42), "one fail: deduction 100*1/42");
+	is_int(sc.f[DNS].ded[0].by_cap, 0, "one fail: not a cap");
+	is_str(fs.v[sc.f[DNS].ded[0].finding].check, "dns.caa.present", "one fail: names the finding");
 	scorecard_free(&sc);
 	findings_clear(&fs);
 }
@@ -87,7 +90,7 @@ static void test_cap(const struct method *m)
 	enum fstatus st[] = {FS_INDETERMINATE, FS_FAIL, FS_FAIL};
 	add_dns(&fs, ids, st, 3);
 	grade_findings(m, &fs, &sc);
-	const struct factor_score *f = &sc.f[FACTOR_DNS];
+	const struct factor_score *f = &sc.f[DNS];
 	/* 33 of 38 determinate weight passed: 86.84 -> 87, capped at 70 by dns.spf.all. */
 	is_int(f->score, 70, "cap: dns capped at 70");
 	is_int(f->grade, 'C', "cap: grade C");
@@ -116,7 +119,7 @@ static void test_lowest_cap(const struct method *m)
 	findings_add(&fs, "web.hsts", "a.test", FS_PASS, NULL, NULL, "ok");
 	findings_add(&fs, "web.hsts.subdomains", "a.test", FS_PASS, NULL, NULL, "ok");
 	grade_findings(m, &fs, &sc);
-	const struct factor_score *f = &sc.f[FACTOR_TRANSPORT];
+	const struct factor_score *f = &sc.f[TRANSPORT];
 	/* 8 of 18 passed: 44.4 -> 44; caps 60 and 50 are above it, so no cap applies. */
 	is_int(f->score, 44, "caps above the pass rate change nothing");
 	is_int(f->nded, 2, "no cap deduction when the cap is not binding");
@@ -129,7 +132,7 @@ static void test_lowest_cap(const struct method *m)
 	for (int i = 0; i < 10; i++)
 		findings_add(&fs, "tls.protocol.modern", "c.test", FS_PASS, NULL, NULL, "ok");
 	grade_findings(m, &fs, &sc);
-	f = &sc.f[FACTOR_TRANSPORT];
+	f = &sc.f[TRANSPORT];
 	/* 40 of 50 passed: 80, lowered to the lowest cap, 50 (tls.https.available). */
 	is_int(f->score, 50, "lowest cap wins");
 	is_int(f->grade, 'F', "capped to F");
@@ -151,7 +154,7 @@ static void test_indeterminate_only(const struct method *m)
 	findings_add(&fs, "web.cookies.secure", "a.test", FS_NA, "no_cookies", NULL, "no cookies");
 	findings_add(&fs, "no.such.check", "a.test", FS_FAIL, NULL, NULL, "unknown check is ignored");
 	grade_findings(m, &fs, &sc);
-	const struct factor_score *f = &sc.f[FACTOR_APPSEC];
+	const struct factor_score *f = &sc.f[APPSEC];
 	is_int(f->has_score, 0, "indeterminate only: no score");
 	is_int(f->grade, '-', "indeterminate only: grade -");
 	is_int(f->indeterminate, 2, "indeterminate only: 2 counted");
@@ -179,7 +182,7 @@ static void test_overall(const struct method *m)
 	findings_add(&fs, "tls.https.available", "org001.test", FS_PASS, NULL, NULL, "ok");
 	grade_findings(m, &fs, &sc);
 	/* dns 70 (weight 30), transport 100 (weight 40), appsec none: 6100/70 = 87.14 -> 87. */
-	is_int(sc.f[FACTOR_TRANSPORT].score, 100, "overall: transport 100");
+	is_int(sc.f[TRANSPORT].score, 100, "overall: transport 100");
 	is_int(sc.score, 87, "overall: weighted mean 87");
 	is_int(sc.grade, 'B', "overall: B");
 
@@ -218,8 +221,8 @@ static void test_rounding_and_zero(const struct method *m)
 	findings_add(&fs, "web.hsts", "a.test", FS_PASS, NULL, NULL, "ok");
 	findings_add(&fs, "web.hsts.subdomains", "a.test", FS_FAIL, NULL, NULL, "no includeSubDomains");
 	grade_findings(m, &fs, &sc);
-	is_int(sc.f[FACTOR_TRANSPORT].score, 88, "7 of 8: 87.5 rounds half up to 88");
-	is_int(sc.f[FACTOR_TRANSPORT].grade, 'B', "88 is B");
+	is_int(sc.f[TRANSPORT].score, 88, "7 of 8: 87.5 rounds half up to 88");
+	is_int(sc.f[TRANSPORT].grade, 'B', "88 is B");
 	scorecard_free(&sc);
 	findings_clear(&fs);
 
@@ -229,10 +232,10 @@ static void test_rounding_and_zero(const struct method *m)
 		ids[i] = dns_checks[i], st[i] = FS_FAIL;
 	add_dns(&fs, ids, st, NDNS);
 	grade_findings(m, &fs, &sc);
-	is_int(sc.f[FACTOR_DNS].score, 0, "all fail: 0");
-	is_int(sc.f[FACTOR_DNS].grade, 'F', "all fail: F");
-	is_int(sc.f[FACTOR_DNS].nded, 15, "all fail: no cap deduction below 0");
-	ok(near(ded_sum(&sc.f[FACTOR_DNS]), 100.0), "all fail: deductions add up to 100");
+	is_int(sc.f[DNS].score, 0, "all fail: 0");
+	is_int(sc.f[DNS].grade, 'F', "all fail: F");
+	is_int(sc.f[DNS].nded, 15, "all fail: no cap deduction below 0");
+	ok(near(ded_sum(&sc.f[DNS]), 100.0), "all fail: deductions add up to 100");
 	scorecard_free(&sc);
 	scorecard_free(NULL);
 	findings_clear(&fs);
@@ -262,7 +265,7 @@ static void test_v2_worked_example(void)
 		             id);
 	}
 	grade_findings(m2, &fs, &sc);
-	const struct factor_score *f = &sc.f[FACTOR_DNS];
+	const struct factor_score *f = &sc.f[DNS];
 	/* 45 in all; 41 determinate, 36 passed: 87.80 -> 88, capped at 70 by dns.spf.all. */
 	is_int(sc.method, 2, "v2: scorecard names method 2");
 	is_int(f->score, 70, "v2: dns capped at 70");
@@ -274,8 +277,8 @@ static void test_v2_worked_example(void)
 	scorecard_free(&sc);
 	/* Version 1 does not know the new checks: they neither count nor cost. */
 	grade_findings(method_get(1), &fs, &sc);
-	is_int(sc.f[FACTOR_DNS].passed, 12, "v1 on the same findings: the two new checks are not counted");
-	ok(near(sc.f[FACTOR_DNS].ded[1].points, 400.0 / 38), "v1 on the same findings: 10.53 as before");
+	is_int(sc.f[DNS].passed, 12, "v1 on the same findings: the two new checks are not counted");
+	ok(near(sc.f[DNS].ded[1].points, 400.0 / 38), "v1 on the same findings: 10.53 as before");
 	scorecard_free(&sc);
 	findings_clear(&fs);
 }
@@ -284,6 +287,9 @@ int main(void)
 {
 	const struct method *m = method_get(1);
 	ok(m != NULL, "method 1 exists");
+	ok(method_factor(m, "dns") == DNS && method_factor(m, "transport") == TRANSPORT &&
+	       method_factor(m, "appsec") == APPSEC && m->nfactors == 3,
+	   "version 1's factors: dns, transport, appsec");
 	test_all_pass(m);
 	test_one_fail(m);
 	test_cap(m);

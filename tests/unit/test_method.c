@@ -31,7 +31,7 @@ struct columns {
 
 static struct row rows[MAXROWS];
 static size_t nrows;
-static char doc_factor_weight[FACTOR_COUNT][16];
+static char doc_factor_weight[FACTOR_MAX][16];
 static int doc_version = -1;
 
 static char *trim(char *s)
@@ -134,7 +134,7 @@ static void factor_row(char **cells, int n)
 {
 	const struct method *m = method_current();
 	const char *id = unquote(cells[0]);
-	for (int i = 0; n >= 3 && i < FACTOR_COUNT; i++)
+	for (size_t i = 0; n >= 3 && i < m->nfactors; i++)
 		if (strcmp(id, m->factors[i].id) == 0)
 			copy(doc_factor_weight[i], sizeof doc_factor_weight[i], cells[2]);
 }
@@ -203,7 +203,7 @@ static void test_row_matches(const struct method *m, const struct check_def *c)
 		printf("#   no table row for %s in docs/METHODOLOGY.md\n", c->id);
 		return;
 	}
-	const char *fid = m->factors[c->factor].id;
+	const char *fid = c->factor;
 	int same = r->weight == c->weight && r->cap == c->cap &&
 	           strcmp(r->severity, severity_name(c->severity)) == 0 && strcmp(r->title, c->title) == 0 &&
 	           strcmp(r->rationale, c->rationale) == 0 && strcmp(r->source, c->source) == 0 &&
@@ -237,7 +237,7 @@ static void test_doc_matches_code(const struct method *m)
 				ok(0, "documented check ids are unique");
 				printf("#   %s is documented twice\n", rows[i].id);
 			}
-	for (int f = 0; f < FACTOR_COUNT; f++) {
+	for (size_t f = 0; f < m->nfactors; f++) {
 		char want[16];
 		snprintf(want, sizeof want, "%d", m->factors[f].weight);
 		is_str(doc_factor_weight[f], want, "the factor table gives the factor's weight");
@@ -247,7 +247,7 @@ static void test_doc_matches_code(const struct method *m)
 static void test_table_sane(const struct method *m)
 {
 	int unique = 1, weights = 1, caps = 1, texts = 1, sev = 1;
-	int per_factor[FACTOR_COUNT] = {0};
+	int per_factor[FACTOR_MAX] = {0}, known = 1;
 	for (size_t i = 0; i < m->nchecks; i++) {
 		const struct check_def *c = &m->checks[i];
 		for (size_t j = i + 1; j < m->nchecks; j++)
@@ -257,8 +257,10 @@ static void test_table_sane(const struct method *m)
 		sev &= c->severity >= SEV_INFO && c->severity <= SEV_CRITICAL;
 		texts &= c->title[0] && c->rationale[0] && c->source[0] && !strchr(c->title, '|') &&
 		         !strchr(c->rationale, '|') && !strchr(c->source, '|');
-		if ((unsigned)c->factor < FACTOR_COUNT)
-			per_factor[c->factor]++;
+		int f = method_factor(m, c->factor);
+		known &= f >= 0;
+		if (f >= 0)
+			per_factor[f]++;
 	}
 	ok(m->nchecks > 0, "the table has checks");
 	ok(unique, "check ids are unique");
@@ -266,7 +268,9 @@ static void test_table_sane(const struct method *m)
 	ok(caps, "every cap is within 0..100");
 	ok(sev, "every severity is known");
 	ok(texts, "every check has a title, rationale and source, without table pipes");
-	for (int f = 0; f < FACTOR_COUNT; f++) {
+	ok(known, "every check names a factor of its version");
+	ok(m->nfactors > 0 && m->nfactors <= FACTOR_MAX, "the version has 1 to FACTOR_MAX factors");
+	for (size_t f = 0; f < m->nfactors; f++) {
 		ok(per_factor[f] > 0, "every factor has checks");
 		ok(m->factors[f].weight > 0, "every factor weight is above 0");
 	}
@@ -293,9 +297,49 @@ static void test_lookups(void)
 	is_int(grade_letter(0), 'F', "0 is F");
 }
 
+/* Version 2 is version 1 with its delta applied: two checks added in place, three rows changed. */
+static void test_versions_as_deltas(void)
+{
+	const struct method *v1 = method_get(1), *v2 = method_get(2);
+	ok(v1 != NULL && v2 != NULL, "versions 1 and 2 exist");
+	is_int(v1->nchecks, 36, "version 1 has its 36 checks");
+	is_int(v2->nchecks, 38, "version 2 has two more");
+	size_t ptr = 0, lookups = 0, sub = 0, policy = 0;
+	for (size_t i = 0; i < v2->nchecks; i++) {
+		const char *id = v2->checks[i].id;
+		ptr = strcmp(id, "dns.spf.ptr") == 0 ? i : ptr;
+		lookups = strcmp(id, "dns.spf.lookups") == 0 ? i : lookups;
+		sub = strcmp(id, "dns.dmarc.subdomain") == 0 ? i : sub;
+		policy = strcmp(id, "dns.dmarc.policy") == 0 ? i : policy;
+	}
+	ok(ptr == lookups + 1, "dns.spf.ptr follows dns.spf.lookups");
+	ok(sub == policy + 1, "dns.dmarc.subdomain follows dns.dmarc.policy");
+	ok(method_check(v1, "dns.spf.ptr") == NULL && method_check(v1, "dns.dmarc.subdomain") == NULL,
+	   "version 1 does not know the added checks");
+	ok(strcmp(method_check(v1, "dns.dmarc.policy")->rationale,
+	          method_check(v2, "dns.dmarc.policy")->rationale) != 0,
+	   "a changed row differs between the versions");
+	ok(strcmp(method_check(v1, "dns.dmarc.policy")->rationale,
+	          "p=none only monitors; quarantine or reject stops spoofed mail.") == 0,
+	   "version 1 keeps its own rationale");
+	int same = 1;
+	for (size_t i = 0; i < v1->nchecks; i++) {
+		const struct check_def *a = &v1->checks[i], *b = method_check(v2, a->id);
+		int changed = strcmp(a->id, "dns.dmarc.valid") == 0 ||
+		              strcmp(a->id, "dns.dmarc.policy") == 0 ||
+		              strcmp(a->id, "web.http.redirect") == 0;
+		same &= b != NULL && (changed || memcmp(a, b, sizeof *a) == 0);
+	}
+	ok(same, "every other row of version 1 is in version 2 unchanged");
+	is_int(v2->nfactors, v1->nfactors, "the factor set is inherited");
+	is_int(method_factor(v2, "transport"), 1, "factors keep their order");
+	is_int(method_factor(v2, "nosuch"), -1, "an unknown factor is -1");
+}
+
 int main(void)
 {
 	const struct method *m = method_current();
+	test_versions_as_deltas();
 	test_lookups();
 	test_table_sane(m);
 	test_doc_matches_code(m);
