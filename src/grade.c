@@ -184,6 +184,42 @@ static json_t *factor_json(const struct factor_def *def, const struct findings *
 	                 f->na, "deductions", deductions_json(fs, f));
 }
 
+static int coverage_add(json_t *domains, const char *domain, int determinate)
+{
+	json_t *d = json_object_get(domains, domain);
+	if (d == NULL &&
+	    json_object_set_new(domains, domain, d = json_pack("{s:i, s:i}", "determinate", 0, "of", 0)) < 0)
+		return -ENOMEM;
+	json_object_set_new(d, "of", json_integer(json_integer_value(json_object_get(d, "of")) + 1));
+	json_object_set_new(
+	    d, "determinate",
+	    json_integer(json_integer_value(json_object_get(d, "determinate")) + determinate));
+	return 0;
+}
+
+/*
+ * What could be measured: of the method's checks that apply (not-applicable ones left
+ * out), how many were determined (pass or fail), in all and per domain. A grade from
+ * DNS alone then reads differently from a grade on everything.
+ */
+static json_t *coverage_json(const struct method *m, const struct findings *fs)
+{
+	json_t *domains = json_object();
+	long det = 0, of = 0;
+	for (size_t i = 0; domains != NULL && i < fs->n; i++) {
+		const struct finding *f = &fs->v[i];
+		if (method_check(m, f->check) == NULL || f->status == FS_NA)
+			continue;
+		int d = f->status == FS_PASS || f->status == FS_FAIL;
+		of++, det += d;
+		if (coverage_add(domains, f->domain, d) < 0)
+			domains = (json_decref(domains), NULL);
+	}
+	return json_pack("{s:I, s:I, s:o, s:o}", "determinate", (json_int_t)det, "of", (json_int_t)of,
+	                 "percent", of ? json_integer((200 * det + of) / (2 * of)) : json_null(), "domains",
+	                 domains);
+}
+
 json_t *scorecard_to_json(const struct method *m, const struct findings *fs, const struct scorecard *sc)
 {
 	json_t *factors = json_object();
@@ -192,7 +228,7 @@ json_t *scorecard_to_json(const struct method *m, const struct findings *fs, con
 		if (json_object_set_new(factors, m->factors[i].id, fj) < 0)
 			factors = (json_decref(factors), NULL);
 	}
-	return json_pack("{s:i, s:o, s:o, s:o}", "method", sc->method, "score",
+	return json_pack("{s:i, s:o, s:o, s:o, s:o}", "method", sc->method, "score",
 	                 score_json(sc->has_score, sc->score), "grade", grade_json(sc->has_score, sc->grade),
-	                 "factors", factors);
+	                 "factors", factors, "coverage", coverage_json(m, fs));
 }

@@ -45,7 +45,11 @@ struct scorecard {
  */
 int grade_findings(const struct method *m, const struct findings *fs, struct scorecard *out);
 void scorecard_free(struct scorecard *sc);
-/* The scorecard as JSON: {method, score, grade, factors: {id: {score, grade, deductions:[...]}}}. */
+/*
+ * The scorecard as JSON: {method, score, grade, factors: {id: {score, grade, deductions:[...]}},
+ * coverage: {determinate, of, percent, domains: {domain: {determinate, of}}}}; coverage
+ * counts the method's checks that apply (not na) and how many of them were determined.
+ */
 json_t *scorecard_to_json(const struct method *m, const struct findings *fs, const struct scorecard *sc);
 
 #endif

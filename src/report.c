@@ -51,6 +51,7 @@ struct org_sum {
 	char grade[NSLOTS]; /* 'A'..'F' as stored, '-' without a score */
 	size_t nfail;       /* failing findings of the method's checks */
 	size_t nind;        /* indeterminate findings of the method's checks */
+	size_t npass;       /* passing findings of the method's checks */
 };
 
 /* Findings of one check by status, in enum fstatus order. */
@@ -130,6 +131,7 @@ static void count_findings(struct sector *s, const json_t *findings, struct org_
 		s->checks[c - s->m->checks].n[st]++;
 		o->nfail += st == FS_FAIL;
 		o->nind += st == FS_INDETERMINATE;
+		o->npass += st == FS_PASS;
 	}
 }
 
@@ -374,6 +376,16 @@ static void write_org_link(FILE *out, const struct org_sum *o)
 	fputs("</span>", out);
 }
 
+/* Determined of applicable checks, as a percentage: a grade on little evidence reads so. */
+static void put_coverage(FILE *out, const struct org_sum *o)
+{
+	size_t det = o->npass + o->nfail, of = det + o->nind;
+	if (of == 0)
+		fputs("&mdash;", out);
+	else
+		fprintf(out, "%zu%%", (200 * det + of) / (2 * of));
+}
+
 static void write_worst_row(FILE *out, const struct sector *s, const struct org_sum *o, size_t rank)
 {
 	fprintf(out, "<tr><td class=\"n\">%zu</td><td>", rank);
@@ -384,7 +396,9 @@ static void write_worst_row(FILE *out, const struct sector *s, const struct org_
 		put_badge(out, o->score[slot], o->grade[slot]);
 		fputs("</td>", out);
 	}
-	fprintf(out, "<td class=\"n\">%zu</td></tr>\n", o->nfail);
+	fprintf(out, "<td class=\"n\">%zu</td><td class=\"n\">", o->nfail);
+	put_coverage(out, o);
+	fputs("</td></tr>\n", out);
 }
 
 static int write_worst(FILE *out, const struct sector *s)
@@ -407,7 +421,7 @@ static int write_worst(FILE *out, const struct sector *s)
 		html_escape(out, slot_title(s, slot));
 		fputs("</th>", out);
 	}
-	fputs("<th class=\"n\">Failing checks</th></tr>\n", out);
+	fputs("<th class=\"n\">Failing checks</th><th class=\"n\">Coverage</th></tr>\n", out);
 	for (size_t i = 0; i < n && i < REPORT_WORST; i++)
 		write_worst_row(out, s, v[i], i + 1);
 	fputs("</table>\n</section>\n", out);
@@ -464,7 +478,10 @@ static int write_card(FILE *out, const struct sector *s, const struct org_sum *o
 	html_escape(out, o->org_id);
 	fputs("</span></h3>\n", out);
 	write_card_grades(out, s, o);
-	fputs("<p class=\"meta\">Domains:", out);
+	fprintf(out, "<p class=\"meta\">Coverage: %zu of %zu applicable checks determined (",
+	        o->npass + o->nfail, o->npass + o->nfail + o->nind);
+	put_coverage(out, o);
+	fputs(")</p>\n<p class=\"meta\">Domains:", out);
 	json_array_foreach(json_object_get(org, "domains"), i, d)
 	{
 		fputs(i ? ", " : " ", out);

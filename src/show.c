@@ -98,6 +98,29 @@ static void show_grade(FILE *out, const char *label, const json_t *obj, int colo
 	        paint(color, C_RESET), (long long)json_integer_value(json_object_get(obj, "score")));
 }
 
+/* How much of the method could be measured, in all and per domain: a grade on DNS alone shows. */
+static void show_coverage(FILE *out, const json_t *cov, int color)
+{
+	const char *domain;
+	json_t *d;
+	if (!json_is_object(cov))
+		return;
+	json_t *pct = json_object_get(cov, "percent");
+	fprintf(out, "\nCoverage: %lld of %lld applicable checks determined",
+	        (long long)json_integer_value(json_object_get(cov, "determinate")),
+	        (long long)json_integer_value(json_object_get(cov, "of")));
+	if (json_is_integer(pct))
+		fprintf(out, " (%s%lld%%%s)", paint(color, json_integer_value(pct) < 80 ? C_RED : C_BOLD),
+		        (long long)json_integer_value(pct), paint(color, C_RESET));
+	fputc('\n', out);
+	json_object_foreach((json_t *)json_object_get(cov, "domains"), domain, d)
+	{
+		fprintf(out, "  %s: %lld of %lld\n", domain,
+		        (long long)json_integer_value(json_object_get(d, "determinate")),
+		        (long long)json_integer_value(json_object_get(d, "of")));
+	}
+}
+
 static void show_grades(FILE *out, const json_t *scores, int color)
 {
 	const char *id;
@@ -121,6 +144,7 @@ static void show_grades(FILE *out, const json_t *scores, int color)
 		        (long long)json_integer_value(json_object_get(f, "indeterminate")),
 		        (long long)json_integer_value(json_object_get(f, "na")));
 	}
+	show_coverage(out, json_object_get(scores, "coverage"), color);
 }
 
 /* Whether a stored deduction names this check on this domain. */

@@ -838,7 +838,7 @@ int store_scan_orgs(struct store *st, int64_t scan_id, json_t **org_ids)
 /* ---- writing an organization ---- */
 
 /* The overall row's detail: the weights of the factors that took part in the mean. */
-static json_t *overall_detail(const struct method *m, const json_t *factors)
+static json_t *overall_detail(const struct method *m, const json_t *factors, const json_t *coverage)
 {
 	json_t *weights = json_object();
 	for (size_t i = 0; weights != NULL && i < m->nfactors; i++) {
@@ -847,7 +847,11 @@ static json_t *overall_detail(const struct method *m, const json_t *factors)
 		if (json_object_set_new(weights, m->factors[i].id, json_integer(m->factors[i].weight)) < 0)
 			weights = (json_decref(weights), NULL);
 	}
-	return weights ? json_pack("{s:o}", "weights", weights) : NULL;
+	json_t *d = weights ? json_pack("{s:o}", "weights", weights) : NULL;
+	/* Older scorecards have no coverage: the row keeps what the card had. */
+	if (d != NULL && coverage != NULL && json_object_set(d, "coverage", (json_t *)coverage) < 0)
+		d = (json_decref(d), NULL);
+	return d;
 }
 
 /* One scores row per factor plus 'overall', from a scorecard's JSON. */
@@ -857,7 +861,7 @@ static int insert_scores(struct store *st, int64_t scan_id, const char *org_id, 
 	sqlite3_stmt *s;
 	const char *fid;
 	json_t *fj, *factors = json_object_get(card, "factors");
-	json_t *overall = overall_detail(m, factors);
+	json_t *overall = overall_detail(m, factors, json_object_get(card, "coverage"));
 	int rc = 0;
 	if (!json_is_object(factors))
 		rc = seterr(st, -EINVAL, "%s: scorecard without factors", org_id);
@@ -1063,6 +1067,9 @@ static int score_row(sqlite3_stmt *s, json_t *card)
 	if (rc == 0 && !overall)
 		return json_object_set_new(json_object_get(card, "factors"), factor, detail) < 0 ? -ENOMEM
 		                                                                                 : 0;
+	json_t *coverage = json_object_get(detail, "coverage");
+	if (rc == 0 && coverage != NULL && json_object_set(card, "coverage", coverage) < 0)
+		rc = -ENOMEM;
 	json_decref(detail);
 	return rc;
 }

@@ -283,6 +283,43 @@ static void test_v2_worked_example(void)
 	findings_clear(&fs);
 }
 
+/* Coverage: determined of applicable checks, in all and per domain; n/a is not counted. */
+static void test_coverage(const struct method *m)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	const char *ids[] = {"dns.axfr.refused", "dns.spf.all", "dns.mx.present"};
+	enum fstatus st[] = {FS_INDETERMINATE, FS_FAIL, FS_NA};
+	add_dns(&fs, ids, st, 3);
+	findings_add(&fs, "tls.https.available", "www.org001.test", FS_INDETERMINATE, "timeout", NULL, "t");
+	findings_add(&fs, "web.hsts", "www.org001.test", FS_NA, "no_https", NULL, "n");
+	findings_add(&fs, "dns.no.such.check", "org001.test", FS_PASS, NULL, NULL, "not in the method");
+	grade_findings(m, &fs, &sc);
+	json_t *j = scorecard_to_json(m, &fs, &sc), *c = json_object_get(j, "coverage");
+	/* org001.test: 15 DNS findings, 1 n/a, 1 indeterminate: 13 of 14; www: 0 of 1. */
+	is_int(json_integer_value(json_object_get(c, "determinate")), 13, "coverage: 13 determined");
+	is_int(json_integer_value(json_object_get(c, "of")), 15, "coverage: of 15 applicable");
+	is_int(json_integer_value(json_object_get(c, "percent")), 87, "coverage: 87 percent");
+	json_t *d = json_object_get(json_object_get(c, "domains"), "org001.test");
+	json_t *w = json_object_get(json_object_get(c, "domains"), "www.org001.test");
+	ok(json_integer_value(json_object_get(d, "determinate")) == 13 &&
+	       json_integer_value(json_object_get(d, "of")) == 14,
+	   "coverage: org001.test 13 of 14");
+	ok(json_integer_value(json_object_get(w, "determinate")) == 0 &&
+	       json_integer_value(json_object_get(w, "of")) == 1,
+	   "coverage: www.org001.test 0 of 1");
+	json_decref(j);
+	scorecard_free(&sc);
+	findings_clear(&fs);
+	struct findings none = {0};
+	grade_findings(m, &none, &sc);
+	j = scorecard_to_json(m, &none, &sc);
+	ok(json_is_null(json_object_get(json_object_get(j, "coverage"), "percent")),
+	   "coverage: no findings, no percent");
+	json_decref(j);
+	scorecard_free(&sc);
+}
+
 int main(void)
 {
 	const struct method *m = method_get(1);
@@ -298,5 +335,6 @@ int main(void)
 	test_overall(m);
 	test_rounding_and_zero(m);
 	test_v2_worked_example();
+	test_coverage(m);
 	return done_testing();
 }

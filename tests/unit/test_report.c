@@ -97,6 +97,8 @@ static void test_html(const char *html)
 	ok(strstr(html, "Clinic &amp; Co &quot;Two&quot;") != NULL, "& and quotes escaped");
 	ok(strstr(html, "&lt;b&gt;now&lt;/b&gt;") != NULL, "markup in a detail escaped");
 	ok(strstr(html, "<svg") != NULL, "has inline SVG");
+	ok(strstr(html, "applicable checks determined (") != NULL, "each card says its coverage");
+	ok(strstr(html, "<th class=\"n\">Coverage</th>") != NULL, "the ranking has a coverage column");
 	ok(count(html, "<svg") >= 4 + 2 + 36, "charts: 4 distributions, factor bars, a bar per check");
 	is_int(count(html, "https://") + count(html, "http://"), 1,
 	       "the only URL is the one in a detail's text");
