@@ -28,6 +28,7 @@
 #include "scan_opts.h"
 #include "store.h"
 #include "stream.h"
+#include "workers.h"
 
 /* Stored JSON and stream lines print reals the same way, so a line rebuilt from the store is identical. */
 #define LINE_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
@@ -44,12 +45,12 @@ struct scan_run {
 	int stored;             /* organizations this run stored */
 	int failed_store;       /* a store or output write failed */
 	int grades[6];          /* overall A..F and '-' counts of this run */
-	struct engine *engine;  /* for the signal handler */
 	int interrupted;        /* a signal stopped the scan */
 	size_t unstarted;       /* organizations the engine could not start (out of memory) */
 	int engine_failed;      /* the engine could not run at all */
 	int incomplete;         /* an organization could not be analyzed, graded or stored */
 	int claimed;            /* this process holds the scan */
+	int progress;           /* a progress line is drawn */
 };
 
 /* ---- signals ---- */
@@ -412,22 +413,11 @@ static void on_org(void *arg, const struct target *t, json_t *obs, time_t starte
 
 /* ---- the engine ---- */
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+static void on_tick(void *arg, size_t done, size_t total)
 {
 	struct scan_run *run = arg;
-	if (!run->interrupted)
-		log_warn("%s: stopping; organizations finished so far are saved",
-		         sig == SIGINT ? "SIGINT" : "SIGTERM");
-	run->interrupted = 1;
-	engine_stop(run->engine);
-}
-
-static void on_progress(evutil_socket_t fd, short what, void *arg)
-{
-	struct scan_run *run = arg;
-	size_t done, inflight, total;
-	engine_progress(run->engine, &done, &inflight, &total);
-	fprintf(stderr, "\r%zu/%zu organizations done, %zu in flight   ", done, total, inflight);
+	if (run->progress)
+		fprintf(stderr, "\r%zu/%zu organizations done   ", done, total);
 }
 
 /* A seeded Fisher-Yates permutation (xorshift64*), then the shard's slice of it. */
@@ -491,7 +481,7 @@ static int skip_stored(struct scan_run *run, const json_t *have, size_t *order, 
 /*
  * Raises the open-file limit to the hard limit (a scan holds many sockets) and
  * lowers --concurrency when even that is not enough, rather than failing mid-scan.
- * The resolver's two contexts take their share of the limit first.
+ * Every worker's resolver (two contexts each) takes its share of the limit first.
  */
 static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 {
@@ -508,7 +498,7 @@ static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	rlim_t reserved = FDS_BASE + 2 * (rlim_t)resolver_ports();
+	rlim_t reserved = FDS_BASE + 2 * (rlim_t)o->workers * resolver_ports(o->workers);
 	rlim_t room = rl.rlim_cur > reserved ? rl.rlim_cur - reserved : 0;
 	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)o->eng.concurrency * per_org > room) {
 		int fit = (int)(room / per_org);
@@ -518,57 +508,35 @@ static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 	}
 }
 
-/* The loop's own events: SIGINT and SIGTERM stop the engine, a timer draws the progress line. */
-struct loop_events {
-	struct event *sigint, *sigterm, *progress;
-};
-
-static void loop_events_free(struct loop_events *le)
-{
-	if (le->sigint)
-		event_free(le->sigint);
-	if (le->sigterm)
-		event_free(le->sigterm);
-	if (le->progress)
-		event_free(le->progress);
-}
-
-static int loop_events_add(struct event_base *base, struct scan_run *run, int show, struct loop_events *le)
-{
-	struct timeval sec = {1, 0};
-	le->sigint = evsignal_new(base, SIGINT, on_signal, run);
-	le->sigterm = evsignal_new(base, SIGTERM, on_signal, run);
-	le->progress = event_new(base, -1, EV_PERSIST, on_progress, run);
-	if (le->sigint == NULL || le->sigterm == NULL || le->progress == NULL ||
-	    evsignal_add(le->sigint, NULL) < 0 || evsignal_add(le->sigterm, NULL) < 0 ||
-	    (show && event_add(le->progress, &sec) < 0))
-		return -ENOMEM;
-	return 0;
-}
-
+/* The workers scan; this thread writes what they find, and watches for SIGINT and SIGTERM. */
 static int run_engine(struct scan_run *run, size_t *order, size_t n)
 {
-	struct event_base *base = event_base_new();
-	struct loop_events le = {0};
 	char err[512] = "";
-	int show = run->o->progress < 0 ? isatty(STDERR_FILENO) : run->o->progress;
-	int rc = base ? engine_new(base, &run->o->eng, &run->engine, err, sizeof err) : -ENOMEM;
-	if (rc == 0 && loop_events_add(base, run, show, &le) < 0)
-		rc = -ENOMEM;
+	struct workers_stats st;
+	struct workers_run wr = {
+	    .eng = &run->o->eng,
+	    .n = run->o->workers,
+	    .targets = &run->tl,
+	    .order = order,
+	    .norder = n,
+	    .on_result = on_org,
+	    .tick = on_tick,
+	    .arg = run,
+	    .stop = &stop_requested,
+	};
+	run->progress = run->o->progress < 0 ? isatty(STDERR_FILENO) : run->o->progress;
+	int rc = workers_scan(&wr, &st, err, sizeof err);
+	if (run->progress)
+		fputc('\n', stderr);
 	if (rc < 0) {
 		log_error("cannot start the engine: %s", err[0] ? err : strerror(-rc));
 		run->engine_failed = 1;
-		goto out;
 	}
-	rc = engine_run(run->engine, &run->tl, order, n, on_org, run);
-	run->unstarted = engine_failed(run->engine);
-	if (show)
-		fputc('\n', stderr);
-out:
-	loop_events_free(&le);
-	run->engine = engine_free(run->engine);
-	if (base)
-		event_base_free(base);
+	if (st.stopped) {
+		run->interrupted = 1;
+		log_warn("stopping: organizations finished so far are saved");
+	}
+	run->unstarted = st.unstarted;
 	return rc;
 }
 

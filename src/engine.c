@@ -162,7 +162,7 @@ int engine_new(struct event_base *base, const struct engine_opts *o, struct engi
 	if (e->o.max_spf_names <= 0)
 		e->o.max_spf_names = 30;
 	test_concurrency(&e->o);
-	struct resolver_opts ro = {o->root_hints, o->trust_anchor, o->scope, o->query_timeout_ms};
+	struct resolver_opts ro = {o->root_hints, o->trust_anchor, o->scope, o->query_timeout_ms, o->workers};
 	int rc = resolver_new(base, &ro, &e->res, err, errlen);
 	if (rc == 0 && (rc = tls_ctxs_new(o->ca_file, &e->tls)) < 0)
 		snprintf(err, errlen, "cannot set up TLS (CA file %s)", o->ca_file ? o->ca_file : "default");

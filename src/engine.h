@@ -43,6 +43,7 @@ struct engine_opts {
 	int concurrency;           /* organizations in flight */
 	double rate;               /* organizations started per second (0: no limit) */
 	int max_spf_names;         /* SPF names fetched per domain */
+	int workers;               /* engines running in the process (each in its own thread) */
 };
 
 /* One domain being scanned: its observation document and its organization. */

@@ -1,5 +1,6 @@
 /* vitals: outside-in security posture of healthcare organizations. main() dispatches. */
 #include <curl/curl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 		/* A peer that resets mid-write must not kill the scan: OpenSSL writes with write(2). */
 		signal(SIGPIPE, SIG_IGN);
 		curl_global_init(CURL_GLOBAL_DEFAULT);
+		/* Seed jansson's hash tables once, before any worker thread makes an object. */
+		json_object_seed(0);
 		int rc = commands[i].run(argc - 1, argv + 1);
 		curl_global_cleanup();
 		return rc;

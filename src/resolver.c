@@ -68,24 +68,19 @@ static int apply_scope(struct ub_ctx *ub, const struct scope *s, char *err, size
 }
 
 /* The probes' own sockets get what the two contexts leave, under the engine's back-pressure. */
-unsigned resolver_ports(void)
+unsigned resolver_ports(int workers)
 {
 	struct rlimit rl;
-	rlim_t n = 4096;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 8 < n)
-		n = rl.rlim_cur / 8 < 32 ? 32 : rl.rlim_cur / 8;
+	rlim_t n = 4096, share = 8 * (rlim_t)(workers > 0 ? workers : 1);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / share < n)
+		n = rl.rlim_cur / share < 8 ? 8 : rl.rlim_cur / share;
 	return (unsigned)n;
-}
-
-static const char *outgoing_range(void)
-{
-	static char buf[16];
-	snprintf(buf, sizeof buf, "%u", resolver_ports());
-	return buf;
 }
 
 static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int validate, char *err, size_t errlen)
 {
+	char ports[16];
+	snprintf(ports, sizeof ports, "%u", resolver_ports(o->workers));
 	static const char *const opts[][2] = {
 	    /* unbound refuses loopback name servers unless told; the scope decides instead. */
 	    {"do-not-query-localhost:", "no"},
@@ -101,7 +96,7 @@ static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int valid
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0] && rc == 0; i++)
 		rc = set_opt(ub, opts[i][0], opts[i][1], err, errlen);
 	if (rc == 0)
-		rc = set_opt(ub, "outgoing-range:", outgoing_range(), err, errlen);
+		rc = set_opt(ub, "outgoing-range:", ports, err, errlen);
 	if (rc == 0 && o->root_hints)
 		rc = set_opt(ub, "root-hints:", o->root_hints, err, errlen);
 	if (rc == 0 && validate && o->trust_anchor && (rc = ub_ctx_add_ta_file(ub, o->trust_anchor)) != 0) {

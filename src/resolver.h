@@ -24,6 +24,7 @@ struct resolver_opts {
 	const char *trust_anchor;  /* DNSKEY/DS trust anchor file; NULL: no validation */
 	const struct scope *scope; /* addresses the resolver may query */
 	int timeout_ms;            /* per query */
+	int workers;               /* resolvers in the process, one per worker: they share the file limit */
 };
 
 /* The lookup object for the answer; the callee owns `lookup`. */
@@ -34,11 +35,12 @@ int resolver_new(struct event_base *base, const struct resolver_opts *o, struct 
                  size_t errlen);
 struct resolver *resolver_free(struct resolver *r);
 /*
- * Ports each of the resolver's two contexts may hold open (unbound's outgoing-range):
- * an eighth of the current open-file limit, 32 to 4096. Beyond it unbound queues
- * queries rather than failing them when descriptors run out.
+ * Ports each of a resolver's two contexts may hold open (unbound's outgoing-range) when
+ * `workers` resolvers run in the process: together they take a quarter of the current
+ * open-file limit, 8 to 4096 each. Beyond it unbound queues queries rather than
+ * failing them when descriptors run out.
  */
-unsigned resolver_ports(void);
+unsigned resolver_ports(int workers);
 
 /*
  * Asks for (name, type), e.g. ("org001.test", "TXT"). The callback runs exactly

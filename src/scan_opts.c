@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "workers.h"
 
 static void usage(FILE *f)
 {
@@ -25,6 +26,8 @@ static void usage(FILE *f)
 	           "  --concurrency N      organizations in flight, 1 to 10000 (default 64; lowered\n"
 	           "                       to fit the open-file limit)\n"
 	           "  --rate N             organizations started per second (default: no limit)\n"
+	           "  --workers N          scan engines, one thread each, 1 to 256 (default: the\n"
+	           "                       processors online); --concurrency and --rate are shared\n"
 	           "  --timeout MS         per DNS query and per connection, 100 to 600000 (default 5000)\n"
 	           "  --org-timeout MS     per organization, 100 to 3600000 (default 60000)\n"
 	           "  --shard I/N          scan only slice I of N (0 <= I < N)\n"
@@ -50,6 +53,7 @@ void scan_opts_init(struct scan_opts *o)
 	    .shards = 1,
 	    .seed = 1,
 	    .progress = -1,
+	    .workers = workers_default(),
 	};
 }
 
@@ -103,6 +107,7 @@ enum {
 	OPT_FORCE,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_WORKERS,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +120,7 @@ static const struct option long_opts[] = {
     {"ca-file", required_argument, NULL, OPT_CA_FILE},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"rate", required_argument, NULL, OPT_RATE},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"org-timeout", required_argument, NULL, OPT_ORG_TIMEOUT},
     {"shard", required_argument, NULL, OPT_SHARD},
@@ -152,6 +158,10 @@ static int parse_number(struct scan_opts *o, int c, const char *arg)
 	case OPT_RATE:
 		rc = number_opt("--rate", arg, 0, 1000000, &v);
 		o->eng.rate = (double)v;
+		return rc;
+	case OPT_WORKERS:
+		rc = number_opt("--workers", arg, 1, WORKERS_MAX, &v);
+		o->workers = (int)v;
 		return rc;
 	case OPT_TIMEOUT:
 		rc = number_opt("--timeout", arg, 100, 600000, &v);
@@ -313,14 +323,14 @@ static json_t *abs_path(const char *p)
 json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256)
 {
 	return json_pack(
-	    "{s:i, s:o, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:i, s:f}",
+	    "{s:i, s:o, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:i, s:f, s:i}",
 	    "args_version", 2, "targets", abs_path(o->targets), "targets_sha256", targets_sha256, "output",
 	    abs_path(o->output), "scope", o->scope ? json_string(o->scope) : json_null(), "exclude",
 	    o->exclude ? json_string(o->exclude) : json_null(), "root_hints", abs_path(o->eng.root_hints),
 	    "trust_anchor", abs_path(o->eng.trust_anchor), "ca_file", abs_path(o->eng.ca_file), "timeout_ms",
 	    o->eng.query_timeout_ms, "org_timeout_ms", o->eng.org_timeout_ms, "seed", (json_int_t)o->seed,
 	    "shard", (json_int_t)o->shard, "shards", (json_int_t)o->shards, "concurrency", o->eng.concurrency,
-	    "rate", o->eng.rate);
+	    "rate", o->eng.rate, "workers", o->workers);
 }
 
 /* A scan-defining option: its name on the command line, its keys in the stored args. */

@@ -6,7 +6,7 @@
  * anchor, CA file), deadlines, shard, seed, output stream and targets: a resume runs
  * under exactly those. An option given again on resume must have the stored value
  * (else a usage error naming both); one left out takes the stored value. Pace
- * (--concurrency, --rate) may change on resume. Paths are stored absolute, so a
+ * (--concurrency, --rate, --workers) may change on resume. Paths are stored absolute, so a
  * resume from another directory finds the same files.
  *
  * No I/O beyond getcwd; messages go to the caller's buffer (parse logs, as the
@@ -23,6 +23,7 @@
 #define DEFAULT_ROOT_HINTS   "/usr/share/dns/root.hints"
 #define DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
 #define CONCURRENCY_MAX      10000
+#define WORKERS_MAX          256
 
 /* Bits of scan_opts.given: options that appeared on the command line. */
 enum {
@@ -38,6 +39,7 @@ enum {
 	GIVEN_OUTPUT = 1 << 9,
 	GIVEN_CONCURRENCY = 1 << 10,
 	GIVEN_RATE = 1 << 11,
+	GIVEN_WORKERS = 1 << 12,
 };
 
 struct scan_opts {
@@ -52,6 +54,7 @@ struct scan_opts {
 	int64_t resume;         /* scan id to resume, or 0 */
 	int force;              /* --force: resume although the targets changed */
 	int progress;           /* progress line: 1 on, 0 off, -1 when stderr is a terminal */
+	int workers;            /* --workers: engines on their own threads */
 	unsigned given;         /* GIVEN_* bits */
 	json_t *restored;       /* the stored options the strings above may point into */
 };

@@ -1,0 +1,43 @@
+"""Workers: the findings do not depend on how many engines scan.
+
+The session's full scan runs with the default number of workers (the processors
+online); this one scans the same testbed with --workers 1 and then with --workers 3, and
+every verdict must be the same (where a deadline struck in one run only, a loaded
+machine timed out differently, and those are counted and must stay rare).
+"""
+import subprocess
+
+from conftest import scan_args, stream_orgs
+
+
+def verdicts(rec):
+    return {(f["check"], f["domain"]): (f["status"], f.get("reason")) for f in rec["findings"]}
+
+
+def compare(a, b):
+    timeouts = compared = 0
+    for org in a:
+        va, vb = verdicts(a[org]), verdicts(b[org])
+        assert va.keys() == vb.keys(), org
+        for k in va:
+            compared += 1
+            if va[k] != vb[k] and "timeout" in (va[k][1], vb[k][1]):
+                timeouts += 1
+            else:
+                assert va[k] == vb[k], (org, k, va[k], vb[k])
+    return compared, timeouts
+
+
+def test_one_worker_and_several_find_the_same(bed, scan, tmp_path):
+    full, _, _ = scan
+    for n in (1, 3):
+        out = tmp_path / f"w{n}.ndjson"
+        p = subprocess.run(scan_args(bed, tmp_path / f"w{n}.db", ["--workers", str(n), "-o", str(out),
+                                                                  str(bed / "targets.csv")]),
+                           text=True, capture_output=True, timeout=1800)
+        assert p.returncode == 0, p.stderr[-3000:]
+        recs = stream_orgs(out)
+        assert set(recs) == set(full)
+        compared, timeouts = compare(recs, full)
+        print(f"\n--workers {n}: {compared} verdicts compared with the default, {timeouts} differ by a timeout")
+        assert timeouts <= compared // 100
