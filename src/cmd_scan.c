@@ -327,11 +327,12 @@ static int org_line(void *arg, const char *org_id, char **line)
 	if (rc < 0)
 		return rc;
 	json_t *rec =
-	    json_pack("{s:s, s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "type", "organization", "scan_id",
+	    json_pack("{s:s, s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "type", "organization", "scan_id",
 	              (json_int_t)run->scan_id, "org_id", json_object_get(org, "org_id"), "name",
-	              json_object_get(org, "name"), "domains", json_object_get(org, "domains"), "started",
-	              json_object_get(org, "started"), "finished", json_object_get(org, "finished"), "scores",
-	              json_object_get(org, "scores"), "findings", json_object_get(org, "findings"));
+	              json_object_get(org, "name"), "domains", json_object_get(org, "domains"), "tags",
+	              json_object_get(org, "tags"), "started", json_object_get(org, "started"), "finished",
+	              json_object_get(org, "finished"), "scores", json_object_get(org, "scores"), "findings",
+	              json_object_get(org, "findings"));
 	char *text = rec ? json_dumps(rec, LINE_FLAGS) : NULL;
 	size_t n = text ? strlen(text) : 0;
 	char *p = text ? realloc(text, n + 2) : NULL;
@@ -385,6 +386,8 @@ static void on_org(void *arg, const struct target *t, json_t *obs, time_t starte
 	    .name = t->name,
 	    .domains = (const char *const *)t->domains,
 	    .ndomains = t->ndomains,
+	    .tags = t->tags,
+	    .ntags = t->ntags,
 	    .observations = obs,
 	    .started = started,
 	    .finished = finished,

@@ -58,6 +58,27 @@ static const char *jstr(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/* The organization's tags as `tags: k=v; k=v` (a value may hold blanks); nothing without tags. */
+static void show_tags(FILE *out, const json_t *tags)
+{
+	const char *key;
+	json_t *v;
+	int first = 1;
+
+	if (json_object_size(tags) == 0)
+		return;
+	fputs("tags:", out);
+	json_object_foreach((json_t *)tags, key, v)
+	{
+		fputs(first ? " " : "; ", out);
+		put_clean(out, key, 0);
+		fputc('=', out);
+		put_clean(out, json_string_value(v), 0);
+		first = 0;
+	}
+	fputc('\n', out);
+}
+
 static void show_header(FILE *out, const json_t *org, int color)
 {
 	char when[64] = "unknown time";
@@ -80,6 +101,7 @@ static void show_header(FILE *out, const json_t *org, int color)
 		put_clean(out, json_string_value(d), 0);
 	}
 	fputc('\n', out);
+	show_tags(out, json_object_get(org, "tags"));
 }
 
 static void show_grade(FILE *out, const char *label, const json_t *obj, int color)

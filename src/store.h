@@ -17,19 +17,22 @@
 
 #include "finding.h"
 #include "grade.h"
+#include "targets.h"
 
 struct store;
 
 /* What `vitals scan` knows about one organization when it has finished. */
 struct org_result {
-	const char *org_id;         /* the targets file's org_id */
-	const char *name;           /* organization name */
-	const char *const *domains; /* its domains */
-	size_t ndomains;            /* how many */
-	json_t *observations;       /* JSON array: one observation document per domain */
-	struct findings findings;   /* analyzer output over all domains */
-	struct scorecard score;     /* graded findings */
-	time_t started, finished;   /* wall-clock times of its scan */
+	const char *org_id;            /* the targets file's org_id */
+	const char *name;              /* organization name */
+	const char *const *domains;    /* its domains */
+	size_t ndomains;               /* how many */
+	const struct target_tag *tags; /* its tags (may be NULL when ntags is 0) */
+	size_t ntags;                  /* how many */
+	json_t *observations;          /* JSON array: one observation document per domain */
+	struct findings findings;      /* analyzer output over all domains */
+	struct scorecard score;        /* graded findings */
+	time_t started, finished;      /* wall-clock times of its scan */
 };
 
 /* Opens (creating if needed) the database at `path`; checks it is writable. */
@@ -75,8 +78,8 @@ int store_latest_scan(struct store *st, int64_t *scan_id);
 /* The organization ids of a scan in stored order; caller json_decref()s the array. */
 int store_scan_orgs(struct store *st, int64_t scan_id, json_t **org_ids);
 /*
- * Loads one organization's stored result: {org_id, name, domains:[...], findings:[...],
- * scores: <scorecard json>, started, finished} (scores as stored under the given method;
+ * Loads one organization's stored result: {org_id, name, domains:[...], tags:{key: value},
+ * findings:[...], scores: <scorecard json>, started, finished} (scores as stored under the given method;
  * method 0 means the scan's own). Caller json_decref()s.
  */
 int store_load_org(struct store *st, int64_t scan_id, const char *org_id, int method, json_t **out);

@@ -13,7 +13,7 @@
 
 #include "method.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define STR_(x)        #x
 #define STR(x)         STR_(x)
 /* Waiting this long for another writer (a second scanner, a rescore) beats failing. */
@@ -33,6 +33,7 @@ static const char schema_sql[] =
     " scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
     " org_id TEXT NOT NULL REFERENCES organizations(org_id),"
     " domains TEXT NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL,"
+    " tags TEXT NOT NULL DEFAULT '{}',"
     " PRIMARY KEY (scan_id, org_id));"
     "CREATE TABLE IF NOT EXISTS observations("
     " scan_id INTEGER NOT NULL, org_id TEXT NOT NULL, domain TEXT NOT NULL, doc TEXT NOT NULL,"
@@ -66,6 +67,7 @@ enum stmt_id {
 	ST_ORG_UPSERT,
 	ST_SCANORG_UPSERT,
 	ST_SCANORG_GET,
+	ST_SCANORG_GET_V1,
 	ST_SCANORG_LIST,
 	ST_OBS_DELETE,
 	ST_FIND_DELETE,
@@ -97,11 +99,16 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " first_seen = min(first_seen, excluded.first_seen),"
                       " last_seen = max(last_seen, excluded.last_seen)",
     [ST_SCANORG_UPSERT] =
-        "INSERT INTO scan_orgs(scan_id, org_id, domains, started, finished)"
-        " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(scan_id, org_id) DO UPDATE SET"
-        " domains = excluded.domains, started = excluded.started, finished = excluded.finished",
-    [ST_SCANORG_GET] = "SELECT o.name, s.domains, s.started, s.finished FROM scan_orgs s"
+        "INSERT INTO scan_orgs(scan_id, org_id, domains, started, finished, tags)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(scan_id, org_id) DO UPDATE SET"
+        " domains = excluded.domains, started = excluded.started, finished = excluded.finished,"
+        " tags = excluded.tags",
+    [ST_SCANORG_GET] = "SELECT o.name, s.domains, s.started, s.finished, s.tags FROM scan_orgs s"
                        " JOIN organizations o ON o.org_id = s.org_id WHERE s.scan_id = ?1 AND s.org_id = ?2",
+    /* A version-1 file read without writing (so not migrated) has no tags: none is '{}'. */
+    [ST_SCANORG_GET_V1] =
+        "SELECT o.name, s.domains, s.started, s.finished, '{}' FROM scan_orgs s"
+        " JOIN organizations o ON o.org_id = s.org_id WHERE s.scan_id = ?1 AND s.org_id = ?2",
     [ST_SCANORG_LIST] = "SELECT org_id FROM scan_orgs WHERE scan_id = ?1 ORDER BY rowid",
     [ST_OBS_DELETE] = "DELETE FROM observations WHERE scan_id = ?1 AND org_id = ?2",
     [ST_FIND_DELETE] = "DELETE FROM findings WHERE scan_id = ?1 AND org_id = ?2",
@@ -123,6 +130,7 @@ struct store {
 	sqlite3 *db;                  /* the connection */
 	char *path;                   /* the database path, for messages */
 	int readonly;                 /* opened by store_open_readonly */
+	int v1;                       /* read-only on an unmigrated schema version 1 */
 	int lock_fd;                  /* the database file opened for scan claims, or -1 */
 	sqlite3_stmt *stmt[ST_COUNT]; /* prepared statements, made on first use */
 	char err[512];                /* the last error message */
@@ -370,6 +378,15 @@ static int check_foreign(struct store *st)
 	return rc;
 }
 
+/* Version 1 to 2: organizations carry their tags (inside init_schema's transaction). */
+static int migrate_v1(struct store *st)
+{
+	return exec_sql(st,
+	                "ALTER TABLE scan_orgs ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';"
+	                "UPDATE schema_version SET version = 2;",
+	                "migrating the schema from version 1 to 2");
+}
+
 static int check_version(struct store *st)
 {
 	int64_t v;
@@ -380,6 +397,8 @@ static int check_version(struct store *st)
 	if (rc == 0 && v > SCHEMA_VERSION)
 		return seterr(st, -ENOTSUP, "%s has schema version %lld; this vitals understands up to %d",
 		              st->path, (long long)v, SCHEMA_VERSION);
+	if (rc == 0 && v == 1)
+		return migrate_v1(st);
 	/* A real write, so a read-only file or directory fails now, not after a scan. */
 	return rc < 0
 	           ? rc
@@ -498,6 +517,7 @@ static int open_ro(struct store *st, const char *query)
 	if (rc == 0 && (v < 1 || v > SCHEMA_VERSION))
 		rc = seterr(st, -ENOTSUP, "%s has schema version %lld; this vitals reads 1 to %d", st->path,
 		            (long long)v, SCHEMA_VERSION);
+	st->v1 = rc == 0 && v == 1;
 	return rc;
 }
 
@@ -931,11 +951,21 @@ static json_t *domains_json(const struct org_result *r)
 	return arr;
 }
 
+/* The tags as a JSON object in target order; NULL when out of memory. */
+static json_t *tags_json(const struct org_result *r)
+{
+	json_t *obj = json_object();
+	for (size_t i = 0; obj != NULL && i < r->ntags; i++)
+		if (json_object_set_new(obj, r->tags[i].key, json_string(r->tags[i].value)) < 0)
+			obj = (json_decref(obj), NULL);
+	return obj;
+}
+
 static int upsert_org(struct store *st, int64_t scan_id, const struct org_result *r)
 {
 	sqlite3_stmt *s;
-	json_t *domains = domains_json(r);
-	int rc = domains ? prep(st, ST_ORG_UPSERT, &s) : seterr(st, -ENOMEM, "out of memory");
+	json_t *domains = domains_json(r), *tags = tags_json(r);
+	int rc = domains && tags ? prep(st, ST_ORG_UPSERT, &s) : seterr(st, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = bind(st, s, "ttI", r->org_id, r->name ? r->name : r->org_id, (int64_t)r->started);
 	if (rc == 0)
@@ -943,11 +973,12 @@ static int upsert_org(struct store *st, int64_t scan_id, const struct org_result
 	if (rc == 0)
 		rc = prep(st, ST_SCANORG_UPSERT, &s);
 	if (rc == 0)
-		rc = bind(st, s, "ItjII", scan_id, r->org_id, domains, (int64_t)r->started,
-		          (int64_t)r->finished);
+		rc = bind(st, s, "ItjIIj", scan_id, r->org_id, domains, (int64_t)r->started,
+		          (int64_t)r->finished, tags);
 	if (rc == 0)
 		rc = run(st, s, "storing the organization's scan");
 	json_decref(domains);
+	json_decref(tags);
 	return rc;
 }
 
@@ -994,18 +1025,19 @@ int store_org_result(struct store *st, int64_t scan_id, const struct org_result 
 static int org_header(struct store *st, int64_t scan_id, const char *org_id, json_t *org)
 {
 	sqlite3_stmt *s;
-	int rc = prep(st, ST_SCANORG_GET, &s);
+	int rc = prep(st, st->v1 ? ST_SCANORG_GET_V1 : ST_SCANORG_GET, &s);
 	if (rc == 0)
 		rc = bind(st, s, "It", scan_id, org_id);
 	if (rc < 0)
 		return rc;
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW) {
-		json_t *domains = column_json(s, 1);
+		json_t *domains = column_json(s, 1), *tags = column_json(s, 4);
 		if (json_object_set_new(org, "name", column_text_or_null(s, 0)) < 0 ||
 		    json_object_set_new(org, "domains", domains ? domains : json_array()) < 0 ||
 		    json_object_set_new(org, "started", column_int_or_null(s, 2)) < 0 ||
-		    json_object_set_new(org, "finished", column_int_or_null(s, 3)) < 0)
+		    json_object_set_new(org, "finished", column_int_or_null(s, 3)) < 0 ||
+		    json_object_set_new(org, "tags", tags ? tags : json_object()) < 0)
 			rc = seterr(st, -ENOMEM, "out of memory loading %s", org_id);
 	} else if (step == SQLITE_DONE) {
 		rc = seterr(st, -ENOENT, "unknown organization %s in scan %lld", org_id, (long long)scan_id);

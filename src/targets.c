@@ -1,13 +1,15 @@
 /*
- * Targets file parser. Works line by line: a quoted field never spans lines, so
- * one bad line cannot swallow the rest of the file. Every rejected line is
- * reported once with its reason; a missing header is reported too, though that
- * line is kept when it parses as data. Names must be UTF-8 because they end up
- * in JSON.
+ * Targets file parser. Works line by line: a quoted field never spans lines and a
+ * JSON object never spans lines, so one bad line cannot swallow the rest of the
+ * file. Every rejected line is reported once with its reason; a missing header is
+ * reported too, though that line is kept when it parses as data. Names and tags
+ * must be UTF-8 because they end up in JSON. All three forms meet in the same
+ * checks (add_domain, add_tag, finish_target), so a file means the same in any form.
  */
 #include "targets.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -24,6 +26,21 @@
 #define READ_MAX       ((size_t)256 << 20)
 #define READ_FIRST     ((size_t)64 << 10)
 #define MISSING_HEADER "missing header line (expected org_id,name,domain)"
+#define COLS_MAX       32
+#define BLANKS         " \t"
+
+/* How the lines of a file are read, fixed by its first data-bearing line. */
+enum form { FORM_UNKNOWN, FORM_POSITIONAL, FORM_NAMED, FORM_JSON };
+
+/* What a named column holds. */
+enum col { COL_ORG_ID, COL_NAME, COL_DOMAINS, COL_TAGS, COL_TAG };
+
+/* A named header: the kind of each column and, for tag columns, the tag key. */
+struct header {
+	size_t n;                                   /* columns */
+	unsigned char kind[COLS_MAX];               /* enum col */
+	char key[COLS_MAX][TARGET_TAG_KEY_MAX + 1]; /* COL_TAG: the key, lower-cased */
+};
 
 /* org_id -> (index in the list, line it came from; 0 when loaded before this call). */
 struct id_slot {
@@ -43,9 +60,14 @@ struct parse {
 	void *arg;               /* for err */
 	struct id_set ids;       /* every org_id in out */
 	size_t line;             /* current line, 1-based */
-	int header_done;         /* the first data-bearing line has been seen */
+	enum form form;          /* FORM_UNKNOWN until the first data-bearing line */
+	int dead;                /* a bad named header: the rest cannot be read */
 	int skipped;             /* lines rejected so far */
+	struct header hdr;       /* FORM_NAMED: the columns */
 };
+
+/* A bare tag word has this value. */
+static char bare_value[] = "true";
 
 /* One data line split into fields: NUL-separated copies in buf. */
 struct fields {
@@ -354,60 +376,179 @@ static void reject(struct parse *ps, const char *fmt, ...)
 		ps->skipped++;
 }
 
-/* Collects the distinct domains of a line (fields 3..n) into t->domains, not yet copied. */
-static int collect_domains(struct parse *ps, char *d, size_t nd, struct target *t)
+/* Adds one domain (normalised in place) unless the target has it already. */
+static int add_domain(struct parse *ps, struct target *t, char *d)
 {
 	char shown[SHOW_MAX];
 	const char *why;
 
-	t->ndomains = 0;
+	if (normalise_domain(d, &why) < 0) {
+		reject(ps, "invalid domain '%s': %s", show(d, shown, sizeof shown), why);
+		return -EINVAL;
+	}
+	for (size_t k = 0; k < t->ndomains; k++)
+		if (strcmp(t->domains[k], d) == 0)
+			return 0;
+	if (t->ndomains == TARGET_MAX_DOMAINS) {
+		reject(ps, "more than %d domains", TARGET_MAX_DOMAINS);
+		return -EINVAL;
+	}
+	t->domains[t->ndomains++] = d;
+	return 0;
+}
+
+/* Adds the positional domain fields 3..n (NUL-separated at d). */
+static int collect_domains(struct parse *ps, char *d, size_t nd, struct target *t)
+{
 	for (char *next; nd > 0; nd--, d = next) {
 		next = d + strlen(d) + 1; /* before normalising shortens d */
-		if (*d == '\0')
-			continue; /* spreadsheets pad short rows with empty cells */
-		if (normalise_domain(d, &why) < 0) {
-			reject(ps, "invalid domain '%s': %s", show(d, shown, sizeof shown), why);
+		/* spreadsheets pad short rows with empty cells */
+		if (*d != '\0' && add_domain(ps, t, d) < 0)
 			return -EINVAL;
-		}
-		size_t k = 0;
-		while (k < t->ndomains && strcmp(t->domains[k], d) != 0)
-			k++;
-		if (k < t->ndomains)
-			continue;
-		if (t->ndomains == TARGET_MAX_DOMAINS) {
-			reject(ps, "more than %d domains", TARGET_MAX_DOMAINS);
-			return -EINVAL;
-		}
-		t->domains[t->ndomains++] = d;
 	}
-	if (t->ndomains == 0) {
-		reject(ps, "no domain given");
+	return 0;
+}
+
+static int check_tag_key(char *key, const char **why)
+{
+	size_t n = 0;
+
+	for (; key[n] != '\0'; n++) {
+		if (key[n] >= 'A' && key[n] <= 'Z')
+			key[n] = (char)(key[n] - 'A' + 'a');
+		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789._-", key[n]) == NULL) {
+			*why = "tag key has a character outside [a-z0-9._-]";
+			return -EINVAL;
+		}
+	}
+	if (n == 0)
+		*why = "empty tag key";
+	else if (n > TARGET_TAG_KEY_MAX)
+		*why = "tag key longer than 32 characters";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* Printable UTF-8 (no C0 or C1 controls), no `;` (the list separator), no blanks at the ends. */
+static int check_tag_value(const char *v, const char **why)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	size_t chars = 0, n = strlen(v);
+
+	*why = NULL;
+	if (n == 0)
+		*why = "empty tag value";
+	else if (is_blank(v[0]) || is_blank(v[n - 1]))
+		*why = "tag value starts or ends with a blank";
+	else if (strchr(v, ';') != NULL)
+		*why = "tag value contains ';'";
+	for (; *why == NULL && *s != '\0'; s += n, chars++) {
+		n = utf8_seq(s);
+		if (n == 0)
+			*why = "tag value is not valid UTF-8";
+		else if (*s < 0x20 || *s == 0x7f || (s[0] == 0xc2 && s[1] < 0xa0))
+			*why = "tag value contains a control character";
+	}
+	if (*why == NULL && chars > TARGET_TAG_VAL_MAX)
+		*why = "tag value longer than 128 characters";
+	return *why == NULL ? 0 : -EINVAL;
+}
+
+/* Adds key=value (both checked; the key lower-cased in place). */
+static int add_tag(struct parse *ps, struct target *t, char *key, char *value)
+{
+	char shown[SHOW_MAX];
+	const char *why = NULL;
+
+	if (check_tag_key(key, &why) < 0 || check_tag_value(value, &why) < 0) {
+		reject(ps, "tag '%s': %s", show(key, shown, sizeof shown), why);
+		return -EINVAL;
+	}
+	for (size_t k = 0; k < t->ntags; k++) {
+		if (strcmp(t->tags[k].key, key) == 0) {
+			reject(ps, "tag '%s' given twice", key);
+			return -EINVAL;
+		}
+	}
+	if (t->ntags == TARGET_MAX_TAGS) {
+		reject(ps, "more than %d tags", TARGET_MAX_TAGS);
+		return -EINVAL;
+	}
+	t->tags[t->ntags++] = (struct target_tag){.key = key, .value = value};
+	return 0;
+}
+
+/* Trims blanks at both ends of s in place. */
+static char *trim(char *s)
+{
+	size_t n;
+
+	s += strspn(s, BLANKS);
+	n = strlen(s);
+	while (n > 0 && is_blank(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* A tags cell: `key=value` or a bare `key` (= true), separated by `;`. */
+static int add_tag_list(struct parse *ps, struct target *t, char *s)
+{
+	for (char *item = s, *next; item != NULL; item = next) {
+		char *semi = strchr(item, ';'), *eq;
+		next = semi ? semi + 1 : NULL;
+		if (semi)
+			*semi = '\0';
+		item = trim(item);
+		if (*item == '\0')
+			continue; /* `a=b;` and `;;` */
+		eq = strchr(item, '=');
+		if (eq)
+			*eq = '\0';
+		if (add_tag(ps, t, trim(item), eq ? trim(eq + 1) : bare_value) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* A domains cell: domains separated by blanks or `;`. */
+static int add_domain_list(struct parse *ps, struct target *t, char *s)
+{
+	for (char *d = s; *d != '\0';) {
+		d += strspn(d, BLANKS ";");
+		size_t n = strcspn(d, BLANKS ";");
+		if (n == 0)
+			break;
+		char *next = d[n] ? d + n + 1 : d + n;
+		d[n] = '\0';
+		if (add_domain(ps, t, d) < 0)
+			return -EINVAL;
+		d = next;
+	}
+	return 0;
+}
+
+/* Checks org_id and name, and that the org_id is new. -EINVAL (reported) when not. */
+static int check_identity(struct parse *ps, const struct target *t)
+{
+	const char *why;
+
+	if (check_org_id(t->org_id, &why) < 0 || check_name(t->name, &why) < 0) {
+		reject(ps, "%s", why);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/*
- * Fills t with pointers into f->buf when the line is a valid, new target.
- * -EINVAL (already reported) when it is not.
- */
-static int check_fields(struct parse *ps, struct fields *f, struct target *t)
+/* The checks every form ends with: a domain at least, and an org_id not seen before. */
+static int finish_target(struct parse *ps, const struct target *t)
 {
 	char shown[SHOW_MAX];
-	const char *why;
 
-	if (f->n < 3) {
-		reject(ps, "expected at least 3 fields (org_id,name,domain), found %zu", f->n);
+	if (t->ndomains == 0) {
+		reject(ps, "no domain given");
 		return -EINVAL;
 	}
-	t->org_id = f->buf;
-	t->name = t->org_id + strlen(t->org_id) + 1;
-	if (check_org_id(t->org_id, &why) < 0 || check_name(t->name, &why) < 0) {
-		reject(ps, "%s", why);
-		return -EINVAL;
-	}
-	if (collect_domains(ps, t->name + strlen(t->name) + 1, f->n - 2, t) < 0)
-		return -EINVAL;
 	long long first = ids_line(&ps->ids, ps->out, t->org_id);
 	if (first < 0)
 		return 0;
@@ -419,12 +560,82 @@ static int check_fields(struct parse *ps, struct fields *f, struct target *t)
 	return -EINVAL;
 }
 
+/*
+ * Positional: fills t with pointers into f->buf when the line is a valid, new
+ * target. -EINVAL (already reported) when it is not.
+ */
+static int check_fields(struct parse *ps, struct fields *f, struct target *t)
+{
+	if (f->n < 3) {
+		reject(ps, "expected at least 3 fields (org_id,name,domain), found %zu", f->n);
+		return -EINVAL;
+	}
+	t->org_id = f->buf;
+	t->name = t->org_id + strlen(t->org_id) + 1;
+	if (check_identity(ps, t) < 0)
+		return -EINVAL;
+	if (collect_domains(ps, t->name + strlen(t->name) + 1, f->n - 2, t) < 0)
+		return -EINVAL;
+	return finish_target(ps, t);
+}
+
+/* Named: the column a field belongs to; extra fields go to a last domains column. */
+static int named_column(const struct header *h, size_t i)
+{
+	if (i < h->n)
+		return (int)i;
+	return h->kind[h->n - 1] == COL_DOMAINS ? (int)h->n - 1 : -1;
+}
+
+/* Named: reads org_id and name first (as positional lines do), then the other columns. */
+static int named_fields(struct parse *ps, struct fields *f, struct target *t)
+{
+	static char empty[] = "";
+	const struct header *h = &ps->hdr;
+	char *cell = f->buf, *next;
+
+	t->org_id = t->name = empty;
+	for (size_t i = 0; i < f->n; i++, cell += strlen(cell) + 1) {
+		int c = named_column(h, i);
+		if (c < 0 && *cell != '\0') {
+			reject(ps, "more fields than the header's %zu columns", h->n);
+			return -EINVAL;
+		}
+		if (c >= 0 && h->kind[c] == COL_ORG_ID)
+			t->org_id = cell;
+		else if (c >= 0 && h->kind[c] == COL_NAME)
+			t->name = cell;
+	}
+	if (check_identity(ps, t) < 0)
+		return -EINVAL;
+	cell = f->buf;
+	for (size_t i = 0; i < f->n; i++, cell = next) {
+		int c = named_column(h, i), r = 0;
+		next = cell + strlen(cell) + 1; /* before the cell is cut up */
+		if (c < 0 || *cell == '\0')
+			continue; /* an empty cell: no domain, no tag */
+		if (h->kind[c] == COL_DOMAINS)
+			r = add_domain_list(ps, t, cell);
+		else if (h->kind[c] == COL_TAGS)
+			r = add_tag_list(ps, t, cell);
+		else if (h->kind[c] == COL_TAG)
+			r = add_tag(ps, t, ps->hdr.key[c], trim(cell));
+		if (r < 0)
+			return r;
+	}
+	return finish_target(ps, t);
+}
+
 static void target_clear(struct target *t)
 {
 	free(t->org_id);
 	free(t->name);
 	for (size_t i = 0; i < t->ndomains; i++)
 		free(t->domains[i]);
+	for (size_t i = 0; i < t->ntags; i++) {
+		free(t->tags[i].key);
+		free(t->tags[i].value);
+	}
 	memset(t, 0, sizeof *t);
 }
 
@@ -454,6 +665,15 @@ static int append_copy(struct parse *ps, const struct target *t)
 		if (c.domains[c.ndomains] == NULL)
 			goto out;
 	}
+	for (; c.ntags < t->ntags; c.ntags++) {
+		c.tags[c.ntags].key = strdup(t->tags[c.ntags].key);
+		c.tags[c.ntags].value = strdup(t->tags[c.ntags].value);
+		/* counted first, so target_clear frees a half-copied pair */
+		if (c.tags[c.ntags].key == NULL || c.tags[c.ntags].value == NULL) {
+			c.ntags++;
+			goto out;
+		}
+	}
 	if (list_grow(ps->out) < 0)
 		goto out;
 	ps->out->v[ps->out->n] = c;
@@ -466,6 +686,149 @@ out:
 	return r;
 }
 
+/* ---- JSON Lines ---- */
+
+/* Copies of a line's JSON strings; decoded text never outgrows its encoding. */
+struct scratch {
+	char buf[LINE_MAX_BYTES + 1]; /* NUL-terminated copies */
+	size_t used;                  /* bytes taken */
+};
+
+/* A NUL-terminated copy of s[0..n) in the scratch space; -EINVAL (reported) when it is full. */
+static int scratch_put(struct parse *ps, struct scratch *sc, const char *s, size_t n, char **out)
+{
+	if (n + 1 > sizeof sc->buf - sc->used) {
+		reject(ps, "line longer than %d bytes", LINE_MAX_BYTES);
+		return -EINVAL;
+	}
+	*out = sc->buf + sc->used;
+	memcpy(*out, s, n);
+	(*out)[n] = '\0';
+	sc->used += n + 1;
+	return 0;
+}
+
+/* A JSON string value copied into the scratch space; -EINVAL (reported) when it is not one. */
+static int json_text(struct parse *ps, struct scratch *sc, const json_t *v, const char *what, char **out)
+{
+	if (!json_is_string(v)) {
+		reject(ps, "\"%s\" must be a string", what);
+		return -EINVAL;
+	}
+	return scratch_put(ps, sc, json_string_value(v), json_string_length(v), out);
+}
+
+static int json_domains(struct parse *ps, struct scratch *sc, const json_t *arr, struct target *t)
+{
+	size_t i;
+	json_t *v;
+	char *d;
+
+	if (arr != NULL && !json_is_array(arr)) {
+		reject(ps, "\"domains\" must be an array of strings");
+		return -EINVAL;
+	}
+	json_array_foreach(arr, i, v)
+	{
+		if (json_text(ps, sc, v, "domains[]", &d) < 0 || add_domain(ps, t, d) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int json_tags(struct parse *ps, struct scratch *sc, json_t *obj, struct target *t)
+{
+	char shown[SHOW_MAX], *key, *value;
+	const char *k;
+	json_t *v;
+
+	if (obj != NULL && !json_is_object(obj)) {
+		reject(ps, "\"tags\" must be an object");
+		return -EINVAL;
+	}
+	json_object_foreach(obj, k, v)
+	{
+		if (scratch_put(ps, sc, k, strlen(k), &key) < 0)
+			return -EINVAL;
+		if (json_is_true(v))
+			value = bare_value;
+		else if (!json_is_string(v)) {
+			reject(ps, "tag '%s' must be a string or true", show(key, shown, sizeof shown));
+			return -EINVAL;
+		} else if (json_text(ps, sc, v, "tags", &value) < 0)
+			return -EINVAL;
+		if (add_tag(ps, t, key, value) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Refuses keys other than org_id, name, domains and tags. */
+static int json_keys(struct parse *ps, json_t *o)
+{
+	char shown[SHOW_MAX];
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+	{
+		if (strcmp(k, "hosts") == 0 || strcmp(k, "addresses") == 0) {
+			reject(ps, "\"%s\" is not supported yet", k);
+			return -EINVAL;
+		}
+		if (strcmp(k, "org_id") != 0 && strcmp(k, "name") != 0 && strcmp(k, "domains") != 0 &&
+		    strcmp(k, "tags") != 0) {
+			reject(ps, "unknown key \"%s\"", show(k, shown, sizeof shown));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The JSON form of a target: org_id and name first, as in the CSV forms. */
+static int json_target(struct parse *ps, json_t *o, struct scratch *sc, struct target *t)
+{
+	const char *missing = !json_object_get(o, "org_id") ? "org_id"
+	                      : !json_object_get(o, "name") ? "name"
+	                                                    : NULL;
+
+	if (json_keys(ps, o) < 0)
+		return -EINVAL;
+	if (missing != NULL) {
+		reject(ps, "missing \"%s\"", missing);
+		return -EINVAL;
+	}
+	if (json_text(ps, sc, json_object_get(o, "org_id"), "org_id", &t->org_id) < 0 ||
+	    json_text(ps, sc, json_object_get(o, "name"), "name", &t->name) < 0 || check_identity(ps, t) < 0)
+		return -EINVAL;
+	if (json_domains(ps, sc, json_object_get(o, "domains"), t) < 0 ||
+	    json_tags(ps, sc, json_object_get(o, "tags"), t) < 0)
+		return -EINVAL;
+	return finish_target(ps, t);
+}
+
+/* 0 when the line was taken or rejected, -ENOMEM when it could not be stored. */
+static int parse_json(struct parse *ps, const char *p, const char *end)
+{
+	char shown[128];
+	struct scratch sc = {.used = 0};
+	struct target t = {0};
+	json_error_t je;
+	json_t *o = json_loadb(p, (size_t)(end - p), JSON_REJECT_DUPLICATES, &je);
+	int r = 0;
+
+	if (o == NULL)
+		reject(ps, "invalid JSON at column %d: %s", je.column, show(je.text, shown, sizeof shown));
+	else if (!json_is_object(o))
+		reject(ps, "expected a JSON object");
+	else if (json_target(ps, o, &sc, &t) == 0)
+		r = append_copy(ps, &t);
+	json_decref(o);
+	return r;
+}
+
+/* ---- CSV ---- */
+
 /* 0 when the line was taken or rejected, -ENOMEM when it could not be stored. */
 static int parse_data(struct parse *ps, const char *p, const char *end)
 {
@@ -473,11 +836,13 @@ static int parse_data(struct parse *ps, const char *p, const char *end)
 	struct target t = {0};
 	const char *why;
 
+	if (ps->form == FORM_JSON)
+		return parse_json(ps, p, end);
 	if (split_fields(p, end, &f, &why) < 0) {
 		reject(ps, "%s", why);
 		return 0;
 	}
-	if (check_fields(ps, &f, &t) < 0)
+	if ((ps->form == FORM_NAMED ? named_fields(ps, &f, &t) : check_fields(ps, &f, &t)) < 0)
 		return 0;
 	return append_copy(ps, &t);
 }
@@ -494,19 +859,143 @@ static int is_header(const char *p, const char *end)
 	return p + 6 == end || !is_id_char((unsigned char)p[6]);
 }
 
+/* A column only a named header has: its presence makes the header named. */
+static int names_new_column(const char *f)
+{
+	static const char *const names[] = {"domains", "tags", "type", "region", "hosts", "addresses"};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(f, names[i]) == 0)
+			return 1;
+	return strncasecmp(f, "tag:", 4) == 0;
+}
+
+/* Fixed columns of a named header, case-insensitive; `domain` and `domains` are one column. */
+static const struct {
+	const char *name;
+	enum col kind;
+} fixed_cols[] = {
+    {"org_id", COL_ORG_ID},   {"name", COL_NAME}, {"domain", COL_DOMAINS},
+    {"domains", COL_DOMAINS}, {"tags", COL_TAGS},
+};
+
+/* Whether column kind `kind` (or tag column `key`) is among the first i columns. */
+static int column_seen(const struct header *h, size_t i, enum col kind, const char *key)
+{
+	for (size_t k = 0; k < i; k++)
+		if (h->kind[k] == kind && (kind != COL_TAG || strcmp(h->key[k], key) == 0))
+			return 1;
+	return 0;
+}
+
+/* Copies and checks the key of a tag column; NULL when it is good, else the reason. */
+static const char *header_key(char dst[TARGET_TAG_KEY_MAX + 1], const char *key)
+{
+	const char *why = NULL;
+	size_t n = strlen(key);
+
+	if (n > TARGET_TAG_KEY_MAX)
+		return "tag key longer than 32 characters";
+	memcpy(dst, key, n + 1);
+	return check_tag_key(dst, &why) < 0 ? why : NULL;
+}
+
+/* Column i of a named header; -EINVAL (reported) when it is unknown, repeated or not supported. */
+static int header_column(struct parse *ps, size_t i, char *f)
+{
+	char shown[SHOW_MAX];
+	struct header *h = &ps->hdr;
+	const char *key = f, *why = NULL;
+	size_t k = 0;
+
+	while (k < sizeof fixed_cols / sizeof fixed_cols[0] && strcasecmp(f, fixed_cols[k].name) != 0)
+		k++;
+	h->kind[i] = k < sizeof fixed_cols / sizeof fixed_cols[0] ? fixed_cols[k].kind : COL_TAG;
+	if (strcasecmp(f, "hosts") == 0 || strcasecmp(f, "addresses") == 0)
+		why = "is not supported yet";
+	else if (h->kind[i] == COL_TAG && strncasecmp(f, "tag:", 4) == 0)
+		key = f + 4;
+	else if (h->kind[i] == COL_TAG && strcasecmp(f, "type") != 0 && strcasecmp(f, "region") != 0)
+		why = "is unknown (org_id, name, domain or domains, tags, type, region, tag:KEY)";
+	if (why == NULL && h->kind[i] == COL_TAG)
+		why = header_key(h->key[i], key);
+	if (why == NULL && column_seen(h, i, h->kind[i], h->key[i]))
+		why = "is given twice";
+	if (why == NULL)
+		return 0;
+	reject(ps, "header: column '%s' %s", show(f, shown, sizeof shown), why);
+	return -EINVAL;
+}
+
+/* Reads a named header into ps->hdr; -EINVAL (reported) when it cannot be used. */
+static int named_header(struct parse *ps, struct fields *f)
+{
+	static const char *const need[] = {
+	    [COL_ORG_ID] = "org_id", [COL_NAME] = "name", [COL_DOMAINS] = "domain"};
+	char *field = f->buf;
+
+	if (f->n > COLS_MAX) {
+		reject(ps, "header: more than %d columns", COLS_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < f->n; i++, field += strlen(field) + 1)
+		if (header_column(ps, i, field) < 0)
+			return -EINVAL;
+	ps->hdr.n = f->n;
+	for (int kind = COL_ORG_ID; kind <= COL_DOMAINS; kind++) {
+		if (!column_seen(&ps->hdr, f->n, (enum col)kind, NULL)) {
+			reject(ps, "header: no %s column", need[kind]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Whether the first data-bearing line is a header, and which: named when it has an
+ * org_id column (anywhere) and a column beyond org_id, name and domain; positional
+ * when its first field is org_id, and then (as always) only that field counts.
+ */
+static int parse_header(struct parse *ps, const char *p, const char *end)
+{
+	struct fields f;
+	const char *why;
+	char *field = f.buf;
+	int named = 0, id = 0;
+
+	if (end - p <= LINE_MAX_BYTES && memchr(p, '\0', (size_t)(end - p)) == NULL &&
+	    split_fields(p, end, &f, &why) == 0) {
+		for (size_t i = 0; i < f.n; i++, field += strlen(field) + 1) {
+			named |= names_new_column(field);
+			id |= strcasecmp(field, "org_id") == 0;
+		}
+	}
+	if (named && id) {
+		ps->form = FORM_NAMED;
+		if (named_header(ps, &f) < 0)
+			ps->dead = 1; /* lines cannot be read by columns that are not known */
+		return 1;
+	}
+	ps->form = FORM_POSITIONAL;
+	return is_header(p, end);
+}
+
 static int parse_line(struct parse *ps, const char *p, const char *end)
 {
 	const char *q = p;
 
 	while (q < end && is_blank(*q))
 		q++;
-	if (q == end || *q == '#')
+	if (q == end || *q == '#' || ps->dead)
 		return 0;
-	if (!ps->header_done) {
-		ps->header_done = 1;
-		if (is_header(p, end))
+	if (ps->form == FORM_UNKNOWN) {
+		if (*q == '{') {
+			ps->form = FORM_JSON;
+		} else if (parse_header(ps, p, end)) {
 			return 0;
-		note(ps, MISSING_HEADER);
+		} else {
+			note(ps, MISSING_HEADER);
+		}
 	}
 	if (end - p > LINE_MAX_BYTES) {
 		reject(ps, "line longer than %d bytes", LINE_MAX_BYTES);

@@ -1,8 +1,14 @@
 /*
- * Targets: the organizations to scan, read from CSV `org_id,name,domain[,domain...]`
- * with a header line; `#` comments and blank lines are skipped. Fields may be
- * double-quoted (RFC 4180 quoting). A malformed line is reported through the
- * callback with its line number and skipped; reading goes on.
+ * Targets: the organizations to scan and their tags. Three forms, told apart by
+ * the first line that is neither blank nor a `#` comment:
+ * - positional CSV `org_id,name,domain[,domain...]` after a header line;
+ * - named-column CSV, when the header names a column beyond org_id, name and
+ *   domain (domains, tags, type, region, tag:KEY): each line is read by name;
+ * - JSON Lines, when that first line starts with `{`.
+ * Fields may be double-quoted (RFC 4180 quoting). A malformed line is reported
+ * through the callback with its line number and skipped; reading goes on. A
+ * malformed named header is reported and ends the file. Host names and
+ * addresses are not targets yet: a column or key naming them is refused.
  */
 #ifndef VITALS_TARGETS_H
 #define VITALS_TARGETS_H
@@ -11,12 +17,23 @@
 #include <stdio.h>
 
 #define TARGET_MAX_DOMAINS 16
+#define TARGET_MAX_TAGS    16  /* tags per organization */
+#define TARGET_TAG_KEY_MAX 32  /* bytes: [a-z0-9._-], lower-cased */
+#define TARGET_TAG_VAL_MAX 128 /* UTF-8 characters */
+
+/* One tag: a bare word KEY in a file is KEY=true. */
+struct target_tag {
+	char *key;   /* lower-case [a-z0-9._-], 1..32 bytes, distinct within a target */
+	char *value; /* printable UTF-8 without `;`, 1..128 characters, no blanks at the ends */
+};
 
 struct target {
-	char *org_id;                      /* the first column */
-	char *name;                        /* the second column */
-	char *domains[TARGET_MAX_DOMAINS]; /* the rest, lower-cased, no trailing dot */
-	size_t ndomains;                   /* at least 1 */
+	char *org_id;                            /* the org_id column */
+	char *name;                              /* the name column */
+	char *domains[TARGET_MAX_DOMAINS];       /* lower-cased, no trailing dot, distinct */
+	size_t ndomains;                         /* at least 1 */
+	struct target_tag tags[TARGET_MAX_TAGS]; /* in file order */
+	size_t ntags;                            /* 0..TARGET_MAX_TAGS */
 };
 
 struct target_list {
@@ -29,7 +46,7 @@ struct target_list {
 typedef void (*target_err_fn)(void *arg, size_t line, const char *why);
 
 /*
- * Parses `len` bytes of CSV into `out` (appending). Returns the number of lines
+ * Parses `len` bytes of a targets file into `out` (appending). Returns the number of lines
  * skipped as malformed (>= 0) or -ENOMEM.
  */
 int targets_parse(const char *buf, size_t len, struct target_list *out, target_err_fn err, void *arg);

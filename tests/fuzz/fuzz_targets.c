@@ -1,14 +1,16 @@
 /*
- * Fuzzes the targets file parser. Beyond "no crash, no leak" it checks what
- * the parser promises: every target is valid (1..16 distinct, normalised
- * domains; unique org_ids); every rejection is reported; writing the targets
- * back out as CSV and parsing that gives the same list with nothing skipped;
- * and parsing the input again into the same list rejects every line as a
- * duplicate.
+ * Fuzzes the targets file parser in all its forms (positional CSV, named-column
+ * CSV, JSON Lines). Beyond "no crash, no leak" it checks what the parser
+ * promises: every target is valid (1..16 distinct, normalised domains; unique
+ * org_ids; 0..16 distinct, checked tags); every rejection is reported; writing
+ * the targets back out as named-column CSV and as JSON Lines and parsing each
+ * gives the same list with nothing skipped; and parsing the input again into
+ * the same list rejects every line as a duplicate.
  */
 #include "targets.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,22 @@ static void check_domain(const char *d)
 		abort();
 }
 
+static void check_tag(const struct target_tag *g)
+{
+	size_t kn = strlen(g->key), vn = strlen(g->value);
+
+	if (kn == 0 || kn > TARGET_TAG_KEY_MAX ||
+	    strspn(g->key, "abcdefghijklmnopqrstuvwxyz0123456789._-") != kn)
+		abort();
+	/* 128 characters of at most 4 bytes; no control, no separator, no blank at the ends */
+	if (vn == 0 || vn > 4 * TARGET_TAG_VAL_MAX || strchr(g->value, ';') != NULL || g->value[0] == ' ' ||
+	    g->value[vn - 1] == ' ')
+		abort();
+	for (const unsigned char *c = (const unsigned char *)g->value; *c != '\0'; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			abort();
+}
+
 static void check_target(const struct target *t)
 {
 	size_t idlen = strlen(t->org_id);
@@ -55,6 +73,14 @@ static void check_target(const struct target *t)
 		check_domain(t->domains[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(t->domains[i], t->domains[j]) == 0)
+				abort();
+	}
+	if (t->ntags > TARGET_MAX_TAGS)
+		abort();
+	for (size_t i = 0; i < t->ntags; i++) {
+		check_tag(&t->tags[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(t->tags[i].key, t->tags[j].key) == 0)
 				abort();
 	}
 }
@@ -89,11 +115,11 @@ static size_t put(char *buf, size_t off, const char *s)
 	return off + n;
 }
 
-/* The name as a CSV field: quoted only when plain text would not survive. */
+/* Text as a CSV field: quoted only when plain text would not survive. */
 static size_t put_name(char *buf, size_t off, const char *name)
 {
 	size_t n = strlen(name);
-	int quote = strpbrk(name, ",\"") != NULL || name[0] == ' ' || name[n - 1] == ' ';
+	int quote = n == 0 || strpbrk(name, ",\"") != NULL || name[0] == ' ' || name[n - 1] == ' ';
 
 	if (!quote)
 		return put(buf, off, name);
@@ -107,30 +133,111 @@ static size_t put_name(char *buf, size_t off, const char *name)
 	return off;
 }
 
-/* Writes the list back out as a targets file. */
+/* One target's tags as a tags cell, `k=v;k=v` (values never hold `;`). */
+static size_t put_tags(char *buf, size_t off, const struct target *t)
+{
+	size_t cap = 1, n = 0;
+	char *cell;
+
+	for (size_t i = 0; i < t->ntags; i++)
+		cap += strlen(t->tags[i].key) + strlen(t->tags[i].value) + 2;
+	cell = malloc(cap);
+	if (cell == NULL)
+		abort();
+	cell[0] = '\0';
+	for (size_t i = 0; i < t->ntags; i++)
+		n += (size_t)snprintf(cell + n, cap - n, "%s%s=%s", i ? ";" : "", t->tags[i].key,
+		                      t->tags[i].value);
+	off = put_name(buf, off, cell);
+	free(cell);
+	return off;
+}
+
+/* The longest line of a written file: past the parser's cap a round trip cannot hold. */
+static size_t longest_line(const char *buf, size_t len)
+{
+	size_t most = 0;
+
+	for (const char *p = buf, *end = buf + len, *nl; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) > most)
+			most = (size_t)(nl - p);
+	}
+	return most;
+}
+
+/* Writes the list back out as a named-column targets file. */
 static char *write_csv(const struct target_list *tl, size_t *len)
 {
-	size_t cap = 32, off;
+	size_t cap = 64, off;
 	char *buf;
 
 	for (size_t i = 0; i < tl->n; i++) {
-		cap += strlen(tl->v[i].org_id) + 2 * strlen(tl->v[i].name) + 8;
+		cap += strlen(tl->v[i].org_id) + 2 * strlen(tl->v[i].name) + 16;
 		for (size_t j = 0; j < tl->v[i].ndomains; j++)
 			cap += strlen(tl->v[i].domains[j]) + 1;
+		for (size_t j = 0; j < tl->v[i].ntags; j++)
+			cap += 2 * (strlen(tl->v[i].tags[j].key) + strlen(tl->v[i].tags[j].value) + 2);
 	}
 	buf = malloc(cap);
 	if (buf == NULL)
 		return NULL;
-	off = put(buf, 0, "org_id,name,domain\n");
+	off = put(buf, 0, "org_id,name,domains,tags\n");
 	for (size_t i = 0; i < tl->n; i++) {
 		off = put(buf, off, tl->v[i].org_id);
 		off = put(buf, off, ",");
 		off = put_name(buf, off, tl->v[i].name);
+		off = put(buf, off, ",");
 		for (size_t j = 0; j < tl->v[i].ndomains; j++) {
-			off = put(buf, off, ",");
+			off = put(buf, off, j ? " " : "");
 			off = put(buf, off, tl->v[i].domains[j]);
 		}
+		off = put(buf, off, ",");
+		off = put_tags(buf, off, &tl->v[i]);
 		off = put(buf, off, "\n");
+	}
+	*len = off;
+	return buf;
+}
+
+static json_t *target_json(const struct target *t)
+{
+	json_t *o =
+	    json_pack("{s:s, s:s, s:[], s:{}}", "org_id", t->org_id, "name", t->name, "domains", "tags");
+
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; i < t->ndomains; i++)
+		json_array_append_new(json_object_get(o, "domains"), json_string(t->domains[i]));
+	for (size_t i = 0; i < t->ntags; i++)
+		json_object_set_new(json_object_get(o, "tags"), t->tags[i].key,
+		                    json_string(t->tags[i].value));
+	return o;
+}
+
+/* Writes the list back out as JSON Lines. */
+static char *write_jsonl(const struct target_list *tl, size_t *len)
+{
+	size_t off = 0, cap = 1;
+	char *buf = malloc(cap), *line;
+
+	for (size_t i = 0; buf != NULL && i < tl->n; i++) {
+		json_t *o = target_json(&tl->v[i]);
+		line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (line == NULL)
+			abort();
+		size_t n = strlen(line);
+		char *grown = realloc(buf, cap += n + 1);
+		if (grown == NULL)
+			abort();
+		buf = grown;
+		memcpy(buf + off, line, n);
+		buf[off + n] = '\n';
+		off += n + 1;
+		free(line);
 	}
 	*len = off;
 	return buf;
@@ -138,22 +245,30 @@ static char *write_csv(const struct target_list *tl, size_t *len)
 
 static int same_target(const struct target *a, const struct target *b)
 {
-	if (strcmp(a->org_id, b->org_id) != 0 || strcmp(a->name, b->name) != 0 || a->ndomains != b->ndomains)
+	if (strcmp(a->org_id, b->org_id) != 0 || strcmp(a->name, b->name) != 0 ||
+	    a->ndomains != b->ndomains || a->ntags != b->ntags)
 		return 0;
 	for (size_t i = 0; i < a->ndomains; i++)
 		if (strcmp(a->domains[i], b->domains[i]) != 0)
 			return 0;
+	for (size_t i = 0; i < a->ntags; i++)
+		if (strcmp(a->tags[i].key, b->tags[i].key) != 0 ||
+		    strcmp(a->tags[i].value, b->tags[i].value) != 0)
+			return 0;
 	return 1;
 }
 
-static void round_trip(const struct target_list *tl)
+static void round_trip(const struct target_list *tl, char *(*write)(const struct target_list *, size_t *))
 {
 	struct target_list again = {0};
 	size_t len = 0;
-	char *csv = write_csv(tl, &len);
+	char *csv = write(tl, &len);
 
 	if (csv == NULL)
 		return;
+	/* JSON escapes and tag keys moved from tag:KEY columns into cells make lines longer */
+	if (longest_line(csv, len) > 4096)
+		goto out;
 	int r = targets_parse(csv, len, &again, ignore, NULL);
 	if (r == -ENOMEM)
 		goto out;
@@ -190,7 +305,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_list(&tl);
-	round_trip(&tl);
+	round_trip(&tl, write_csv);
+	round_trip(&tl, write_jsonl);
 	reparse(data, size, &tl, r);
 	targets_free(&tl);
 	return 0;

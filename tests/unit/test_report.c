@@ -302,10 +302,22 @@ static void test_show(struct store *st)
 	free(buf);
 	json_decref(org);
 
+	is_int(store_load_org(st, 1, "org002", 0, &org), 0, "org002 loaded for its tags");
+	json_object_set_new(org, "tags",
+	                    json_pack("{s:s, s:s}", "type", "telehealth vendor", "region", "no\033rth"));
+	m = open_memstream(&buf, &len);
+	show_org(m, org, 0);
+	fclose(m);
+	ok(strstr(buf, "domains: org002.test\ntags: type=telehealth vendor; region=no?rth\n") != NULL,
+	   "tags under the domains, control characters replaced");
+	free(buf);
+	json_decref(org);
+
 	is_int(store_load_org(st, 1, "org001", 0, &org), 0, "org001 loaded");
 	m = open_memstream(&buf, &len);
 	show_org(m, org, 0);
 	fclose(m);
+	ok(strstr(buf, "tags:") == NULL, "no tags line without tags");
 	ok(strstr(buf, "No failing checks.") != NULL, "no failures said so");
 	ok(strstr(buf, "Indeterminate (no points lost): 1 finding (timeout 1)") != NULL,
 	   "indeterminate summarised");

@@ -15,6 +15,7 @@ static char dir[] = "/tmp/vitals-test-store-XXXXXX";
 static char dbpath[256];
 
 static const char *const domains[] = {"org001.test", "www.org001.test"};
+static const struct target_tag tags[] = {{"type", "hospital"}, {"region", "North \"East\""}};
 
 /* An organization result built by hand: 3 DNS findings on two domains, graded. */
 static void build_result(struct org_result *r, int variant)
@@ -23,6 +24,8 @@ static void build_result(struct org_result *r, int variant)
 	                         .name = "Saint <Mary> Hospital",
 	                         .domains = domains,
 	                         .ndomains = 2,
+	                         .tags = tags,
+	                         .ntags = 2,
 	                         .started = 1795000000,
 	                         .finished = 1795000042};
 	r->observations = json_pack("[{s:s, s:{}}, {s:s, s:{}}]", "domain", "org001.test", "dns", "domain",
@@ -116,6 +119,9 @@ static void check_loaded(json_t *org, const struct org_result *r)
 	is_str(json_string_value(json_array_get(json_object_get(org, "domains"), 1)), "www.org001.test",
 	       "loaded: domains");
 	is_int(json_integer_value(json_object_get(org, "finished")), 1795000042, "loaded: finished");
+	char *t = json_dumps(json_object_get(org, "tags"), JSON_COMPACT);
+	is_str(t, "{\"type\":\"hospital\",\"region\":\"North \\\"East\\\"\"}", "loaded: tags in order");
+	free(t);
 	json_t *fs = json_object_get(org, "findings");
 	is_int(json_array_size(fs), 3, "loaded: 3 findings");
 	json_t *f2 = json_array_get(fs, 2);
@@ -371,6 +377,78 @@ static void test_readonly(void)
 	is_int(store_open_readonly(other, &ro), -EINVAL, "read-only: a text file is refused");
 }
 
+/* A database as vitals with schema version 1 left it: one scan, one organization, no tags column. */
+static const char v1_sql[] =
+    "CREATE TABLE schema_version(version INTEGER NOT NULL); INSERT INTO schema_version VALUES(1);"
+    "CREATE TABLE scans(id INTEGER PRIMARY KEY, started INTEGER NOT NULL, finished INTEGER,"
+    " status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted')),"
+    " method INTEGER NOT NULL, args TEXT NOT NULL DEFAULT '{}', orgs_done INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE organizations(org_id TEXT PRIMARY KEY, name TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL);"
+    "CREATE TABLE scan_orgs(scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
+    " org_id TEXT NOT NULL REFERENCES organizations(org_id), domains TEXT NOT NULL,"
+    " started INTEGER NOT NULL, finished INTEGER NOT NULL, PRIMARY KEY (scan_id, org_id));"
+    "CREATE TABLE observations(scan_id INTEGER NOT NULL, org_id TEXT NOT NULL, domain TEXT NOT NULL,"
+    " doc TEXT NOT NULL);"
+    "CREATE TABLE findings(scan_id INTEGER NOT NULL, org_id TEXT NOT NULL, domain TEXT NOT NULL,"
+    " check_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, detail TEXT NOT NULL, evidence TEXT NOT "
+    "NULL);"
+    "CREATE TABLE scores(scan_id INTEGER NOT NULL, org_id TEXT NOT NULL, method INTEGER NOT NULL,"
+    " factor TEXT NOT NULL, score INTEGER, grade TEXT, detail TEXT NOT NULL,"
+    " PRIMARY KEY (scan_id, org_id, method, factor));"
+    "INSERT INTO scans VALUES(1, 1795000000, 1795000100, 'complete', 1, '{}', 1);"
+    "INSERT INTO organizations VALUES('old1', 'Old Clinic', 1795000000, 1795000000);"
+    "INSERT INTO scan_orgs VALUES(1, 'old1', '[\"old1.test\"]', 1795000000, 1795000050);";
+
+static void check_untagged(struct store *st, const char *label)
+{
+	json_t *org = NULL;
+	char name[160];
+
+	snprintf(name, sizeof name, "%s: the version-1 organization loads", label);
+	is_int(store_load_org(st, 1, "old1", 0, &org), 0, name);
+	snprintf(name, sizeof name, "%s: with empty tags", label);
+	ok(json_is_object(json_object_get(org, "tags")) &&
+	       json_object_size(json_object_get(org, "tags")) == 0,
+	   name);
+	snprintf(name, sizeof name, "%s: and its domains", label);
+	is_str(json_string_value(json_array_get(json_object_get(org, "domains"), 0)), "old1.test", name);
+	json_decref(org);
+}
+
+static void test_migrate_v1(void)
+{
+	struct store *st = NULL;
+	struct org_result r;
+	sqlite3 *db;
+
+	unlink(dbpath);
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK || sqlite3_exec(db, v1_sql, NULL, NULL, NULL) != SQLITE_OK)
+		ok(0, "v1: a version-1 database written by hand");
+	sqlite3_close(db);
+	is_int(store_open_readonly(dbpath, &st), 0, "v1: opens read-only");
+	check_untagged(st, "v1 read-only");
+	st = store_close(st);
+	is_int(count_rows("SELECT max(version) FROM schema_version"), 1, "v1: reading did not migrate");
+
+	is_int(store_open(dbpath, &st), 0, "v1: opens for writing");
+	is_int(count_rows("SELECT max(version) FROM schema_version"), 2, "v1: migrated to version 2");
+	is_int(count_rows("SELECT count(*) FROM pragma_table_info('scan_orgs') WHERE name = 'tags'"), 1,
+	       "v1: scan_orgs has a tags column");
+	is_int(count_rows("SELECT count(*) FROM scan_orgs WHERE tags = '{}'"), 1, "v1: old rows have '{}'");
+	check_untagged(st, "v1 migrated");
+	build_result(&r, 0);
+	is_int(store_org_result(st, 1, &r), 0, "v1: a tagged organization stored after migration");
+	is_int(count_rows("SELECT count(*) FROM scan_orgs WHERE tags = "
+	                  "'{\"type\":\"hospital\",\"region\":\"North \\\"East\\\"\"}'"),
+	       1, "v1: its tags stored as a JSON object");
+	free_result(&r);
+	st = store_close(st);
+	is_int(store_open(dbpath, &st), 0, "v1: the migrated file reopens");
+	is_int(count_rows("SELECT count(*) FROM schema_version WHERE version = 2"), 1, "v1: still version 2");
+	store_close(st);
+}
+
 int main(void)
 {
 	struct store *st = NULL;
@@ -391,9 +469,10 @@ int main(void)
 	ok(st == NULL, "store_close returns NULL");
 	ok(store_close(NULL) == NULL, "store_close accepts NULL");
 	is_int(store_open(dbpath, &st), 0, "an existing database reopens");
-	is_int(count_rows("SELECT max(version) FROM schema_version"), 1, "schema version 1");
+	is_int(count_rows("SELECT max(version) FROM schema_version"), 2, "schema version 2");
 	is_int(count_rows("SELECT count(*) FROM schema_version"), 1, "schema version recorded once");
 	store_close(st);
+	test_migrate_v1();
 	cleanup();
 	return done_testing();
 }

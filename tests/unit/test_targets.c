@@ -414,6 +414,269 @@ static void test_read(void)
 	}
 }
 
+/* The tags of a target as "k=v;k=v" (for compact assertions). */
+static const char *tags_of(const struct target *t)
+{
+	static char buf[4096];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->ntags; i++)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s=%s", i ? ";" : "", t->tags[i].key,
+		                        t->tags[i].value);
+	return buf;
+}
+
+static void test_named(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r =
+	    parse("# exported\n"
+	          "org_id,name,domains,type,region,tags,tag:Tier\n"
+	          "h1,General Hospital,\"gh.org; www.gh.org  GH.org.\",hospital,north,pilot; beds = 200 ;,1\n"
+	          "h2,Clinic,clinic.org,,,,\n"
+	          "h3,Tele,tele.org;tele.example,telehealth vendor,\"  South East \",Flag\n",
+	          &tl, &e);
+
+	is_int(r, 0, "named: nothing skipped");
+	is_int(e.n, 0, "named: no errors, no missing-header note");
+	is_int(tl.n, 3, "named: three targets");
+	is_int(tl.v[0].ndomains, 2, "named: domains split on ';' and blanks, duplicates merged");
+	is_str(tl.v[0].domains[1], "www.gh.org", "named: second domain");
+	is_str(tags_of(&tl.v[0]), "type=hospital;region=north;pilot=true;beds=200;tier=1",
+	       "named: type, region, tags (bare word is true), tag:KEY lower-cased, in column order");
+	is_int(tl.v[1].ntags, 0, "named: empty cells give no tags");
+	is_str(tags_of(&tl.v[2]), "type=telehealth vendor;region=South East;flag=true",
+	       "named: blanks inside a value kept, around it trimmed; bare key lower-cased");
+	is_str(tl.v[2].domains[1], "tele.example", "named: domains split on ';'");
+	targets_free(&tl);
+
+	r = parse("Name,Tags,Org_ID,Domain\nClinic A,type=clinic,c1,a.org,b.org,,\n", &tl, &e);
+	is_int(r, 0, "named: columns in any order, any case");
+	is_str(tl.v[0].org_id, "c1", "named: org_id read by name");
+	is_str(tl.v[0].name, "Clinic A", "named: name read by name");
+	is_int(tl.v[0].ndomains, 2, "named: fields past a last domain column are domains, as before");
+	is_str(tags_of(&tl.v[0]), "type=clinic", "named: tags column");
+	targets_free(&tl);
+
+	r = parse("org_id,name,domain,alt_domain\nh1,A,a.org,b.org\n", &tl, &e);
+	is_int(r, 0, "positional: a header naming no new column is read by position, as before");
+	is_int(tl.v[0].ndomains, 2, "positional: the fourth field is a domain");
+	is_int(tl.v[0].ntags, 0, "positional: no tags");
+	targets_free(&tl);
+}
+
+/* A named file with a good line 2, the line under test on 3 and a good line 4. */
+static void expect_named_error(const char *line, const char *why, const char *name)
+{
+	struct target_list tl;
+	struct errs e;
+	char text[8192], label[160];
+
+	snprintf(text, sizeof text,
+	         "org_id,name,domains,tags,tag:unit\nh0,Good,good.org,a=b,x\n%s\nh9,After,after.org,,\n",
+	         line);
+	memset(&e, 0, sizeof e);
+	memset(&tl, 0, sizeof tl);
+	int r = targets_parse(text, strlen(text), &tl, record, &e);
+	snprintf(label, sizeof label, "%s: one line skipped, on line 3", name);
+	ok(r == 1 && e.n == 1 && e.line[0] == 3, label);
+	snprintf(label, sizeof label, "%s: reason", name);
+	is_str(e.why[0], why, label);
+	snprintf(label, sizeof label, "%s: parsing went on", name);
+	ok(tl.n == 2 && strcmp(tl.v[1].org_id, "h9") == 0, label);
+	targets_free(&tl);
+}
+
+static void test_named_errors(void)
+{
+	char buf[4096], *s;
+	size_t off = 0;
+
+	expect_named_error("h1,A,a.org,type=x;Type=y,", "tag 'type' given twice", "duplicate tag");
+	expect_named_error("h1,A,a.org,unit=x,y", "tag 'unit' given twice", "tags cell and tag column");
+	expect_named_error("h1,A,a.org,ty pe=x,", "tag 'ty pe': tag key has a character outside [a-z0-9._-]",
+	                   "key with a blank");
+	expect_named_error("h1,A,a.org,=x,", "tag '': empty tag key", "empty key");
+	expect_named_error("h1,A,a.org,k=,", "tag 'k': empty tag value", "empty value");
+	expect_named_error("h1,A,a.org,k=a\tb,", "tag 'k': tag value contains a control character", "tab");
+	expect_named_error("h1,A,a.org,k=a\xc2\x85"
+	                   "b,",
+	                   "tag 'k': tag value contains a control character", "C1 control");
+	expect_named_error("h1,A,a.org,k=a\xff,", "tag 'k': tag value is not valid UTF-8", "bad UTF-8");
+	expect_named_error("h1,A,a.org,,\"a;b\"", "tag 'unit': tag value contains ';'",
+	                   "';' in a tag column");
+	expect_named_error("h1,A,a.org,,x,extra", "more fields than the header's 5 columns", "extra field");
+	expect_named_error("h1,A,,k=v,", "no domain given", "no domain");
+	expect_named_error("h1,A,a.org -b.org,,",
+	                   "invalid domain '-b.org': label starts or ends with a hyphen",
+	                   "bad second domain");
+	expect_named_error("h 1,A,a.org,,", "org_id has a character outside [A-Za-z0-9._-]", "bad org_id");
+	expect_named_error("h0,A,a.org,,", "duplicate org_id h0 (first on line 2)", "duplicate org_id");
+	s = repeat('k', 33);
+	snprintf(buf, sizeof buf, "h1,A,a.org,%s=v,", s);
+	expect_named_error(buf, "tag 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk': tag key longer than 32 characters",
+	                   "key 33");
+	free(s);
+	s = repeat('v', 129);
+	snprintf(buf, sizeof buf, "h1,A,a.org,k=%s,", s);
+	expect_named_error(buf, "tag 'k': tag value longer than 128 characters", "value 129");
+	free(s);
+	off = (size_t)snprintf(buf, sizeof buf, "h1,A,a.org,");
+	for (int i = 0; i < 16; i++)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, "k%d=v;", i);
+	snprintf(buf + off, sizeof buf - off, ",u");
+	expect_named_error(buf, "more than 16 tags", "17 tags");
+}
+
+/* Keys and values at their caps, and 16 tags, are accepted. */
+static void test_tag_limits(void)
+{
+	struct target_list tl;
+	struct errs e;
+	char text[8192];
+	char *k = repeat('k', 32), *v = repeat('v', 128);
+	size_t off = (size_t)snprintf(text, sizeof text, "org_id,name,domain,tags\nh1,A,a.org,%s=%s;", k, v);
+
+	for (int i = 1; i < 16; i++)
+		off += (size_t)snprintf(text + off, sizeof text - off, "k%d;", i);
+	is_int(parse(text, &tl, &e), 0, "tag limits: nothing skipped");
+	is_int(tl.v[0].ntags, 16, "tag limits: 16 tags");
+	is_int(strlen(tl.v[0].tags[0].key), 32, "tag limits: 32-character key");
+	is_int(strlen(tl.v[0].tags[0].value), 128, "tag limits: 128-character value");
+	targets_free(&tl);
+	free(k);
+	free(v);
+}
+
+/* A named header that cannot be used: reported on its line, nothing after it read. */
+static void expect_header_error(const char *header, const char *why, const char *name)
+{
+	struct target_list tl;
+	struct errs e;
+	char text[4096], label[160];
+
+	snprintf(text, sizeof text, "# comment\n%s\nh1,A,a.org\n", header);
+	int r = parse(text, &tl, &e);
+	snprintf(label, sizeof label, "%s: one report on line 2, nothing read", name);
+	ok(r == 1 && e.n == 1 && e.line[0] == 2 && tl.n == 0, label);
+	snprintf(label, sizeof label, "%s: reason", name);
+	is_str(e.why[0], why, label);
+	targets_free(&tl);
+}
+
+static void test_header_errors(void)
+{
+	char buf[1024];
+	size_t off;
+
+	expect_header_error("org_id,name,domains,hosts", "header: column 'hosts' is not supported yet",
+	                    "hosts");
+	expect_header_error("org_id,name,domain,type,Addresses",
+	                    "header: column 'Addresses' is not supported yet", "addresses");
+	expect_header_error(
+	    "org_id,name,domain,tags,notes",
+	    "header: column 'notes' is unknown (org_id, name, domain or domains, tags, type, region, "
+	    "tag:KEY)",
+	    "unknown column");
+	expect_header_error("org_id,name,domain,domains", "header: column 'domains' is given twice",
+	                    "domain twice");
+	expect_header_error("org_id,name,domains,type,tag:TYPE", "header: column 'tag:TYPE' is given twice",
+	                    "tag column twice");
+	expect_header_error("org_id,name,tags", "header: no domain column", "no domain column");
+	expect_header_error("org_id,domains", "header: no name column", "no name column");
+	expect_header_error("org_id,name,domains,tag:a/b",
+	                    "header: column 'tag:a/b' tag key has a character outside [a-z0-9._-]",
+	                    "bad tag key");
+	expect_header_error("org_id,name,domains,tag:", "header: column 'tag:' empty tag key",
+	                    "empty tag key");
+	off = (size_t)snprintf(buf, sizeof buf, "org_id,name,domains");
+	for (int i = 0; i < 30; i++)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, ",tag:t%d", i);
+	expect_header_error(buf, "header: more than 32 columns", "33 columns");
+}
+
+static void test_json(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r = parse(
+	    "\xef\xbb\xbf# JSON Lines\n\n"
+	    "{\"org_id\": \"h1\", \"name\": \"General \\u00e9\", \"domains\": [\"GH.org.\", \"www.gh.org\", "
+	    "\"gh.org\"], \"tags\": {\"Type\": \"hospital\", \"region\": \"north\", \"pilot\": true}}\r\n"
+	    "  {\"name\": \"Clinic\", \"org_id\": \"h2\", \"domains\": [\"c.org\"]}\n",
+	    &tl, &e);
+
+	is_int(r, 0, "json: nothing skipped");
+	is_int(e.n, 0, "json: no errors, no missing-header note");
+	is_int(tl.n, 2, "json: two targets");
+	is_str(tl.v[0].name, "General \xc3\xa9", "json: escapes decoded");
+	is_int(tl.v[0].ndomains, 2, "json: domains normalised and merged");
+	is_str(tl.v[0].domains[0], "gh.org", "json: first domain");
+	is_str(tags_of(&tl.v[0]), "type=hospital;region=north;pilot=true",
+	       "json: tags in order, true is bare");
+	is_int(tl.v[1].ntags, 0, "json: no tags");
+	is_str(tl.v[1].org_id, "h2", "json: keys in any order");
+	targets_free(&tl);
+}
+
+static void test_json_errors(void)
+{
+	static const struct {
+		const char *line, *why;
+	} cases[] = {
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"hosts\": []}",
+	     "\"hosts\" is not supported yet"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"addresses\": [\"127.0.0.1\"]}",
+	     "\"addresses\" is not supported yet"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domain\": \"a.org\"}", "unknown key \"domain\""},
+	    {"{\"name\": \"A\", \"domains\": [\"a.org\"]}", "missing \"org_id\""},
+	    {"{\"org_id\": \"h1\", \"domains\": [\"a.org\"]}", "missing \"name\""},
+	    {"{\"org_id\": 1, \"name\": \"A\", \"domains\": [\"a.org\"]}", "\"org_id\" must be a string"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": \"a.org\"}",
+	     "\"domains\" must be an array of strings"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [1]}", "\"domains[]\" must be a string"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": []}", "no domain given"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"tags\": [\"x\"]}",
+	     "\"tags\" must be an object"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"tags\": {\"k\": 1}}",
+	     "tag 'k' must be a string or true"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"tags\": {\"k\": \"a;b\"}}",
+	     "tag 'k': tag value contains ';'"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"tags\": {\"k\": \" a\"}}",
+	     "tag 'k': tag value starts or ends with a blank"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"tags\": {\"K\": \"a\", "
+	     "\"k\": \"b\"}}",
+	     "tag 'k' given twice"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\\u0001\", \"domains\": [\"a.org\"]}",
+	     "name contains a control character"},
+	    {"{\"org_id\": \"h0\", \"name\": \"A\", \"domains\": [\"a.org\"]}",
+	     "duplicate org_id h0 (first on line 1)"},
+	    {"{\"org_id\": \"h1\", \"org_id\": \"h2\", \"name\": \"A\", \"domains\": [\"a.org\"]}",
+	     "invalid JSON at column 25: duplicate object key near '\"org_id\"'"},
+	    {"[\"h1\"]", "expected a JSON object"},
+	    {"h1,A,a.org", "invalid JSON at column 1: '[' or '{' expected near 'h'"},
+	};
+	char text[1024], label[160];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct target_list tl;
+		struct errs e;
+		snprintf(text, sizeof text,
+		         "{\"org_id\": \"h0\", \"name\": \"G\", \"domains\": [\"g.org\"]}\n%s\n"
+		         "{\"org_id\": \"h9\", \"name\": \"Z\", \"domains\": [\"z.org\"]}\n",
+		         cases[i].line);
+		int r = parse(text, &tl, &e);
+		snprintf(label, sizeof label, "json error %zu: one line skipped, on line 2, parsing went on",
+		         i);
+		ok(r == 1 && e.n == 1 && e.line[0] == 2 && tl.n == 2, label);
+		snprintf(label, sizeof label, "json error %zu: reason", i);
+		is_str(e.why[0], cases[i].why, label);
+		targets_free(&tl);
+	}
+}
+
 int main(void)
 {
 	test_good();
@@ -430,5 +693,11 @@ int main(void)
 	test_append();
 	test_many();
 	test_read();
+	test_named();
+	test_named_errors();
+	test_tag_limits();
+	test_header_errors();
+	test_json();
+	test_json_errors();
 	return done_testing();
 }
