@@ -19,6 +19,7 @@
 #define CONN_RCAP    16777216 /* largest read cap a config may ask for */
 #define CONN_DRAIN   16384    /* unread bytes dropped before close, so close sends FIN, not RST */
 #define CONN_READMAX 65536    /* bytes read per wake-up, so one fast peer cannot hold the loop */
+#define CONN_DGRAMS  16       /* datagrams read per wake-up, for the same reason */
 
 enum conn_state { ST_IDLE = 0, ST_CONNECTING, ST_OPEN, ST_HANDSHAKING, ST_SECURE, ST_ENDED };
 
@@ -175,7 +176,7 @@ static void deliver(struct conn *c)
 		c->hooks.data(c, c->arg);
 	if (gone(c))
 		return;
-	if (c->rlen == c->cfg.rcap)
+	if (c->rlen == c->cfg.rcap && c->cfg.type != SOCK_DGRAM)
 		conn_end(c, CONN_OVERSIZED, EMSGSIZE, "more than the read cap unconsumed");
 	else if (c->ssl && SSL_pending(c->ssl) > 0)
 		c->recheck = 1; /* TLS has bytes already decrypted: the socket will not wake us for them */
@@ -207,11 +208,38 @@ static ssize_t read_some(struct conn *c, uint8_t *dst, size_t room)
 	return -EPROTO;
 }
 
+static enum conn_status connect_status(int err);
+
+/* Datagrams keep their boundaries: each is delivered alone, and what the owner leaves is dropped. */
+static void fill_datagrams(struct conn *c)
+{
+	ssize_t n;
+
+	for (int i = 0; i < CONN_DGRAMS && !gone(c); i++) {
+		n = recv(c->fd, c->rbuf, c->cfg.rcap, MSG_TRUNC);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		if (n < 0) /* an ICMP error on the connected socket: ECONNREFUSED is port unreachable */
+			conn_end(c, connect_status(errno), errno, strerror(errno));
+		else if ((size_t)n > c->cfg.rcap)
+			conn_end(c, CONN_OVERSIZED, EMSGSIZE, "a datagram larger than the read cap");
+		else {
+			c->rlen = (size_t)n;
+			deliver(c);
+			c->rlen = 0;
+		}
+	}
+}
+
 static void fill(struct conn *c)
 {
 	size_t total = 0;
 	ssize_t n = -EAGAIN;
 
+	if (c->cfg.type == SOCK_DGRAM) {
+		fill_datagrams(c);
+		return;
+	}
 	while (c->rlen < c->cfg.rcap && total < CONN_READMAX) {
 		n = read_some(c, c->rbuf + c->rlen, c->cfg.rcap - c->rlen);
 		if (n <= 0)
@@ -357,7 +385,8 @@ static void on_total_timeout(evutil_socket_t fd, short what, void *arg)
 
 static int cfg_valid(const struct conn_cfg *cfg)
 {
-	return cfg && cfg->connect_ms > 0 && cfg->total_ms > 0 && cfg->rcap > 0 && cfg->rcap <= CONN_RCAP;
+	return cfg && cfg->connect_ms > 0 && cfg->total_ms > 0 && cfg->rcap > 0 && cfg->rcap <= CONN_RCAP &&
+	       (cfg->type == 0 || cfg->type == SOCK_STREAM || cfg->type == SOCK_DGRAM);
 }
 
 int conn_new(struct event_base *base, const struct conn_cfg *cfg, const struct conn_hooks *hooks, void *arg,
@@ -372,6 +401,7 @@ int conn_new(struct event_base *base, const struct conn_cfg *cfg, const struct c
 		return -ENOMEM;
 	c->base = base;
 	c->cfg = *cfg;
+	c->cfg.type = cfg->type ? cfg->type : SOCK_STREAM;
 	c->hooks = *hooks;
 	c->arg = arg;
 	c->fd = -1;
@@ -404,7 +434,7 @@ static int conn_open(struct conn *c, int family)
 {
 	struct timeval tc = ms_tv(c->cfg.connect_ms), tt = ms_tv(c->cfg.total_ms);
 
-	c->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->fd = socket(family, c->cfg.type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -errno;
 	c->rd = event_new(c->base, c->fd, EV_READ, on_io, c);
@@ -451,6 +481,14 @@ fail:
 	return r;
 }
 
+/* A datagram goes at once (a connected UDP socket does not wait), so boundaries stay the owner's. */
+static int send_datagram(struct conn *c, const void *buf, size_t len)
+{
+	if (send(c->fd, buf, len, MSG_NOSIGNAL) == (ssize_t)len)
+		return 0;
+	return errno == EAGAIN || errno == EWOULDBLOCK ? -ENOBUFS : -errno;
+}
+
 int conn_write(struct conn *c, const void *buf, size_t len)
 {
 	uint8_t *nb;
@@ -459,6 +497,8 @@ int conn_write(struct conn *c, const void *buf, size_t len)
 		return -EINVAL;
 	if (gone(c) || c->state == ST_IDLE)
 		return -ENOTCONN;
+	if (c->cfg.type == SOCK_DGRAM)
+		return len > CONN_WCAP ? -EMSGSIZE : send_datagram(c, buf, len);
 	if (len > CONN_WCAP - c->wlen)
 		return -ENOBUFS;
 	if (len == 0)
@@ -519,7 +559,7 @@ int conn_start_tls(struct conn *c, SSL_CTX *ctx, const char *sni)
 {
 	int r;
 
-	if (!c || !ctx)
+	if (!c || !ctx || c->cfg.type == SOCK_DGRAM)
 		return -EINVAL;
 	if (c->state != ST_OPEN || c->freed)
 		return c->state == ST_HANDSHAKING || c->state == ST_SECURE ? -EALREADY : -ENOTCONN;

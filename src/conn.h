@@ -9,6 +9,14 @@
  * with the owner's SSL_CTX and SNI (non-blocking OpenSSL driven by the loop), and
  * is freed at a safe point: conn_free() may be called from inside any hook.
  *
+ * Datagrams (cfg.type SOCK_DGRAM): the same object over a connected UDP socket,
+ * so only the peer's datagrams arrive. connected comes from the loop as for TCP;
+ * each conn_write is sent at once as one datagram; data sees one datagram at a
+ * time and what the owner leaves of it is dropped; a datagram over the cap is
+ * CONN_OVERSIZED; an ICMP port unreachable is CONN_REFUSED; no TLS and no steps'
+ * patterns across datagrams. The deadlines are the same: junk datagrams do not
+ * extend them.
+ *
  * It deliberately does not judge or record observations (the owner does, from
  * the status and the bytes), resolve names, verify certificates (the owner's
  * SSL_CTX and conn_ssl() decide and read that), retry, or know the engine: the
@@ -47,6 +55,7 @@ struct conn_cfg {
 	int connect_ms;            /* deadline for the TCP connect */
 	int total_ms;              /* deadline for everything, from the start of the connect */
 	size_t rcap;               /* read buffer cap: more unconsumed bytes than this is CONN_OVERSIZED */
+	int type;                  /* SOCK_STREAM (or 0) or SOCK_DGRAM (see "Datagrams" above) */
 };
 
 /*

@@ -20,7 +20,7 @@
 #include "scope.h"
 #include "tap.h"
 
-enum script { SC_ANSWER, SC_DRIP, SC_FLOOD, SC_STARTTLS, SC_INJECT };
+enum script { SC_ANSWER, SC_DRIP, SC_FLOOD, SC_STARTTLS, SC_INJECT, SC_UDP_ANSWER, SC_UDP_BIG };
 
 struct peer {
 	int lfd;               /* listening socket */
@@ -81,6 +81,24 @@ static void peer_tls(struct peer *p, int fd)
 	SSL_free(ssl);
 }
 
+/* One datagram in, one out: "answer", or 100 bytes over the client's cap of 64. */
+static void *peer_udp(void *arg)
+{
+	struct peer *p = arg;
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	char b[128];
+
+	if (recvfrom(p->lfd, b, sizeof(b), 0, (struct sockaddr *)&from, &flen) < 0)
+		return NULL;
+	memset(b, 'u', sizeof(b));
+	if (p->script == SC_UDP_ANSWER)
+		sendto(p->lfd, "answer", 6, 0, (struct sockaddr *)&from, flen);
+	else
+		sendto(p->lfd, b, 100, 0, (struct sockaddr *)&from, flen);
+	return NULL;
+}
+
 static void *peer_main(void *arg)
 {
 	struct peer *p = arg;
@@ -119,13 +137,14 @@ static void *peer_main(void *arg)
 static int peer_listen(struct peer *p, int backlog)
 {
 	socklen_t len = sizeof(p->sa);
+	int udp = p->script == SC_UDP_ANSWER || p->script == SC_UDP_BIG;
 
 	memset(&p->sa, 0, sizeof(p->sa));
 	p->sa.sin_family = AF_INET;
 	p->sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	p->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	p->lfd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 	if (p->lfd < 0 || bind(p->lfd, (struct sockaddr *)&p->sa, sizeof(p->sa)) < 0 ||
-	    listen(p->lfd, backlog) < 0 || getsockname(p->lfd, (struct sockaddr *)&p->sa, &len) < 0)
+	    (!udp && listen(p->lfd, backlog) < 0) || getsockname(p->lfd, (struct sockaddr *)&p->sa, &len) < 0)
 		return -1;
 	return 0;
 }
@@ -488,6 +507,61 @@ static void test_starttls(void)
 	SSL_CTX_free(cctx);
 }
 
+/* ---- datagrams ---- */
+
+static void on_udp_connected(struct conn *c, void *arg)
+{
+	is_int(conn_write(c, "query", 5), 0, "udp: the query goes as one datagram");
+}
+
+static void on_udp_data(struct conn *c, void *arg)
+{
+	struct run *r = arg;
+
+	on_data(c, arg);
+	r->c = conn_free(c);
+}
+
+/* Against a UDP peer, or (peer_up 0) a port just closed, where the kernel answers unreachable. */
+static void run_udp(struct run *r, enum script sc, int peer_up)
+{
+	struct conn_hooks h = {.connected = on_udp_connected, .data = on_udp_data, .done = on_done};
+	struct conn_cfg cfg = cfg_of(loopback_scope("127.0.0.0/8"), 1000, 3000, 64);
+	struct peer p;
+
+	cfg.type = SOCK_DGRAM;
+	memset(&p, 0, sizeof(p));
+	p.script = sc;
+	peer_listen(&p, 0);
+	if (peer_up && pthread_create(&p.th, NULL, peer_udp, &p) == 0)
+		p.started = 1;
+	if (!peer_up)
+		close(p.lfd);
+	run_new(r, &cfg, &h);
+	r->consume = 1;
+	conn_connect(r->c, (struct sockaddr *)&p.sa, sizeof(p.sa));
+	run_loop(r);
+	if (peer_up)
+		peer_stop(&p);
+}
+
+static void test_datagrams(void)
+{
+	struct run r;
+
+	run_udp(&r, SC_UDP_ANSWER, 1);
+	ok(r.ngot == 6 && memcmp(r.got, "answer", 6) == 0, "udp: the answer datagram");
+	is_int(r.ndone, 0, "udp: no error");
+	run_end(&r);
+	run_udp(&r, SC_UDP_BIG, 1);
+	is_int(r.st, CONN_OVERSIZED, "udp: a 100-byte datagram over a cap of 64 is oversized");
+	is_int(r.ngot, 0, "udp: and none of it is delivered");
+	run_end(&r);
+	run_udp(&r, SC_UDP_ANSWER, 0);
+	is_int(r.st, CONN_REFUSED, "udp: port unreachable is refused");
+	run_end(&r);
+}
+
 static void test_start_errors(void)
 {
 	struct event_base *base = event_base_new();
@@ -517,6 +591,7 @@ int main(void)
 	test_total_deadline();
 	test_read_cap();
 	test_starttls();
+	test_datagrams();
 	test_start_errors();
 	scope_free(loopback_scope("127.0.0.1/32"));
 	return done_testing();
