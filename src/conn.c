@@ -208,7 +208,12 @@ static ssize_t read_some(struct conn *c, uint8_t *dst, size_t room)
 	return -EPROTO;
 }
 
-static enum conn_status connect_status(int err);
+static enum conn_status connect_status(int err)
+{
+	if (err == ECONNREFUSED)
+		return CONN_REFUSED;
+	return err == ETIMEDOUT ? CONN_TIMEOUT : CONN_ERROR;
+}
 
 /* Datagrams keep their boundaries: each is delivered alone, and what the owner leaves is dropped. */
 static void fill_datagrams(struct conn *c)
@@ -305,13 +310,6 @@ static void flush(struct conn *c)
 }
 
 /* ---- connect and TLS ---- */
-
-static enum conn_status connect_status(int err)
-{
-	if (err == ECONNREFUSED)
-		return CONN_REFUSED;
-	return err == ETIMEDOUT ? CONN_TIMEOUT : CONN_ERROR;
-}
 
 static void on_connected(struct conn *c)
 {
@@ -460,16 +458,20 @@ int conn_connect(struct conn *c, const struct sockaddr *sa, socklen_t salen)
 		return -EACCES;
 	}
 	r = conn_open(c, sa->sa_family);
-	if (r == 0 && connect(c->fd, sa, salen) < 0 && errno != EINPROGRESS && errno != EINTR)
-		r = resource_errno(errno) ? -errno : (c->pending = errno, 0);
 	if (r < 0)
 		goto fail;
+	if (connect(c->fd, sa, salen) < 0 && errno != EINPROGRESS && errno != EINTR) {
+		if (resource_errno(errno)) {
+			r = -errno;
+			goto fail;
+		}
+		c->pending = errno; /* a refusal at once is still a result: the loop delivers it */
+	}
 	c->state = ST_CONNECTING;
 	if (conn_update(c) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	/* A connect that failed at once is still a result: the loop delivers it. */
 	if (c->pending)
 		event_active(c->wr, EV_WRITE, 1);
 	return 0;

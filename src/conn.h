@@ -74,7 +74,11 @@ struct conn_hooks {
 	 * used (conn_consume); a buffer still full after this hook is CONN_OVERSIZED.
 	 */
 	void (*data)(struct conn *c, void *arg);
-	/* The exchange ended (status, negative errno or 0). Called at most once; the owner then frees. */
+	/*
+	 * The exchange ended: status and negative errno (0 for none; a resource errno
+	 * here, say -ENOBUFS from the connect, is one engine_resource_error knows).
+	 * Called at most once; the owner then frees.
+	 */
 	void (*done)(struct conn *c, enum conn_status st, int err, void *arg);
 };
 
