@@ -4,58 +4,45 @@
  * records whether the server answered with the zone (an SOA in the answer) or
  * refused; it never keeps the zone's contents beyond a record count.
  *
- * Each connection has one total deadline, the connection timeout, counted from
- * the start of the connect: a server that drips a byte at a time cannot keep it
- * open longer (an idle timeout would be reset by every byte).
+ * Each exchange goes through the connection layer (conn.h), which checks the
+ * scope, caps what is read at one message, and keeps one total deadline, the
+ * connection timeout, counted from the start of the connect: a server that drips
+ * a byte at a time cannot keep it open longer (an idle timeout would be reset by
+ * every byte).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <ldns/ldns.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "engine.h"
 #include "wire_dns.h"
 
+/* The first message: its two-byte length prefix and at most 65535 bytes. */
+#define AXFR_READ_CAP (2 + 65535)
+
 struct axfr {
-	struct op op;            /* registration with the organization */
-	struct bufferevent *bev; /* the TCP connection */
-	struct event *deadline;  /* the connection's total deadline */
-	json_t *entry;           /* the dns.axfr entry being filled (borrowed from the doc) */
+	struct op op;   /* registration with the organization */
+	struct conn *c; /* the TCP exchange, its deadlines and read cap */
+	json_t *entry;  /* the dns.axfr entry being filled (borrowed from the doc) */
 };
 
-/* Runs after the deadline event's callback (if running) has returned: the safe point. */
-static void axfr_finalize(struct event *ev, void *arg)
-{
-	free(arg);
-}
-
+/* May run inside a hook of x->c: conn_free defers the free to a safe point. */
 static void axfr_end(struct axfr *x, const char *status, const char *error)
 {
 	json_object_set_new(x->entry, "status", json_string(status));
 	if (error != NULL)
 		json_object_set_new(x->entry, "error", json_string(error));
-	if (x->bev)
-		bufferevent_free(x->bev);
+	x->c = conn_free(x->c);
 	op_done(&x->op);
-	/* axfr_end may run inside the deadline's own callback: libevent frees it (and us) later. */
-	if (x->deadline != NULL && event_free_finalize(0, x->deadline, axfr_finalize) == 0)
-		return;
-	if (x->deadline != NULL)
-		event_free(x->deadline);
 	free(x);
 }
 
 static void axfr_cancel(struct op *op)
 {
 	axfr_end((struct axfr *)op, "timeout", NULL);
-}
-
-static void axfr_deadline(evutil_socket_t fd, short what, void *arg)
-{
-	axfr_end(arg, "timeout", NULL);
 }
 
 static void axfr_judge_message(struct axfr *x, const uint8_t *msg, size_t len)
@@ -78,39 +65,29 @@ static void axfr_judge_message(struct axfr *x, const uint8_t *msg, size_t len)
 	axfr_end(x, open ? "open" : "refused", NULL);
 }
 
-static void axfr_read(struct bufferevent *bev, void *arg)
+static void axfr_data(struct conn *c, void *arg)
 {
-	struct axfr *x = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t hdr[2];
-	if (evbuffer_copyout(in, hdr, 2) < 2)
+	size_t len = 0;
+	const uint8_t *in = conn_data(c, &len);
+	if (len < 2 || len < 2 + ((size_t)in[0] << 8 | in[1]))
 		return;
-	size_t len = (size_t)hdr[0] << 8 | hdr[1];
-	if (evbuffer_get_length(in) < len + 2)
-		return;
-	uint8_t *msg = malloc(len ? len : 1);
-	if (msg == NULL) {
-		axfr_end(x, "error", "out of memory");
-		return;
-	}
-	evbuffer_drain(in, 2);
-	evbuffer_remove(in, msg, len);
-	axfr_judge_message(x, msg, len);
-	free(msg);
+	axfr_judge_message(arg, in + 2, (size_t)in[0] << 8 | in[1]);
 }
 
-static void axfr_event(struct bufferevent *bev, short what, void *arg)
+static void axfr_done(struct conn *c, enum conn_status st, int err, void *arg)
 {
-	struct axfr *x = arg;
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	if (what & BEV_EVENT_EOF)
-		axfr_end(x, "refused", "connection closed without an answer");
-	else {
-		int err = EVUTIL_SOCKET_ERROR();
-		axfr_end(x, err == ECONNREFUSED ? "refused" : "error", evutil_socket_error_to_string(err));
-	}
+	if (st == CONN_CLOSED)
+		axfr_end(arg, "refused", "connection closed without an answer");
+	else if (st == CONN_TIMEOUT)
+		axfr_end(arg, "timeout", NULL);
+	else
+		axfr_end(arg, st == CONN_REFUSED ? "refused" : "error", conn_error(c));
 }
+
+static const struct conn_hooks axfr_hooks = {
+    .data = axfr_data,
+    .done = axfr_done,
+};
 
 /* The AXFR query for `zone`, with its two-byte TCP length prefix. */
 static int axfr_query(const char *zone, uint8_t **out, size_t *outlen)
@@ -158,29 +135,26 @@ static json_t *axfr_entry(struct domain_scan *ds, const char *ns, const char *ad
 	return e;
 }
 
+/* The whole exchange has one deadline, counted from the connect: a drip cannot extend it. */
 static int axfr_connect(struct engine *e, struct axfr *x, const struct sockaddr_in *sin, const char *zone)
 {
+	const struct engine_opts *o = engine_opts(e);
+	struct conn_cfg cfg = {.scope = o->scope,
+	                       .connect_ms = o->conn_timeout_ms,
+	                       .total_ms = o->conn_timeout_ms,
+	                       .rcap = AXFR_READ_CAP};
 	uint8_t *q = NULL;
 	size_t qlen = 0;
 	int rc = axfr_query(zone, &q, &qlen);
-	if (rc < 0)
-		return rc;
-	int ms = engine_opts(e)->conn_timeout_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	x->bev = bufferevent_socket_new(engine_base(e), -1, BEV_OPT_CLOSE_ON_FREE);
-	x->deadline = evtimer_new(engine_base(e), axfr_deadline, x);
-	if (x->bev == NULL || x->deadline == NULL || bufferevent_write(x->bev, q, qlen) < 0 ||
-	    evtimer_add(x->deadline, &tv) < 0) {
-		free(q);
-		return -ENOMEM;
-	}
+	if (rc == 0)
+		rc = conn_new(engine_base(e), &cfg, &axfr_hooks, x, &x->c);
+	if (rc == 0)
+		rc = conn_connect(x->c, (const struct sockaddr *)sin, sizeof *sin);
+	/* Queued now, sent once connected. */
+	if (rc == 0)
+		rc = conn_write(x->c, q, qlen);
 	free(q);
-	bufferevent_setcb(x->bev, axfr_read, NULL, axfr_event, x);
-	bufferevent_enable(x->bev, EV_READ | EV_WRITE);
-	errno = 0;
-	if (bufferevent_socket_connect(x->bev, (const struct sockaddr *)sin, sizeof *sin) < 0)
-		return errno ? -errno : -EIO;
-	return 0;
+	return rc;
 }
 
 int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, const char *addr)
@@ -195,10 +169,6 @@ int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, c
 		json_object_set_new(entry, "error", json_string("not an IPv4 address"));
 		return 0;
 	}
-	if (!engine_in_scope(e, (struct sockaddr *)&sin)) {
-		json_object_set_new(entry, "status", json_string("out_of_scope"));
-		return 0;
-	}
 	struct axfr *x = calloc(1, sizeof *x);
 	if (x == NULL) {
 		engine_starved(ds);
@@ -207,6 +177,11 @@ int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, c
 	x->entry = entry;
 	op_begin(&x->op, ds, axfr_cancel);
 	int rc = axfr_connect(e, x, &sin, ds->domain);
+	if (rc == -EACCES) {
+		/* The connection layer refused the address before any packet: nothing to record but that. */
+		axfr_end(x, "out_of_scope", NULL);
+		return 0;
+	}
 	if (rc < 0 && engine_resource_error(rc))
 		engine_starved(ds); /* the organization is scanned again: this entry is dropped with it */
 	if (rc < 0)
