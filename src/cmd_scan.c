@@ -24,6 +24,7 @@
 #include "infile.h"
 #include "log.h"
 #include "method.h"
+#include "probes.h"
 #include "resolver.h"
 #include "scan_opts.h"
 #include "store.h"
@@ -516,9 +517,11 @@ static int run_engine(struct scan_run *run, size_t *order, size_t n)
 {
 	char err[512] = "";
 	struct workers_stats st;
+	run->o->eng.modules = probes_all(&run->o->eng.nmodules);
 	struct workers_run wr = {
 	    .eng = &run->o->eng,
-	    .n = run->o->workers,
+	    /* More workers than organizations in flight would only exceed --concurrency. */
+	    .n = run->o->workers < run->o->eng.concurrency ? run->o->workers : run->o->eng.concurrency,
 	    .targets = &run->tl,
 	    .order = order,
 	    .norder = n,

@@ -6,14 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe_tls.h"
-#include "probe_web.h"
 #include "resolver.h"
 
-/* Probes that start on their own for every domain; the others are started by these. */
-static const struct probe probes[] = {
-    {.name = "dns", .start = probe_dns_start},
-};
+/* Most probe modules one engine runs. */
+#define MODULES_MAX 32
 
 struct org_scan {
 	struct engine *e;             /* owner */
@@ -35,8 +31,7 @@ struct engine {
 	struct event_base *base;           /* the loop */
 	struct engine_opts o;              /* options */
 	struct resolver *res;              /* DNS */
-	struct tls_ctxs *tls;              /* TLS contexts */
-	struct web_ctx *web;               /* HTTP */
+	void *state[MODULES_MAX];          /* each module's own state, from its setup hook */
 	struct event *pump;                /* starts organizations when there is room */
 	const struct target_list *targets; /* current run */
 	const size_t *order;               /* its order */
@@ -70,14 +65,54 @@ struct resolver *engine_resolver(struct engine *e)
 	return e->res;
 }
 
-struct web_ctx *engine_web(struct engine *e)
+void *engine_state(struct engine *e, const struct probe_module *m)
 {
-	return e->web;
+	for (size_t i = 0; i < e->o.nmodules; i++)
+		if (e->o.modules[i] == m)
+			return e->state[i];
+	return NULL;
 }
 
-struct tls_ctxs *engine_tls(struct engine *e)
+int engine_found(struct engine *e, struct domain_scan *ds, const struct unit *u)
 {
-	return e->tls;
+	int first = 0;
+	for (size_t i = 0; i < e->o.nmodules; i++) {
+		const struct probe_module *m = e->o.modules[i];
+		if (m->unit != u->kind)
+			continue;
+		int rc = m->start(e, ds, u);
+		if (rc < 0 && engine_resource_error(rc))
+			engine_starved(ds);
+		if (rc < 0 && first == 0)
+			first = rc;
+	}
+	return first;
+}
+
+/* Each module's per-engine state; a module whose setup fails fails the engine. */
+static int modules_setup(struct engine *e, char *err, size_t errlen)
+{
+	if (e->o.nmodules > MODULES_MAX) {
+		snprintf(err, errlen, "more than %d probe modules", MODULES_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < e->o.nmodules; i++) {
+		const struct probe_module *m = e->o.modules[i];
+		int rc = m->setup ? m->setup(e, &e->state[i], err, errlen) : 0;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void modules_teardown(struct engine *e)
+{
+	for (size_t i = 0; i < e->o.nmodules && i < MODULES_MAX; i++) {
+		const struct probe_module *m = e->o.modules[i];
+		if (m->teardown && e->state[i])
+			m->teardown(e->state[i]);
+		e->state[i] = NULL;
+	}
 }
 
 const struct engine_opts *engine_opts(struct engine *e)
@@ -164,10 +199,8 @@ int engine_new(struct event_base *base, const struct engine_opts *o, struct engi
 	test_concurrency(&e->o);
 	struct resolver_opts ro = {o->root_hints, o->trust_anchor, o->scope, o->query_timeout_ms, o->workers};
 	int rc = resolver_new(base, &ro, &e->res, err, errlen);
-	if (rc == 0 && (rc = tls_ctxs_new(o->ca_file, &e->tls)) < 0)
-		snprintf(err, errlen, "cannot set up TLS (CA file %s)", o->ca_file ? o->ca_file : "default");
-	if (rc == 0 && (rc = web_ctx_new(base, o->scope, &e->web)) < 0)
-		snprintf(err, errlen, "cannot set up libcurl");
+	if (rc == 0)
+		rc = modules_setup(e, err, errlen);
 	if (rc == 0 && (e->pump = event_new(base, -1, 0, pump_cb, e)) == NULL)
 		rc = -ENOMEM;
 	if (rc < 0) {
@@ -188,8 +221,7 @@ struct engine *engine_free(struct engine *e)
 		org_free(e->orgs);
 	if (e->pump)
 		event_free(e->pump);
-	e->web = web_ctx_free(e->web);
-	e->tls = tls_ctxs_free(e->tls);
+	modules_teardown(e);
 	e->res = resolver_free(e->res);
 	free(e->retry);
 	free(e);
@@ -317,11 +349,10 @@ static int org_start_domains(struct org_scan *org)
 {
 	for (size_t i = 0; i < org->nds; i++) {
 		struct domain_scan *ds = &org->ds[i];
-		for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++) {
-			int rc = probes[p].start(org->e, ds);
-			if (rc < 0)
-				return rc;
-		}
+		struct unit u = {.kind = UNIT_DOMAIN, .name = ds->domain};
+		int rc = engine_found(org->e, ds, &u);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

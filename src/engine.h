@@ -44,6 +44,8 @@ struct engine_opts {
 	double rate;               /* organizations started per second (0: no limit) */
 	int max_spf_names;         /* SPF names fetched per domain */
 	int workers;               /* engines running in the process (each in its own thread) */
+	const struct probe_module *const *modules; /* the probe modules to run (probes.h) */
+	size_t nmodules;                           /* how many */
 };
 
 /* One domain being scanned: its observation document and its organization. */
@@ -61,10 +63,43 @@ struct op {
 	struct op *prev, *next;        /* the organization's op list */
 };
 
-/* A probe module: starts its work for one domain. Runs after DNS answers arrive when needed. */
-struct probe {
-	const char *name;                                       /* "dns", "web", ... */
-	int (*start)(struct engine *e, struct domain_scan *ds); /* 0 or negative errno */
+/*
+ * Units: what a probe module works on. Discovery (the DNS module today) reports each
+ * unit it finds with engine_found(); the engine starts every module registered for
+ * that kind of unit. No probe starts another by name.
+ */
+enum unit_kind {
+	UNIT_DOMAIN = 0,    /* a target's domain: fed by the engine itself */
+	UNIT_SILENT_DOMAIN, /* a domain whose own name servers gave no answer */
+	UNIT_NAME_SERVER,   /* one address of one of a domain's name servers */
+	UNIT_HOST,          /* a host name with its A lookup (the web presence) */
+	UNIT_KINDS,
+};
+
+struct unit {
+	enum unit_kind kind; /* which kind */
+	const char *name;    /* the domain, name server or host name */
+	const char *addr;    /* UNIT_NAME_SERVER: the address, as text */
+	json_t *lookup;      /* UNIT_HOST: its A lookup (borrowed) */
+};
+
+/*
+ * A probe module: a const struct registered in the table of probes.c (zmap's probe
+ * modules are the model). Adding a probe is one file and one row there.
+ * - setup (optional): per engine, so per worker thread: builds the module's own state
+ *   (an SSL_CTX, a curl multi handle...) that engine_state() returns to its probes;
+ *   0 or a negative errno with `err` set.
+ * - teardown (optional): frees that state after the engine's last organization.
+ * - start: begins the work for one unit of the registered kind; registers an op for
+ *   everything still in flight when it returns; 0 or a negative errno (a resource
+ *   error makes the engine scan the organization again later).
+ */
+struct probe_module {
+	const char *name;                                                             /* "dns", "web", ... */
+	enum unit_kind unit;                                                          /* what it works on */
+	int (*setup)(struct engine *e, void **state, char *err, size_t errlen);       /* or NULL */
+	void (*teardown)(void *state);                                                /* or NULL */
+	int (*start)(struct engine *e, struct domain_scan *ds, const struct unit *u); /* required */
 };
 
 /* Called once per finished organization; `observations` (array of domain docs) is the callee's. */
@@ -91,16 +126,20 @@ size_t engine_failed(const struct engine *e);
 void engine_progress(const struct engine *e, size_t *done, size_t *inflight, size_t *total);
 
 /* For probes. */
-struct web_ctx;
-struct tls_ctxs;
 struct event_base *engine_base(struct engine *e);
-struct web_ctx *engine_web(struct engine *e);
-struct tls_ctxs *engine_tls(struct engine *e);
 struct resolver *engine_resolver(struct engine *e);
 const struct engine_opts *engine_opts(struct engine *e);
+/* The state a module's setup hook made in this engine, or NULL. */
+void *engine_state(struct engine *e, const struct probe_module *m);
 int engine_in_scope(struct engine *e, const struct sockaddr *sa);
 /* 1 once the organization's deadline has passed: start nothing new. */
 int engine_org_expired(const struct domain_scan *ds);
+/*
+ * Reports a unit found for ds's organization: every module registered for its kind is
+ * started on it. Returns 0, or the first start's negative errno (a resource error has
+ * already made the organization scan again later).
+ */
+int engine_found(struct engine *e, struct domain_scan *ds, const struct unit *u);
 /* 1 when a start failed for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM; either sign). */
 int engine_resource_error(int err);
 /*
@@ -117,14 +156,5 @@ size_t engine_requeued(const struct engine *e);
 void op_begin(struct op *op, struct domain_scan *ds, void (*cancel)(struct op *op));
 /* Unregisters it; when it was the organization's last, the organization finishes (later, from the loop). */
 void op_done(struct op *op);
-
-/* Probe entry points (engine.c holds the table). */
-int probe_dns_start(struct engine *e, struct domain_scan *ds);
-/* Started by the DNS probe once the name servers' addresses are known. */
-int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, const char *addr);
-/* Started by the DNS probe when the domain's own servers give no answer. */
-int probe_deleg_start(struct engine *e, struct domain_scan *ds);
-/* Started by the DNS probe once the domain's A lookup has answered. */
-int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup);
 
 #endif

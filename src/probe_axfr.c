@@ -18,6 +18,7 @@
 
 #include "conn.h"
 #include "engine.h"
+#include "probes.h"
 #include "wire_dns.h"
 
 /* The first message: its two-byte length prefix and at most 65535 bytes. */
@@ -157,7 +158,7 @@ static int axfr_connect(struct engine *e, struct axfr *x, const struct sockaddr_
 	return rc;
 }
 
-int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, const char *addr)
+static int axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, const char *addr)
 {
 	if (engine_org_expired(ds))
 		return 0;
@@ -188,3 +189,15 @@ int probe_axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, c
 		axfr_end(x, "error", strerror(-rc));
 	return 0;
 }
+
+static int axfr_unit(struct engine *e, struct domain_scan *ds, const struct unit *u)
+{
+	return axfr_start(e, ds, u->name, u->addr);
+}
+
+/* Asks one address of one name server for the whole zone. */
+const struct probe_module probe_axfr_module = {
+    .name = "axfr",
+    .unit = UNIT_NAME_SERVER,
+    .start = axfr_unit,
+};

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "probes.h"
 #include "resolver.h"
 #include "wire_dns.h"
 
@@ -253,7 +254,7 @@ static void ask_parent(struct deleg *d)
 	deleg_ask(d, d->parent, "NS", on_parent_ns);
 }
 
-int probe_deleg_start(struct engine *e, struct domain_scan *ds)
+static int deleg_start(struct engine *e, struct domain_scan *ds)
 {
 	const char *dot = strchr(ds->domain, '.');
 	json_t *dns = json_object_get(ds->doc, "dns");
@@ -276,3 +277,15 @@ int probe_deleg_start(struct engine *e, struct domain_scan *ds)
 	ask_parent(d);
 	return 0;
 }
+
+static int deleg_unit(struct engine *e, struct domain_scan *ds, const struct unit *u)
+{
+	return deleg_start(e, ds);
+}
+
+/* Asks the parent zone, non-recursively, where a silent domain's name servers are. */
+const struct probe_module probe_deleg_module = {
+    .name = "deleg",
+    .unit = UNIT_SILENT_DOMAIN,
+    .start = deleg_unit,
+};

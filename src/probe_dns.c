@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "probes.h"
 #include "resolver.h"
 #include "wire_spf.h"
 
@@ -259,8 +260,9 @@ static void ns_addr_then(struct engine *e, struct domain_scan *ds, struct dns_op
 	/* A few addresses per server say whether it transfers; more only cost sockets. */
 	json_array_foreach(json_object_get(lookup, "records"), i, a)
 	{
-		if (i < AXFR_ADDRS_PER_NS && json_is_string(a))
-			probe_axfr_start(e, ds, d->name, json_string_value(a));
+		struct unit u = {.kind = UNIT_NAME_SERVER, .name = d->name, .addr = json_string_value(a)};
+		if (i < AXFR_ADDRS_PER_NS && u.addr != NULL)
+			engine_found(e, ds, &u);
 	}
 }
 
@@ -282,16 +284,18 @@ static void ns_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, 
 static void soa_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
 {
 	const char *st = json_string_value(json_object_get(lookup, "status"));
+	struct unit u = {.kind = UNIT_SILENT_DOMAIN, .name = ds->domain};
 	if (st != NULL && (strcmp(st, "servfail") == 0 || strcmp(st, "timeout") == 0))
-		probe_deleg_start(e, ds);
+		engine_found(e, ds, &u);
 }
 
 static void a_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
 {
-	probe_web_start(e, ds, lookup);
+	struct unit u = {.kind = UNIT_HOST, .name = ds->domain, .lookup = lookup};
+	engine_found(e, ds, &u);
 }
 
-int probe_dns_start(struct engine *e, struct domain_scan *ds)
+static int dns_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
 {
 	json_t *dns = json_object_get(ds->doc, "dns");
 	char dmarc[300];
@@ -312,3 +316,10 @@ int probe_dns_start(struct engine *e, struct domain_scan *ds)
 	}
 	return 0;
 }
+
+/* Discovery: the domain's records, and the units found in them (name servers, the web host). */
+const struct probe_module probe_dns_module = {
+    .name = "dns",
+    .unit = UNIT_DOMAIN,
+    .start = dns_start,
+};

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "probes.h"
 #include "probe_tls.h"
 #include "resolver.h"
 #include "wire_http.h"
@@ -141,7 +142,9 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return evtimer_add(w->timer, &tv);
 }
 
-int web_ctx_new(struct event_base *base, const struct scope *scope, struct web_ctx **out)
+static struct web_ctx *web_ctx_free(struct web_ctx *w);
+
+static int web_ctx_new(struct event_base *base, const struct scope *scope, struct web_ctx **out)
 {
 	struct web_ctx *w = calloc(1, sizeof *w);
 	if (w == NULL)
@@ -162,7 +165,7 @@ int web_ctx_new(struct event_base *base, const struct scope *scope, struct web_c
 	return 0;
 }
 
-struct web_ctx *web_ctx_free(struct web_ctx *w)
+static struct web_ctx *web_ctx_free(struct web_ctx *w)
 {
 	if (w == NULL)
 		return NULL;
@@ -172,6 +175,49 @@ struct web_ctx *web_ctx_free(struct web_ctx *w)
 		event_free(w->timer);
 	free(w);
 	return NULL;
+}
+
+/* The web module's state in one engine (one worker): its curl multi handle and its SSL_CTXs. */
+struct web_state {
+	struct web_ctx *web;  /* HTTP, driven by the engine's loop */
+	struct tls_ctxs *tls; /* the TLS probe's contexts */
+};
+
+static struct web_ctx *web_of(struct engine *e)
+{
+	struct web_state *st = engine_state(e, &probe_web_module);
+	return st->web;
+}
+
+static struct tls_ctxs *tls_of(struct engine *e)
+{
+	struct web_state *st = engine_state(e, &probe_web_module);
+	return st->tls;
+}
+
+static void web_teardown(void *arg)
+{
+	struct web_state *st = arg;
+	web_ctx_free(st->web);
+	tls_ctxs_free(st->tls);
+	free(st);
+}
+
+static int web_setup(struct engine *e, void **state, char *err, size_t errlen)
+{
+	const struct engine_opts *o = engine_opts(e);
+	struct web_state *st = calloc(1, sizeof *st);
+	int rc = st ? tls_ctxs_new(o->ca_file, &st->tls) : -ENOMEM;
+	if (rc < 0)
+		snprintf(err, errlen, "cannot set up TLS (CA file %s)", o->ca_file ? o->ca_file : "default");
+	if (rc == 0 && (rc = web_ctx_new(engine_base(e), o->scope, &st->web)) < 0)
+		snprintf(err, errlen, "cannot set up libcurl");
+	if (rc < 0 && st != NULL) {
+		web_teardown(st);
+		return rc;
+	}
+	*state = st;
+	return rc;
 }
 
 static void fetch_free(struct fetch *f)
@@ -186,7 +232,7 @@ static void fetch_free(struct fetch *f)
 static void fetch_detach(struct fetch *f)
 {
 	if (f->easy) {
-		curl_multi_remove_handle(engine_web(f->e)->multi, f->easy);
+		curl_multi_remove_handle(web_of(f->e)->multi, f->easy);
 		curl_easy_cleanup(f->easy);
 		f->easy = NULL;
 	}
@@ -667,7 +713,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *arg)
 static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct fetch *f = arg;
-	struct web_ctx *w = engine_web(f->e);
+	struct web_ctx *w = web_of(f->e);
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->addr;
 	/* Only the address we resolved and checked: never one curl found by itself. */
 	int pinned = a->family == AF_INET && a->addrlen >= sizeof *sin &&
@@ -747,7 +793,7 @@ static int fetch_prepare(struct fetch *f)
 	int rc = fetch_setup(f, fetch_timeout(f));
 	if (rc < 0)
 		return rc;
-	CURLMcode mc = curl_multi_add_handle(engine_web(f->e)->multi, f->easy);
+	CURLMcode mc = curl_multi_add_handle(web_of(f->e)->multi, f->easy);
 	return mc == CURLM_OK ? 0 : mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
 }
 
@@ -820,8 +866,8 @@ static int tls_start(struct engine *e, struct domain_scan *ds, json_t *web, cons
 	if (t == NULL)
 		return -ENOMEM;
 	t->web = web;
-	int rc = tls_probe_start(engine_base(e), engine_tls(e), (const struct sockaddr *)sin, sizeof *sin,
-	                         host, engine_opts(e)->conn_timeout_ms, on_tls, t, &t->probe);
+	int rc = tls_probe_start(engine_base(e), tls_of(e), (const struct sockaddr *)sin, sizeof *sin, host,
+	                         engine_opts(e)->conn_timeout_ms, on_tls, t, &t->probe);
 	if (rc < 0) {
 		free(t);
 		return rc;
@@ -838,10 +884,11 @@ static void web_unreached(json_t *web, const char *status)
 		json_object_set_new(web, parts[i], json_pack("{s:s}", "status", status));
 }
 
-int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup)
+static int web_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
 {
+	json_t *a_lookup = u->lookup;
 	json_t *web = json_object_get(ds->doc, "web");
-	const char *host = ds->domain;
+	const char *host = u->name;
 	json_object_set_new(web, "host", json_string(host));
 	const char *st = json_string_value(json_object_get(a_lookup, "status"));
 	const char *addr = json_string_value(json_array_get(json_object_get(a_lookup, "records"), 0));
@@ -882,3 +929,12 @@ int probe_web_start(struct engine *e, struct domain_scan *ds, json_t *a_lookup)
 		                 "/.well-known/security.txt", host, addr, FK_SECTXT);
 	return rc;
 }
+
+/* A host's web presence: TLS on its 443, then http://, https:// and security.txt. */
+const struct probe_module probe_web_module = {
+    .name = "web",
+    .unit = UNIT_HOST,
+    .setup = web_setup,
+    .teardown = web_teardown,
+    .start = web_start,
+};

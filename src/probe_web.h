@@ -1,9 +1,8 @@
 /*
- * The web probe's shared state: one libcurl multi handle driven by the engine's
- * libevent loop (multi-socket API). Fetches never resolve names (every connection
- * goes to the address our resolver gave, with CURLOPT_CONNECT_TO, and the
- * socket-open callback refuses any other address), never follow redirects and
- * refuse any address outside scope.
+ * The web probe (module probe_web_module, probes.h) keeps per engine one libcurl
+ * multi handle driven by the engine's libevent loop (multi-socket API). Fetches never resolve names (every
+ * connection goes to the address our resolver gave, with CURLOPT_CONNECT_TO, and the socket-open callback
+ * refuses any other address), never follow redirects and refuse any address outside scope.
  *
  * The redirect chain of http://HOST/ is followed by the probe itself, and only
  * within the site: web_hop_parse and web_hop_refusal (pure, unit-tested) decide
@@ -17,11 +16,6 @@
 #include "scope.h"
 
 #define WEB_URL_MAX 2048 /* longer Location targets are not followed */
-
-struct web_ctx;
-
-int web_ctx_new(struct event_base *base, const struct scope *scope, struct web_ctx **out);
-struct web_ctx *web_ctx_free(struct web_ctx *w);
 
 /* Where a Location header points, made absolute against the URL that sent it. */
 struct web_hop {

@@ -124,7 +124,7 @@ def test_resume_restores_the_exclusions(bed, tmp_path):
     db, out = tmp_path / "x.db", tmp_path / "x.ndjson"
     log = bed / "trap.log"
     before = log.read_text()
-    p = run(scan_args(bed, db, ["--concurrency", "1", "--seed", "3", "-o", str(out), str(targets)]),
+    p = run(scan_args(bed, db, ["--workers", "1", "--concurrency", "1", "--seed", "3", "-o", str(out), str(targets)]),
             fault="commit:2")
     assert p.returncode == -signal.SIGKILL, p.stderr
     con = sqlite3.connect(db)

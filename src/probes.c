@@ -1,0 +1,15 @@
+/* The probe registry: one row per module. */
+#include "probes.h"
+
+static const struct probe_module *const modules[] = {
+    &probe_dns_module,
+    &probe_deleg_module,
+    &probe_axfr_module,
+    &probe_web_module,
+};
+
+const struct probe_module *const *probes_all(size_t *n)
+{
+	*n = sizeof modules / sizeof modules[0];
+	return modules;
+}

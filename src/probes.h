@@ -1,0 +1,21 @@
+/*
+ * The probe registry: every probe module vitals runs, in start order, one row each
+ * (zmap's probe_modules.c is the model). Each module is a const struct defined in its
+ * own probe_*.c file and declared here; adding a probe is that file, one extern line
+ * below and one row in probes.c. The command layer passes the registry to the engine,
+ * so the engine knows no probe by name.
+ */
+#ifndef VITALS_PROBES_H
+#define VITALS_PROBES_H
+
+#include "engine.h"
+
+extern const struct probe_module probe_dns_module;   /* UNIT_DOMAIN: records; finds the units below */
+extern const struct probe_module probe_deleg_module; /* UNIT_SILENT_DOMAIN: asks the parent */
+extern const struct probe_module probe_axfr_module;  /* UNIT_NAME_SERVER: zone transfer */
+extern const struct probe_module probe_web_module;   /* UNIT_HOST: TLS on 443, http(s) fetches */
+
+/* Every module, in start order, for engine_opts.modules; *n gets their count. */
+const struct probe_module *const *probes_all(size_t *n);
+
+#endif
