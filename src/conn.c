@@ -101,7 +101,9 @@ static void conn_end(struct conn *c, enum conn_status st, int err, const char *t
 	c->state = ST_ENDED;
 	c->status = st;
 	c->err = err;
-	snprintf(c->error, sizeof(c->error), "%s", text ? text : "");
+	/* TLS errors are written into c->error already: copying it onto itself would be undefined. */
+	if (text != c->error)
+		snprintf(c->error, sizeof(c->error), "%s", text ? text : "");
 	stop_events(c);
 	c->hooks.done(c, st, -err, c->arg);
 }

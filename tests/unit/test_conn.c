@@ -556,6 +556,8 @@ static void test_implicit_tls(void)
 	is_int(r.tls_rc, 0,
 	       "implicit tls: bytes in the kernel before any plaintext do not refuse the upgrade");
 	is_int(r.st, CONN_TLS_FAILED, "implicit tls: the handshake rejects what answered");
+	is_str(r.err, "error:0A00010B:SSL routines::wrong version number",
+	       "implicit tls: OpenSSL's reason is the error text");
 	ok(r.npeek > 0 && (size_t)r.npeek < glen &&
 	       memcmp(r.peek, GREETING + glen - (size_t)r.npeek, (size_t)r.npeek) == 0,
 	   "implicit tls: conn_peek shows the rest of the greeting OpenSSL did not read");
