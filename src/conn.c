@@ -41,6 +41,7 @@ struct conn {
 	uint8_t *wbuf;           /* bytes queued to send, at most CONN_WCAP */
 	size_t wlen;             /* how many */
 	int held;                /* the owner paused reading */
+	int plain;               /* plaintext was written, read or stepped for: no implicit TLS */
 	int recheck;             /* deliver buffered bytes on the next wake-up, without new ones */
 	int stepping;            /* a step waits for its pattern or count */
 	char until[CONN_UNTIL];  /* the step's pattern */
@@ -100,7 +101,9 @@ static void conn_end(struct conn *c, enum conn_status st, int err, const char *t
 	c->state = ST_ENDED;
 	c->status = st;
 	c->err = err;
-	snprintf(c->error, sizeof(c->error), "%s", text ? text : "");
+	/* TLS errors are written into c->error already: copying it onto itself would be undefined. */
+	if (text != c->error)
+		snprintf(c->error, sizeof(c->error), "%s", text ? text : "");
 	stop_events(c);
 	c->hooks.done(c, st, -err, c->arg);
 }
@@ -224,6 +227,8 @@ static void fill_datagrams(struct conn *c)
 		n = recv(c->fd, c->rbuf, c->cfg.rcap, MSG_TRUNC);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 			return;
+		if (n < 0 && c->cfg.ignore_icmp)
+			continue; /* recv reports an ICMP error once; the deadline decides */
 		if (n < 0) /* an ICMP error on the connected socket: ECONNREFUSED is port unreachable */
 			conn_end(c, connect_status(errno), errno, strerror(errno));
 		else if ((size_t)n > c->cfg.rcap)
@@ -251,6 +256,7 @@ static void fill(struct conn *c)
 			break;
 		c->rlen += (size_t)n;
 		total += (size_t)n;
+		c->plain |= !c->ssl;
 	}
 	if (total > 0 || c->recheck)
 		deliver(c);
@@ -505,6 +511,7 @@ int conn_write(struct conn *c, const void *buf, size_t len)
 		return -ENOBUFS;
 	if (len == 0)
 		return 0;
+	c->plain |= !c->ssl;
 	nb = realloc(c->wbuf, c->wlen + len);
 	if (!nb)
 		return -ENOMEM;
@@ -530,17 +537,21 @@ int conn_step(struct conn *c, const void *send, size_t sendlen, const char *unti
 	c->until_len = ulen;
 	c->want = max ? max : c->cfg.rcap;
 	c->stepping = 1;
+	c->plain |= !c->ssl;
 	/* Bytes already buffered may complete the step: look from the loop, not from here. */
 	c->recheck = c->rlen > 0;
 	return conn_update(c);
 }
 
-/* Bytes the peer sent before the upgrade: read but unconsumed, or still in the kernel. */
+/*
+ * Bytes the peer sent before the upgrade: read but unconsumed, or, after a
+ * plaintext exchange, still in the kernel (without one they are the server's TLS).
+ */
 static int early_bytes(const struct conn *c)
 {
 	uint8_t b;
 
-	return c->rlen > 0 || recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+	return c->rlen > 0 || (c->plain && recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0);
 }
 
 static int tls_new(struct conn *c, SSL_CTX *ctx, const char *sni)
@@ -609,6 +620,22 @@ void conn_consume(struct conn *c, size_t n)
 	n = n < c->rlen ? n : c->rlen;
 	memmove(c->rbuf, c->rbuf + n, c->rlen - n);
 	c->rlen -= n;
+}
+
+ssize_t conn_peek(const struct conn *c, void *buf, size_t len)
+{
+	size_t have;
+	ssize_t n = 0;
+
+	if (!c || (!buf && len))
+		return -EINVAL;
+	have = c->rlen < len ? c->rlen : len;
+	if (have > 0)
+		memcpy(buf, c->rbuf, have);
+	/* A datagram socket would show the next datagram, not the rest of this exchange. */
+	if (have < len && c->fd >= 0 && c->cfg.type == SOCK_STREAM)
+		n = recv(c->fd, (uint8_t *)buf + have, len - have, MSG_PEEK | MSG_DONTWAIT);
+	return (ssize_t)have + (n > 0 ? n : 0);
 }
 
 SSL *conn_ssl(const struct conn *c)

@@ -13,9 +13,10 @@
  * so only the peer's datagrams arrive. connected comes from the loop as for TCP;
  * each conn_write is sent at once as one datagram; data sees one datagram at a
  * time and what the owner leaves of it is dropped; a datagram over the cap is
- * CONN_OVERSIZED; an ICMP port unreachable is CONN_REFUSED; no TLS and no steps'
- * patterns across datagrams. The deadlines are the same: junk datagrams do not
- * extend them.
+ * CONN_OVERSIZED; an ICMP port unreachable is CONN_REFUSED (unless cfg.ignore_icmp:
+ * then only an answer or the deadline ends it, as resolvers wait out an ICMP error
+ * that may be forged or stale); no TLS and no steps' patterns across datagrams.
+ * The deadlines are the same: junk datagrams do not extend them.
  *
  * It deliberately does not judge or record observations (the owner does, from
  * the status and the bytes), resolve names, verify certificates (the owner's
@@ -33,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "scope.h"
 
@@ -56,6 +58,7 @@ struct conn_cfg {
 	int total_ms;              /* deadline for everything, from the start of the connect */
 	size_t rcap;               /* read buffer cap: more unconsumed bytes than this is CONN_OVERSIZED */
 	int type;                  /* SOCK_STREAM (or 0) or SOCK_DGRAM (see "Datagrams" above) */
+	int ignore_icmp;           /* SOCK_DGRAM: ICMP errors do not end the exchange, the deadline does */
 };
 
 /*
@@ -105,9 +108,12 @@ int conn_step(struct conn *c, const void *send, size_t sendlen, const char *unti
  * Upgrades to TLS with `ctx` (not owned) and SNI `sni` (NULL: none). Only once
  * connected (-ENOTCONN), with nothing queued (-EBUSY) and nothing unread
  * (-EPROTO): bytes that arrived before the upgrade would be trusted as if they
- * came inside TLS (STARTTLS injection). The SSL exists when this returns, for
- * owners that set callbacks on it (conn_ssl). A failed handshake is a result:
- * done with CONN_TLS_FAILED.
+ * came inside TLS (STARTTLS injection). With no plaintext exchange before it
+ * (nothing written, no step, nothing read: implicit TLS, as on port 443) bytes
+ * waiting in the kernel are allowed: they can only be the server's first TLS
+ * records (or what answers instead, which the handshake then rejects). The SSL
+ * exists when this returns, for owners that set callbacks on it (conn_ssl). A
+ * failed handshake is a result: done with CONN_TLS_FAILED.
  */
 int conn_start_tls(struct conn *c, SSL_CTX *ctx, const char *sni);
 /* Stops reading (bytes wait in the kernel) until conn_release; deadlines keep running. 0 or -errno. */
@@ -116,6 +122,13 @@ int conn_release(struct conn *c);
 /* The unconsumed bytes read so far, and dropping the first n of them. */
 const uint8_t *conn_data(const struct conn *c, size_t *len);
 void conn_consume(struct conn *c, size_t n);
+/*
+ * Copies up to `len` of the bytes the peer sent that nobody has read: the
+ * unconsumed buffer, then (TCP) what waits in the kernel, without consuming it
+ * or waiting. For evidence of what answered, say after a failed handshake; valid
+ * in done and until conn_free. The count, or -EINVAL.
+ */
+ssize_t conn_peek(const struct conn *c, void *buf, size_t len);
 /* The TLS session (NULL before conn_start_tls); text of the last error ("" if none). */
 SSL *conn_ssl(const struct conn *c);
 const char *conn_error(const struct conn *c);

@@ -4,45 +4,45 @@
  * servers the domain is delegated to, and where they are. That tells a dead or
  * lame delegation from one the scope guard would not let us reach. Every
  * address is scope-checked before it is contacted; the probe records, it does
- * not judge.
+ * not judge. The question to the parent is one datagram exchange of the
+ * connection layer (conn.h): its deadline is the query timeout, counted from the
+ * start, so junk datagrams (a wrong ID) and ICMP errors, which are waited out as
+ * resolvers do, cannot extend it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "conn.h"
 #include "engine.h"
 #include "probes.h"
 #include "resolver.h"
 #include "wire_dns.h"
 
 #define DELEG_MAX_LEVELS 4
-#define DELEG_PACKET_MAX 4096
+/* Any UDP datagram fits: one of any size with a wrong ID is dropped, never the end of the wait. */
+#define DELEG_PACKET_MAX 65536
 
 struct deleg {
-	struct op op;        /* registration with the organization */
-	struct engine *e;    /* the engine */
-	json_t *out;         /* dns.delegation (borrowed from the doc) */
-	char parent[256];    /* zone asked for NS */
-	int level;           /* labels stripped so far */
-	struct rquery *q;    /* resolver query in flight, or NULL */
-	evutil_socket_t fd;  /* UDP socket to the parent's server, or -1 */
-	struct event *ev;    /* its read event */
-	struct event *timer; /* the parent's deadline: junk datagrams must not extend it */
-	uint8_t id[2];       /* the query id, to match the answer */
-	int pending_addrs;   /* NS address lookups still out */
+	struct op op;      /* registration with the organization */
+	struct engine *e;  /* the engine */
+	json_t *out;       /* dns.delegation (borrowed from the doc) */
+	char parent[256];  /* zone asked for NS */
+	int level;         /* labels stripped so far */
+	struct rquery *q;  /* resolver query in flight, or NULL */
+	struct conn *c;    /* the datagram exchange with the parent's server, or NULL */
+	uint8_t *query;    /* the NS query for the domain, sent once connected */
+	size_t querylen;   /* its length */
+	int pending_addrs; /* NS address lookups still out */
 };
 
+/* May run inside a hook of d->c: conn_free defers the free to a safe point. */
 static void deleg_free(struct deleg *d)
 {
-	if (d->ev)
-		event_free(d->ev);
-	if (d->timer)
-		event_free(d->timer);
+	d->c = conn_free(d->c);
 	json_decref(d->out);
-	if (d->fd >= 0)
-		close(d->fd);
+	free(d->query);
 	free(d);
 }
 
@@ -141,54 +141,66 @@ static void deleg_resolve_next(struct deleg *d)
 	deleg_end(d, "ok");
 }
 
-static void on_parent_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	deleg_end(arg, "parent_timeout");
-}
-
-static void on_referral(evutil_socket_t fd, short what, void *arg)
+/* An answer with our ID ends the wait; anything else is dropped and the wait goes on. */
+static void on_referral(struct conn *c, void *arg)
 {
 	struct deleg *d = arg;
-	uint8_t buf[DELEG_PACKET_MAX];
-	ssize_t n = recv(fd, buf, sizeof buf, 0);
-	if (n < 12 || memcmp(buf, d->id, 2) != 0)
-		return; /* not our answer, or an ICMP error: wait for the real one or the timeout */
+	size_t n = 0;
+	const uint8_t *buf = conn_data(c, &n);
+	if (n < 12 || memcmp(buf, d->query, 2) != 0)
+		return;
 	json_t *ref = NULL;
-	if (dns_referral_parse(buf, (size_t)n, &ref) < 0) {
+	if (dns_referral_parse(buf, n, &ref) < 0) {
 		deleg_end(d, "parent_error");
 		return;
 	}
 	json_object_set(d->out, "ns", json_object_get(ref, "ns"));
 	json_object_set(d->out, "parent_rcode", json_object_get(ref, "rcode"));
 	json_decref(ref);
-	event_del(d->ev);
-	event_del(d->timer);
+	d->c = conn_free(d->c);
 	json_object_set_new(d->out, "asked", json_object());
 	deleg_resolve_next(d);
 }
 
+static void on_parent_connected(struct conn *c, void *arg)
+{
+	struct deleg *d = arg;
+	int rc = conn_write(c, d->query, d->querylen);
+	if (rc < 0 && engine_resource_error(rc))
+		engine_starved(d->op.ds);
+	if (rc < 0)
+		deleg_end(d, "parent_error");
+}
+
+/* ICMP errors are ignored (cfg.ignore_icmp): the deadline is a timeout, anything else an error. */
+static void on_parent_done(struct conn *c, enum conn_status st, int err, void *arg)
+{
+	deleg_end(arg, st == CONN_TIMEOUT || st == CONN_REFUSED ? "parent_timeout" : "parent_error");
+}
+
+static const struct conn_hooks parent_hooks = {
+    .connected = on_parent_connected,
+    .data = on_referral,
+    .done = on_parent_done,
+};
+
 static int send_query(struct deleg *d, const struct sockaddr_in *sin, const char *domain)
 {
-	uint8_t *wire = NULL;
-	size_t len = 0;
-	int rc = dns_query_build(domain, 2 /* NS */, 0, &wire, &len);
-	if (rc < 0)
-		return rc;
-	memcpy(d->id, wire, 2);
-	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->fd < 0 || connect(d->fd, (const struct sockaddr *)sin, sizeof *sin) < 0 ||
-	    send(d->fd, wire, len, 0) != (ssize_t)len)
-		rc = errno ? -errno : -EIO;
-	free(wire);
-	if (rc < 0)
-		return rc;
-	int ms = engine_opts(d->e)->query_timeout_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	d->ev = event_new(engine_base(d->e), d->fd, EV_READ | EV_PERSIST, on_referral, d);
-	d->timer = evtimer_new(engine_base(d->e), on_parent_timeout, d);
-	if (d->ev == NULL || d->timer == NULL || event_add(d->ev, NULL) < 0 || evtimer_add(d->timer, &tv) < 0)
-		return -ENOMEM;
-	return 0;
+	const struct engine_opts *o = engine_opts(d->e);
+	struct conn_cfg cfg = {.scope = o->scope,
+	                       .connect_ms = o->query_timeout_ms,
+	                       .total_ms = o->query_timeout_ms,
+	                       .rcap = DELEG_PACKET_MAX,
+	                       .type = SOCK_DGRAM,
+	                       .ignore_icmp = 1};
+	int rc = dns_query_build(domain, 2 /* NS */, 0, &d->query, &d->querylen);
+	if (rc == 0 && d->querylen < 12)
+		rc = -EINVAL;
+	if (rc == 0)
+		rc = conn_new(engine_base(d->e), &cfg, &parent_hooks, d, &d->c);
+	if (rc == 0)
+		rc = conn_connect(d->c, (const struct sockaddr *)sin, sizeof *sin);
+	return rc;
 }
 
 static void on_parent_addr(void *arg, json_t *lookup)
@@ -208,7 +220,9 @@ static void on_parent_addr(void *arg, json_t *lookup)
 		int rc = send_query(d, &sin, json_string_value(json_object_get(d->out, "domain")));
 		if (rc < 0 && engine_resource_error(rc))
 			engine_starved(d->op.ds);
-		if (rc < 0)
+		if (rc == -EACCES) /* the connection layer's own scope check: never contacted */
+			deleg_end(d, "parent_out_of_scope");
+		else if (rc < 0)
 			deleg_end(d, "parent_error");
 		return;
 	}
@@ -264,7 +278,6 @@ static int deleg_start(struct engine *e, struct domain_scan *ds)
 	if (d == NULL)
 		return -ENOMEM;
 	d->e = e;
-	d->fd = -1;
 	snprintf(d->parent, sizeof d->parent, "%s", dot + 1);
 	d->out = json_pack("{s:s, s:s, s:n, s:{}}", "domain", ds->domain, "status", "error", "parent_server",
 	                   "ns");

@@ -1,10 +1,11 @@
 /*
- * The TLS probe. Each handshake is a struct tls_conn: a non-blocking socket, an SSL
- * and three events (readable, writable, timeout), of which at most one I/O event is
- * pending at a time. A finished handshake is not torn down in its own callback: it is
- * marked done and the probe's `reap` event, the safe point, closes it and moves the
- * probe on (modern, then both legacy handshakes at once, then the callback). After the
- * callback the probe frees itself through libevent's finalizer on `reap`.
+ * The TLS probe. Each handshake is a struct hs around one connection of the
+ * connection layer (conn.h): its connected hook starts TLS with the handshake's own
+ * SSL_CTX, secured records the session, done maps how the connection ended to the
+ * observation's statuses. A hook records at once and frees its conn (the layer frees
+ * at a safe point), then moves the probe on: modern, then both legacy handshakes at
+ * once, then the callback. After the callback the probe frees itself through
+ * libevent's finalizer on its `deadline` event.
  */
 #include "probe_tls.h"
 
@@ -18,17 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#define TLS_ERRLEN     256   /* room for an OpenSSL error string */
-#define SAN_MAX        500   /* DNS names kept from one certificate */
-#define DRAIN_MAX      16384 /* unread bytes dropped before close, so close sends FIN, not RST */
-#define DEADLINE_TIMES 3     /* the whole probe gets this many handshake timeouts */
-#define FIRST_MAX      64    /* first bytes from the server kept as evidence when no handshake completed */
+#include "conn.h"
+#include "scope.h"
 
-enum conn_kind { CONN_MODERN = 0, CONN_TLS1, CONN_TLS11, CONN_COUNT };
+#define TLS_ERRLEN     256 /* room for an OpenSSL error string */
+#define SAN_MAX        500 /* DNS names kept from one certificate */
+#define DEADLINE_TIMES 3   /* the whole probe gets this many handshake timeouts */
+#define FIRST_MAX      64  /* first bytes from the server kept as evidence when no handshake completed */
 
-enum conn_state { CS_IDLE = 0, CS_CONNECTING, CS_HANDSHAKING, CS_DONE, CS_CLOSED };
+enum hs_kind { HS_MODERN = 0, HS_TLS1, HS_TLS11, HS_COUNT };
 
 enum tls_status { TS_PENDING = 0, TS_OK, TS_REFUSED, TS_TIMEOUT, TS_HANDSHAKE_FAILED, TS_ERROR };
 
@@ -46,52 +46,47 @@ static const char *const status_names[] = {
 static const struct {
 	const char *name; /* key in "legacy", NULL for the modern handshake */
 	int version;      /* the only version offered, 0 for default versions */
-} kinds[CONN_COUNT] = {
-    [CONN_MODERN] = {NULL, 0},
-    [CONN_TLS1] = {"TLSv1", TLS1_VERSION},
-    [CONN_TLS11] = {"TLSv1.1", TLS1_1_VERSION},
+} kinds[HS_COUNT] = {
+    [HS_MODERN] = {NULL, 0},
+    [HS_TLS1] = {"TLSv1", TLS1_VERSION},
+    [HS_TLS11] = {"TLSv1.1", TLS1_1_VERSION},
 };
 
 struct tls_ctxs {
-	SSL_CTX *ctx[CONN_COUNT]; /* one context per kind of handshake */
+	SSL_CTX *ctx[HS_COUNT]; /* one context per kind of handshake */
 };
 
-struct tls_conn {
+struct hs {
 	struct tls_probe *p;      /* the probe this handshake belongs to */
-	enum conn_kind kind;      /* which context, hence which versions */
-	enum conn_state state;    /* how far it got */
-	int fd;                   /* the socket, -1 when closed */
-	SSL *ssl;                 /* the TLS session, NULL when closed */
-	struct event *rd;         /* waits for the socket to be readable */
-	struct event *wr;         /* waits for it to be writable (connect, handshake) */
-	struct event *timer;      /* fires when connect plus handshake took too long */
-	enum tls_status status;   /* the outcome, once done */
+	enum hs_kind kind;        /* which context, hence which versions */
+	struct conn *c;           /* its connection while it runs, else NULL */
+	int running;              /* started (or about to be) and not yet recorded */
+	enum tls_status status;   /* the outcome, once recorded */
 	char error[TLS_ERRLEN];   /* text for handshake_failed and error */
 	uint8_t first[FIRST_MAX]; /* the first bytes the server sent */
 	size_t nfirst;            /* how many of them were kept */
 };
 
 struct tls_probe {
-	struct event_base *base;          /* the loop everything runs in */
-	struct tls_ctxs *ctxs;            /* shared contexts, not owned */
-	struct sockaddr_storage sa;       /* the server */
-	socklen_t salen;                  /* length of sa */
-	char *host;                       /* SNI and name to check, without trailing dot */
-	int host_is_ip;                   /* host is an address literal: no SNI, IP check */
-	int timeout_ms;                   /* per handshake, connect included */
-	tls_probe_cb cb;                  /* called once at the end */
-	void *arg;                        /* its argument */
-	enum probe_state state;           /* which phase runs */
-	int expired;                      /* the whole-probe deadline passed */
-	int nomem;                        /* recording ran out of memory */
-	int starved;                      /* a socket could not be opened for lack of descriptors */
-	struct tls_conn conn[CONN_COUNT]; /* the handshakes */
-	struct event *deadline;           /* caps the whole probe */
-	struct event *reap;               /* the safe point: closes finished handshakes, moves on */
-	json_t *tls;                      /* the observation being built */
+	struct event_base *base;    /* the loop everything runs in */
+	struct tls_ctxs *ctxs;      /* shared contexts, not owned */
+	struct sockaddr_storage sa; /* the server */
+	socklen_t salen;            /* length of sa */
+	struct cidr only[2];        /* the server's address (and for IPv6 any IPv4 it embeds) */
+	struct scope scope;         /* only[] as the conns' scope: the caller checked the real one */
+	char *host;                 /* SNI and name to check, without trailing dot */
+	int host_is_ip;             /* host is an address literal: no SNI, IP check */
+	int timeout_ms;             /* per handshake, connect included */
+	tls_probe_cb cb;            /* called once at the end */
+	void *arg;                  /* its argument */
+	enum probe_state state;     /* which phase runs */
+	int expired;                /* the whole-probe deadline passed */
+	int nomem;                  /* recording ran out of memory */
+	int starved;                /* a connection could not start for lack of descriptors or memory */
+	struct hs hs[HS_COUNT];     /* the handshakes */
+	struct event *deadline;     /* caps the whole probe; its finalizer frees the probe */
+	json_t *tls;                /* the observation being built */
 };
-
-static void probe_reap(evutil_socket_t fd, short what, void *arg);
 
 /* ---- contexts ---- */
 
@@ -146,13 +141,13 @@ int tls_ctxs_new(const char *ca_file, struct tls_ctxs **out)
 
 	if (!c)
 		return -ENOMEM;
-	r = ctx_modern_new(ca_file, &c->ctx[CONN_MODERN]);
-	for (k = CONN_TLS1; r == 0 && k < CONN_COUNT; k++)
+	r = ctx_modern_new(ca_file, &c->ctx[HS_MODERN]);
+	for (k = HS_TLS1; r == 0 && k < HS_COUNT; k++)
 		r = ctx_legacy_new(ca_file, kinds[k].version, &c->ctx[k]);
 	if (r < 0)
 		goto fail;
 	/* Like browsers, talk to servers without RFC 5746 (never renegotiating). */
-	for (k = 0; k < CONN_COUNT; k++)
+	for (k = 0; k < HS_COUNT; k++)
 		SSL_CTX_set_options(c->ctx[k], SSL_OP_LEGACY_SERVER_CONNECT);
 	ERR_clear_error();
 	*out = c;
@@ -169,7 +164,7 @@ struct tls_ctxs *tls_ctxs_free(struct tls_ctxs *c)
 
 	if (!c)
 		return NULL;
-	for (k = 0; k < CONN_COUNT; k++)
+	for (k = 0; k < HS_COUNT; k++)
 		SSL_CTX_free(c->ctx[k]);
 	free(c);
 	return NULL;
@@ -311,262 +306,159 @@ static json_t *hex_json(const uint8_t *b, size_t n)
 	return json_stringn(buf, 2 * (n < FIRST_MAX ? n : FIRST_MAX));
 }
 
-static void modern_record(struct tls_conn *c)
+static void modern_record(struct hs *h, SSL *ssl)
 {
-	struct tls_probe *p = c->p;
+	struct tls_probe *p = h->p;
 
-	obs_put(p, p->tls, "status", json_string(status_names[c->status]));
-	if (c->status == TS_HANDSHAKE_FAILED || c->status == TS_ERROR)
-		obs_put(p, p->tls, "error", json_string(c->error));
-	if (c->status != TS_OK && c->nfirst > 0)
-		obs_put(p, p->tls, "first_bytes", hex_json(c->first, c->nfirst));
-	if (c->status == TS_OK)
-		session_record(p, c->ssl);
+	obs_put(p, p->tls, "status", json_string(status_names[h->status]));
+	if (h->status == TS_HANDSHAKE_FAILED || h->status == TS_ERROR)
+		obs_put(p, p->tls, "error", json_string(h->error));
+	if (h->status != TS_OK && h->nfirst > 0)
+		obs_put(p, p->tls, "first_bytes", hex_json(h->first, h->nfirst));
+	if (h->status == TS_OK)
+		session_record(p, ssl);
 }
 
 /* Accepted means completed at that version; only connection-level failures are noted. */
-static void legacy_record(struct tls_conn *c)
+static void legacy_record(struct hs *h, SSL *ssl)
 {
-	struct tls_probe *p = c->p;
-	const char *name = kinds[c->kind].name;
-	int accepted = c->status == TS_OK && SSL_version(c->ssl) == kinds[c->kind].version;
+	struct tls_probe *p = h->p;
+	const char *name = kinds[h->kind].name;
+	int accepted = h->status == TS_OK && SSL_version(ssl) == kinds[h->kind].version;
 	char note[TLS_ERRLEN + 8];
 
 	obs_put(p, json_object_get(p->tls, "legacy"), name, json_boolean(accepted));
 	/* Without a modern session, the certificate is the one a legacy handshake showed (the highest). */
-	if (accepted && p->conn[CONN_MODERN].status != TS_OK &&
-	    (c->kind == CONN_TLS11 || json_is_null(json_object_get(p->tls, "protocol"))))
-		session_record(p, c->ssl);
-	if (c->status != TS_TIMEOUT && c->status != TS_REFUSED && c->status != TS_ERROR)
+	if (accepted && p->hs[HS_MODERN].status != TS_OK &&
+	    (h->kind == HS_TLS11 || json_is_null(json_object_get(p->tls, "protocol"))))
+		session_record(p, ssl);
+	if (h->status != TS_TIMEOUT && h->status != TS_REFUSED && h->status != TS_ERROR)
 		return;
-	if (c->status == TS_ERROR)
-		snprintf(note, sizeof(note), "error: %s", c->error);
+	if (h->status == TS_ERROR)
+		snprintf(note, sizeof(note), "error: %s", h->error);
 	else
-		snprintf(note, sizeof(note), "%s", status_names[c->status]);
+		snprintf(note, sizeof(note), "%s", status_names[h->status]);
 	obs_put(p, json_object_get(p->tls, "legacy_errors"), name, json_string(note));
 }
 
 /* ---- one handshake ---- */
 
+static void probe_next(struct tls_probe *p);
+
 /*
  * OpenSSL stops at the first record header it cannot use (5 bytes): add what else has
  * already arrived, without waiting, so the evidence shows more of what answered.
  */
-static void conn_read_more(struct tls_conn *c)
+static void hs_read_more(struct hs *h)
 {
 	ssize_t n;
 
-	if (c->fd < 0 || c->nfirst == 0 || c->nfirst >= FIRST_MAX)
+	if (!h->c || h->nfirst == 0 || h->nfirst >= FIRST_MAX)
 		return;
-	n = recv(c->fd, c->first + c->nfirst, FIRST_MAX - c->nfirst, MSG_DONTWAIT);
+	n = conn_peek(h->c, h->first + h->nfirst, FIRST_MAX - h->nfirst);
 	if (n > 0)
-		c->nfirst += (size_t)n;
+		h->nfirst += (size_t)n;
 }
 
-/* Ends a handshake: records it and wakes the safe point, which will close it. */
-static void conn_finish(struct tls_conn *c, enum tls_status st, const char *err)
+/* Ends a handshake, from one of its hooks or the deadline: records it, frees its conn, moves on. */
+static void hs_finish(struct hs *h, enum tls_status st, const char *err, SSL *ssl)
 {
-	if (c->state == CS_DONE || c->state == CS_CLOSED)
+	if (!h->running)
 		return;
-	c->state = CS_DONE;
-	c->status = st;
-	snprintf(c->error, sizeof(c->error), "%s", err ? err : "");
-	if (c->rd)
-		event_del(c->rd);
-	if (c->wr)
-		event_del(c->wr);
-	if (c->timer)
-		event_del(c->timer);
-	if (c->kind == CONN_MODERN && st != TS_OK)
-		conn_read_more(c);
-	if (c->kind == CONN_MODERN)
-		modern_record(c);
+	h->running = 0;
+	h->status = st;
+	snprintf(h->error, sizeof(h->error), "%s", err ? err : "");
+	if (h->kind == HS_MODERN && st != TS_OK)
+		hs_read_more(h);
+	if (h->kind == HS_MODERN)
+		modern_record(h, ssl);
 	else
-		legacy_record(c);
-	event_active(c->p->reap, EV_TIMEOUT, 0);
-}
-
-static void conn_wait(struct tls_conn *c, struct event *ev)
-{
-	if (event_add(ev, NULL) < 0)
-		conn_finish(c, TS_ERROR, "cannot wait for the socket");
-}
-
-static void conn_fail_ssl(struct tls_conn *c, int sslerr, int saved_errno)
-{
-	unsigned long code = ERR_get_error();
-	char buf[TLS_ERRLEN];
-
-	if (code)
-		ERR_error_string_n(code, buf, sizeof(buf));
-	else if (sslerr == SSL_ERROR_SYSCALL && saved_errno)
-		snprintf(buf, sizeof(buf), "%s", strerror(saved_errno));
-	else if (sslerr == SSL_ERROR_ZERO_RETURN)
-		snprintf(buf, sizeof(buf), "closed by peer");
-	else
-		snprintf(buf, sizeof(buf), "SSL error %d", sslerr);
-	ERR_clear_error();
-	conn_finish(c, TS_HANDSHAKE_FAILED, buf);
-}
-
-static void conn_step(struct tls_conn *c)
-{
-	int r, e, saved;
-
-	ERR_clear_error();
-	errno = 0;
-	r = SSL_do_handshake(c->ssl);
-	saved = errno;
-	if (r == 1) {
-		conn_finish(c, TS_OK, NULL);
-		return;
-	}
-	e = SSL_get_error(c->ssl, r);
-	if (e == SSL_ERROR_WANT_READ)
-		conn_wait(c, c->rd);
-	else if (e == SSL_ERROR_WANT_WRITE)
-		conn_wait(c, c->wr);
-	else
-		conn_fail_ssl(c, e, saved);
-}
-
-static enum tls_status connect_status(int err)
-{
-	if (err == ECONNREFUSED)
-		return TS_REFUSED;
-	if (err == ETIMEDOUT)
-		return TS_TIMEOUT;
-	return TS_ERROR;
-}
-
-static void conn_connected(struct tls_conn *c)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err) {
-		conn_finish(c, connect_status(err), strerror(err));
-		return;
-	}
-	c->state = CS_HANDSHAKING;
-	conn_step(c);
-}
-
-static void conn_on_io(evutil_socket_t fd, short what, void *arg)
-{
-	struct tls_conn *c = arg;
-
-	if (c->state == CS_CONNECTING)
-		conn_connected(c);
-	else if (c->state == CS_HANDSHAKING)
-		conn_step(c);
-}
-
-static void conn_on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	conn_finish(arg, TS_TIMEOUT, NULL);
-}
-
-static struct timeval ms_to_tv(long long ms)
-{
-	struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-
-	return tv;
+		legacy_record(h, ssl);
+	h->c = conn_free(h->c);
+	probe_next(h->p);
 }
 
 /* Keeps a copy of the first bytes the server sent (OpenSSL reads them through this BIO). */
 static long first_bytes_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
                            size_t *processed)
 {
-	struct tls_conn *c = (struct tls_conn *)BIO_get_callback_arg(b);
+	struct hs *h = (struct hs *)BIO_get_callback_arg(b);
 
-	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed && c && c->nfirst < FIRST_MAX) {
-		size_t take = *processed < FIRST_MAX - c->nfirst ? *processed : FIRST_MAX - c->nfirst;
-		memcpy(c->first + c->nfirst, argp, take);
-		c->nfirst += take;
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed && h && h->nfirst < FIRST_MAX) {
+		size_t take = *processed < FIRST_MAX - h->nfirst ? *processed : FIRST_MAX - h->nfirst;
+		memcpy(h->first + h->nfirst, argp, take);
+		h->nfirst += take;
 	}
 	return ret;
 }
 
-/* Events, SSL and the timer for a fresh socket. */
-static int conn_prepare(struct tls_conn *c)
+static void hs_connected(struct conn *c, void *arg)
 {
-	struct tls_probe *p = c->p;
-	struct timeval tv = ms_to_tv(p->timeout_ms);
+	struct hs *h = arg;
+	struct tls_probe *p = h->p;
+	int r = conn_start_tls(c, p->ctxs->ctx[h->kind], p->host_is_ip ? NULL : p->host);
+	SSL *ssl = conn_ssl(c);
 
-	c->rd = event_new(p->base, c->fd, EV_READ, conn_on_io, c);
-	c->wr = event_new(p->base, c->fd, EV_WRITE, conn_on_io, c);
-	c->timer = evtimer_new(p->base, conn_on_timeout, c);
-	c->ssl = SSL_new(p->ctxs->ctx[c->kind]);
-	if (!c->rd || !c->wr || !c->timer || !c->ssl || SSL_set_fd(c->ssl, c->fd) != 1)
-		return -ENOMEM;
-	if (!p->host_is_ip && SSL_set_tlsext_host_name(c->ssl, p->host) != 1)
-		return -EINVAL;
-	BIO_set_callback_arg(SSL_get_rbio(c->ssl), (char *)c);
-	BIO_set_callback_ex(SSL_get_rbio(c->ssl), first_bytes_cb);
-	SSL_set_connect_state(c->ssl);
-	return evtimer_add(c->timer, &tv) < 0 ? -ENOMEM : 0;
-}
-
-/* Starts connecting. A connection-level failure is a result, not an error here. */
-static int conn_open(struct tls_conn *c)
-{
-	struct tls_probe *p = c->p;
-	int r;
-
-	c->fd = socket(p->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		r = errno;
-		p->starved |= r == EMFILE || r == ENFILE || r == ENOBUFS || r == ENOMEM;
-		return -r;
+	if (r < 0) {
+		hs_finish(h, TS_ERROR, strerror(-r), NULL);
+		return;
 	}
-	r = conn_prepare(c);
-	ERR_clear_error();
-	if (r < 0)
-		return r;
-	c->state = CS_CONNECTING;
-	if (connect(c->fd, (const struct sockaddr *)&p->sa, p->salen) == 0)
-		conn_connected(c);
-	else if (errno == EINPROGRESS || errno == EINTR)
-		conn_wait(c, c->wr);
-	else
-		conn_finish(c, connect_status(errno), strerror(errno));
-	return 0;
+	/* The evidence names an early close as OpenSSL does ("unexpected eof while reading"). */
+	SSL_clear_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	BIO_set_callback_arg(SSL_get_rbio(ssl), (char *)h);
+	BIO_set_callback_ex(SSL_get_rbio(ssl), first_bytes_cb);
 }
 
-static void sock_drain(int fd)
+static void hs_secured(struct conn *c, void *arg)
 {
-	char buf[4096];
-	size_t total = 0;
-	ssize_t n;
-
-	while (total < DRAIN_MAX && (n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		total += (size_t)n;
+	hs_finish(arg, TS_OK, NULL, conn_ssl(c));
 }
 
-/* One close_notify when the handshake completed, never a wait; then everything goes. */
-static void conn_close(struct tls_conn *c)
+/* The layer's statuses in the observation's words; the handshake is the only exchange. */
+static void hs_done(struct conn *c, enum conn_status st, int err, void *arg)
 {
-	if (c->ssl && SSL_is_init_finished(c->ssl))
-		SSL_shutdown(c->ssl);
-	ERR_clear_error();
-	SSL_free(c->ssl);
-	c->ssl = NULL;
-	if (c->fd >= 0) {
-		sock_drain(c->fd);
-		close(c->fd);
-		c->fd = -1;
+	switch (st) {
+	case CONN_REFUSED:
+		hs_finish(arg, TS_REFUSED, conn_error(c), NULL);
+		break;
+	case CONN_TIMEOUT:
+		hs_finish(arg, TS_TIMEOUT, NULL, NULL);
+		break;
+	case CONN_TLS_FAILED:
+	case CONN_CLOSED:
+		hs_finish(arg, TS_HANDSHAKE_FAILED, conn_error(c), NULL);
+		break;
+	default:
+		hs_finish(arg, TS_ERROR, conn_error(c), NULL);
 	}
-	if (c->rd)
-		event_free(c->rd);
-	if (c->wr)
-		event_free(c->wr);
-	if (c->timer)
-		event_free(c->timer);
-	c->rd = c->wr = c->timer = NULL;
-	c->state = CS_CLOSED;
+}
+
+static const struct conn_hooks hs_hooks = {
+    .connected = hs_connected,
+    .secured = hs_secured,
+    .done = hs_done,
+};
+
+static int resource_errno(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* Starts connecting; connect and handshake share one deadline. A refusal is a result, not an error here. */
+static int hs_open(struct hs *h)
+{
+	struct tls_probe *p = h->p;
+	struct conn_cfg cfg = {
+	    .scope = &p->scope, .connect_ms = p->timeout_ms, .total_ms = p->timeout_ms, .rcap = FIRST_MAX};
+	int r = conn_new(p->base, &cfg, &hs_hooks, h, &h->c);
+
+	if (r == 0)
+		r = conn_connect(h->c, (const struct sockaddr *)&p->sa, p->salen);
+	if (r < 0) {
+		h->c = conn_free(h->c);
+		p->starved |= resource_errno(-r);
+	}
+	return r;
 }
 
 /* ---- the probe ---- */
@@ -577,12 +469,10 @@ static void probe_free(struct tls_probe *p)
 
 	if (!p)
 		return;
-	for (k = 0; k < CONN_COUNT; k++)
-		conn_close(&p->conn[k]);
+	for (k = 0; k < HS_COUNT; k++)
+		p->hs[k].c = conn_free(p->hs[k].c);
 	if (p->deadline)
 		event_free(p->deadline);
-	if (p->reap)
-		event_free(p->reap);
 	json_decref(p->tls);
 	free(p->host);
 	free(p);
@@ -592,7 +482,7 @@ static void probe_finalize(struct event *ev, void *arg)
 {
 	struct tls_probe *p = arg;
 
-	p->reap = NULL; /* libevent frees it */
+	p->deadline = NULL; /* libevent frees it */
 	probe_free(p);
 }
 
@@ -602,9 +492,8 @@ static void probe_expire(evutil_socket_t fd, short what, void *arg)
 	int k;
 
 	p->expired = 1;
-	for (k = 0; k < CONN_COUNT; k++)
-		if (p->conn[k].state == CS_CONNECTING || p->conn[k].state == CS_HANDSHAKING)
-			conn_finish(&p->conn[k], TS_TIMEOUT, NULL);
+	for (k = 0; k < HS_COUNT; k++)
+		hs_finish(&p->hs[k], TS_TIMEOUT, NULL, NULL);
 }
 
 static json_t *probe_result(struct tls_probe *p)
@@ -618,16 +507,14 @@ static json_t *probe_result(struct tls_probe *p)
 	return json_pack("{s:s,s:s}", "status", "error", "error", "out of memory");
 }
 
-/* Runs inside `reap`: hands the result over, then lets libevent free `reap` and us. */
+/* Hands the result over, then lets libevent free `deadline` and us once no callback of it runs. */
 static void probe_deliver(struct tls_probe *p)
 {
 	json_t *tls = probe_result(p);
 
 	p->state = PS_DELIVERING;
 	p->cb(p->arg, tls);
-	event_free(p->deadline);
-	p->deadline = NULL;
-	event_free_finalize(0, p->reap, probe_finalize);
+	event_free_finalize(0, p->deadline, probe_finalize);
 }
 
 static void legacy_start(struct tls_probe *p)
@@ -637,40 +524,28 @@ static void legacy_start(struct tls_probe *p)
 	p->state = PS_LEGACY;
 	obs_put(p, p->tls, "legacy", json_pack("{s:b,s:b}", "TLSv1", 0, "TLSv1.1", 0));
 	obs_put(p, p->tls, "legacy_errors", json_object());
-	for (k = CONN_TLS1; k < CONN_COUNT; k++) {
-		r = conn_open(&p->conn[k]);
-		p->starved |= r == -ENOMEM;
+	/* Both count as running first: one failing at once must not end the phase alone. */
+	for (k = HS_TLS1; k < HS_COUNT; k++)
+		p->hs[k].running = 1;
+	for (k = HS_TLS1; k < HS_COUNT; k++) {
+		r = hs_open(&p->hs[k]);
 		if (r < 0)
-			conn_finish(&p->conn[k], TS_ERROR, strerror(-r));
+			hs_finish(&p->hs[k], TS_ERROR, strerror(-r), NULL);
 	}
 }
 
-static int legacy_over(const struct tls_probe *p)
+/* After a handshake was recorded: the next phase, or the result once nothing runs. */
+static void probe_next(struct tls_probe *p)
 {
-	int k;
+	enum tls_status st = p->hs[HS_MODERN].status;
 
-	for (k = CONN_TLS1; k < CONN_COUNT; k++)
-		if (p->conn[k].state != CS_CLOSED)
-			return 0;
-	return 1;
-}
-
-static void probe_reap(evutil_socket_t fd, short what, void *arg)
-{
-	struct tls_probe *p = arg;
-	int k;
-
-	for (k = 0; k < CONN_COUNT; k++)
-		if (p->conn[k].state == CS_DONE)
-			conn_close(&p->conn[k]);
-	if (p->state == PS_MODERN && p->conn[CONN_MODERN].state == CS_CLOSED) {
+	if (p->state == PS_MODERN) {
 		/* A server that speaks only TLS 1.0/1.1 fails the modern handshake: still ask. */
-		enum tls_status st = p->conn[CONN_MODERN].status;
 		if ((st == TS_OK || st == TS_HANDSHAKE_FAILED) && !p->expired && !p->nomem)
 			legacy_start(p);
 		else
 			probe_deliver(p);
-	} else if (p->state == PS_LEGACY && legacy_over(p)) {
+	} else if (p->state == PS_LEGACY && !p->hs[HS_TLS1].running && !p->hs[HS_TLS11].running) {
 		probe_deliver(p);
 	}
 }
@@ -699,26 +574,47 @@ static int probe_new(struct event_base *base, struct tls_ctxs *ctxs, const char 
 
 	if (!p)
 		return -ENOMEM;
-	for (k = 0; k < CONN_COUNT; k++) {
-		p->conn[k].p = p;
-		p->conn[k].kind = (enum conn_kind)k;
-		p->conn[k].fd = -1;
+	for (k = 0; k < HS_COUNT; k++) {
+		p->hs[k].p = p;
+		p->hs[k].kind = (enum hs_kind)k;
 	}
 	p->base = base;
 	p->ctxs = ctxs;
 	p->host = host_dup(host);
-	p->reap = event_new(base, -1, 0, probe_reap, p);
 	p->deadline = evtimer_new(base, probe_expire, p);
 	p->tls = json_pack("{s:s,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n}", "status", "error", "error",
 	                   "protocol", "cipher", "verify_code", "verify_error", "hostname_match", "cert",
 	                   "legacy", "legacy_errors");
-	if (!p->host || !p->reap || !p->deadline || !p->tls) {
+	if (!p->host || !p->deadline || !p->tls) {
 		probe_free(p);
 		return -ENOMEM;
 	}
 	p->host_is_ip = host_is_ip(p->host);
 	*out = p;
 	return 0;
+}
+
+/*
+ * The conns may contact the server's address and nothing else. An IPv6 address
+ * that embeds an IPv4 one is allowed only with that IPv4 address too: any is.
+ */
+static void probe_scope(struct tls_probe *p)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&p->sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&p->sa;
+
+	p->scope.allow = p->only;
+	p->scope.nallow = 1;
+	p->only[0].family = p->sa.ss_family;
+	if (p->sa.ss_family == AF_INET) {
+		memcpy(p->only[0].addr, &sin->sin_addr, 4);
+		p->only[0].prefix = 32;
+		return;
+	}
+	memcpy(p->only[0].addr, &sin6->sin6_addr, 16);
+	p->only[0].prefix = 128;
+	p->only[1].family = AF_INET; /* 0.0.0.0/0 */
+	p->scope.nallow = 2;
 }
 
 static int sa_valid(const struct sockaddr *sa, socklen_t salen)
@@ -730,6 +626,13 @@ static int sa_valid(const struct sockaddr *sa, socklen_t salen)
 	if (sa->sa_family == AF_INET6)
 		return salen >= sizeof(struct sockaddr_in6);
 	return 0;
+}
+
+static struct timeval ms_to_tv(long long ms)
+{
+	struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+	return tv;
 }
 
 int tls_probe_start(struct event_base *base, struct tls_ctxs *ctxs, const struct sockaddr *sa,
@@ -747,10 +650,12 @@ int tls_probe_start(struct event_base *base, struct tls_ctxs *ctxs, const struct
 		return r;
 	memcpy(&p->sa, sa, salen);
 	p->salen = salen;
+	probe_scope(p);
 	p->timeout_ms = timeout_ms;
 	p->cb = cb;
 	p->arg = arg;
-	r = evtimer_add(p->deadline, &tv) < 0 ? -ENOMEM : conn_open(&p->conn[CONN_MODERN]);
+	p->hs[HS_MODERN].running = 1;
+	r = evtimer_add(p->deadline, &tv) < 0 ? -ENOMEM : hs_open(&p->hs[HS_MODERN]);
 	if (r < 0)
 		goto fail;
 	if (out)

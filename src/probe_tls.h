@@ -10,7 +10,8 @@
  * same time, and records which ones the server accepts.
  *
  * It does not resolve names (it gets a sockaddr), does not check scope (the caller
- * does), sends no application data, does not follow or store the chain, and never
+ * does; each handshake is a connection of conn.h allowed only that address), sends
+ * no application data, does not follow or store the chain, and never
  * judges: the analyzers do. Each handshake is closed with one close_notify and no
  * waiting. The process must ignore SIGPIPE (OpenSSL writes with write(2)).
  */

@@ -20,7 +20,10 @@
 #include "scope.h"
 #include "tap.h"
 
-enum script { SC_ANSWER, SC_DRIP, SC_FLOOD, SC_STARTTLS, SC_INJECT, SC_UDP_ANSWER, SC_UDP_BIG };
+enum script { SC_ANSWER, SC_DRIP, SC_FLOOD, SC_STARTTLS, SC_INJECT, SC_GREET, SC_UDP_ANSWER, SC_UDP_BIG };
+
+/* What SC_GREET sends at once: not TLS, as a plain HTTP server on port 443 would answer. */
+#define GREETING "HTTP/1.1 400 Bad Request\r\n\r\n"
 
 struct peer {
 	int lfd;               /* listening socket */
@@ -45,6 +48,9 @@ struct run {
 	int tls_rc;              /* conn_start_tls's return */
 	int secured;             /* the secured hook ran */
 	char version[32];        /* the negotiated TLS version */
+	uint8_t peek[256];       /* what conn_peek showed in done */
+	ssize_t npeek;           /* its return */
+	struct event *later;     /* starts TLS a while after connect (implicit TLS test) */
 	struct timeval t0, t1;   /* connect start, done */
 	struct event *watchdog;  /* ends a run that would hang */
 };
@@ -119,6 +125,8 @@ static void *peer_main(void *arg)
 		send(fd, flood, sizeof(flood), MSG_NOSIGNAL);
 		close(fd); /* then EOF: a client over its cap must say oversized before it reads the EOF */
 		return NULL;
+	} else if (p->script == SC_GREET) {
+		send(fd, GREETING, strlen(GREETING), MSG_NOSIGNAL);
 	} else if (p->script == SC_STARTTLS || p->script == SC_INJECT) {
 		send(fd, "220 hello\r\n", 11, MSG_NOSIGNAL);
 		read_line(fd);
@@ -200,6 +208,7 @@ static void on_done(struct conn *c, enum conn_status st, int err, void *arg)
 	r->ndone++;
 	r->st = st;
 	snprintf(r->err, sizeof(r->err), "%s", conn_error(c));
+	r->npeek = conn_peek(c, r->peek, sizeof(r->peek));
 	gettimeofday(&r->t1, NULL);
 	r->c = conn_free(c);
 }
@@ -393,6 +402,8 @@ static void test_read_cap(void)
 	conn_connect(r.c, (struct sockaddr *)&p.sa, sizeof(p.sa));
 	run_loop(&r);
 	is_int(r.st, CONN_OVERSIZED, "read cap: 100 unconsumed bytes over a cap of 64 is oversized");
+	is_int(r.npeek, 100, "peek: the 64 buffered bytes and the 36 still in the kernel");
+	ok(r.npeek == 100 && r.peek[0] == 'f' && r.peek[99] == 'f', "peek: they are the peer's bytes");
 	run_end(&r);
 	peer_stop(&p);
 
@@ -507,6 +518,55 @@ static void test_starttls(void)
 	SSL_CTX_free(cctx);
 }
 
+/* ---- implicit TLS ---- */
+
+static void on_later(evutil_socket_t fd, short what, void *arg)
+{
+	struct run *r = arg;
+
+	r->tls_rc = conn_start_tls(r->c, r->cctx, NULL);
+	if (r->tls_rc < 0)
+		r->c = conn_free(r->c);
+}
+
+/* Holds reading and starts TLS 100 ms later, when the greeting surely waits in the kernel. */
+static void on_hold_connected(struct conn *c, void *arg)
+{
+	struct run *r = arg;
+	struct timeval tv = {0, 100000};
+
+	conn_hold(c);
+	r->later = evtimer_new(r->base, on_later, r);
+	evtimer_add(r->later, &tv);
+}
+
+static void test_implicit_tls(void)
+{
+	struct conn_hooks h = {.connected = on_hold_connected, .secured = on_secured, .done = on_done};
+	struct conn_cfg cfg = cfg_of(loopback_scope("127.0.0.0/8"), 1000, 3000, 64);
+	size_t glen = strlen(GREETING);
+	struct peer p;
+	struct run r;
+
+	peer_start(&p, SC_GREET, NULL);
+	run_new(&r, &cfg, &h);
+	r.cctx = SSL_CTX_new(TLS_client_method());
+	conn_connect(r.c, (struct sockaddr *)&p.sa, sizeof(p.sa));
+	run_loop(&r);
+	is_int(r.tls_rc, 0,
+	       "implicit tls: bytes in the kernel before any plaintext do not refuse the upgrade");
+	is_int(r.st, CONN_TLS_FAILED, "implicit tls: the handshake rejects what answered");
+	is_str(r.err, "error:0A00010B:SSL routines::wrong version number",
+	       "implicit tls: OpenSSL's reason is the error text");
+	ok(r.npeek > 0 && (size_t)r.npeek < glen &&
+	       memcmp(r.peek, GREETING + glen - (size_t)r.npeek, (size_t)r.npeek) == 0,
+	   "implicit tls: conn_peek shows the rest of the greeting OpenSSL did not read");
+	event_free(r.later);
+	SSL_CTX_free(r.cctx);
+	run_end(&r);
+	peer_stop(&p);
+}
+
 /* ---- datagrams ---- */
 
 static void on_udp_connected(struct conn *c, void *arg)
@@ -523,13 +583,14 @@ static void on_udp_data(struct conn *c, void *arg)
 }
 
 /* Against a UDP peer, or (peer_up 0) a port just closed, where the kernel answers unreachable. */
-static void run_udp(struct run *r, enum script sc, int peer_up)
+static void run_udp(struct run *r, enum script sc, int peer_up, int ignore_icmp)
 {
 	struct conn_hooks h = {.connected = on_udp_connected, .data = on_udp_data, .done = on_done};
-	struct conn_cfg cfg = cfg_of(loopback_scope("127.0.0.0/8"), 1000, 3000, 64);
+	struct conn_cfg cfg = cfg_of(loopback_scope("127.0.0.0/8"), 1000, ignore_icmp ? 300 : 3000, 64);
 	struct peer p;
 
 	cfg.type = SOCK_DGRAM;
+	cfg.ignore_icmp = ignore_icmp;
 	memset(&p, 0, sizeof(p));
 	p.script = sc;
 	peer_listen(&p, 0);
@@ -549,16 +610,20 @@ static void test_datagrams(void)
 {
 	struct run r;
 
-	run_udp(&r, SC_UDP_ANSWER, 1);
+	run_udp(&r, SC_UDP_ANSWER, 1, 0);
 	ok(r.ngot == 6 && memcmp(r.got, "answer", 6) == 0, "udp: the answer datagram");
 	is_int(r.ndone, 0, "udp: no error");
 	run_end(&r);
-	run_udp(&r, SC_UDP_BIG, 1);
+	run_udp(&r, SC_UDP_BIG, 1, 0);
 	is_int(r.st, CONN_OVERSIZED, "udp: a 100-byte datagram over a cap of 64 is oversized");
 	is_int(r.ngot, 0, "udp: and none of it is delivered");
 	run_end(&r);
-	run_udp(&r, SC_UDP_ANSWER, 0);
+	run_udp(&r, SC_UDP_ANSWER, 0, 0);
 	is_int(r.st, CONN_REFUSED, "udp: port unreachable is refused");
+	run_end(&r);
+	run_udp(&r, SC_UDP_ANSWER, 0, 1);
+	is_int(r.st, CONN_TIMEOUT, "udp: with ignore_icmp, port unreachable waits for the deadline");
+	ok(elapsed_ms(&r) >= 290 && elapsed_ms(&r) < 2000, "udp: the whole 300 ms deadline");
 	run_end(&r);
 }
 
@@ -591,6 +656,7 @@ int main(void)
 	test_total_deadline();
 	test_read_cap();
 	test_starttls();
+	test_implicit_tls();
 	test_datagrams();
 	test_start_errors();
 	scope_free(loopback_scope("127.0.0.1/32"));
