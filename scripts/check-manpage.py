@@ -14,7 +14,7 @@ man = (root / "docs" / "vitals.1").read_text()
 # In roff, "-" is often written "\-".
 man_plain = man.replace("\\-", "-")
 missing = []
-for src in sorted((root / "src").glob("*.c")):
+for src in sorted((root / "src").glob("*/*.c")):
     text = src.read_text()
     for table in re.findall(r"struct option \w+\[\] = \{(.*?)\n\};", text, re.S):
         for name in re.findall(r'\{"([a-z0-9-]+)",', table):

@@ -39,7 +39,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 stage "build (ASan+UBSan)" setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
 stage "unit tests (ASan+UBSan)" meson test -C build-asan --print-errorlogs
 stage "man page lists every option" /usr/bin/python3 scripts/check-manpage.py
-stage "clang-format" bash -c 'clang-format --dry-run --Werror src/*.c src/*.h tests/unit/*.c tests/fuzz/*.c tests/*.h'
+stage "layers: no upward include, no cycle" /usr/bin/python3 scripts/check-layers.py
+stage "clang-format" bash -c 'clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tests/*.h'
 stage "integration (testbed, ASan+UBSan binary)" env VITALS_BIN="$PWD/build-asan/vitals" \
 	/usr/bin/python3 -m pytest -v -rP -p no:cacheprovider tests/integration
 

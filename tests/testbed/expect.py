@@ -162,7 +162,7 @@ def _web(org):
 DNS_FAILURE_REASONS = ("timeout", "servfail")
 
 TLS_CHECKS = [c for c in CHECK_IDS if c.startswith("tls.")]
-# checks judged on the page's headers (gate G_PAGE in src/analyze_web.c)
+# checks judged on the page's headers (gate G_PAGE in src/analyze/analyze_web.c)
 PAGE_CHECKS = ["web.csp", "web.csp.unsafe", "web.framing", "web.nosniff", "web.referrer",
                "web.cookies.secure", "web.cookies.httponly", "web.cookies.samesite",
                "web.server.version"]
@@ -172,7 +172,7 @@ SECTXT_CHECKS = ["web.securitytxt.present", "web.securitytxt.contact", "web.secu
 def expected_hostile(org: dict) -> dict:
     """Check id -> (status, reason) for a hostile organisation (org["hostile"] set).
 
-    Derived from src/analyze_web.c, src/analyze_dns.c and src/analyze.c:
+    Derived from src/analyze/analyze_web.c, src/analyze/analyze_dns.c and src/analyze/analyze.c:
 
     silent_web (hostile001: 80/443 accept and never send): DNS is ordinary and good, every
       check passes. The TLS probe's handshake and all three fetches (http://, https://,
