@@ -135,11 +135,6 @@ size_t engine_failed(const struct engine *e)
 	return e->failed;
 }
 
-size_t engine_requeued(const struct engine *e)
-{
-	return e->requeued;
-}
-
 int engine_resource_error(int err)
 {
 	err = err < 0 ? -err : err;
@@ -161,19 +156,13 @@ void engine_starved(struct domain_scan *ds)
 	}
 }
 
-void engine_progress(const struct engine *e, size_t *done, size_t *inflight, size_t *total)
-{
-	*done = e->done;
-	*inflight = e->inflight;
-	*total = e->n;
-}
-
 static void pump_cb(evutil_socket_t fd, short what, void *arg);
 
 /*
  * Test seam: VITALS_TEST_CONCURRENCY overrides --concurrency after the command
  * has fitted it to the open-file limit, so a test can run a low limit with
- * many organizations in flight and see the back-pressure work.
+ * many organizations in flight and see the back-pressure work. It applies to each
+ * engine, so to each worker.
  */
 static void test_concurrency(struct engine_opts *o)
 {

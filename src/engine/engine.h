@@ -5,8 +5,10 @@
  * organization's observations to the caller. It never judges (analyzers do) and
  * never stores (the command does).
  *
- * Probes plug in through the table in engine.c (struct probe). A probe starts
- * asynchronous operations for one domain; each operation is registered as an
+ * Probes plug in as modules (struct probe_module below; the registry is
+ * src/probes/probes.c, passed in engine_opts): the engine starts every module
+ * registered for a unit when discovery reports one (engine_found). A probe starts
+ * asynchronous operations for one unit; each operation is registered as an
  * `op` so the organization deadline can cancel it, and the organization is
  * finished when its last op completes. Every address a probe would contact is
  * checked with engine_in_scope() first.
@@ -122,8 +124,6 @@ int engine_run(struct engine *e, const struct target_list *targets, const size_t
 void engine_stop(struct engine *e);
 /* Organizations of the last run that could not be started (out of memory): not reported. */
 size_t engine_failed(const struct engine *e);
-/* Organizations finished, in flight, and total of the current run (for a progress line). */
-void engine_progress(const struct engine *e, size_t *done, size_t *inflight, size_t *total);
 
 /* For probes. */
 struct event_base *engine_base(struct engine *e);
@@ -150,8 +150,6 @@ int engine_resource_error(int err);
  */
 void engine_starved(struct domain_scan *ds);
 #define ENGINE_REQUEUE_MAX 4
-/* Organizations requeued for lack of resources during the last run. */
-size_t engine_requeued(const struct engine *e);
 /* Registers an op in flight for ds's organization. */
 void op_begin(struct op *op, struct domain_scan *ds, void (*cancel)(struct op *op));
 /* Unregisters it; when it was the organization's last, the organization finishes (later, from the loop). */

@@ -170,7 +170,8 @@ static void stop_all(struct worker *v, int n)
 }
 
 /* Hands queued results to the writer, outside the lock; returns with the lock held again. */
-static void deliver(const struct workers_run *r, struct shared *sh, struct workers_stats *st)
+static void deliver(const struct workers_run *r, struct worker *v, struct shared *sh,
+                    struct workers_stats *st)
 {
 	struct result *list = sh->head;
 	sh->head = NULL;
@@ -178,6 +179,11 @@ static void deliver(const struct workers_run *r, struct shared *sh, struct worke
 	pthread_mutex_unlock(&sh->mu);
 	while (list != NULL) {
 		struct result *next = list->next;
+		/* A stop reaches the workers before a backlog is stored, not after it. */
+		if (r->stop != NULL && *r->stop && !st->stopped) {
+			st->stopped = 1;
+			stop_all(v, r->n);
+		}
 		r->on_result(r->arg, list->t, list->obs, list->started, list->finished);
 		st->reported++;
 		free(list);
@@ -189,7 +195,7 @@ static void deliver(const struct workers_run *r, struct shared *sh, struct worke
 static void wait_a_little(struct shared *sh)
 {
 	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += WAIT_NS;
 	if (until.tv_nsec >= 1000000000L)
 		until.tv_sec++, until.tv_nsec -= 1000000000L;
@@ -204,7 +210,7 @@ static void write_results(const struct workers_run *r, struct worker *v, struct 
 	pthread_mutex_lock(&sh->mu);
 	while (sh->running > 0 || sh->head != NULL) {
 		if (sh->head != NULL)
-			deliver(r, sh, st);
+			deliver(r, v, sh, st);
 		else
 			wait_a_little(sh);
 		if (r->stop != NULL && *r->stop && !st->stopped) {
@@ -223,7 +229,13 @@ static void write_results(const struct workers_run *r, struct worker *v, struct 
 
 int workers_scan(const struct workers_run *r, struct workers_stats *stats, char *err, size_t errlen)
 {
-	struct shared sh = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+	struct shared sh = {.mu = PTHREAD_MUTEX_INITIALIZER};
+	pthread_condattr_t ca;
+	/* A clock step must not stall the stop and progress checks. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sh.cv, &ca);
+	pthread_condattr_destroy(&ca);
 	struct workers_stats st = {0};
 	int n = r->n < 1 ? 1 : r->n;
 	struct workers_run run = *r;
@@ -246,6 +258,10 @@ int workers_scan(const struct workers_run *r, struct workers_stats *stats, char 
 		worker_free(&v[i]);
 	}
 	st.unstarted += sh.lost;
+	/* Whatever was neither reported nor abandoned by a stop (an engine that failed) is unstarted. */
+	if (!st.stopped && st.reported + st.unstarted < run.norder)
+		st.unstarted = run.norder - st.reported;
+	pthread_cond_destroy(&sh.cv);
 	free(v);
 	*stats = st;
 	return rc;

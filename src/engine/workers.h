@@ -10,7 +10,8 @@
  *
  * It does not grade or store (the callback does), and it handles no signals: the
  * caller passes a flag that its own signal handler sets; the workers are stopped
- * within a tenth of a second of it, from the writer thread.
+ * within a tenth of a second of it (or of the result being stored when it came),
+ * from the writer thread.
  */
 #ifndef VITALS_WORKERS_H
 #define VITALS_WORKERS_H
@@ -49,8 +50,10 @@ struct workers_stats {
 
 /*
  * Runs the scan and returns once every worker has ended and every result has been
- * handed over. Returns 0, or a negative errno code with `err` set when an engine could
- * not be made (then nothing was scanned).
+ * handed over. Organizations neither reported nor abandoned by a stop (an engine that
+ * failed) count as unstarted, so the scan is not complete. Returns 0, or a negative
+ * errno code with `err` set when an engine or a thread could not be made (then the
+ * threads that did start were stopped, and what they reported was handed over).
  */
 int workers_scan(const struct workers_run *r, struct workers_stats *stats, char *err, size_t errlen);
 

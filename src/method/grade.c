@@ -56,7 +56,6 @@ static int deduction_cmp(const void *a, const void *b)
 	return x->by_cap - y->by_cap;
 }
 
-/* One deduction per failed finding of `fac`, plus the cap's, sorted largest first. */
 /* The check behind a finding when it counts towards factor `fac` of `m`, else NULL. */
 static const struct check_def *in_factor(const struct method *m, const struct finding *fd, size_t fac)
 {
@@ -64,6 +63,7 @@ static const struct check_def *in_factor(const struct method *m, const struct fi
 	return c != NULL && strcmp(c->factor, m->factors[fac].id) == 0 ? c : NULL;
 }
 
+/* One deduction per failed finding of `fac`, plus the cap's, sorted largest first. */
 static int factor_deductions(const struct method *m, const struct findings *fs, size_t fac,
                              const struct tally *t, int uncapped, struct factor_score *f)
 {

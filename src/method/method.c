@@ -166,7 +166,7 @@ static size_t find_row(const struct check_def *rows, size_t n, const char *id)
 /* Inserts `def` after the row `after` (at the end when there is none such). */
 static size_t insert_row(struct check_def *rows, size_t n, const char *after, const struct check_def *def)
 {
-	size_t at = find_row(rows, n, after);
+	size_t at = after ? find_row(rows, n, after) : n;
 	at = at < n ? at + 1 : n;
 	memmove(&rows[at + 1], &rows[at], (n - at) * sizeof rows[0]);
 	rows[at] = *def;

@@ -2,7 +2,8 @@
  * The DNS probe: asks the questions DNS-health checks need (SOA, A, TXT, DMARC,
  * CAA, MX, NS), follows SPF include/redirect names, resolves the targets of SPF
  * a/mx/exists terms (so void lookups can be counted) and name-server addresses,
- * and starts the AXFR and web probes when their inputs arrive. It records
+ * and reports the units it finds (name-server addresses, the web host, a silent
+ * domain) to the engine, which starts the modules registered for them. It records
  * lookups; it does not evaluate SPF or anything else.
  */
 #include <errno.h>

@@ -137,7 +137,9 @@ static void show_coverage(FILE *out, const json_t *cov, int color)
 	fputc('\n', out);
 	json_object_foreach((json_t *)json_object_get(cov, "domains"), domain, d)
 	{
-		fprintf(out, "  %s: %lld of %lld\n", domain,
+		fputs("  ", out);
+		put_clean(out, domain, 0);
+		fprintf(out, ": %lld of %lld\n",
 		        (long long)json_integer_value(json_object_get(d, "determinate")),
 		        (long long)json_integer_value(json_object_get(d, "of")));
 	}
