@@ -19,14 +19,21 @@ end=$(date +%s.%N)
 ./build/vitals report --db demo.db -o report.html
 /usr/bin/python3 - "$start" "$end" <<'PY'
 import collections, json, sys
-recs = [json.loads(l) for l in open("demo.ndjson")]
+lines = [json.loads(l) for l in open("demo.ndjson")]
+recs = [r for r in lines if r["type"] == "organization"]
+meta = next((r for r in lines if r["type"] == "metadata"), None)
 secs = float(sys.argv[2]) - float(sys.argv[1])
-print(f"\n{len(recs)} organizations scanned in {secs:.1f} s ({len(recs) / secs:.1f} per second)\n")
+print(f"\n{len(recs)} organizations scanned in {secs:.1f} s ({len(recs) / secs:.1f} per second), "
+      f"scan {meta['scan_id']} {meta['status']}, methodology v{meta['method']}\n")
 grades = collections.Counter(r["scores"]["grade"] or "-" for r in recs)
 print("overall grade   " + "  ".join(f"{g}: {grades.get(g, 0):3}" for g in "ABCDF-"))
 for fid in ("dns", "transport", "appsec"):
     c = collections.Counter((r["scores"]["factors"][fid]["grade"] or "-") for r in recs)
     print(f"{fid:15} " + "  ".join(f"{g}: {c.get(g, 0):3}" for g in "ABCDF-"))
+cov = [r["scores"]["coverage"]["percent"] for r in recs if r["scores"].get("coverage", {}).get("percent") is not None]
+if cov:
+    print(f"\ncoverage: {sum(cov) / len(cov):.0f}% of applicable checks determined on average, "
+          f"lowest {min(cov)}%")
 fails = collections.Counter(f["check"] for r in recs for f in r["findings"] if f["status"] == "fail")
 print("\nmost common failures:")
 for check, n in fails.most_common(10):
