@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int errf(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -12,4 +13,10 @@ int errf(char *err, size_t errlen, int code, const char *fmt, ...)
 		vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+const char *err_text(int err)
+{
+	const char *s = strerrordesc_np(err < 0 ? -err : err);
+	return s != NULL ? s : "unknown error";
 }

@@ -6,6 +6,7 @@
  * one place that decides which I/O event is armed, from the state.
  */
 #include "conn.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -147,7 +148,7 @@ static void ssl_error_text(int sslerr, int saved_errno, char *buf, size_t len)
 	if (code)
 		ERR_error_string_n(code, buf, len);
 	else if (sslerr == SSL_ERROR_SYSCALL && saved_errno)
-		snprintf(buf, len, "%s", strerror(saved_errno));
+		snprintf(buf, len, "%s", err_text(saved_errno));
 	else if (sslerr == SSL_ERROR_SYSCALL || sslerr == SSL_ERROR_ZERO_RETURN)
 		snprintf(buf, len, "closed by peer");
 	else
@@ -230,7 +231,7 @@ static void fill_datagrams(struct conn *c)
 		if (n < 0 && c->cfg.ignore_icmp)
 			continue; /* recv reports an ICMP error once; the deadline decides */
 		if (n < 0) /* an ICMP error on the connected socket: ECONNREFUSED is port unreachable */
-			conn_end(c, connect_status(errno), errno, strerror(errno));
+			conn_end(c, connect_status(errno), errno, err_text(errno));
 		else if ((size_t)n > c->cfg.rcap)
 			conn_end(c, CONN_OVERSIZED, EMSGSIZE, "a datagram larger than the read cap");
 		else {
@@ -267,7 +268,7 @@ static void fill(struct conn *c)
 	else if (n == -EPROTO)
 		conn_end(c, CONN_ERROR, EPROTO, c->error);
 	else if (n < 0 && n != -EAGAIN)
-		conn_end(c, CONN_ERROR, (int)-n, strerror((int)-n));
+		conn_end(c, CONN_ERROR, (int)-n, err_text((int)-n));
 }
 
 /* ---- the write side ---- */
@@ -307,7 +308,7 @@ static void flush(struct conn *c)
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
-			conn_end(c, CONN_ERROR, (int)-n, n == -EPROTO ? c->error : strerror((int)-n));
+			conn_end(c, CONN_ERROR, (int)-n, n == -EPROTO ? c->error : err_text((int)-n));
 			return;
 		}
 		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
@@ -325,7 +326,7 @@ static void on_connected(struct conn *c)
 	if (!err && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err) {
-		conn_end(c, connect_status(err), err, strerror(err));
+		conn_end(c, connect_status(err), err, err_text(err));
 		return;
 	}
 	event_del(c->tconnect);
@@ -485,7 +486,7 @@ fail:
 	stop_events(c);
 	c->state = ST_ENDED;
 	c->err = -r;
-	snprintf(c->error, sizeof(c->error), "%s", strerror(-r));
+	snprintf(c->error, sizeof(c->error), "%s", err_text(-r));
 	return r;
 }
 

@@ -156,7 +156,7 @@ static int start_threads(struct worker *v, int n, struct shared *sh, char *err, 
 		pthread_mutex_lock(&sh->mu);
 		sh->running--;
 		pthread_mutex_unlock(&sh->mu);
-		errf(err, errlen, rc, "cannot start a worker thread: %s", strerror(-rc));
+		errf(err, errlen, rc, "cannot start a worker thread: %s", err_text(-rc));
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;

@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "probes.h"
 #include "wire_dns.h"
+#include "errbuf.h"
 
 /* The first message: its two-byte length prefix and at most 65535 bytes. */
 #define AXFR_READ_CAP (2 + 65535)
@@ -186,7 +187,7 @@ static int axfr_start(struct engine *e, struct domain_scan *ds, const char *ns, 
 	if (rc < 0 && engine_resource_error(rc))
 		engine_starved(ds); /* the organization is scanned again: this entry is dropped with it */
 	if (rc < 0)
-		axfr_end(x, "error", strerror(-rc));
+		axfr_end(x, "error", err_text(-rc));
 	return 0;
 }
 

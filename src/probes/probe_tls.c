@@ -22,6 +22,7 @@
 
 #include "conn.h"
 #include "scope.h"
+#include "errbuf.h"
 
 #define TLS_ERRLEN     256 /* room for an OpenSSL error string */
 #define SAN_MAX        500 /* DNS names kept from one certificate */
@@ -400,7 +401,7 @@ static void hs_connected(struct conn *c, void *arg)
 	SSL *ssl = conn_ssl(c);
 
 	if (r < 0) {
-		hs_finish(h, TS_ERROR, strerror(-r), NULL);
+		hs_finish(h, TS_ERROR, err_text(-r), NULL);
 		return;
 	}
 	/* The evidence names an early close as OpenSSL does ("unexpected eof while reading"). */
@@ -530,7 +531,7 @@ static void legacy_start(struct tls_probe *p)
 	for (k = HS_TLS1; k < HS_COUNT; k++) {
 		r = hs_open(&p->hs[k]);
 		if (r < 0)
-			hs_finish(&p->hs[k], TS_ERROR, strerror(-r), NULL);
+			hs_finish(&p->hs[k], TS_ERROR, err_text(-r), NULL);
 	}
 }
 

@@ -31,6 +31,7 @@
 #include "resolver.h"
 #include "wire_http.h"
 #include "wire_text.h"
+#include "errbuf.h"
 
 #define HEADER_BYTES_MAX (64 * 1024)
 #define HEADER_COUNT_MAX 200
@@ -805,7 +806,7 @@ static int fetch_go(struct fetch *f, struct domain_scan *ds)
 {
 	int rc = fetch_prepare(f);
 	if (rc < 0) {
-		json_object_set_new(f->out, "error", json_string(strerror(-rc)));
+		json_object_set_new(f->out, "error", json_string(err_text(-rc)));
 		if (f->easy)
 			curl_easy_cleanup(f->easy);
 		fetch_free(f);
@@ -918,7 +919,7 @@ static int web_start(struct engine *e, struct domain_scan *ds, const struct unit
 	if (rc < 0) {
 		/* No TLS evidence is not a reason to skip the fetches: record why and go on. */
 		json_object_set_new(web, "tls",
-		                    json_pack("{s:s, s:s}", "status", "error", "error", strerror(-rc)));
+		                    json_pack("{s:s, s:s}", "status", "error", "error", err_text(-rc)));
 		rc = 0;
 	}
 	rc = fetch_start(e, ds, json_object_get(web, "http"), "http", "/", host, addr, FK_CHAIN);
