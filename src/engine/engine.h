@@ -95,6 +95,9 @@ struct unit {
  * - start: begins the work for one unit of the registered kind; registers an op for
  *   everything still in flight when it returns; 0 or a negative errno (a resource
  *   error makes the engine scan the organization again later).
+ * - observes: the observation paths the module writes in a domain document ("dns.axfr",
+ *   "web.tls"), NULL-terminated: its declared schema, which tests hold against
+ *   docs/OBSERVATIONS.md and against what scans really store.
  */
 struct probe_module {
 	const char *name;                                                             /* "dns", "web", ... */
@@ -102,6 +105,7 @@ struct probe_module {
 	int (*setup)(struct engine *e, void **state, char *err, size_t errlen);       /* or NULL */
 	void (*teardown)(void *state);                                                /* or NULL */
 	int (*start)(struct engine *e, struct domain_scan *ds, const struct unit *u); /* required */
+	const char *const *observes; /* observation paths it writes, NULL-terminated */
 };
 
 /* Called once per finished organization; `observations` (array of domain docs) is the callee's. */

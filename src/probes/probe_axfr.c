@@ -196,9 +196,12 @@ static int axfr_unit(struct engine *e, struct domain_scan *ds, const struct unit
 	return axfr_start(e, ds, u->name, u->addr);
 }
 
+static const char *const axfr_observes[] = {"dns.axfr", NULL};
+
 /* Asks one address of one name server for the whole zone. */
 const struct probe_module probe_axfr_module = {
     .name = "axfr",
     .unit = UNIT_NAME_SERVER,
     .start = axfr_unit,
+    .observes = axfr_observes,
 };

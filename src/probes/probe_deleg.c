@@ -296,9 +296,12 @@ static int deleg_unit(struct engine *e, struct domain_scan *ds, const struct uni
 	return deleg_start(e, ds);
 }
 
+static const char *const deleg_observes[] = {"dns.delegation", NULL};
+
 /* Asks the parent zone, non-recursively, where a silent domain's name servers are. */
 const struct probe_module probe_deleg_module = {
     .name = "deleg",
     .unit = UNIT_SILENT_DOMAIN,
     .start = deleg_unit,
+    .observes = deleg_observes,
 };

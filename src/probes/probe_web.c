@@ -931,6 +931,8 @@ static int web_start(struct engine *e, struct domain_scan *ds, const struct unit
 	return rc;
 }
 
+static const char *const web_observes[] = {"web.host", "web.addr", "web.status", "web.tls", "web.http", "web.https", "web.redirects", "web.security_txt", "web.security_txt_https", NULL};
+
 /* A host's web presence: TLS on its 443, then http://, https:// and security.txt. */
 const struct probe_module probe_web_module = {
     .name = "web",
@@ -938,4 +940,5 @@ const struct probe_module probe_web_module = {
     .setup = web_setup,
     .teardown = web_teardown,
     .start = web_start,
+    .observes = web_observes,
 };

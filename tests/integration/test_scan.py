@@ -227,3 +227,27 @@ def test_organization_deadline_cancels_what_is_in_flight(bed, tmp_path):
     doc = json.loads(con.execute("select doc from observations where org_id = 'hostile001'").fetchone()[0])
     assert doc["web"]["https"]["error"] == "organization deadline"
     assert doc["web"]["tls"]["error"] == "organization deadline"
+
+
+def test_observations_follow_the_modules_declared_schemas(scan):
+    """Every path a scan stored in a domain document is one some probe module declares
+    (tests/unit/test_probes --list), and the engine's own: a module cannot write evidence
+    its declaration (and so docs/OBSERVATIONS.md) does not name."""
+    import pathlib
+    _, _, db = scan
+    lister = pathlib.Path(vitals_bin()).parent / "tests" / "test_probes"
+    assert lister.exists(), f"{lister} is built with the unit tests"
+    declared = {line.split()[1] for line in subprocess.run([str(lister), "--list"], capture_output=True,
+                                                           text=True, check=True).stdout.splitlines()}
+    con = sqlite3.connect(db)
+    seen = set()
+    for (doc,) in con.execute("select doc from observations where scan_id = 1"):
+        d = json.loads(doc)
+        for key, value in d.items():
+            if isinstance(value, dict):
+                seen |= {f"{key}.{k}" for k in value}
+            else:
+                seen.add(key)
+    undeclared = seen - declared - {"domain", "started"}
+    assert not undeclared, f"stored but declared by no module: {sorted(undeclared)}"
+    assert {"dns.soa", "dns.axfr", "web.tls", "web.redirects"} <= seen
