@@ -318,7 +318,13 @@ static int dns_start(struct engine *e, struct domain_scan *ds, const struct unit
 	return 0;
 }
 
-static const char *const dns_observes[] = {"dns.soa", "dns.a", "dns.txt", "dns.dmarc", "dns.caa", "dns.mx", "dns.ns", "dns.ns_addrs", "dns.spf", "dns.spf_truncated", "dns.spf_rr", "dns.spf_rr_truncated", "dns.axfr", NULL};
+static const char *const dns_observes[] = {"dns.soa",    "dns.a",
+                                           "dns.txt",    "dns.dmarc",
+                                           "dns.caa",    "dns.mx",
+                                           "dns.ns",     "dns.ns_addrs",
+                                           "dns.spf",    "dns.spf_truncated",
+                                           "dns.spf_rr", "dns.spf_rr_truncated",
+                                           "dns.axfr",   NULL};
 
 /* Discovery: the domain's records, and the units found in them (name servers, the web host). */
 const struct probe_module probe_dns_module = {

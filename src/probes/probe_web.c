@@ -931,7 +931,16 @@ static int web_start(struct engine *e, struct domain_scan *ds, const struct unit
 	return rc;
 }
 
-static const char *const web_observes[] = {"web.host", "web.addr", "web.status", "web.tls", "web.http", "web.https", "web.redirects", "web.security_txt", "web.security_txt_https", NULL};
+static const char *const web_observes[] = {"web.host",
+                                           "web.addr",
+                                           "web.status",
+                                           "web.tls",
+                                           "web.http",
+                                           "web.https",
+                                           "web.redirects",
+                                           "web.security_txt",
+                                           "web.security_txt_https",
+                                           NULL};
 
 /* A host's web presence: TLS on its 443, then http://, https:// and security.txt. */
 const struct probe_module probe_web_module = {
