@@ -319,6 +319,22 @@ static int prepare(struct scan_run *run)
 
 /* ---- records ---- */
 
+/* A record as one stream line, ending in a newline (malloc'd); 0 or -ENOMEM. */
+static int json_line(const json_t *rec, char **line, size_t *len)
+{
+	char *text = rec ? json_dumps(rec, LINE_FLAGS) : NULL;
+	size_t n = text ? strlen(text) : 0;
+	char *p = text ? realloc(text, n + 2) : NULL;
+	if (p == NULL) {
+		free(text);
+		return -ENOMEM;
+	}
+	memcpy(p + n, "\n", 2);
+	*line = p;
+	*len = n + 1;
+	return 0;
+}
+
 /* The stream line of a stored organization, built from the database: the source of truth. */
 static int org_line(void *arg, const char *org_id, char **line)
 {
@@ -334,18 +350,11 @@ static int org_line(void *arg, const char *org_id, char **line)
 	              json_object_get(org, "tags"), "started", json_object_get(org, "started"), "finished",
 	              json_object_get(org, "finished"), "scores", json_object_get(org, "scores"), "findings",
 	              json_object_get(org, "findings"));
-	char *text = rec ? json_dumps(rec, LINE_FLAGS) : NULL;
-	size_t n = text ? strlen(text) : 0;
-	char *p = text ? realloc(text, n + 2) : NULL;
+	size_t len;
+	rc = json_line(rec, line, &len);
 	json_decref(rec);
 	json_decref(org);
-	if (p == NULL) {
-		free(text);
-		return -ENOMEM;
-	}
-	memcpy(p + n, "\n", 2);
-	*line = p;
-	return 0;
+	return rc;
 }
 
 static void write_line(struct scan_run *run, const char *org_id)
@@ -677,16 +686,12 @@ static void write_metadata(struct scan_run *run, const char *status)
 	                        "started", json_object_get(info, "started"), "finished",
 	                        (json_int_t)time(NULL), "scope", json_object_get(args, "scope"), "exclude",
 	                        json_object_get(args, "exclude"), "options", args, "counts", counts);
-	char *text = rec ? json_dumps(rec, LINE_FLAGS) : NULL;
-	size_t n = text ? strlen(text) : 0;
-	char *line = text ? realloc(text, n + 2) : NULL;
-	if (line != NULL) {
-		memcpy(line + n, "\n", 2);
-		if (stream_write(run->out, line, n + 1, err, sizeof err) < 0)
-			log_error("NDJSON output: %s", err), run->failed_store = 1;
-	} else {
-		free(text);
-	}
+	char *line = NULL;
+	size_t len;
+	if (json_line(rec, &line, &len) < 0)
+		snprintf(err, sizeof err, "out of memory");
+	if (line == NULL || stream_write(run->out, line, len, err, sizeof err) < 0)
+		log_error("NDJSON output: %s", err), run->failed_store = 1;
 	free(line);
 	json_decref(rec);
 	json_decref(info);
@@ -699,10 +704,22 @@ static void summary(const struct scan_run *run)
 	         run->grades[3], run->grades[4], run->grades[5], run->interrupted ? " (interrupted)" : "");
 }
 
+/* Closes the scan with `status` and the organizations it holds; logs a failure. */
+static int end_scan(struct scan_run *run, const char *status)
+{
+	json_t *info = NULL;
+	int orgs = 0;
+	if (store_scan_info(run->st, run->scan_id, &info) == 0)
+		orgs = (int)json_integer_value(json_object_get(info, "orgs"));
+	json_decref(info);
+	int rc = store_scan_end(run->st, run->scan_id, status, orgs);
+	if (rc < 0)
+		log_error("cannot close scan %lld: %s", (long long)run->scan_id, store_error(run->st));
+	return rc;
+}
+
 static int finish(struct scan_run *run, int code)
 {
-	int orgs = 0;
-	json_t *info = NULL;
 	if (stop_requested)
 		run->interrupted = 1;
 	if (code == EXIT_OK && run->interrupted)
@@ -719,13 +736,8 @@ static int finish(struct scan_run *run, int code)
 		code = EXIT_INTERNAL;
 	int whole = code == EXIT_OK && !run->failed_store && run->unstarted == 0;
 	const char *status = whole ? "complete" : "interrupted";
-	if (store_scan_info(run->st, run->scan_id, &info) == 0)
-		orgs = (int)json_integer_value(json_object_get(info, "orgs"));
-	json_decref(info);
-	if (store_scan_end(run->st, run->scan_id, status, orgs) < 0) {
-		log_error("cannot close scan %lld: %s", (long long)run->scan_id, store_error(run->st));
-		code = code == EXIT_OK ? EXIT_IO : code;
-	}
+	if (end_scan(run, status) < 0 && code == EXIT_OK)
+		code = EXIT_IO;
 	if (run->out != NULL)
 		write_metadata(run, status);
 	if (code == EXIT_OK && run->failed_store)
@@ -754,18 +766,6 @@ static int scan_run_all(struct scan_run *run, const json_t *have)
 	return code;
 }
 
-/* A scan this process recorded or claimed, stopped before its run: resumable, never complete. */
-static void mark_interrupted(struct scan_run *run)
-{
-	json_t *info = NULL;
-	int orgs = 0;
-	if (store_scan_info(run->st, run->scan_id, &info) == 0)
-		orgs = (int)json_integer_value(json_object_get(info, "orgs"));
-	json_decref(info);
-	if (store_scan_end(run->st, run->scan_id, "interrupted", orgs) < 0)
-		log_error("cannot close scan %lld: %s", (long long)run->scan_id, store_error(run->st));
-}
-
 static int scan_main(struct scan_opts *o)
 {
 	struct scan_run run = {.o = o, .m = method_current()};
@@ -774,7 +774,7 @@ static int scan_main(struct scan_opts *o)
 	if (code == 0 && (code = open_outputs(&run, &have)) == 0)
 		code = finish(&run, scan_run_all(&run, have));
 	else if (code != 0 && run.st != NULL && (run.claimed || (!o->resume && run.scan_id > 0)))
-		mark_interrupted(&run);
+		end_scan(&run, "interrupted"); /* recorded or claimed, stopped before its run */
 	json_decref(have);
 	stream_close(run.out);
 	store_close(run.st);

@@ -46,7 +46,6 @@ struct engine {
 	size_t clean;                      /* finished since the limit last rose */
 	struct requeued *retry;            /* organizations to scan again (room for n) */
 	size_t nretry;                     /* how many wait */
-	size_t requeued;                   /* requeues in this run */
 };
 
 /* An organization that starved, waiting to be scanned again. */
@@ -309,7 +308,6 @@ static void org_finish_cb(evutil_socket_t fd, short what, void *arg)
 	if (starved && !e->stopping) {
 		json_decref(obs);
 		e->retry[e->nretry++] = (struct requeued){t, tries + 1};
-		e->requeued++;
 		event_active(e->pump, 0, 0);
 		return;
 	}
@@ -446,7 +444,7 @@ int engine_run(struct engine *e, const struct target_list *targets, const size_t
 	e->targets = targets;
 	e->order = order;
 	e->n = n;
-	e->next = e->done = e->inflight = e->failed = e->nretry = e->requeued = e->clean = 0;
+	e->next = e->done = e->inflight = e->failed = e->nretry = e->clean = 0;
 	e->limit = (size_t)e->o.concurrency;
 	free(e->retry);
 	/* Each organization is in flight or waiting at most once: n entries always suffice. */

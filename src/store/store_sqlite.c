@@ -687,7 +687,8 @@ int store_scan_reopen(struct store *st, int64_t scan_id)
 
 /* ---- counts for the stream's metadata record ---- */
 
-/* Runs `sql` (two columns: a key, a count) bound to scan_id and method; adds the counts to obj. */
+/* Runs `sql` (two columns: a key, a count) bound to scan_id (?1) and, if it asks, method (?2); sets the
+ * counts in obj. */
 static int count_into(struct store *st, const char *sql, int64_t scan_id, int method, json_t *obj)
 {
 	sqlite3_stmt *s;
@@ -695,7 +696,8 @@ static int count_into(struct store *st, const char *sql, int64_t scan_id, int me
 	if (rc != SQLITE_OK)
 		return dberr(st, rc, "counting");
 	sqlite3_bind_int64(s, 1, scan_id);
-	sqlite3_bind_int(s, 2, method);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int(s, 2, method);
 	rc = 0;
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(s, 0);
@@ -714,25 +716,19 @@ int store_scan_counts(struct store *st, int64_t scan_id, int method, json_t **ou
 	json_t *c = json_pack("{s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:i}}",
 	                      "organizations", (json_int_t)0, "grades", "A", 0, "B", 0, "C", 0, "D", 0, "F",
 	                      0, "none", 0, "findings", "pass", 0, "fail", 0, "indeterminate", 0, "na", 0);
-	json_t *orgs = json_object();
-	int rc = c && orgs ? 0 : seterr(st, -ENOMEM, "out of memory counting");
+	int rc = c ? 0 : seterr(st, -ENOMEM, "out of memory counting");
 	if (rc == 0)
-		rc = count_into(
-		    st, "SELECT 'organizations', count(*) FROM scan_orgs WHERE scan_id = ?1 AND ?2 = ?2",
-		    scan_id, method, orgs);
-	if (rc == 0)
-		json_object_set(c, "organizations", json_object_get(orgs, "organizations"));
+		rc = count_into(st, "SELECT 'organizations', count(*) FROM scan_orgs WHERE scan_id = ?1",
+		                scan_id, method, c);
 	if (rc == 0)
 		rc = count_into(st,
 		                "SELECT grade, count(*) FROM scores WHERE scan_id = ?1 AND method = ?2"
 		                " AND factor = 'overall' GROUP BY grade",
 		                scan_id, method, json_object_get(c, "grades"));
 	if (rc == 0)
-		rc = count_into(
-		    st,
-		    "SELECT status, count(*) FROM findings WHERE scan_id = ?1 AND ?2 = ?2 GROUP BY status",
-		    scan_id, method, json_object_get(c, "findings"));
-	json_decref(orgs);
+		rc =
+		    count_into(st, "SELECT status, count(*) FROM findings WHERE scan_id = ?1 GROUP BY status",
+		               scan_id, method, json_object_get(c, "findings"));
 	if (rc == 0)
 		*out = c;
 	else
