@@ -5,26 +5,11 @@
  */
 #include "probes.h"
 #include "tap.h"
+#include "testfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	if (f == NULL)
-		return NULL;
-	FILE *m = open_memstream(&buf, &len);
-	int c;
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(m);
-	fclose(f);
-	return buf;
-}
 
 /* A path "dns.axfr" is documented as `dns.axfr`, or its key as `axfr` or "axfr" in the doc. */
 static int documented(const char *doc, const char *path)

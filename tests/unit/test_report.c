@@ -8,6 +8,7 @@
 #include "show.h"
 #include "svg.h"
 #include "tap.h"
+#include "testfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,22 +62,6 @@ static void add_bad(struct findings *fs)
 	                       "evil\033[2J\xc2\x9b"
 	                       "31mbanner"),
 	             "no CSP; server says \033[31mhello\xc2\x9b");
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	long len;
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = calloc((size_t)len + 1, 1)) != NULL && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
 }
 
 static size_t count(const char *hay, const char *needle)

@@ -7,6 +7,7 @@
  */
 #include "cmd.h"
 #include "tap.h"
+#include "testfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,22 +20,6 @@
 
 static char dir[] = "/tmp/vitals-test-rescore-XXXXXX";
 static char dbpath[300];
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	if (f == NULL)
-		return NULL;
-	FILE *m = open_memstream(&buf, &len);
-	int c;
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(m);
-	fclose(f);
-	return buf;
-}
 
 static int load_fixture(void)
 {
