@@ -20,6 +20,8 @@
 #define TARGET_MAX_TAGS    16  /* tags per organization */
 #define TARGET_TAG_KEY_MAX 32  /* bytes: [a-z0-9._-], lower-cased */
 #define TARGET_TAG_VAL_MAX 128 /* UTF-8 characters */
+#define TARGET_MAX_HOSTS   16  /* given host names per organization */
+#define TARGET_MAX_ADDRS   64  /* given addresses per organization, CIDR blocks expanded */
 
 /* One tag: a bare word KEY in a file is KEY=true. */
 struct target_tag {
@@ -34,6 +36,10 @@ struct target {
 	size_t ndomains;                         /* at least 1 */
 	struct target_tag tags[TARGET_MAX_TAGS]; /* in file order */
 	size_t ntags;                            /* 0..TARGET_MAX_TAGS */
+	char *hosts[TARGET_MAX_HOSTS];           /* given host names: lower-cased, no trailing dot, distinct */
+	size_t nhosts;                           /* 0..TARGET_MAX_HOSTS */
+	char *addrs[TARGET_MAX_ADDRS];           /* given addresses, canonical text (inet_ntop), distinct */
+	size_t naddrs;                           /* 0..TARGET_MAX_ADDRS */
 };
 
 struct target_list {
