@@ -74,6 +74,7 @@ enum https_state {
 /* Everything the checks share for one observation. */
 struct ctx {
 	const char *host;        /* the findings' domain */
+	const char *site;        /* redirects must stay within it (the host's domain) */
 	time_t now;              /* the scan time */
 	struct findings *out;    /* where findings go */
 	int rc;                  /* first error of findings_add, or 0 */
@@ -693,7 +694,7 @@ static void judge_chain_end(struct ctx *c, const char *id, const json_t *hops, j
 		     "the redirect chain of http://%s/ ends at an unusable Location: %.200s", c->host, url);
 	else if (beyond_hop_limit(last, scheme))
 		emit(c, id, FS_FAIL, NULL, ev, "http://%s/ redirects more than %zu times", c->host, n - 1);
-	else if (is(st, "not_followed") && !on_site(host, c->host))
+	else if (is(st, "not_followed") && !on_site(host, c->site))
 		emit(c, id, FS_FAIL, NULL, ev,
 		     "the redirect chain of http://%s/ leaves the site, to %.200s (not followed)", c->host,
 		     url);
@@ -704,7 +705,7 @@ static void judge_chain_end(struct ctx *c, const char *id, const json_t *hops, j
 	else if (!is(scheme, "https"))
 		emit(c, id, FS_FAIL, NULL, ev, "the redirect chain of http://%s/ ends on %.200s: not HTTPS",
 		     c->host, url);
-	else if (!on_site(host, c->host))
+	else if (!on_site(host, c->site))
 		emit(c, id, FS_FAIL, NULL, ev, "the redirect chain of http://%s/ ends off-site, at %.200s",
 		     c->host, url);
 	else if (!is(st, "ok"))
@@ -1368,11 +1369,12 @@ static const struct gate *pick_gate(const struct ctx *c, enum gate_kind k)
 	return &c->g_open;
 }
 
-static void ctx_init(struct ctx *c, const json_t *obs, time_t now, struct findings *out)
+static void ctx_init(struct ctx *c, const json_t *obs, const json_t *web, time_t now, struct findings *out)
 {
 	memset(c, 0, sizeof *c);
-	c->web = jobj(obs, "web");
+	c->web = web;
 	c->host = jstr(c->web, "host") ? jstr(c->web, "host") : str_or(jstr(obs, "domain"), "");
+	c->site = jstr(c->web, "site") ? jstr(c->web, "site") : c->host;
 	c->now = now;
 	c->out = out;
 	c->tls = jobj(c->web, "tls");
@@ -1394,12 +1396,13 @@ static void ctx_free(struct ctx *c)
 	json_decref(c->g_hsts.evidence);
 }
 
-int analyze_web(const json_t *obs, time_t now, struct findings *out)
+/* Every web check for one endpoint's web part; the findings name its address. */
+static int analyze_endpoint(const json_t *obs, const json_t *web, time_t now, struct findings *out)
 {
 	struct ctx c;
-	if (out == NULL)
-		return -EINVAL;
-	ctx_init(&c, obs, now, out);
+	size_t first = out->n;
+	const char *addr = jstr(web, "addr");
+	ctx_init(&c, obs, web, now, out);
 	for (size_t i = 0; i < sizeof web_checks / sizeof web_checks[0]; i++) {
 		const struct gate *g = pick_gate(&c, web_checks[i].gate);
 		if (g->closed)
@@ -1408,5 +1411,28 @@ int analyze_web(const json_t *obs, time_t now, struct findings *out)
 			web_checks[i].judge(&c, web_checks[i].id);
 	}
 	ctx_free(&c);
+	for (size_t i = first; addr != NULL && c.rc == 0 && i < out->n; i++)
+		if ((out->v[i].endpoint = strdup(addr)) == NULL)
+			c.rc = -ENOMEM;
 	return c.rc;
+}
+
+int analyze_web(const json_t *obs, time_t now, struct findings *out)
+{
+	const json_t *webs = json_object_get(obs, "webs");
+	if (out == NULL)
+		return -EINVAL;
+	/* Scans before assets: one web part, the apex's first address. */
+	if (!json_is_array(webs))
+		return analyze_endpoint(obs, jobj(obs, "web"), now, out);
+	int apex = 0;
+	for (size_t i = 0; i < json_array_size(webs); i++) {
+		const json_t *web = json_array_get(webs, i);
+		int rc = analyze_endpoint(obs, web, now, out);
+		if (rc < 0)
+			return rc;
+		apex |= jstr(web, "host") && jstr(obs, "domain") && strcasecmp(jstr(web, "host"), jstr(obs, "domain")) == 0;
+	}
+	/* The apex was never probed (the deadline came first): say so, as for any unobserved part. */
+	return apex ? 0 : analyze_endpoint(obs, NULL, now, out);
 }

@@ -38,6 +38,7 @@ static void finding_free(struct finding *f)
 {
 	free(f->check);
 	free(f->domain);
+	free(f->endpoint);
 	free(f->reason);
 	free(f->detail);
 	json_decref(f->evidence);
@@ -114,20 +115,27 @@ json_t *finding_to_json(const struct finding *f)
 	                      fstatus_name(f->status), "detail", f->detail, "evidence", f->evidence);
 	if (j != NULL && f->reason != NULL)
 		json_object_set_new(j, "reason", json_string(f->reason));
+	if (j != NULL)
+		json_object_set_new(j, "endpoint", f->endpoint ? json_string(f->endpoint) : json_null());
 	return j;
 }
 
 int finding_from_json(const json_t *j, struct findings *fs)
 {
-	const char *check, *domain, *status, *detail, *reason = NULL;
-	json_t *evidence = NULL;
+	const char *check, *domain, *status, *detail, *reason = NULL, *endpoint = NULL;
+	json_t *evidence = NULL, *ep = NULL;
 	enum fstatus st;
-	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:s, s?:s, s?:o}", "check", &check, "domain", &domain,
-	                "status", &status, "detail", &detail, "reason", &reason, "evidence", &evidence) < 0 ||
-	    fstatus_parse(status, &st) < 0)
+	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:s, s?:s, s?:o, s?:o}", "check", &check, "domain", &domain,
+	                "status", &status, "detail", &detail, "reason", &reason, "evidence", &evidence,
+	                "endpoint", &ep) < 0 ||
+	    fstatus_parse(status, &st) < 0 || (ep != NULL && !json_is_null(ep) && !json_is_string(ep)))
 		return -EINVAL;
+	endpoint = json_string_value(ep);
 	char *d = strdup(detail);
 	if (d == NULL)
 		return -ENOMEM;
-	return findings_push(fs, check, domain, st, reason, evidence ? json_incref(evidence) : NULL, d);
+	int rc = findings_push(fs, check, domain, st, reason, evidence ? json_incref(evidence) : NULL, d);
+	if (rc == 0 && endpoint != NULL && (fs->v[fs->n - 1].endpoint = strdup(endpoint)) == NULL)
+		return -ENOMEM;
+	return rc;
 }

@@ -22,7 +22,8 @@ enum fstatus {
 
 struct finding {
 	char *check;  /* check id, e.g. "dns.spf.all" */
-	char *domain; /* the domain (or host) the finding concerns */
+	char *domain;   /* the domain (or host, or given address) the finding concerns */
+	char *endpoint; /* the address it was measured on (web and TLS checks), else NULL */
 	enum fstatus status;
 	char *reason;     /* short machine reason for indeterminate/na, e.g. "timeout"; may be NULL */
 	char *detail;     /* one-line human explanation */
@@ -53,7 +54,7 @@ const char *fstatus_name(enum fstatus s);
 /* Parses "pass", "fail", "indeterminate", "na"; returns 0 or -EINVAL. */
 int fstatus_parse(const char *name, enum fstatus *out);
 
-/* A finding as a JSON object {check, domain, status, reason?, detail, evidence}. */
+/* A finding as a JSON object {check, domain, endpoint, status, reason?, detail, evidence}. */
 json_t *finding_to_json(const struct finding *f);
 /* The reverse; returns 0 or -EINVAL when a member is missing or of the wrong type. */
 int finding_from_json(const json_t *j, struct findings *fs);

@@ -1,6 +1,7 @@
 /* The scan engine: scheduling, deadlines and the op registry. */
 #include "engine.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ int engine_found(struct engine *e, struct domain_scan *ds, const struct unit *u)
 	int first = 0;
 	for (size_t i = 0; i < e->o.nmodules; i++) {
 		const struct probe_module *m = e->o.modules[i];
-		if (m->unit != u->kind)
+		if (m->unit != u->kind && !(m->also & (1u << u->kind)))
 			continue;
 		int rc = m->start(e, ds, u);
 		if (rc < 0 && engine_resource_error(rc))
@@ -122,6 +123,28 @@ const struct engine_opts *engine_opts(struct engine *e)
 int engine_in_scope(struct engine *e, const struct sockaddr *sa)
 {
 	return scope_allows(e->o.scope, sa);
+}
+
+int engine_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	memset(ss, 0, sizeof *ss);
+	if (port > 65535)
+		return -EINVAL;
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof *sin;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *sin6;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 int engine_org_expired(const struct domain_scan *ds)
@@ -365,9 +388,11 @@ static int org_start(struct engine *e, const struct target *t, int tries)
 	org->nds = t->ndomains;
 	for (size_t i = 0; i < t->ndomains; i++) {
 		org->ds[i].org = org;
+		org->ds[i].t = t;
+		org->ds[i].index = i;
 		org->ds[i].domain = t->domains[i];
-		org->ds[i].doc = json_pack("{s:s, s:I, s:{}, s:{}}", "domain", t->domains[i], "started",
-		                           (json_int_t)org->started, "dns", "web");
+		org->ds[i].doc = json_pack("{s:s, s:I, s:{}, s:[], s:[]}", "domain", t->domains[i], "started",
+		                           (json_int_t)org->started, "dns", "assets", "webs");
 		org->ds[i].spf_seen = json_object();
 		if (org->ds[i].doc == NULL || org->ds[i].spf_seen == NULL)
 			goto fail;

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "scope.h"
+#include "share.h"
 #include "targets.h"
 
 struct engine;
@@ -46,16 +47,19 @@ struct engine_opts {
 	double rate;               /* organizations started per second (0: no limit) */
 	int max_spf_names;         /* SPF names fetched per domain */
 	int workers;               /* engines running in the process (each in its own thread) */
+	struct share *share;       /* measurements shared by the whole scan (share.h), or NULL */
 	const struct probe_module *const *modules; /* the probe modules to run (probes.h) */
 	size_t nmodules;                           /* how many */
 };
 
 /* One domain being scanned: its observation document and its organization. */
 struct domain_scan {
-	struct org_scan *org; /* owner */
-	const char *domain;   /* the domain (owned by the target list) */
-	json_t *doc;          /* observation document being filled */
-	json_t *spf_seen;     /* names the SPF probe has fetched or asked for */
+	struct org_scan *org;     /* owner */
+	const struct target *t;   /* the organization's target (owned by the target list) */
+	size_t index;             /* which of t's domains: the first also carries t's given hosts */
+	const char *domain;       /* the domain (owned by the target list) */
+	json_t *doc;              /* observation document being filled */
+	json_t *spf_seen;         /* names the SPF probe has fetched or asked for */
 };
 
 /* An asynchronous operation a probe has under way; embedded first in the probe's own struct. */
@@ -66,23 +70,29 @@ struct op {
 };
 
 /*
- * Units: what a probe module works on. Discovery (the DNS module today) reports each
- * unit it finds with engine_found(); the engine starts every module registered for
- * that kind of unit. No probe starts another by name.
+ * Units: what a probe module works on. Discovery (the DNS module) reports each unit it
+ * finds with engine_found(); the engine starts every module registered for that kind of
+ * unit. No probe starts another by name. Every host and address found is also an asset
+ * of the organization, recorded with the reason it belongs (docs/OBSERVATIONS.md).
  */
 enum unit_kind {
 	UNIT_DOMAIN = 0,    /* a target's domain: fed by the engine itself */
 	UNIT_SILENT_DOMAIN, /* a domain whose own name servers gave no answer */
 	UNIT_NAME_SERVER,   /* one address of one of a domain's name servers */
-	UNIT_HOST,          /* a host name with its A lookup (the web presence) */
+	UNIT_HOST,          /* a web host (the apex, www, a given host) with its A and AAAA lookups */
+	UNIT_MAIL_HOST,     /* an MX host with its A and AAAA lookups */
+	UNIT_ADDRESS,       /* a given address */
 	UNIT_KINDS,
 };
 
 struct unit {
 	enum unit_kind kind; /* which kind */
-	const char *name;    /* the domain, name server or host name */
+	const char *name;    /* the domain, name server or host name; the address for UNIT_ADDRESS */
 	const char *addr;    /* UNIT_NAME_SERVER: the address, as text */
-	json_t *lookup;      /* UNIT_HOST: its A lookup (borrowed) */
+	json_t *asset;       /* UNIT_HOST, UNIT_MAIL_HOST, UNIT_ADDRESS: its asset object (borrowed) */
+	const char *site;    /* UNIT_HOST: the site its redirects may stay within (a domain or the host) */
+	int shared;          /* the host or address is not under the organization's domains: it may
+	                        serve many organizations, so it is measured once per scan */
 };
 
 /*
@@ -102,6 +112,7 @@ struct unit {
 struct probe_module {
 	const char *name;                                                             /* "dns", "web", ... */
 	enum unit_kind unit;                                                          /* what it works on */
+	unsigned also; /* more unit kinds it works on, as a mask of 1u << kind (0: none) */
 	int (*setup)(struct engine *e, void **state, char *err, size_t errlen);       /* or NULL */
 	void (*teardown)(void *state);                                                /* or NULL */
 	int (*start)(struct engine *e, struct domain_scan *ds, const struct unit *u); /* required */
@@ -136,6 +147,8 @@ const struct engine_opts *engine_opts(struct engine *e);
 /* The state a module's setup hook made in this engine, or NULL. */
 void *engine_state(struct engine *e, const struct probe_module *m);
 int engine_in_scope(struct engine *e, const struct sockaddr *sa);
+/* An IPv4 or IPv6 address in text and a port as a socket address; 0, or -EINVAL when not an address. */
+int engine_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss, socklen_t *len);
 /* 1 once the organization's deadline has passed: start nothing new. */
 int engine_org_expired(const struct domain_scan *ds);
 /*

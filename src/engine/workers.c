@@ -239,11 +239,16 @@ int workers_scan(const struct workers_run *r, struct workers_stats *stats, char 
 	struct workers_stats st = {0};
 	int n = r->n < 1 ? 1 : r->n;
 	struct workers_run run = *r;
+	struct engine_opts eng = *r->eng;
 	run.n = n;
+	run.eng = &eng;
 	sh.tail = &sh.head;
 	pthread_once(&threads_on, use_threads);
 	struct worker *v = calloc((size_t)n, sizeof *v);
 	int rc = v ? 0 : errf(err, errlen, -ENOMEM, "out of memory");
+	/* One table for every worker, so a shared endpoint is measured once per scan. */
+	if (rc == 0 && eng.share == NULL && share_new(0, &eng.share) < 0)
+		rc = errf(err, errlen, -ENOMEM, "out of memory");
 	for (int i = 0; rc == 0 && i < n; i++)
 		rc = worker_init(&v[i], &run, i, &sh, err, errlen);
 	if (rc == 0)
@@ -263,6 +268,10 @@ int workers_scan(const struct workers_run *r, struct workers_stats *stats, char 
 		st.unstarted = run.norder - st.reported;
 	pthread_cond_destroy(&sh.cv);
 	free(v);
+	if (eng.share != NULL && r->eng->share == NULL) {
+		share_stats(eng.share, &st.measured, &st.reused);
+		share_free(eng.share);
+	}
 	*stats = st;
 	return rc;
 }

@@ -46,6 +46,8 @@ struct workers_stats {
 	size_t reported;  /* organizations handed to on_result */
 	size_t unstarted; /* organizations an engine could not start (out of memory) */
 	int stopped;      /* *stop was seen and the workers were stopped */
+	size_t measured;  /* shared measurements made (share.h) */
+	size_t reused;    /* shared measurements reused by another organization */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine.h"
 #include "probes.h"
@@ -16,6 +17,7 @@
 #include "wire_spf.h"
 
 #define AXFR_ADDRS_PER_NS 4
+#define MX_HOSTS_MAX      8 /* MX hosts of a domain recorded as assets */
 
 struct dns_op;
 typedef void (*dns_then)(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup);
@@ -29,6 +31,7 @@ struct dns_op {
 	char *name;       /* asked name */
 	char *type;       /* asked type */
 	dns_then then;    /* what follows from the answer; may be NULL */
+	void *ctx;        /* the caller's: with one, `then` runs even past the deadline (to free it) */
 };
 
 static void dns_op_free(struct dns_op *d)
@@ -42,7 +45,7 @@ static void dns_op_free(struct dns_op *d)
 static void dns_complete(struct dns_op *d, json_t *lookup)
 {
 	json_object_set(d->parent, d->key, lookup);
-	if (d->then != NULL && !engine_org_expired(d->op.ds))
+	if (d->then != NULL && (d->ctx != NULL || !engine_org_expired(d->op.ds)))
 		d->then(d->e, d->op.ds, d, lookup);
 	json_decref(lookup);
 	op_done(&d->op);
@@ -60,15 +63,16 @@ static void dns_cancel(struct op *op)
 	resolver_cancel(d->q);
 	json_t *lk = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", d->name, "type", d->type,
 	                       "status", "timeout", "rcode", "sec", "why_bogus", "records");
-	d->then = NULL;
+	if (d->ctx == NULL)
+		d->then = NULL;
 	dns_complete(d, lk);
 }
 
-static int ask(struct engine *e, struct domain_scan *ds, json_t *parent, const char *key, const char *name,
-               const char *type, dns_then then)
+static int ask_ctx(struct engine *e, struct domain_scan *ds, json_t *parent, const char *key,
+                   const char *name, const char *type, dns_then then, void *ctx)
 {
 	if (engine_org_expired(ds))
-		return 0;
+		return ctx != NULL ? -ECANCELED : 0;
 	struct dns_op *d = calloc(1, sizeof *d);
 	if (d == NULL) {
 		engine_starved(ds);
@@ -80,6 +84,7 @@ static int ask(struct engine *e, struct domain_scan *ds, json_t *parent, const c
 	d->name = strdup(name);
 	d->type = strdup(type);
 	d->then = then;
+	d->ctx = ctx;
 	if (d->key == NULL || d->name == NULL || d->type == NULL) {
 		dns_op_free(d);
 		engine_starved(ds);
@@ -94,6 +99,12 @@ static int ask(struct engine *e, struct domain_scan *ds, json_t *parent, const c
 			engine_starved(ds);
 	}
 	return rc;
+}
+
+static int ask(struct engine *e, struct domain_scan *ds, json_t *parent, const char *key, const char *name,
+               const char *type, dns_then then)
+{
+	return ask_ctx(e, ds, parent, key, name, type, then, NULL);
 }
 
 static json_t *dns_part(struct domain_scan *ds, const char *key)
@@ -254,10 +265,178 @@ static void txt_then(struct engine *e, struct domain_scan *ds, struct dns_op *d,
 	spf_then(e, ds, d, lookup);
 }
 
-static void ns_addr_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
+/* The asset object of `host` in ds's document, or NULL. */
+static json_t *asset_get(struct domain_scan *ds, const char *key, const char *value)
 {
 	size_t i;
 	json_t *a;
+	json_array_foreach(json_object_get(ds->doc, "assets"), i, a)
+	{
+		const char *v = json_string_value(json_object_get(a, key));
+		if (v != NULL && strcasecmp(v, value) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/* Adds a reason to an asset unless it has it: {"reason": "www", "of": "org1.test"}. */
+static void asset_why(json_t *asset, const char *reason, const char *of)
+{
+	size_t i;
+	json_t *w;
+	json_array_foreach(json_object_get(asset, "why"), i, w)
+	{
+		const char *o = json_string_value(json_object_get(w, "of"));
+		if (strcmp(json_string_value(json_object_get(w, "reason")), reason) == 0 &&
+		    ((o == NULL && of == NULL) || (o != NULL && of != NULL && strcmp(o, of) == 0)))
+			return;
+	}
+	json_t *why = json_pack("{s:s}", "reason", reason);
+	if (of != NULL)
+		json_object_set_new(why, "of", json_string(of));
+	json_array_append_new(json_object_get(asset, "why"), why);
+}
+
+/* The asset `key`=`value` of ds (made when new, *made then set); NULL when out of memory. */
+static json_t *asset_note(struct domain_scan *ds, const char *key, const char *value, const char *reason,
+                          const char *of, int *made)
+{
+	json_t *a = asset_get(ds, key, value);
+	*made = a == NULL;
+	if (a == NULL && (a = json_pack("{s:s, s:[]}", key, value, "why")) != NULL &&
+	    json_array_append_new(json_object_get(ds->doc, "assets"), a) < 0)
+		a = NULL;
+	if (a != NULL)
+		asset_why(a, reason, of);
+	return a;
+}
+
+/* 1 when `host` is one of the organization's domains or under one; *site gets that domain. */
+static int host_in_org(const struct target *t, const char *host, const char **site)
+{
+	size_t hl = strlen(host);
+	for (size_t i = 0; i < t->ndomains; i++) {
+		const char *d = t->domains[i];
+		size_t dl = strlen(d);
+		if (strcasecmp(host, d) == 0 || (hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, d) == 0)) {
+			*site = d;
+			return 1;
+		}
+	}
+	*site = host;
+	return 0;
+}
+
+/* A host being looked up (A and AAAA) before it is reported as a unit. */
+struct host_find {
+	enum unit_kind kind; /* what it becomes */
+	json_t *asset;       /* its asset object (a reference) */
+	int pending;         /* lookups still out */
+	int always;          /* reported even without an address (the apex, a given host) */
+};
+
+static int has_address(const json_t *asset)
+{
+	return json_array_size(json_object_get(json_object_get(asset, "a"), "records")) > 0 ||
+	       json_array_size(json_object_get(json_object_get(asset, "aaaa"), "records")) > 0;
+}
+
+/* Both lookups are in: the host is reported (unless the deadline passed or it has no address). */
+static void host_found(struct engine *e, struct domain_scan *ds, struct host_find *h)
+{
+	const char *name = json_string_value(json_object_get(h->asset, "host")), *site = NULL;
+	int shared = !host_in_org(ds->t, name, &site);
+	struct unit u = {.kind = h->kind, .name = name, .asset = h->asset, .site = site, .shared = shared};
+	if (!engine_org_expired(ds) && (h->always || has_address(h->asset)))
+		engine_found(e, ds, &u);
+	json_decref(h->asset);
+	free(h);
+}
+
+static void host_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
+{
+	struct host_find *h = d->ctx;
+	/* The apex's lookups went to dns.a and dns.aaaa: its asset holds them too. */
+	json_object_set(h->asset, d->key, lookup);
+	if (--h->pending == 0)
+		host_found(e, ds, h);
+}
+
+/*
+ * Looks up A and AAAA of an asset into `into` (the asset itself, or dns for the apex,
+ * whose lookups are dns.a and dns.aaaa), then reports it as a unit of `kind`.
+ */
+static void host_lookup(struct engine *e, struct domain_scan *ds, json_t *asset, json_t *into,
+                        enum unit_kind kind, int always)
+{
+	const char *name = json_string_value(json_object_get(asset, "host"));
+	struct host_find *h = calloc(1, sizeof *h);
+	if (h == NULL) {
+		engine_starved(ds);
+		return;
+	}
+	*h = (struct host_find){kind, json_incref(asset), 3, always};
+	const char *types[] = {"A", "AAAA"}, *keys[] = {"a", "aaaa"};
+	for (size_t i = 0; i < 2; i++)
+		if (ask_ctx(e, ds, into, keys[i], name, types[i], host_then, h) < 0)
+			h->pending--; /* never asked: its answer will not come */
+	/* The third count held the finder while the questions went out. */
+	if (--h->pending == 0)
+		host_found(e, ds, h);
+}
+
+/* A host found in DNS or given: recorded as an asset with its reason, looked up once per document. */
+static void host_add(struct engine *e, struct domain_scan *ds, const char *host, const char *reason,
+                     const char *of, enum unit_kind kind)
+{
+	int made = 0;
+	json_t *a = asset_note(ds, "host", host, reason, of, &made);
+	if (a == NULL)
+		engine_starved(ds);
+	else if (made)
+		host_lookup(e, ds, a, a, kind, strcmp(reason, "given") == 0);
+}
+
+/* MX hosts are assets (mail transport probes plug in on UNIT_MAIL_HOST); "." is a null MX (RFC 7505). */
+static void mx_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
+{
+	size_t i;
+	json_t *mx;
+	json_array_foreach(json_object_get(lookup, "records"), i, mx)
+	{
+		char *host = spf_name(json_string_value(json_object_get(mx, "host")));
+		if (host != NULL && host[0] != '\0' && i < MX_HOSTS_MAX)
+			host_add(e, ds, host, "mx", ds->domain, UNIT_MAIL_HOST);
+		free(host);
+	}
+}
+
+/* The organization's given hosts and addresses, carried by its first domain's document. */
+static void given_assets(struct engine *e, struct domain_scan *ds)
+{
+	int made;
+	for (size_t i = 0; i < ds->t->nhosts; i++)
+		host_add(e, ds, ds->t->hosts[i], "given", NULL, UNIT_HOST);
+	for (size_t i = 0; i < ds->t->naddrs; i++) {
+		json_t *a = asset_note(ds, "addr", ds->t->addrs[i], "given", NULL, &made);
+		struct unit u = {.kind = UNIT_ADDRESS, .name = ds->t->addrs[i], .asset = a, .site = ds->t->addrs[i],
+		                 .shared = 1};
+		if (a == NULL)
+			engine_starved(ds);
+		else if (made && !engine_org_expired(ds))
+			engine_found(e, ds, &u);
+	}
+}
+
+static void ns_addr_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
+{
+	size_t i;
+	int made;
+	char *host = spf_name(d->name);
+	json_t *a, *asset = host ? asset_note(ds, "host", host, "ns", ds->domain, &made) : NULL;
+	free(host);
+	if (asset != NULL && json_object_get(asset, "a") == NULL)
+		json_object_set(asset, "a", lookup);
 	/* A few addresses per server say whether it transfers; more only cost sockets. */
 	json_array_foreach(json_object_get(lookup, "records"), i, a)
 	{
@@ -290,10 +469,24 @@ static void soa_then(struct engine *e, struct domain_scan *ds, struct dns_op *d,
 		engine_found(e, ds, &u);
 }
 
-static void a_then(struct engine *e, struct domain_scan *ds, struct dns_op *d, json_t *lookup)
+/* The apex, www and the given assets: the units the web (and later other) probes work on. */
+static void hosts_start(struct engine *e, struct domain_scan *ds)
 {
-	struct unit u = {.kind = UNIT_HOST, .name = ds->domain, .lookup = lookup};
-	engine_found(e, ds, &u);
+	char www[300];
+	int made = 0;
+	json_t *apex = asset_note(ds, "host", ds->domain, "apex", ds->domain, &made);
+	if (apex == NULL) {
+		engine_starved(ds);
+		return;
+	}
+	/* The apex's lookups are dns.a and dns.aaaa (the DNS checks read dns.a too). */
+	json_t *dns = json_object_get(ds->doc, "dns");
+	host_lookup(e, ds, apex, dns, UNIT_HOST, 1);
+	snprintf(www, sizeof www, "www.%s", ds->domain);
+	if (strlen(ds->domain) + 4 <= 253)
+		host_add(e, ds, www, "www", ds->domain, UNIT_HOST);
+	if (ds->index == 0)
+		given_assets(e, ds);
 }
 
 static int dns_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
@@ -305,20 +498,20 @@ static int dns_start(struct engine *e, struct domain_scan *ds, const struct unit
 		const char *key, *name, *type;
 		dns_then then;
 	} q[] = {
-	    {"soa", ds->domain, "SOA", soa_then}, {"a", ds->domain, "A", a_then},
-	    {"txt", ds->domain, "TXT", txt_then}, {"dmarc", dmarc, "TXT", NULL},
-	    {"caa", ds->domain, "CAA", NULL},     {"mx", ds->domain, "MX", NULL},
-	    {"ns", ds->domain, "NS", ns_then},
+	    {"soa", ds->domain, "SOA", soa_then}, {"txt", ds->domain, "TXT", txt_then},
+	    {"dmarc", dmarc, "TXT", NULL},        {"caa", ds->domain, "CAA", NULL},
+	    {"mx", ds->domain, "MX", mx_then},    {"ns", ds->domain, "NS", ns_then},
 	};
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
 		int rc = ask(e, ds, dns, q[i].key, q[i].name, q[i].type, q[i].then);
 		if (rc < 0)
 			return rc;
 	}
+	hosts_start(e, ds);
 	return 0;
 }
 
-static const char *const dns_observes[] = {"dns.soa",    "dns.a",
+static const char *const dns_observes[] = {"dns.soa", "dns.a", "dns.aaaa", "assets",
                                            "dns.txt",    "dns.dmarc",
                                            "dns.caa",    "dns.mx",
                                            "dns.ns",     "dns.ns_addrs",

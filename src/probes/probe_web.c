@@ -38,6 +38,7 @@
 #define PAGE_BYTES_MAX   (256 * 1024)
 #define SECTXT_BYTES_MAX (32 * 1024)
 #define CHAIN_HOPS_MAX   10 /* redirects followed from http://HOST/ */
+#define WEB_ADDRS_PER_FAMILY 4 /* addresses of a host probed, per address family */
 /* The whole chain's time, in connection timeouts: ten slow hops must not starve the organization. */
 #define CHAIN_BUDGET_TIMEOUTS 2
 /* What the legacy retry allows: TLS 1.0 and 1.1 need security level 0 in OpenSSL 3. */
@@ -57,12 +58,29 @@ struct web_ctx {
 	struct event *timer;       /* curl's timeout */
 };
 
+/*
+ * One endpoint's measurement: the web part of (host, address), filled by a TLS probe and
+ * fetches. It is over when its last operation ends; a shared one is then published
+ * (share.h) for the other organizations that list the same host and address.
+ */
+struct web_ep {
+	struct engine *e;       /* the engine */
+	struct domain_scan *ds; /* the organization it is measured for */
+	json_t *web;            /* the web part (a reference) */
+	char *key;              /* the share key, or NULL when not shared */
+	char site[256];         /* redirects stay within this domain (or host) */
+	int pending;            /* operations (and the starter) still running */
+	int abandoned;          /* cut by the deadline or starved: not a result to share */
+};
+
 struct fetch {
 	struct op op;                  /* registration with the organization */
 	struct engine *e;              /* the engine */
+	struct web_ep *ep;             /* the endpoint it measures */
 	CURL *easy;                    /* the transfer */
 	struct curl_slist *connect_to; /* every connection goes to addr:port */
-	struct sockaddr_in pin;        /* addr:port, binary: the only peer a socket may have */
+	struct sockaddr_storage pin;   /* addr:port, binary: the only peer a socket may have */
+	socklen_t pinlen;              /* its length */
 	json_t *out;                   /* the fetch object (borrowed from the doc) */
 	json_t *headers;               /* headers of the current response */
 	size_t header_bytes;           /* their size so far */
@@ -77,7 +95,7 @@ struct fetch {
 	int hop;                       /* FK_CHAIN: 0 for http://HOST/, n for the nth redirect */
 	int legacy;                    /* this is the retry with TLS 1.0/1.1 allowed */
 	long long deadline_ms;         /* FK_CHAIN: the chain's budget ends (now_ms), else 0 */
-	char host[256];                /* host name */
+	char host[256];                /* host name, as in the URL (an IPv6 address in brackets) */
 	char port[8];                  /* port */
 	char addr[64];                 /* address */
 	char url[WEB_URL_MAX];         /* what is fetched */
@@ -221,8 +239,20 @@ static int web_setup(struct engine *e, void **state, char *err, size_t errlen)
 	return rc;
 }
 
+static void ep_put(struct web_ep *ep)
+{
+	if (ep == NULL || --ep->pending > 0)
+		return;
+	if (ep->key != NULL)
+		share_publish(engine_opts(ep->e)->share, ep->key, ep->abandoned ? NULL : ep->web);
+	json_decref(ep->web);
+	free(ep->key);
+	free(ep);
+}
+
 static void fetch_free(struct fetch *f)
 {
+	ep_put(f->ep);
 	json_decref(f->headers);
 	curl_slist_free_all(f->connect_to);
 	free(f->body);
@@ -287,13 +317,15 @@ static void fetch_record(struct fetch *f, CURLcode rc)
 		json_object_set_new(f->out, "legacy_retry", json_true());
 }
 
-static struct fetch *fetch_new(struct engine *e, json_t *out, const char *url, const char *host,
-                               const char *port, const char *addr)
+static struct fetch *fetch_new(struct engine *e, struct web_ep *ep, json_t *out, const char *url,
+                               const char *host, const char *port, const char *addr)
 {
 	struct fetch *f = calloc(1, sizeof *f);
 	if (f == NULL)
 		return NULL;
 	f->e = e;
+	f->ep = ep;
+	ep->pending++;
 	f->out = out;
 	snprintf(f->url, sizeof f->url, "%s", url);
 	snprintf(f->host, sizeof f->host, "%s", host);
@@ -333,7 +365,7 @@ static int legacy_retry(struct fetch *f, CURLcode rc)
 	if (f->legacy || rc != CURLE_SSL_CONNECT_ERROR || strncmp(f->url, "https:", 6) != 0 ||
 	    !versions_refused(f->errbuf) || engine_org_expired(f->op.ds))
 		return 0;
-	struct fetch *r = fetch_new(f->e, f->out, f->url, f->host, f->port, f->addr);
+	struct fetch *r = fetch_new(f->e, f->ep, f->out, f->url, f->host, f->port, f->addr);
 	if (r == NULL)
 		return 0;
 	json_object_set_new(f->out, "modern_error", text_json(f->errbuf, strlen(f->errbuf)));
@@ -351,14 +383,14 @@ static void sectxt_fallback(struct fetch *f)
 	const char *st = json_string_value(json_object_get(f->out, "status"));
 	if (engine_org_expired(f->op.ds) || (!is(st, "refused") && !is(st, "tls_error")))
 		return;
-	json_t *web = json_object_get(f->op.ds->doc, "web");
+	json_t *web = f->ep->web;
 	json_t *out = json_object();
 	char url[600];
 	snprintf(url, sizeof url, "http://%s/.well-known/security.txt", f->host);
 	/* Keep the HTTPS attempt as evidence beside the HTTP one. */
 	json_object_set(web, "security_txt_https", f->out);
 	json_object_set_new(web, "security_txt", out);
-	struct fetch *n = fetch_new(f->e, out, url, f->host, "80", f->addr);
+	struct fetch *n = fetch_new(f->e, f->ep, out, url, f->host, "80", f->addr);
 	if (n != NULL) {
 		n->body_cap = SECTXT_BYTES_MAX;
 		fetch_go(n, f->op.ds);
@@ -462,12 +494,15 @@ static void hop_end(json_t *hop, const char *status, const char *error)
 	json_object_set_new(hop, "error", error ? json_string(error) : json_null());
 }
 
-static void hop_fetch(struct engine *e, struct domain_scan *ds, json_t *hop, const struct web_hop *t,
-                      const char *addr, struct chain_pos pos)
+static void hop_fetch(struct web_ep *ep, json_t *hop, const struct web_hop *t, const char *addr,
+                      struct chain_pos pos)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct engine *e = ep->e;
+	struct domain_scan *ds = ep->ds;
+	struct sockaddr_storage ss;
+	socklen_t sl;
 	json_object_set_new(hop, "addr", json_string(addr));
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 || !engine_in_scope(e, (struct sockaddr *)&sin)) {
+	if (engine_sockaddr(addr, 0, &ss, &sl) < 0 || !engine_in_scope(e, (struct sockaddr *)&ss)) {
 		hop_end(hop, "out_of_scope", "address outside the scan scope");
 		return;
 	}
@@ -475,9 +510,10 @@ static void hop_fetch(struct engine *e, struct domain_scan *ds, json_t *hop, con
 		hop_end(hop, "timeout", "redirect chain time budget");
 		return;
 	}
-	struct fetch *f = fetch_new(e, hop, t->url, t->host, t->port, addr);
+	struct fetch *f = fetch_new(e, ep, hop, t->url, t->host, t->port, addr);
 	if (f == NULL) {
 		hop_end(hop, "error", "out of memory");
+		ep->abandoned = 1;
 		engine_starved(ds);
 		return;
 	}
@@ -490,7 +526,7 @@ static void hop_fetch(struct engine *e, struct domain_scan *ds, json_t *hop, con
 /* A hop to another host: its address comes from our resolver, never the system's. */
 struct hop_lookup {
 	struct op op;        /* registration with the organization */
-	struct engine *e;    /* the engine */
+	struct web_ep *ep;   /* the endpoint whose chain it is */
 	struct rquery *q;    /* the A query in flight */
 	json_t *hop;         /* the hop object (borrowed from the doc) */
 	struct web_hop t;    /* where the hop goes */
@@ -505,13 +541,14 @@ static void on_hop_lookup(void *arg, json_t *lookup)
 	if (engine_org_expired(h->op.ds))
 		hop_end(h->hop, "timeout", "organization deadline");
 	else if (is(st, "ok") && addr != NULL)
-		hop_fetch(h->e, h->op.ds, h->hop, &h->t, addr, h->at);
+		hop_fetch(h->ep, h->hop, &h->t, addr, h->at);
 	else if (is(st, "ok") || is(st, "nodata") || is(st, "nxdomain"))
 		hop_end(h->hop, "no_address", st);
 	else
-		hop_end(h->hop, st ? st : "error", "A lookup failed");
+		hop_end(h->hop, st ? st : "error", "address lookup failed");
 	json_decref(lookup);
 	op_done(&h->op);
+	ep_put(h->ep);
 	free(h);
 }
 
@@ -520,28 +557,38 @@ static void hop_lookup_cancel(struct op *op)
 	struct hop_lookup *h = (struct hop_lookup *)op;
 	resolver_cancel(h->q);
 	hop_end(h->hop, "timeout", "organization deadline");
+	h->ep->abandoned = 1;
 	op_done(&h->op);
+	ep_put(h->ep);
 	free(h);
 }
 
-static void hop_resolve(struct engine *e, struct domain_scan *ds, json_t *hop, const struct web_hop *t,
-                        struct chain_pos pos)
+/* A hop to another host, resolved in the family of the endpoint's own address. */
+static void hop_resolve(struct web_ep *ep, json_t *hop, const struct web_hop *t, struct chain_pos pos,
+                        const char *from)
 {
+	struct domain_scan *ds = ep->ds;
 	struct hop_lookup *h = calloc(1, sizeof *h);
 	if (h == NULL) {
 		hop_end(hop, "error", "out of memory");
+		ep->abandoned = 1;
 		engine_starved(ds);
 		return;
 	}
-	*h = (struct hop_lookup){.e = e, .hop = hop, .t = *t, .at = pos};
+	*h = (struct hop_lookup){.ep = ep, .hop = hop, .t = *t, .at = pos};
+	ep->pending++;
 	op_begin(&h->op, ds, hop_lookup_cancel);
-	int rc = resolver_query(engine_resolver(e), t->host, "A", on_hop_lookup, h, &h->q);
+	const char *type = strchr(from, ':') != NULL ? "AAAA" : "A";
+	int rc = resolver_query(engine_resolver(ep->e), t->host, type, on_hop_lookup, h, &h->q);
 	if (rc < 0) {
 		hop_end(hop, "error", "cannot ask the resolver");
 		/* Like any other lookup: no memory is back-pressure, not a result. */
-		if (engine_resource_error(rc))
+		if (engine_resource_error(rc)) {
+			ep->abandoned = 1;
 			engine_starved(ds);
+		}
 		op_done(&h->op);
+		ep_put(ep);
 		free(h);
 	}
 }
@@ -552,9 +599,9 @@ static int is_redirect(json_int_t code)
 }
 
 /* A new, empty hop at the end of web.redirects (borrowed), or NULL. */
-static json_t *hop_new(struct domain_scan *ds)
+static json_t *hop_new(struct web_ep *ep)
 {
-	json_t *chain = json_object_get(json_object_get(ds->doc, "web"), "redirects");
+	json_t *chain = json_object_get(ep->web, "redirects");
 	json_t *hop = json_object();
 	if (hop == NULL || json_array_append_new(chain, hop) < 0)
 		return NULL;
@@ -573,7 +620,7 @@ static void hop_go(struct fetch *f, json_t *hop, const struct web_hop *t)
 {
 	struct domain_scan *ds = f->op.ds;
 	struct chain_pos pos = {f->hop + 1, f->deadline_ms};
-	const char *reason = NULL, *why = web_hop_refusal(t, ds->domain, &reason);
+	const char *reason = NULL, *why = web_hop_refusal(t, f->ep->site, &reason);
 	if (f->hop >= CHAIN_HOPS_MAX)
 		hop_skip(hop, "hop_limit", "more redirects than the hop limit");
 	else if (why != NULL)
@@ -581,9 +628,9 @@ static void hop_go(struct fetch *f, json_t *hop, const struct web_hop *t)
 	else if (engine_org_expired(ds))
 		hop_end(hop, "timeout", "organization deadline");
 	else if (strcasecmp(t->host, f->host) == 0)
-		hop_fetch(f->e, ds, hop, t, f->addr, pos);
+		hop_fetch(f->ep, hop, t, f->addr, pos);
 	else
-		hop_resolve(f->e, ds, hop, t, pos);
+		hop_resolve(f->ep, hop, t, pos, f->addr);
 }
 
 /* After a hop of the chain: follows its redirect, if it is one. */
@@ -596,8 +643,9 @@ static void chain_next(struct fetch *f)
 	if (!is(st, "ok") || loc == NULL || !is_redirect(json_integer_value(json_object_get(f->out, "code"))))
 		return;
 	/* Even past the deadline the redirect is recorded, so it is never taken for the chain's end. */
-	json_t *hop = hop_new(ds);
+	json_t *hop = hop_new(f->ep);
 	if (hop == NULL) {
+		f->ep->abandoned = 1;
 		engine_starved(ds);
 		return;
 	}
@@ -613,8 +661,10 @@ static void chain_next(struct fetch *f)
 static void fetch_finish(struct fetch *f, CURLcode rc)
 {
 	/* Starved of descriptors: the organization is scanned again, so nothing follows. */
-	if (f->starved)
+	if (f->starved) {
+		f->ep->abandoned = 1;
 		engine_starved(f->op.ds);
+	}
 	if (f->starved || !legacy_retry(f, rc)) {
 		fetch_record(f, rc);
 		fetch_detach(f);
@@ -646,6 +696,7 @@ static void fetch_cancel(struct op *op)
 	struct fetch *f = (struct fetch *)op;
 	json_object_set_new(f->out, "status", json_string("timeout"));
 	json_object_set_new(f->out, "error", json_string("organization deadline"));
+	f->ep->abandoned = 1;
 	fetch_detach(f);
 	op_done(&f->op);
 	fetch_free(f);
@@ -715,10 +766,8 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 {
 	struct fetch *f = arg;
 	struct web_ctx *w = web_of(f->e);
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->addr;
 	/* Only the address we resolved and checked: never one curl found by itself. */
-	int pinned = a->family == AF_INET && a->addrlen >= sizeof *sin &&
-	             sin->sin_addr.s_addr == f->pin.sin_addr.s_addr && sin->sin_port == f->pin.sin_port;
+	int pinned = a->addrlen == f->pinlen && memcmp(&a->addr, &f->pin, f->pinlen) == 0;
 	if (!pinned || !scope_allows(w->scope, &a->addr)) {
 		f->blocked = 1;
 		return CURL_SOCKET_BAD;
@@ -734,15 +783,15 @@ static int fetch_setup(struct fetch *f, int timeout_ms)
 	CURL *c = f->easy;
 	char to[100];
 	unsigned long port = strtoul(f->port, NULL, 10);
-	f->pin = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	if (port == 0 || port > 65535 || inet_pton(AF_INET, f->addr, &f->pin.sin_addr) != 1)
+	if (port == 0 || engine_sockaddr(f->addr, (unsigned)port, &f->pin, &f->pinlen) < 0)
 		return -EINVAL;
 	/*
 	 * Whatever host the URL names, curl connects to our address, given as a
 	 * literal, so it never asks the system resolver (a CURLOPT_RESOLVE pin is
 	 * bypassed when curl spells the host differently, e.g. in punycode).
 	 */
-	snprintf(to, sizeof to, "::%s:%s", f->addr, f->port);
+	int v6 = f->pin.ss_family == AF_INET6;
+	snprintf(to, sizeof to, "::%s%s%s:%s", v6 ? "[" : "", f->addr, v6 ? "]" : "", f->port);
 	if ((f->connect_to = curl_slist_append(NULL, to)) == NULL)
 		return -ENOMEM;
 	curl_easy_setopt(c, CURLOPT_URL, f->url);
@@ -819,12 +868,14 @@ static int fetch_go(struct fetch *f, struct domain_scan *ds)
 }
 
 /* One of the three fetches every host gets. */
-static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, const char *scheme,
-                       const char *path, const char *host, const char *addr, enum fetch_kind kind)
+static int fetch_start(struct web_ep *ep, json_t *out, const char *scheme, const char *path,
+                       const char *host, const char *addr, enum fetch_kind kind)
 {
+	struct engine *e = ep->e;
+	struct domain_scan *ds = ep->ds;
 	char url[600];
 	snprintf(url, sizeof url, "%s://%s%s", scheme, host, path);
-	struct fetch *f = fetch_new(e, out, url, host, strcmp(scheme, "https") == 0 ? "443" : "80", addr);
+	struct fetch *f = fetch_new(e, ep, out, url, host, strcmp(scheme, "https") == 0 ? "443" : "80", addr);
 	if (f == NULL)
 		return -ENOMEM;
 	f->kind = kind;
@@ -839,16 +890,19 @@ static int fetch_start(struct engine *e, struct domain_scan *ds, json_t *out, co
 struct tls_op {
 	struct op op;            /* registration with the organization */
 	struct tls_probe *probe; /* the probe in flight */
-	json_t *web;             /* where "tls" goes (borrowed) */
+	struct web_ep *ep;       /* where "tls" goes */
 };
 
 static void on_tls(void *arg, json_t *tls)
 {
 	struct tls_op *t = arg;
-	if (t->probe != NULL && tls_probe_starved(t->probe))
+	if (t->probe != NULL && tls_probe_starved(t->probe)) {
+		t->ep->abandoned = 1;
 		engine_starved(t->op.ds);
-	json_object_set_new(t->web, "tls", tls);
+	}
+	json_object_set_new(t->ep->web, "tls", tls);
 	op_done(&t->op);
+	ep_put(t->ep);
 	free(t);
 }
 
@@ -857,23 +911,25 @@ static void tls_cancel(struct op *op)
 	struct tls_op *t = (struct tls_op *)op;
 	tls_probe_cancel(t->probe);
 	t->probe = NULL;
+	t->ep->abandoned = 1;
 	on_tls(t, json_pack("{s:s, s:s}", "status", "timeout", "error", "organization deadline"));
 }
 
-static int tls_start(struct engine *e, struct domain_scan *ds, json_t *web, const struct sockaddr_in *sin,
-                     const char *host)
+static int tls_start(struct web_ep *ep, const struct sockaddr *sa, socklen_t salen, const char *host)
 {
+	struct engine *e = ep->e;
 	struct tls_op *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		return -ENOMEM;
-	t->web = web;
-	int rc = tls_probe_start(engine_base(e), tls_of(e), (const struct sockaddr *)sin, sizeof *sin, host,
-	                         engine_opts(e)->conn_timeout_ms, on_tls, t, &t->probe);
+	t->ep = ep;
+	int rc = tls_probe_start(engine_base(e), tls_of(e), sa, salen, host, engine_opts(e)->conn_timeout_ms,
+	                         on_tls, t, &t->probe);
 	if (rc < 0) {
 		free(t);
 		return rc;
 	}
-	op_begin(&t->op, ds, tls_cancel);
+	ep->pending++;
+	op_begin(&t->op, ep->ds, tls_cancel);
 	return 0;
 }
 
@@ -885,67 +941,221 @@ static void web_unreached(json_t *web, const char *status)
 		json_object_set_new(web, parts[i], json_pack("{s:s}", "status", status));
 }
 
-static int web_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
+/* Starts the TLS probe and the three fetches of one endpoint; its starter's hold is the caller's. */
+static int ep_measure(struct web_ep *ep, const struct sockaddr *sa, socklen_t salen, const char *host,
+                      const char *urlhost, const char *addr)
 {
-	json_t *a_lookup = u->lookup;
-	json_t *web = json_object_get(ds->doc, "web");
-	const char *host = u->name;
-	json_object_set_new(web, "host", json_string(host));
-	const char *st = json_string_value(json_object_get(a_lookup, "status"));
-	const char *addr = json_string_value(json_array_get(json_object_get(a_lookup, "records"), 0));
-	json_object_set_new(web, "addr", addr ? json_string(addr) : json_null());
-	if (st == NULL || strcmp(st, "ok") != 0 || addr == NULL) {
-		int none = st && (strcmp(st, "nodata") == 0 || strcmp(st, "nxdomain") == 0);
-		web_unreached(web, none ? "no_address" : st ? st : "error");
-		return 0;
-	}
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(443)};
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
-		web_unreached(web, "error");
-		return 0;
-	}
-	if (!engine_in_scope(e, (struct sockaddr *)&sin)) {
-		web_unreached(web, "out_of_scope");
-		return 0;
-	}
+	json_t *web = ep->web;
 	json_object_set_new(web, "status", json_string("ok"));
 	const char *keys[] = {"http", "https", "security_txt"};
 	for (size_t i = 0; i < 3; i++)
 		json_object_set_new(web, keys[i], json_object());
 	json_object_set_new(web, "redirects", json_array());
-	int rc = tls_start(e, ds, web, &sin, host);
-	if (rc < 0 && engine_resource_error(rc))
-		engine_starved(ds); /* the organization is scanned again later */
+	int rc = tls_start(ep, sa, salen, host);
+	if (rc < 0 && engine_resource_error(rc)) {
+		ep->abandoned = 1;
+		engine_starved(ep->ds); /* the organization is scanned again later */
+	}
 	if (rc < 0) {
 		/* No TLS evidence is not a reason to skip the fetches: record why and go on. */
-		json_object_set_new(web, "tls",
-		                    json_pack("{s:s, s:s}", "status", "error", "error", err_text(-rc)));
+		json_object_set_new(web, "tls", json_pack("{s:s, s:s}", "status", "error", "error", err_text(-rc)));
 		rc = 0;
 	}
-	rc = fetch_start(e, ds, json_object_get(web, "http"), "http", "/", host, addr, FK_CHAIN);
+	rc = fetch_start(ep, json_object_get(web, "http"), "http", "/", urlhost, addr, FK_CHAIN);
 	if (rc == 0)
-		rc = fetch_start(e, ds, json_object_get(web, "https"), "https", "/", host, addr, FK_PAGE);
+		rc = fetch_start(ep, json_object_get(web, "https"), "https", "/", urlhost, addr, FK_PAGE);
 	if (rc == 0)
-		rc = fetch_start(e, ds, json_object_get(web, "security_txt"), "https",
-		                 "/.well-known/security.txt", host, addr, FK_SECTXT);
+		rc = fetch_start(ep, json_object_get(web, "security_txt"), "https", "/.well-known/security.txt",
+		                 urlhost, addr, FK_SECTXT);
+	if (rc < 0)
+		ep->abandoned = 1;
 	return rc;
 }
 
-static const char *const web_observes[] = {"web.host",
-                                           "web.addr",
-                                           "web.status",
-                                           "web.tls",
-                                           "web.http",
-                                           "web.https",
-                                           "web.redirects",
-                                           "web.security_txt",
-                                           "web.security_txt_https",
+/* What an endpoint is: the web part being filled and where it may lead. */
+struct ep_spec {
+	const char *host; /* the host name, or the address for a given address */
+	const char *addr; /* the address */
+	const char *site; /* redirects stay within it */
+	int shared;       /* measured once per scan */
+};
+
+static int ep_run(struct engine *e, struct domain_scan *ds, json_t *web, const struct ep_spec *sp,
+                  const char *key)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char urlhost[300];
+	struct web_ep *ep = calloc(1, sizeof *ep);
+	if (ep == NULL || (key != NULL && (ep->key = strdup(key)) == NULL)) {
+		free(ep);
+		return -ENOMEM;
+	}
+	*ep = (struct web_ep){e, ds, json_incref(web), ep->key, "", 1, 0};
+	snprintf(ep->site, sizeof ep->site, "%s", sp->site);
+	engine_sockaddr(sp->addr, 443, &ss, &sl);
+	/* An address literal in a URL: IPv6 in brackets. */
+	int lit6 = strchr(sp->host, ':') != NULL;
+	snprintf(urlhost, sizeof urlhost, "%s%s%s", lit6 ? "[" : "", sp->host, lit6 ? "]" : "");
+	int rc = ep_measure(ep, (struct sockaddr *)&ss, sl, strcmp(sp->host, sp->addr) == 0 ? NULL : sp->host,
+	                    urlhost, sp->addr);
+	ep_put(ep);
+	return rc;
+}
+
+/* Waiting for another organization's measurement of the same endpoint. */
+struct share_op {
+	struct op op;            /* registration with the organization */
+	struct engine *e;        /* the engine */
+	struct share_wait *wait; /* the wait */
+	json_t *web;             /* the web part to fill (a reference) */
+	struct ep_spec sp;       /* the endpoint (strings owned below) */
+	char host[256], addr[64], site[256];
+};
+
+static int ep_shared(struct engine *e, struct domain_scan *ds, json_t *web, const struct ep_spec *sp);
+
+static void share_op_free(struct share_op *so)
+{
+	json_decref(so->web);
+	free(so);
+}
+
+static void on_shared(void *arg, json_t *result)
+{
+	struct share_op *so = arg;
+	so->wait = NULL;
+	if (result != NULL)
+		json_object_update(so->web, result);
+	else if (!engine_org_expired(so->op.ds))
+		ep_shared(so->e, so->op.ds, so->web, &so->sp); /* abandoned by its measurer: ask again */
+	else
+		web_unreached(so->web, "timeout");
+	json_decref(result);
+	op_done(&so->op);
+	share_op_free(so);
+}
+
+static void share_op_cancel(struct op *op)
+{
+	struct share_op *so = (struct share_op *)op;
+	share_cancel(engine_opts(so->e)->share, so->wait);
+	web_unreached(so->web, "timeout");
+	op_done(&so->op);
+	share_op_free(so);
+}
+
+static int ep_wait(struct engine *e, struct domain_scan *ds, json_t *web, const struct ep_spec *sp,
+                   struct share_op *so, struct share_wait *wait)
+{
+	*so = (struct share_op){.e = e, .wait = wait, .web = json_incref(web)};
+	snprintf(so->host, sizeof so->host, "%s", sp->host);
+	snprintf(so->addr, sizeof so->addr, "%s", sp->addr);
+	snprintf(so->site, sizeof so->site, "%s", sp->site);
+	so->sp = (struct ep_spec){so->host, so->addr, so->site, 1};
+	op_begin(&so->op, ds, share_op_cancel);
+	return 0;
+}
+
+/* A shared endpoint: measured here, taken from the table, or waited for. */
+static int ep_shared(struct engine *e, struct domain_scan *ds, json_t *web, const struct ep_spec *sp)
+{
+	char key[400];
+	json_t *result = NULL;
+	struct share_wait *wait = NULL;
+	struct share *sh = engine_opts(e)->share;
+	snprintf(key, sizeof key, "web %s %s", sp->host, sp->addr);
+	if (sh == NULL)
+		return ep_run(e, ds, web, sp, NULL);
+	struct share_op *so = malloc(sizeof *so);
+	if (so == NULL)
+		return -ENOMEM;
+	int rc = share_claim(sh, key, engine_base(e), on_shared, so, &result, &wait);
+	if (rc == SHARE_WAIT)
+		return ep_wait(e, ds, web, sp, so, wait);
+	free(so);
+	if (rc == SHARE_DONE) {
+		json_object_update(web, result);
+		json_decref(result);
+		return 0;
+	}
+	return rc == SHARE_MEASURE ? ep_run(e, ds, web, sp, key) : rc;
+}
+
+/* One endpoint of a web host: a new web part in the document, then its measurement. */
+static int ep_start(struct engine *e, struct domain_scan *ds, const struct ep_spec *sp)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	json_t *web = json_pack("{s:s, s:s}", "host", sp->host, "addr", sp->addr);
+	if (web == NULL || json_array_append_new(json_object_get(ds->doc, "webs"), web) < 0)
+		return -ENOMEM;
+	if (sp->shared)
+		json_object_set_new(web, "shared", json_true());
+	if (engine_sockaddr(sp->addr, 443, &ss, &sl) < 0) {
+		web_unreached(web, "error");
+		return 0;
+	}
+	if (!engine_in_scope(e, (struct sockaddr *)&ss)) {
+		web_unreached(web, "out_of_scope");
+		return 0;
+	}
+	return sp->shared ? ep_shared(e, ds, web, sp) : ep_run(e, ds, web, sp, NULL);
+}
+
+/* A host with no address: one web part saying why (no address, or the lookup's failure). */
+static void host_unreached(struct domain_scan *ds, const char *host, const json_t *asset)
+{
+	const char *st = NULL;
+	const char *keys[] = {"a", "aaaa"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *s = json_string_value(json_object_get(json_object_get(asset, keys[i]), "status"));
+		/* A failed lookup says more than an empty one. */
+		if (s != NULL && strcmp(s, "ok") != 0 && strcmp(s, "nodata") != 0 && strcmp(s, "nxdomain") != 0)
+			st = st ? st : s;
+	}
+	json_t *web = json_pack("{s:s, s:n}", "host", host, "addr");
+	web_unreached(web, st ? st : "no_address");
+	json_array_append_new(json_object_get(ds->doc, "webs"), web);
+}
+
+static int web_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
+{
+	struct ep_spec sp = {u->name, u->name, u->site, u->shared};
+	if (u->kind == UNIT_ADDRESS)
+		return ep_start(e, ds, &sp);
+	const char *keys[] = {"a", "aaaa"};
+	int n = 0, rc = 0;
+	for (size_t k = 0; k < 2 && rc == 0; k++) {
+		json_t *recs = json_object_get(json_object_get(u->asset, keys[k]), "records");
+		for (size_t i = 0; i < json_array_size(recs) && i < WEB_ADDRS_PER_FAMILY && rc == 0; i++) {
+			sp.addr = json_string_value(json_array_get(recs, i));
+			if (sp.addr != NULL && ++n)
+				rc = ep_start(e, ds, &sp);
+		}
+	}
+	if (n == 0)
+		host_unreached(ds, u->name, u->asset);
+	return rc;
+}
+
+static const char *const web_observes[] = {"webs[].host",
+                                           "webs[].addr",
+                                           "webs[].shared",
+                                           "webs[].status",
+                                           "webs[].tls",
+                                           "webs[].http",
+                                           "webs[].https",
+                                           "webs[].redirects",
+                                           "webs[].security_txt",
+                                           "webs[].security_txt_https",
                                            NULL};
 
-/* A host's web presence: TLS on its 443, then http://, https:// and security.txt. */
+/* A host's web presence on each of its addresses: TLS on 443, then http://, https:// and security.txt. */
 const struct probe_module probe_web_module = {
     .name = "web",
     .unit = UNIT_HOST,
+    .also = 1u << UNIT_ADDRESS,
     .setup = web_setup,
     .teardown = web_teardown,
     .start = web_start,

@@ -13,7 +13,7 @@
 
 #include "method.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define STR_(x)        #x
 #define STR(x)         STR_(x)
 /* Waiting this long for another writer (a second scanner, a rescore) beats failing. */
@@ -41,7 +41,7 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS findings("
     " scan_id INTEGER NOT NULL, org_id TEXT NOT NULL, domain TEXT NOT NULL, check_id TEXT NOT NULL,"
     " status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'indeterminate', 'na')),"
-    " reason TEXT, detail TEXT NOT NULL, evidence TEXT NOT NULL,"
+    " reason TEXT, detail TEXT NOT NULL, evidence TEXT NOT NULL, endpoint TEXT,"
     " FOREIGN KEY (scan_id, org_id) REFERENCES scan_orgs(scan_id, org_id) ON DELETE CASCADE);"
     "CREATE TABLE IF NOT EXISTS scores("
     " scan_id INTEGER NOT NULL, org_id TEXT NOT NULL, method INTEGER NOT NULL, factor TEXT NOT NULL,"
@@ -77,6 +77,7 @@ enum stmt_id {
 	ST_FIND_INSERT,
 	ST_SCORE_INSERT,
 	ST_FIND_LIST,
+	ST_FIND_LIST_V2,
 	ST_SCORE_LIST,
 	ST_COUNT,
 };
@@ -116,12 +117,15 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SCORES_DELETE] = "DELETE FROM scores WHERE scan_id = ?1 AND org_id = ?2 AND method = ?3",
     [ST_OBS_INSERT] = "INSERT INTO observations(scan_id, org_id, domain, doc) VALUES(?1, ?2, ?3, ?4)",
     [ST_FIND_INSERT] =
-        "INSERT INTO findings(scan_id, org_id, domain, check_id, status, reason, detail, evidence)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO findings(scan_id, org_id, domain, check_id, status, reason, detail, evidence, endpoint)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [ST_SCORE_INSERT] = "INSERT INTO scores(scan_id, org_id, method, factor, score, grade, detail)"
                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_FIND_LIST] = "SELECT domain, check_id, status, reason, detail, evidence FROM findings"
+    [ST_FIND_LIST] = "SELECT domain, check_id, status, reason, detail, evidence, endpoint FROM findings"
                      " WHERE scan_id = ?1 AND org_id = ?2 ORDER BY rowid",
+    /* A file before schema version 3 read without writing: findings have no endpoint. */
+    [ST_FIND_LIST_V2] = "SELECT domain, check_id, status, reason, detail, evidence, NULL FROM findings"
+                        " WHERE scan_id = ?1 AND org_id = ?2 ORDER BY rowid",
     [ST_SCORE_LIST] = "SELECT factor, score, grade, detail FROM scores"
                       " WHERE scan_id = ?1 AND org_id = ?2 AND method = ?3 ORDER BY rowid",
 };
@@ -130,7 +134,7 @@ struct store {
 	sqlite3 *db;                  /* the connection */
 	char *path;                   /* the database path, for messages */
 	int readonly;                 /* opened by store_open_readonly */
-	int v1;                       /* read-only on an unmigrated schema version 1 */
+	int64_t version;              /* the file's schema version (read-only: possibly older, unmigrated) */
 	int lock_fd;                  /* the database file opened for scan claims, or -1 */
 	sqlite3_stmt *stmt[ST_COUNT]; /* prepared statements, made on first use */
 	char err[512];                /* the last error message */
@@ -378,13 +382,24 @@ static int check_foreign(struct store *st)
 	return rc;
 }
 
-/* Version 1 to 2: organizations carry their tags (inside init_schema's transaction). */
-static int migrate_v1(struct store *st)
+/*
+ * Older files to the current version, inside init_schema's transaction: version 2 gave
+ * organizations their tags, version 3 findings their endpoint.
+ */
+static int migrate(struct store *st, int64_t v)
 {
-	return exec_sql(st,
-	                "ALTER TABLE scan_orgs ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';"
-	                "UPDATE schema_version SET version = 2;",
-	                "migrating the schema from version 1 to 2");
+	int rc = 0;
+	if (v < 2)
+		rc = exec_sql(st,
+		              "ALTER TABLE scan_orgs ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';"
+		              "UPDATE schema_version SET version = 2;",
+		              "migrating the schema from version 1 to 2");
+	if (rc == 0 && v < 3)
+		rc = exec_sql(st,
+		              "ALTER TABLE findings ADD COLUMN endpoint TEXT;"
+		              "UPDATE schema_version SET version = 3;",
+		              "migrating the schema to version 3");
+	return rc;
 }
 
 static int check_version(struct store *st)
@@ -397,8 +412,8 @@ static int check_version(struct store *st)
 	if (rc == 0 && v > SCHEMA_VERSION)
 		return seterr(st, -ENOTSUP, "%s has schema version %lld; this vitals understands up to %d",
 		              st->path, (long long)v, SCHEMA_VERSION);
-	if (rc == 0 && v == 1)
-		return migrate_v1(st);
+	if (rc == 0 && v < SCHEMA_VERSION)
+		return migrate(st, v);
 	/* A real write, so a read-only file or directory fails now, not after a scan. */
 	return rc < 0
 	           ? rc
@@ -517,7 +532,7 @@ static int open_ro(struct store *st, const char *query)
 	if (rc == 0 && (v < 1 || v > SCHEMA_VERSION))
 		rc = seterr(st, -ENOTSUP, "%s has schema version %lld; this vitals reads 1 to %d", st->path,
 		            (long long)v, SCHEMA_VERSION);
-	st->v1 = rc == 0 && v == 1;
+	st->version = rc == 0 ? v : 0;
 	return rc;
 }
 
@@ -930,8 +945,8 @@ static int insert_findings(struct store *st, int64_t scan_id, const char *org_id
 		const struct finding *f = &fs->v[i];
 		sqlite3_stmt *s;
 		if ((rc = prep(st, ST_FIND_INSERT, &s)) == 0)
-			rc = bind(st, s, "Ittttttj", scan_id, org_id, f->domain, f->check,
-			          fstatus_name(f->status), f->reason, f->detail, f->evidence);
+			rc = bind(st, s, "Ittttttjt", scan_id, org_id, f->domain, f->check,
+			          fstatus_name(f->status), f->reason, f->detail, f->evidence, f->endpoint);
 		if (rc == 0)
 			rc = run(st, s, "storing a finding");
 	}
@@ -1021,7 +1036,7 @@ int store_org_result(struct store *st, int64_t scan_id, const struct org_result 
 static int org_header(struct store *st, int64_t scan_id, const char *org_id, json_t *org)
 {
 	sqlite3_stmt *s;
-	int rc = prep(st, st->v1 ? ST_SCANORG_GET_V1 : ST_SCANORG_GET, &s);
+	int rc = prep(st, st->version == 1 ? ST_SCANORG_GET_V1 : ST_SCANORG_GET, &s);
 	if (rc == 0)
 		rc = bind(st, s, "It", scan_id, org_id);
 	if (rc < 0)
@@ -1052,13 +1067,15 @@ static json_t *finding_row(sqlite3_stmt *s)
 	if (f != NULL && sqlite3_column_type(s, 3) != SQLITE_NULL &&
 	    json_object_set_new(f, "reason", column_text_or_null(s, 3)) < 0)
 		f = (json_decref(f), NULL);
+	if (f != NULL && json_object_set_new(f, "endpoint", column_text_or_null(s, 6)) < 0)
+		f = (json_decref(f), NULL);
 	return f;
 }
 
 static int load_findings(struct store *st, int64_t scan_id, const char *org_id, json_t *org)
 {
 	sqlite3_stmt *s;
-	int step = SQLITE_DONE, rc = prep(st, ST_FIND_LIST, &s);
+	int step = SQLITE_DONE, rc = prep(st, st->version > 0 && st->version < 3 ? ST_FIND_LIST_V2 : ST_FIND_LIST, &s);
 	if (rc == 0)
 		rc = bind(st, s, "It", scan_id, org_id);
 	if (rc < 0)

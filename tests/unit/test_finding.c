@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void test_list(void)
 {
@@ -74,16 +75,26 @@ static void test_json(void)
 	findings_add(&fs, "dns.caa.present", "a.test", FS_FAIL, NULL, NULL, "no CAA record");
 
 	json_t *j0 = finding_to_json(&fs.v[0]);
-	json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "check", "dns.axfr.refused", "domain",
+	json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:n}", "check", "dns.axfr.refused", "domain",
 	                         "a.test", "status", "indeterminate", "reason", "timeout", "detail",
-	                         "AXFR timed out", "evidence", "ns", "ns1.a.test.");
+	                         "AXFR timed out", "evidence", "ns", "ns1.a.test.", "endpoint");
 	ok(json_equal(j0, want), "to_json: every member, reason present");
 	json_decref(want);
 
 	json_t *j1 = finding_to_json(&fs.v[1]);
 	ok(json_object_get(j1, "reason") == NULL, "to_json: no reason member when reason is NULL");
 	ok(json_is_null(json_object_get(j1, "evidence")), "to_json: NULL evidence is JSON null");
-	is_int(json_object_size(j1), 5, "to_json: 5 members without a reason");
+	is_int(json_object_size(j1), 6, "to_json: 6 members without a reason");
+	fs.v[1].endpoint = strdup("2001:db8::1");
+	json_t *j2 = finding_to_json(&fs.v[1]);
+	is_str(json_string_value(json_object_get(j2, "endpoint")), "2001:db8::1", "to_json: the endpoint");
+	struct findings back2 = {0};
+	is_int(finding_from_json(j2, &back2), 0, "from_json: with an endpoint");
+	is_str(back2.n ? back2.v[0].endpoint : NULL, "2001:db8::1", "from_json: the endpoint comes back");
+	json_object_set_new(j2, "endpoint", json_integer(5));
+	is_int(finding_from_json(j2, &back2), -EINVAL, "from_json: an endpoint that is not text is refused");
+	findings_clear(&back2);
+	json_decref(j2);
 
 	is_int(finding_from_json(j0, &back), 0, "from_json: with reason");
 	is_int(finding_from_json(j1, &back), 0, "from_json: without reason");

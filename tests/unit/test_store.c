@@ -37,6 +37,8 @@ static void build_result(struct org_result *r, int variant)
 	if (!variant)
 		findings_add(&r->findings, "dns.axfr.refused", "www.org001.test", FS_INDETERMINATE, "timeout",
 		             json_pack("{s:s}", "ns", "ns1.org001.test."), "AXFR timed out");
+	if (!variant)
+		r->findings.v[2].endpoint = strdup("127.1.0.1");
 	grade_findings(method_get(1), &r->findings, &r->score);
 }
 
@@ -130,6 +132,8 @@ static void check_loaded(json_t *org, const struct org_result *r)
 	is_str(json_string_value(json_object_get(f2, "status")), "indeterminate", "loaded: status");
 	is_str(json_string_value(json_object_get(f2, "reason")), "timeout", "loaded: reason");
 	is_str(json_string_value(json_object_get(f2, "domain")), "www.org001.test", "loaded: domain");
+	is_str(json_string_value(json_object_get(f2, "endpoint")), "127.1.0.1", "loaded: endpoint");
+	ok(json_is_null(json_object_get(json_array_get(fs, 0), "endpoint")), "loaded: null endpoint when none");
 	ok(json_object_get(json_array_get(fs, 0), "reason") == NULL, "loaded: no reason when none was given");
 	json_t *ev = json_pack("{s:[s]}", "records", "v=spf1 ?all");
 	ok(json_equal(json_object_get(json_array_get(fs, 0), "evidence"), ev),
@@ -432,7 +436,9 @@ static void test_migrate_v1(void)
 	is_int(count_rows("SELECT max(version) FROM schema_version"), 1, "v1: reading did not migrate");
 
 	is_int(store_open(dbpath, &st), 0, "v1: opens for writing");
-	is_int(count_rows("SELECT max(version) FROM schema_version"), 2, "v1: migrated to version 2");
+	is_int(count_rows("SELECT max(version) FROM schema_version"), 3, "v1: migrated to version 3");
+	is_int(count_rows("SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'endpoint'"), 1,
+	       "v1: findings has an endpoint column");
 	is_int(count_rows("SELECT count(*) FROM pragma_table_info('scan_orgs') WHERE name = 'tags'"), 1,
 	       "v1: scan_orgs has a tags column");
 	is_int(count_rows("SELECT count(*) FROM scan_orgs WHERE tags = '{}'"), 1, "v1: old rows have '{}'");
@@ -445,7 +451,7 @@ static void test_migrate_v1(void)
 	free_result(&r);
 	st = store_close(st);
 	is_int(store_open(dbpath, &st), 0, "v1: the migrated file reopens");
-	is_int(count_rows("SELECT count(*) FROM schema_version WHERE version = 2"), 1, "v1: still version 2");
+	is_int(count_rows("SELECT count(*) FROM schema_version WHERE version = 3"), 1, "v1: still version 3");
 	store_close(st);
 }
 
@@ -469,7 +475,7 @@ int main(void)
 	ok(st == NULL, "store_close returns NULL");
 	ok(store_close(NULL) == NULL, "store_close accepts NULL");
 	is_int(store_open(dbpath, &st), 0, "an existing database reopens");
-	is_int(count_rows("SELECT max(version) FROM schema_version"), 2, "schema version 2");
+	is_int(count_rows("SELECT max(version) FROM schema_version"), 3, "schema version 3");
 	is_int(count_rows("SELECT count(*) FROM schema_version"), 1, "schema version recorded once");
 	store_close(st);
 	test_migrate_v1();
