@@ -1431,7 +1431,8 @@ int analyze_web(const json_t *obs, time_t now, struct findings *out)
 		int rc = analyze_endpoint(obs, web, now, out);
 		if (rc < 0)
 			return rc;
-		apex |= jstr(web, "host") && jstr(obs, "domain") && strcasecmp(jstr(web, "host"), jstr(obs, "domain")) == 0;
+		apex |= jstr(web, "host") && jstr(obs, "domain") &&
+		        strcasecmp(jstr(web, "host"), jstr(obs, "domain")) == 0;
 	}
 	/* The apex was never probed (the deadline came first): say so, as for any unobserved part. */
 	return apex ? 0 : analyze_endpoint(obs, NULL, now, out);

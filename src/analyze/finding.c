@@ -125,9 +125,9 @@ int finding_from_json(const json_t *j, struct findings *fs)
 	const char *check, *domain, *status, *detail, *reason = NULL, *endpoint = NULL;
 	json_t *evidence = NULL, *ep = NULL;
 	enum fstatus st;
-	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:s, s?:s, s?:o, s?:o}", "check", &check, "domain", &domain,
-	                "status", &status, "detail", &detail, "reason", &reason, "evidence", &evidence,
-	                "endpoint", &ep) < 0 ||
+	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:s, s?:s, s?:o, s?:o}", "check", &check, "domain",
+	                &domain, "status", &status, "detail", &detail, "reason", &reason, "evidence",
+	                &evidence, "endpoint", &ep) < 0 ||
 	    fstatus_parse(status, &st) < 0 || (ep != NULL && !json_is_null(ep) && !json_is_string(ep)))
 		return -EINVAL;
 	endpoint = json_string_value(ep);

@@ -21,7 +21,7 @@ enum fstatus {
 };
 
 struct finding {
-	char *check;  /* check id, e.g. "dns.spf.all" */
+	char *check;    /* check id, e.g. "dns.spf.all" */
 	char *domain;   /* the domain (or host, or given address) the finding concerns */
 	char *endpoint; /* the address it was measured on (web and TLS checks), else NULL */
 	enum fstatus status;

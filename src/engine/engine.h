@@ -54,12 +54,12 @@ struct engine_opts {
 
 /* One domain being scanned: its observation document and its organization. */
 struct domain_scan {
-	struct org_scan *org;     /* owner */
-	const struct target *t;   /* the organization's target (owned by the target list) */
-	size_t index;             /* which of t's domains: the first also carries t's given hosts */
-	const char *domain;       /* the domain (owned by the target list) */
-	json_t *doc;              /* observation document being filled */
-	json_t *spf_seen;         /* names the SPF probe has fetched or asked for */
+	struct org_scan *org;   /* owner */
+	const struct target *t; /* the organization's target (owned by the target list) */
+	size_t index;           /* which of t's domains: the first also carries t's given hosts */
+	const char *domain;     /* the domain (owned by the target list) */
+	json_t *doc;            /* observation document being filled */
+	json_t *spf_seen;       /* names the SPF probe has fetched or asked for */
 };
 
 /* An asynchronous operation a probe has under way; embedded first in the probe's own struct. */
@@ -110,9 +110,9 @@ struct unit {
  *   docs/OBSERVATIONS.md and against what scans really store.
  */
 struct probe_module {
-	const char *name;                                                             /* "dns", "web", ... */
-	enum unit_kind unit;                                                          /* what it works on */
-	unsigned also; /* more unit kinds it works on, as a mask of 1u << kind (0: none) */
+	const char *name;    /* "dns", "web", ... */
+	enum unit_kind unit; /* what it works on */
+	unsigned also;       /* more unit kinds it works on, as a mask of 1u << kind (0: none) */
 	int (*setup)(struct engine *e, void **state, char *err, size_t errlen);       /* or NULL */
 	void (*teardown)(void *state);                                                /* or NULL */
 	int (*start)(struct engine *e, struct domain_scan *ds, const struct unit *u); /* required */

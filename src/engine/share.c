@@ -9,10 +9,10 @@
 
 /* A key's state: measured by someone now (waiters queue) or done (text kept). */
 struct entry {
-	char *key;                 /* the key */
-	char *text;                /* the published result, or NULL while it is measured */
-	struct share_wait *waits;  /* waiters, newest first */
-	struct entry *next;        /* bucket chain */
+	char *key;                /* the key */
+	char *text;               /* the published result, or NULL while it is measured */
+	struct share_wait *waits; /* waiters, newest first */
+	struct entry *next;       /* bucket chain */
 };
 
 struct share_wait {
@@ -26,11 +26,11 @@ struct share_wait {
 };
 
 struct share {
-	pthread_mutex_t mu;       /* guards everything below */
-	struct entry **buckets;   /* hash buckets */
-	size_t nbuckets, n;       /* their count, and entries */
-	size_t budget, kept;      /* bytes of results that may be kept, and kept */
-	size_t measured, reused;  /* counters */
+	pthread_mutex_t mu;      /* guards everything below */
+	struct entry **buckets;  /* hash buckets */
+	size_t nbuckets, n;      /* their count, and entries */
+	size_t budget, kept;     /* bytes of results that may be kept, and kept */
+	size_t measured, reused; /* counters */
 };
 
 static uint64_t hash(const char *s)

@@ -63,6 +63,41 @@ static const struct check_def *in_factor(const struct method *m, const struct fi
 	return c != NULL && strcmp(c->factor, m->factors[fac].id) == 0 ? c : NULL;
 }
 
+/* fail, pass, indeterminate, na: the order in which one finding stands for its group. */
+static int status_rank(enum fstatus s)
+{
+	return s == FS_FAIL ? 0 : s == FS_PASS ? 1 : s == FS_INDETERMINATE ? 2 : 3;
+}
+
+/* Whether finding j shares i's group under `r` and comes before it (worse, or as bad and earlier). */
+static int ranks_before(const struct findings *fs, size_t j, size_t i, enum rollup r)
+{
+	const struct finding *a = &fs->v[j], *b = &fs->v[i];
+	if (strcmp(a->check, b->check) != 0 || (r == ROLLUP_WORST_HOST && strcmp(a->domain, b->domain) != 0))
+		return 0;
+	int ra = status_rank(a->status), rb = status_rank(b->status);
+	return ra < rb || (ra == rb && j < i);
+}
+
+/* Whether finding i counts under the factor's roll-up rule: it stands for its group. */
+static int stands(const struct findings *fs, size_t i, enum rollup r)
+{
+	if (r == ROLLUP_EACH)
+		return 1;
+	for (size_t j = 0; j < fs->n; j++)
+		if (j != i && ranks_before(fs, j, i, r))
+			return 0;
+	return 1;
+}
+
+/* The check behind a finding that counts towards factor `fac`, after the roll-up; else NULL. */
+static const struct check_def *counted(const struct method *m, const struct findings *fs, size_t i,
+                                       size_t fac)
+{
+	const struct check_def *c = in_factor(m, &fs->v[i], fac);
+	return c != NULL && stands(fs, i, m->factors[fac].rollup) ? c : NULL;
+}
+
 /* One deduction per failed finding of `fac`, plus the cap's, sorted largest first. */
 static int factor_deductions(const struct method *m, const struct findings *fs, size_t fac,
                              const struct tally *t, int uncapped, struct factor_score *f)
@@ -74,8 +109,8 @@ static int factor_deductions(const struct method *m, const struct findings *fs, 
 	if (f->ded == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < fs->n; i++) {
-		const struct check_def *c = in_factor(m, &fs->v[i], fac);
-		if (c == NULL || fs->v[i].status != FS_FAIL)
+		const struct check_def *c = fs->v[i].status == FS_FAIL ? counted(m, fs, i, fac) : NULL;
+		if (c == NULL)
 			continue;
 		f->ded[f->nded++] = (struct deduction){i, 100.0 * c->weight / (double)t->wdet, 0};
 	}
@@ -92,7 +127,7 @@ static int grade_factor(const struct method *m, const struct findings *fs, size_
 	struct tally t = {.mincap = 100};
 	*f = (struct factor_score){.grade = '-'};
 	for (size_t i = 0; i < fs->n; i++) {
-		const struct check_def *c = in_factor(m, &fs->v[i], fac);
+		const struct check_def *c = counted(m, fs, i, fac);
 		if (c != NULL)
 			tally_finding(f, &t, c, &fs->v[i], i);
 	}
@@ -169,6 +204,8 @@ static json_t *deductions_json(const struct findings *fs, const struct factor_sc
 		json_t *d =
 		    json_pack("{s:s, s:s, s:f, s:b, s:s}", "check", fd->check, "domain", fd->domain, "points",
 		              f->ded[i].points, "cap", f->ded[i].by_cap, "detail", fd->detail);
+		if (d != NULL && fd->endpoint != NULL)
+			json_object_set_new(d, "endpoint", json_string(fd->endpoint));
 		if (json_array_append_new(arr, d) < 0)
 			arr = (json_decref(arr), NULL);
 	}

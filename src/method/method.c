@@ -5,9 +5,9 @@
 #include <string.h>
 
 static const struct factor_def factors_v1[] = {
-    {"dns", "DNS health", 30},
-    {"transport", "Transport security", 40},
-    {"appsec", "Application security", 30},
+    {"dns", "DNS health", 30, ROLLUP_EACH},
+    {"transport", "Transport security", 40, ROLLUP_EACH},
+    {"appsec", "Application security", 30, ROLLUP_EACH},
 };
 
 #define RFC7208 "RFC 7208 (SPF)"
@@ -138,6 +138,20 @@ static const struct check_def changed_v2[] = {
      MOZWEB "; MDN HTTP Observatory (redirection)"},
 };
 
+/*
+ * Version 3, as its differences from version 2: the same checks, measured on every asset
+ * (the apex, www and given hosts on each of their addresses), and a roll-up rule per
+ * factor: transport security counts each check once, by the organization's worst
+ * endpoint (a weak endpoint is not diluted by strong ones, as internet.nl and SSL Labs
+ * judge), application security once per host, by its worst address (each site is its
+ * own application), DNS health once per domain as before.
+ */
+static const struct factor_def factors_v3[] = {
+    {"dns", "DNS health", 30, ROLLUP_EACH},
+    {"transport", "Transport security", 40, ROLLUP_WORST},
+    {"appsec", "Application security", 30, ROLLUP_WORST_HOST},
+};
+
 static const struct method_delta deltas[] = {
     {.version = 2,
      .base = 1,
@@ -145,6 +159,7 @@ static const struct method_delta deltas[] = {
      .nadd = sizeof added_v2 / sizeof added_v2[0],
      .change = changed_v2,
      .nchange = sizeof changed_v2 / sizeof changed_v2[0]},
+    {.version = 3, .base = 2, .factors = factors_v3, .nfactors = sizeof factors_v3 / sizeof factors_v3[0]},
 };
 
 #define NMETHODS   (1 + sizeof deltas / sizeof deltas[0])

@@ -34,10 +34,23 @@ struct check_def {
 	const char *source;     /* the standard it comes from */
 };
 
+/*
+ * How a factor's findings over an organization's assets roll up before they are scored
+ * (docs/METHODOLOGY.md, "Assets and the roll-up rule"). Within a group the worst finding
+ * stands for it: fail before pass before indeterminate before not applicable, the first
+ * one on a tie; the rest of the group neither helps nor hurts.
+ */
+enum rollup {
+	ROLLUP_EACH = 0,  /* every finding counts on its own (each domain's DNS) */
+	ROLLUP_WORST,     /* one per check for the organization: its worst endpoint */
+	ROLLUP_WORST_HOST /* one per check and host: the host's worst address */
+};
+
 struct factor_def {
-	const char *id;    /* "dns", "transport", "appsec" */
-	const char *title; /* "DNS health" ... */
-	int weight;        /* weight in the overall score */
+	const char *id;     /* "dns", "transport", "appsec" */
+	const char *title;  /* "DNS health" ... */
+	int weight;         /* weight in the overall score */
+	enum rollup rollup; /* how findings over assets roll up */
 };
 
 struct method {

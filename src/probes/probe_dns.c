@@ -318,7 +318,8 @@ static int host_in_org(const struct target *t, const char *host, const char **si
 	for (size_t i = 0; i < t->ndomains; i++) {
 		const char *d = t->domains[i];
 		size_t dl = strlen(d);
-		if (strcasecmp(host, d) == 0 || (hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, d) == 0)) {
+		if (strcasecmp(host, d) == 0 ||
+		    (hl > dl && host[hl - dl - 1] == '.' && strcasecmp(host + hl - dl, d) == 0)) {
 			*site = d;
 			return 1;
 		}
@@ -419,7 +420,10 @@ static void given_assets(struct engine *e, struct domain_scan *ds)
 		host_add(e, ds, ds->t->hosts[i], "given", NULL, UNIT_HOST);
 	for (size_t i = 0; i < ds->t->naddrs; i++) {
 		json_t *a = asset_note(ds, "addr", ds->t->addrs[i], "given", NULL, &made);
-		struct unit u = {.kind = UNIT_ADDRESS, .name = ds->t->addrs[i], .asset = a, .site = ds->t->addrs[i],
+		struct unit u = {.kind = UNIT_ADDRESS,
+		                 .name = ds->t->addrs[i],
+		                 .asset = a,
+		                 .site = ds->t->addrs[i],
 		                 .shared = 1};
 		if (a == NULL)
 			engine_starved(ds);
@@ -511,13 +515,16 @@ static int dns_start(struct engine *e, struct domain_scan *ds, const struct unit
 	return 0;
 }
 
-static const char *const dns_observes[] = {"dns.soa", "dns.a", "dns.aaaa", "assets",
-                                           "dns.txt",    "dns.dmarc",
-                                           "dns.caa",    "dns.mx",
-                                           "dns.ns",     "dns.ns_addrs",
-                                           "dns.spf",    "dns.spf_truncated",
-                                           "dns.spf_rr", "dns.spf_rr_truncated",
-                                           "dns.axfr",   NULL};
+static const char *const dns_observes[] = {"dns.soa",       "dns.a",
+                                           "dns.aaaa",      "assets[].host",
+                                           "assets[].addr", "assets[].why",
+                                           "assets[].a",    "assets[].aaaa",
+                                           "dns.txt",       "dns.dmarc",
+                                           "dns.caa",       "dns.mx",
+                                           "dns.ns",        "dns.ns_addrs",
+                                           "dns.spf",       "dns.spf_truncated",
+                                           "dns.spf_rr",    "dns.spf_rr_truncated",
+                                           "dns.axfr",      NULL};
 
 /* Discovery: the domain's records, and the units found in them (name servers, the web host). */
 const struct probe_module probe_dns_module = {

@@ -33,12 +33,12 @@
 #include "wire_text.h"
 #include "errbuf.h"
 
-#define HEADER_BYTES_MAX (64 * 1024)
-#define HEADER_COUNT_MAX 200
-#define PAGE_BYTES_MAX   (256 * 1024)
-#define SECTXT_BYTES_MAX (32 * 1024)
-#define CHAIN_HOPS_MAX   10 /* redirects followed from http://HOST/ */
-#define WEB_ADDRS_PER_FAMILY 4 /* addresses of a host probed, per address family */
+#define HEADER_BYTES_MAX     (64 * 1024)
+#define HEADER_COUNT_MAX     200
+#define PAGE_BYTES_MAX       (256 * 1024)
+#define SECTXT_BYTES_MAX     (32 * 1024)
+#define CHAIN_HOPS_MAX       10 /* redirects followed from http://HOST/ */
+#define WEB_ADDRS_PER_FAMILY 4  /* addresses of a host probed, per address family */
 /* The whole chain's time, in connection timeouts: ten slow hops must not starve the organization. */
 #define CHAIN_BUDGET_TIMEOUTS 2
 /* What the legacy retry allows: TLS 1.0 and 1.1 need security level 0 in OpenSSL 3. */
@@ -868,8 +868,8 @@ static int fetch_go(struct fetch *f, struct domain_scan *ds)
 }
 
 /* One of the three fetches every host gets. */
-static int fetch_start(struct web_ep *ep, json_t *out, const char *scheme, const char *path,
-                       const char *host, const char *addr, enum fetch_kind kind)
+static int fetch_start(struct web_ep *ep, json_t *out, const char *scheme, const char *path, const char *host,
+                       const char *addr, enum fetch_kind kind)
 {
 	struct engine *e = ep->e;
 	struct domain_scan *ds = ep->ds;
@@ -958,15 +958,16 @@ static int ep_measure(struct web_ep *ep, const struct sockaddr *sa, socklen_t sa
 	}
 	if (rc < 0) {
 		/* No TLS evidence is not a reason to skip the fetches: record why and go on. */
-		json_object_set_new(web, "tls", json_pack("{s:s, s:s}", "status", "error", "error", err_text(-rc)));
+		json_object_set_new(web, "tls",
+		                    json_pack("{s:s, s:s}", "status", "error", "error", err_text(-rc)));
 		rc = 0;
 	}
 	rc = fetch_start(ep, json_object_get(web, "http"), "http", "/", urlhost, addr, FK_CHAIN);
 	if (rc == 0)
 		rc = fetch_start(ep, json_object_get(web, "https"), "https", "/", urlhost, addr, FK_PAGE);
 	if (rc == 0)
-		rc = fetch_start(ep, json_object_get(web, "security_txt"), "https", "/.well-known/security.txt",
-		                 urlhost, addr, FK_SECTXT);
+		rc = fetch_start(ep, json_object_get(web, "security_txt"), "https",
+		                 "/.well-known/security.txt", urlhost, addr, FK_SECTXT);
 	if (rc < 0)
 		ep->abandoned = 1;
 	return rc;
@@ -1087,7 +1088,7 @@ static int ep_start(struct engine *e, struct domain_scan *ds, const struct ep_sp
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	json_t *web = json_pack("{s:s, s:s}", "host", sp->host, "addr", sp->addr);
+	json_t *web = json_pack("{s:s, s:s, s:s}", "host", sp->host, "addr", sp->addr, "site", sp->site);
 	if (web == NULL || json_array_append_new(json_object_get(ds->doc, "webs"), web) < 0)
 		return -ENOMEM;
 	if (sp->shared)
@@ -1111,7 +1112,8 @@ static void host_unreached(struct domain_scan *ds, const char *host, const json_
 	for (size_t i = 0; i < 2; i++) {
 		const char *s = json_string_value(json_object_get(json_object_get(asset, keys[i]), "status"));
 		/* A failed lookup says more than an empty one. */
-		if (s != NULL && strcmp(s, "ok") != 0 && strcmp(s, "nodata") != 0 && strcmp(s, "nxdomain") != 0)
+		if (s != NULL && strcmp(s, "ok") != 0 && strcmp(s, "nodata") != 0 &&
+		    strcmp(s, "nxdomain") != 0)
 			st = st ? st : s;
 	}
 	json_t *web = json_pack("{s:s, s:n}", "host", host, "addr");
@@ -1141,6 +1143,7 @@ static int web_start(struct engine *e, struct domain_scan *ds, const struct unit
 
 static const char *const web_observes[] = {"webs[].host",
                                            "webs[].addr",
+                                           "webs[].site",
                                            "webs[].shared",
                                            "webs[].status",
                                            "webs[].tls",

@@ -455,11 +455,39 @@ static void write_failures(FILE *out, const struct loss *v, size_t n)
 		html_escape(out, jstr(v[i].finding, "check"));
 		fputs("</code></td><td>", out);
 		html_escape(out, jstr(v[i].finding, "domain"));
+		if (jstr(v[i].finding, "endpoint") != NULL) {
+			fputs(" @ ", out);
+			html_escape(out, jstr(v[i].finding, "endpoint"));
+		}
 		fputs("</td><td class=\"detail\">", out);
 		html_escape(out, jstr(v[i].finding, "detail"));
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
+}
+
+/* Each asset and why it is the organization's, so a wrong attribution can be seen and disputed. */
+static void write_assets(FILE *out, const json_t *assets)
+{
+	size_t i, k;
+	json_t *a, *v;
+	if (json_array_size(assets) == 0)
+		return;
+	fputs("<p class=\"meta\">Assets:", out);
+	json_array_foreach(assets, i, a)
+	{
+		const char *name = jstr(a, "host") ? jstr(a, "host") : jstr(a, "addr");
+		fputs(i ? "; " : " ", out);
+		html_escape(out, name ? name : "");
+		fputs(" (", out);
+		json_array_foreach(json_object_get(a, "why"), k, v)
+		{
+			fputs(k ? ", " : "", out);
+			html_escape(out, json_string_value(v));
+		}
+		fputs(")", out);
+	}
+	fputs("</p>\n", out);
 }
 
 static int write_card(FILE *out, const struct sector *s, const struct org_sum *o, const json_t *org)
@@ -488,6 +516,7 @@ static int write_card(FILE *out, const struct sector *s, const struct org_sum *o
 		html_escape(out, json_string_value(d));
 	}
 	fputs("</p>\n", out);
+	write_assets(out, json_object_get(org, "assets"));
 	write_failures(out, v, n);
 	if (o->nind > 0)
 		fprintf(out, "<p class=\"meta\">%zu indeterminate finding%s (not counted).</p>\n", o->nind,

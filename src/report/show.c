@@ -172,10 +172,11 @@ static void show_grades(FILE *out, const json_t *scores, int color)
 }
 
 /* Whether a stored deduction names this check on this domain. */
-static int deduction_of(const json_t *d, const char *check, const char *domain)
+static int deduction_of(const json_t *d, const char *check, const char *domain, const char *endpoint)
 {
-	const char *dc = jstr(d, "check"), *dd = jstr(d, "domain");
-	return dc && dd && strcmp(dc, check) == 0 && strcmp(dd, domain) == 0;
+	const char *dc = jstr(d, "check"), *dd = jstr(d, "domain"), *de = jstr(d, "endpoint");
+	return dc && dd && strcmp(dc, check) == 0 && strcmp(dd, domain) == 0 &&
+	       ((de == NULL && endpoint == NULL) || (de && endpoint && strcmp(de, endpoint) == 0));
 }
 
 /* Points a finding cost: the sum of its deductions (weight and cap) over all factors. */
@@ -189,7 +190,7 @@ static double finding_points(const json_t *scores, const json_t *finding)
 	{
 		json_array_foreach(json_object_get(f, "deductions"), i, d)
 		{
-			if (deduction_of(d, check, domain))
+			if (deduction_of(d, check, domain, jstr(finding, "endpoint")))
 				sum += json_number_value(json_object_get(d, "points"));
 		}
 	}
@@ -228,6 +229,10 @@ static void show_loss(FILE *out, const struct loss *l, int color)
 	fputs(paint(color, C_RESET), out);
 	fputs("  ", out);
 	put_clean(out, jstr(l->finding, "domain"), 0);
+	if (jstr(l->finding, "endpoint") != NULL) {
+		fputs(" @ ", out);
+		put_clean(out, jstr(l->finding, "endpoint"), 0);
+	}
 	fputs("  ", out);
 	put_clean(out, jstr(l->finding, "detail"), 0);
 	show_evidence(out, json_object_get(l->finding, "evidence"));
@@ -333,6 +338,34 @@ static int show_reasons(FILE *out, const json_t *findings, const char *status, c
 	return 0;
 }
 
+/* Every asset and why it is the organization's: wrong attribution is the first complaint. */
+static void show_assets(FILE *out, const json_t *assets)
+{
+	size_t i, k;
+	json_t *a, *v;
+	if (json_array_size(assets) == 0)
+		return;
+	fputs("Assets (why each is the organization's):\n", out);
+	json_array_foreach(assets, i, a)
+	{
+		fputs("  ", out);
+		put_clean(out, jstr(a, "host") ? jstr(a, "host") : jstr(a, "addr"), 0);
+		fputs("  ", out);
+		json_array_foreach(json_object_get(a, "why"), k, v)
+		{
+			fputs(k ? ", " : "", out);
+			put_clean(out, json_string_value(v), 0);
+		}
+		json_array_foreach(json_object_get(a, "addrs"), k, v)
+		{
+			fputs(k ? " " : "  [", out);
+			put_clean(out, json_string_value(v), 0);
+		}
+		fputs(json_array_size(json_object_get(a, "addrs")) ? "]\n" : "\n", out);
+	}
+	fputc('\n', out);
+}
+
 int show_org(FILE *out, const json_t *org, int color)
 {
 	const json_t *findings = json_object_get(org, "findings");
@@ -341,6 +374,7 @@ int show_org(FILE *out, const json_t *org, int color)
 		return -EINVAL;
 	show_header(out, org, color);
 	show_grades(out, scores, color);
+	show_assets(out, json_object_get(org, "assets"));
 	int rc = show_failures(out, org, color);
 	if (rc == 0)
 		fputc('\n', out);

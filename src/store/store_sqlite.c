@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "assets.h"
 #include "method.h"
 
 #define SCHEMA_VERSION 3
@@ -33,7 +34,7 @@ static const char schema_sql[] =
     " scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
     " org_id TEXT NOT NULL REFERENCES organizations(org_id),"
     " domains TEXT NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL,"
-    " tags TEXT NOT NULL DEFAULT '{}',"
+    " tags TEXT NOT NULL DEFAULT '{}', assets TEXT NOT NULL DEFAULT '[]',"
     " PRIMARY KEY (scan_id, org_id));"
     "CREATE TABLE IF NOT EXISTS observations("
     " scan_id INTEGER NOT NULL, org_id TEXT NOT NULL, domain TEXT NOT NULL, doc TEXT NOT NULL,"
@@ -68,6 +69,7 @@ enum stmt_id {
 	ST_SCANORG_UPSERT,
 	ST_SCANORG_GET,
 	ST_SCANORG_GET_V1,
+	ST_SCANORG_GET_V2,
 	ST_SCANORG_LIST,
 	ST_OBS_DELETE,
 	ST_FIND_DELETE,
@@ -100,15 +102,19 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " first_seen = min(first_seen, excluded.first_seen),"
                       " last_seen = max(last_seen, excluded.last_seen)",
     [ST_SCANORG_UPSERT] =
-        "INSERT INTO scan_orgs(scan_id, org_id, domains, started, finished, tags)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(scan_id, org_id) DO UPDATE SET"
+        "INSERT INTO scan_orgs(scan_id, org_id, domains, started, finished, tags, assets)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(scan_id, org_id) DO UPDATE SET"
         " domains = excluded.domains, started = excluded.started, finished = excluded.finished,"
-        " tags = excluded.tags",
-    [ST_SCANORG_GET] = "SELECT o.name, s.domains, s.started, s.finished, s.tags FROM scan_orgs s"
+        " tags = excluded.tags, assets = excluded.assets",
+    [ST_SCANORG_GET] = "SELECT o.name, s.domains, s.started, s.finished, s.tags, s.assets FROM scan_orgs s"
                        " JOIN organizations o ON o.org_id = s.org_id WHERE s.scan_id = ?1 AND s.org_id = ?2",
     /* A version-1 file read without writing (so not migrated) has no tags: none is '{}'. */
     [ST_SCANORG_GET_V1] =
-        "SELECT o.name, s.domains, s.started, s.finished, '{}' FROM scan_orgs s"
+        "SELECT o.name, s.domains, s.started, s.finished, '{}', '[]' FROM scan_orgs s"
+        " JOIN organizations o ON o.org_id = s.org_id WHERE s.scan_id = ?1 AND s.org_id = ?2",
+    /* Version 2: no assets. */
+    [ST_SCANORG_GET_V2] =
+        "SELECT o.name, s.domains, s.started, s.finished, s.tags, '[]' FROM scan_orgs s"
         " JOIN organizations o ON o.org_id = s.org_id WHERE s.scan_id = ?1 AND s.org_id = ?2",
     [ST_SCANORG_LIST] = "SELECT org_id FROM scan_orgs WHERE scan_id = ?1 ORDER BY rowid",
     [ST_OBS_DELETE] = "DELETE FROM observations WHERE scan_id = ?1 AND org_id = ?2",
@@ -397,6 +403,7 @@ static int migrate(struct store *st, int64_t v)
 	if (rc == 0 && v < 3)
 		rc = exec_sql(st,
 		              "ALTER TABLE findings ADD COLUMN endpoint TEXT;"
+		              "ALTER TABLE scan_orgs ADD COLUMN assets TEXT NOT NULL DEFAULT '[]';"
 		              "UPDATE schema_version SET version = 3;",
 		              "migrating the schema to version 3");
 	return rc;
@@ -975,8 +982,9 @@ static json_t *tags_json(const struct org_result *r)
 static int upsert_org(struct store *st, int64_t scan_id, const struct org_result *r)
 {
 	sqlite3_stmt *s;
-	json_t *domains = domains_json(r), *tags = tags_json(r);
-	int rc = domains && tags ? prep(st, ST_ORG_UPSERT, &s) : seterr(st, -ENOMEM, "out of memory");
+	json_t *domains = domains_json(r), *tags = tags_json(r), *assets = analyze_assets(r->observations);
+	int rc =
+	    domains && tags && assets ? prep(st, ST_ORG_UPSERT, &s) : seterr(st, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = bind(st, s, "ttI", r->org_id, r->name ? r->name : r->org_id, (int64_t)r->started);
 	if (rc == 0)
@@ -984,12 +992,13 @@ static int upsert_org(struct store *st, int64_t scan_id, const struct org_result
 	if (rc == 0)
 		rc = prep(st, ST_SCANORG_UPSERT, &s);
 	if (rc == 0)
-		rc = bind(st, s, "ItjIIj", scan_id, r->org_id, domains, (int64_t)r->started,
-		          (int64_t)r->finished, tags);
+		rc = bind(st, s, "ItjIIjj", scan_id, r->org_id, domains, (int64_t)r->started,
+		          (int64_t)r->finished, tags, assets);
 	if (rc == 0)
 		rc = run(st, s, "storing the organization's scan");
 	json_decref(domains);
 	json_decref(tags);
+	json_decref(assets);
 	return rc;
 }
 
@@ -1036,19 +1045,24 @@ int store_org_result(struct store *st, int64_t scan_id, const struct org_result 
 static int org_header(struct store *st, int64_t scan_id, const char *org_id, json_t *org)
 {
 	sqlite3_stmt *s;
-	int rc = prep(st, st->version == 1 ? ST_SCANORG_GET_V1 : ST_SCANORG_GET, &s);
+	int rc = prep(st,
+	              st->version == 1   ? ST_SCANORG_GET_V1
+	              : st->version == 2 ? ST_SCANORG_GET_V2
+	                                 : ST_SCANORG_GET,
+	              &s);
 	if (rc == 0)
 		rc = bind(st, s, "It", scan_id, org_id);
 	if (rc < 0)
 		return rc;
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW) {
-		json_t *domains = column_json(s, 1), *tags = column_json(s, 4);
+		json_t *domains = column_json(s, 1), *tags = column_json(s, 4), *assets = column_json(s, 5);
 		if (json_object_set_new(org, "name", column_text_or_null(s, 0)) < 0 ||
 		    json_object_set_new(org, "domains", domains ? domains : json_array()) < 0 ||
 		    json_object_set_new(org, "started", column_int_or_null(s, 2)) < 0 ||
 		    json_object_set_new(org, "finished", column_int_or_null(s, 3)) < 0 ||
-		    json_object_set_new(org, "tags", tags ? tags : json_object()) < 0)
+		    json_object_set_new(org, "tags", tags ? tags : json_object()) < 0 ||
+		    json_object_set_new(org, "assets", assets ? assets : json_array()) < 0)
 			rc = seterr(st, -ENOMEM, "out of memory loading %s", org_id);
 	} else if (step == SQLITE_DONE) {
 		rc = seterr(st, -ENOENT, "unknown organization %s in scan %lld", org_id, (long long)scan_id);
@@ -1075,7 +1089,8 @@ static json_t *finding_row(sqlite3_stmt *s)
 static int load_findings(struct store *st, int64_t scan_id, const char *org_id, json_t *org)
 {
 	sqlite3_stmt *s;
-	int step = SQLITE_DONE, rc = prep(st, st->version > 0 && st->version < 3 ? ST_FIND_LIST_V2 : ST_FIND_LIST, &s);
+	int step = SQLITE_DONE,
+	    rc = prep(st, st->version > 0 && st->version < 3 ? ST_FIND_LIST_V2 : ST_FIND_LIST, &s);
 	if (rc == 0)
 		rc = bind(st, s, "It", scan_id, org_id);
 	if (rc < 0)

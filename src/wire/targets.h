@@ -36,10 +36,10 @@ struct target {
 	size_t ndomains;                         /* at least 1 */
 	struct target_tag tags[TARGET_MAX_TAGS]; /* in file order */
 	size_t ntags;                            /* 0..TARGET_MAX_TAGS */
-	char *hosts[TARGET_MAX_HOSTS];           /* given host names: lower-cased, no trailing dot, distinct */
-	size_t nhosts;                           /* 0..TARGET_MAX_HOSTS */
-	char *addrs[TARGET_MAX_ADDRS];           /* given addresses, canonical text (inet_ntop), distinct */
-	size_t naddrs;                           /* 0..TARGET_MAX_ADDRS */
+	char *hosts[TARGET_MAX_HOSTS]; /* given host names: lower-cased, no trailing dot, distinct */
+	size_t nhosts;                 /* 0..TARGET_MAX_HOSTS */
+	char *addrs[TARGET_MAX_ADDRS]; /* given addresses, canonical text (inet_ntop), distinct */
+	size_t naddrs;                 /* 0..TARGET_MAX_ADDRS */
 };
 
 struct target_list {

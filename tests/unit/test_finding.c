@@ -75,8 +75,8 @@ static void test_json(void)
 	findings_add(&fs, "dns.caa.present", "a.test", FS_FAIL, NULL, NULL, "no CAA record");
 
 	json_t *j0 = finding_to_json(&fs.v[0]);
-	json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:n}", "check", "dns.axfr.refused", "domain",
-	                         "a.test", "status", "indeterminate", "reason", "timeout", "detail",
+	json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:n}", "check", "dns.axfr.refused",
+	                         "domain", "a.test", "status", "indeterminate", "reason", "timeout", "detail",
 	                         "AXFR timed out", "evidence", "ns", "ns1.a.test.", "endpoint");
 	ok(json_equal(j0, want), "to_json: every member, reason present");
 	json_decref(want);

@@ -254,7 +254,7 @@ static void test_v2_worked_example(void)
 	const struct method *m2 = method_get(2);
 	struct findings fs = {0};
 	struct scorecard sc;
-	ok(m2 != NULL && method_current() == m2, "method 2 exists and is the current one");
+	ok(m2 != NULL && method_current() != m2, "method 2 exists and a later one is current");
 	for (size_t i = 0; i < sizeof v2_dns / sizeof v2_dns[0]; i++) {
 		const char *id = v2_dns[i];
 		enum fstatus s = strcmp(id, "dns.axfr.refused") == 0 ? FS_INDETERMINATE
@@ -279,6 +279,60 @@ static void test_v2_worked_example(void)
 	grade_findings(method_get(1), &fs, &sc);
 	is_int(sc.f[DNS].passed, 12, "v1 on the same findings: the two new checks are not counted");
 	ok(near(sc.f[DNS].ded[1].points, 400.0 / 38), "v1 on the same findings: 10.53 as before");
+	scorecard_free(&sc);
+	findings_clear(&fs);
+}
+
+/* One web finding of `check` measured on host@addr. */
+static void add_ep(struct findings *fs, const char *check, const char *host, const char *addr, enum fstatus s)
+{
+	findings_add(fs, check, host, s, s == FS_INDETERMINATE ? "timeout" : NULL, NULL, "%s on %s", check,
+	             addr);
+	fs->v[fs->n - 1].endpoint = strdup(addr);
+}
+
+/*
+ * Version 3's roll-up: transport counts each check once, by the worst endpoint of the
+ * organization; application security once per host, by its worst address. Version 2
+ * counts every finding, so the same findings score differently.
+ */
+static void test_v3_rollup(void)
+{
+	const struct method *m3 = method_get(3), *m2 = method_get(2);
+	struct findings fs = {0};
+	struct scorecard sc;
+	ok(m3 != NULL && method_current() == m3, "method 3 exists and is the current one");
+	/* Four endpoints pass TLS 1.0/1.1 disabled, one (www's second address) fails it. */
+	add_ep(&fs, "tls.protocol.legacy", "a.test", "127.1.0.1", FS_PASS);
+	add_ep(&fs, "tls.protocol.legacy", "a.test", "127.1.0.2", FS_PASS);
+	add_ep(&fs, "tls.protocol.legacy", "www.a.test", "127.1.0.3", FS_INDETERMINATE);
+	add_ep(&fs, "tls.protocol.legacy", "www.a.test", "127.1.0.4", FS_FAIL);
+	add_ep(&fs, "tls.https.available", "a.test", "127.1.0.1", FS_PASS);
+	add_ep(&fs, "tls.https.available", "www.a.test", "127.1.0.4", FS_PASS);
+	/* CSP: a.test fails on one of its two addresses; www.a.test passes. */
+	add_ep(&fs, "web.csp", "a.test", "127.1.0.1", FS_PASS);
+	add_ep(&fs, "web.csp", "a.test", "127.1.0.2", FS_FAIL);
+	add_ep(&fs, "web.csp", "www.a.test", "127.1.0.3", FS_PASS);
+	grade_findings(m3, &fs, &sc);
+	const struct factor_score *t = &sc.f[method_factor(m3, "transport")];
+	/* legacy (3, cap 80) by its worst endpoint: fail; https.available (5): pass. 5/8 = 62.5 -> 63. */
+	is_int(t->failed, 1, "v3 transport: the legacy check counts once, failed");
+	is_int(t->passed, 1, "v3 transport: https.available counts once");
+	is_int(t->indeterminate, 0, "v3 transport: the rest of a group does not count");
+	is_int(t->score, 63, "v3 transport: 5 of 8 weight, 63");
+	is_str(fs.v[t->ded[0].finding].endpoint, "127.1.0.4",
+	       "v3 transport: the deduction names the worst endpoint");
+	const struct factor_score *a = &sc.f[method_factor(m3, "appsec")];
+	/* web.csp per host: a.test fails (its worst address), www.a.test passes. */
+	is_int(a->failed, 1, "v3 appsec: a.test's csp counts once, failed");
+	is_int(a->passed, 1, "v3 appsec: www.a.test's csp counts on its own");
+	is_int(a->score, 50, "v3 appsec: 3 of 6, 50");
+	scorecard_free(&sc);
+	grade_findings(m2, &fs, &sc);
+	is_int(sc.f[method_factor(m2, "transport")].passed, 4,
+	       "v2 on the same findings: every finding counts");
+	is_int(sc.f[method_factor(m2, "appsec")].failed, 1, "v2 on the same findings: one csp failure");
+	is_int(sc.f[method_factor(m2, "appsec")].passed, 2, "v2 on the same findings: two csp passes");
 	scorecard_free(&sc);
 	findings_clear(&fs);
 }
@@ -335,6 +389,7 @@ int main(void)
 	test_overall(m);
 	test_rounding_and_zero(m);
 	test_v2_worked_example();
+	test_v3_rollup();
 	test_coverage(m);
 	return done_testing();
 }

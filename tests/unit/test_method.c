@@ -32,6 +32,7 @@ struct columns {
 static struct row rows[MAXROWS];
 static size_t nrows;
 static char doc_factor_weight[FACTOR_MAX][16];
+static char doc_factor_rollup[FACTOR_MAX][32];
 static int doc_version = -1;
 
 static char *trim(char *s)
@@ -135,8 +136,10 @@ static void factor_row(char **cells, int n)
 	const struct method *m = method_current();
 	const char *id = unquote(cells[0]);
 	for (size_t i = 0; n >= 3 && i < m->nfactors; i++)
-		if (strcmp(id, m->factors[i].id) == 0)
+		if (strcmp(id, m->factors[i].id) == 0) {
 			copy(doc_factor_weight[i], sizeof doc_factor_weight[i], cells[2]);
+			copy(doc_factor_rollup[i], sizeof doc_factor_rollup[i], n >= 4 ? cells[3] : "");
+		}
 }
 
 static void parse_line(char *line, struct columns *c, int *in_checks, char *factor)
@@ -241,6 +244,9 @@ static void test_doc_matches_code(const struct method *m)
 		char want[16];
 		snprintf(want, sizeof want, "%d", m->factors[f].weight);
 		is_str(doc_factor_weight[f], want, "the factor table gives the factor's weight");
+		static const char *const rollups[] = {"each", "worst endpoint", "worst address per host"};
+		is_str(doc_factor_rollup[f], rollups[m->factors[f].rollup],
+		       "the factor table gives its roll-up rule");
 	}
 }
 

@@ -133,7 +133,8 @@ static void check_loaded(json_t *org, const struct org_result *r)
 	is_str(json_string_value(json_object_get(f2, "reason")), "timeout", "loaded: reason");
 	is_str(json_string_value(json_object_get(f2, "domain")), "www.org001.test", "loaded: domain");
 	is_str(json_string_value(json_object_get(f2, "endpoint")), "127.1.0.1", "loaded: endpoint");
-	ok(json_is_null(json_object_get(json_array_get(fs, 0), "endpoint")), "loaded: null endpoint when none");
+	ok(json_is_null(json_object_get(json_array_get(fs, 0), "endpoint")),
+	   "loaded: null endpoint when none");
 	ok(json_object_get(json_array_get(fs, 0), "reason") == NULL, "loaded: no reason when none was given");
 	json_t *ev = json_pack("{s:[s]}", "records", "v=spf1 ?all");
 	ok(json_equal(json_object_get(json_array_get(fs, 0), "evidence"), ev),
