@@ -336,10 +336,19 @@ struct host_find {
 	int always;          /* reported even without an address (the apex, a given host) */
 };
 
-static int has_address(const json_t *asset)
+/* 1 when a lookup found an address or failed (timeout, servfail): then the host is worth a unit. */
+static int maybe_addressed(const json_t *asset)
 {
-	return json_array_size(json_object_get(json_object_get(asset, "a"), "records")) > 0 ||
-	       json_array_size(json_object_get(json_object_get(asset, "aaaa"), "records")) > 0;
+	const char *keys[] = {"a", "aaaa"};
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *lk = json_object_get(asset, keys[i]);
+		const char *st = json_string_value(json_object_get(lk, "status"));
+		if (json_array_size(json_object_get(lk, "records")) > 0 ||
+		    (st != NULL && strcmp(st, "nodata") != 0 && strcmp(st, "nxdomain") != 0 &&
+		     strcmp(st, "ok") != 0))
+			return 1;
+	}
+	return 0;
 }
 
 /* Both lookups are in: the host is reported (unless the deadline passed or it has no address). */
@@ -348,7 +357,8 @@ static void host_found(struct engine *e, struct domain_scan *ds, struct host_fin
 	const char *name = json_string_value(json_object_get(h->asset, "host")), *site = NULL;
 	int shared = !host_in_org(ds->t, name, &site);
 	struct unit u = {.kind = h->kind, .name = name, .asset = h->asset, .site = site, .shared = shared};
-	if (!engine_org_expired(ds) && (h->always || has_address(h->asset)))
+	/* A www that does not exist is no endpoint; one whose lookup failed is reported, unreached. */
+	if (!engine_org_expired(ds) && (h->always || maybe_addressed(h->asset)))
 		engine_found(e, ds, &u);
 	json_decref(h->asset);
 	free(h);

@@ -34,10 +34,11 @@ def db_rows(db, scan_id):
     """Per organization, what the database holds: findings as the stream shows them, overall grade."""
     con = sqlite3.connect(db)
     rows = {}
-    for org, dom, check, status, reason, detail, evidence in con.execute(
-            "select org_id, domain, check_id, status, reason, detail, evidence from findings "
+    for org, dom, check, status, reason, detail, evidence, endpoint in con.execute(
+            "select org_id, domain, check_id, status, reason, detail, evidence, endpoint from findings "
             "where scan_id = ? order by rowid", (scan_id,)):
-        f = {"check": check, "domain": dom, "status": status, "detail": detail, "evidence": json.loads(evidence)}
+        f = {"check": check, "domain": dom, "status": status, "detail": detail, "evidence": json.loads(evidence),
+             "endpoint": endpoint}
         if reason is not None:
             f["reason"] = reason
         rows.setdefault(org, {"findings": []})["findings"].append(f)

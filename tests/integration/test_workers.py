@@ -11,7 +11,7 @@ from conftest import scan_args, stream_orgs
 
 
 def verdicts(rec):
-    return {(f["check"], f["domain"]): (f["status"], f.get("reason")) for f in rec["findings"]}
+    return {(f["check"], f["domain"], f.get("endpoint")): (f["status"], f.get("reason")) for f in rec["findings"]}
 
 
 def compare(a, b):
