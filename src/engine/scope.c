@@ -372,6 +372,14 @@ int scope_allows(const struct scope *s, const struct sockaddr *sa)
 	return allows_raw(s, AF_INET6, a);
 }
 
+int scope_allows_family(const struct scope *s, int family)
+{
+	for (size_t i = 0; s != NULL && i < s->nallow; i++)
+		if (s->allow[i].family == family)
+			return 1;
+	return 0;
+}
+
 int scope_allows_text(const struct scope *s, const char *addr)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};

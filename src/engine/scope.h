@@ -37,6 +37,8 @@ int scope_default(struct scope *s);
 /* 1 when the address is inside an allowed block and in no denied block. */
 int scope_allows(const struct scope *s, const struct sockaddr *sa);
 int scope_allows_text(const struct scope *s, const char *addr);
+/* 1 when some block of the family (AF_INET, AF_INET6) is allowed: an IPv4-only scan skips AAAA. */
+int scope_allows_family(const struct scope *s, int family);
 /*
  * The complement of the scope as a minimal list of CIDR blocks (every address
  * not allowed), both families. Caller frees *out. Returns the count or -ENOMEM.

@@ -1104,10 +1104,10 @@ static int ep_start(struct engine *e, struct domain_scan *ds, const struct ep_sp
 	return sp->shared ? ep_shared(e, ds, web, sp) : ep_run(e, ds, web, sp, NULL);
 }
 
-/* A host with no address: one web part saying why (no address, or the lookup's failure). */
-static void host_unreached(struct domain_scan *ds, const char *host, const json_t *asset)
+/* A host with no address to probe: one web part saying why (`why`, the lookups' failure, or none). */
+static void host_unreached(struct domain_scan *ds, const char *host, const json_t *asset, const char *why)
 {
-	const char *st = NULL;
+	const char *st = why;
 	const char *keys[] = {"a", "aaaa"};
 	for (size_t i = 0; i < 2; i++) {
 		const char *s = json_string_value(json_object_get(json_object_get(asset, keys[i]), "status"));
@@ -1128,7 +1128,9 @@ static int web_start(struct engine *e, struct domain_scan *ds, const struct unit
 		return ep_start(e, ds, &sp);
 	const char *keys[] = {"a", "aaaa"};
 	int n = 0, rc = 0;
-	for (size_t k = 0; k < 2 && rc == 0; k++) {
+	/* A scan whose scope holds no IPv6 block skips AAAA endpoints: the asset still lists them. */
+	int v6 = scope_allows_family(engine_opts(e)->scope, AF_INET6);
+	for (size_t k = 0; k < (v6 ? 2u : 1u) && rc == 0; k++) {
 		json_t *recs = json_object_get(json_object_get(u->asset, keys[k]), "records");
 		for (size_t i = 0; i < json_array_size(recs) && i < WEB_ADDRS_PER_FAMILY && rc == 0; i++) {
 			sp.addr = json_string_value(json_array_get(recs, i));
@@ -1136,8 +1138,10 @@ static int web_start(struct engine *e, struct domain_scan *ds, const struct unit
 				rc = ep_start(e, ds, &sp);
 		}
 	}
+	size_t skipped =
+	    v6 ? 0 : json_array_size(json_object_get(json_object_get(u->asset, "aaaa"), "records"));
 	if (n == 0)
-		host_unreached(ds, u->name, u->asset);
+		host_unreached(ds, u->name, u->asset, skipped ? "out_of_scope" : NULL);
 	return rc;
 }
 

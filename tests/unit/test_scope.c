@@ -505,8 +505,24 @@ static void test_property(void)
 	         "10.1.0.0/16, 2001:db8:1::/48, 10.255.255.255, 200.0.0.0/5", "mixed");
 }
 
+/* An IPv4-only scope allows no IPv6 block, so AAAA endpoints are skipped, not reported out of scope. */
+static void test_family(void)
+{
+	struct scope s = {0};
+	const char *bad;
+	size_t badlen;
+	is_int(scope_add_list(&s, "127.0.0.0/8", 0, &bad, &badlen), 0, "family: an IPv4 scope");
+	is_int(scope_allows_family(&s, AF_INET), 1, "family: it allows IPv4");
+	is_int(scope_allows_family(&s, AF_INET6), 0, "family: and no IPv6");
+	is_int(scope_add_list(&s, "fd00::/8", 0, &bad, &badlen), 0, "family: a ULA block added");
+	is_int(scope_allows_family(&s, AF_INET6), 1, "family: now IPv6 too");
+	is_int(scope_allows_family(NULL, AF_INET), 0, "family: no scope allows nothing");
+	scope_free(&s);
+}
+
 int main(void)
 {
+	test_family();
 	test_cidr_parse();
 	test_add_list();
 	test_default();
