@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "pace.h"
 #include "scope.h"
 #include "targets.h"
 
@@ -46,6 +47,7 @@ struct engine_opts {
 	double rate;               /* organizations started per second (0: no limit) */
 	int max_spf_names;         /* SPF names fetched per domain */
 	int workers;               /* engines running in the process (each in its own thread) */
+	struct pace *pace;         /* connection pacing shared by every engine of the scan, or NULL */
 	const struct probe_module *const *modules; /* the probe modules to run (probes.h) */
 	size_t nmodules;                           /* how many */
 };
