@@ -48,6 +48,7 @@ struct pace {
 	double tokens;                         /* tokens now */
 	int64_t refilled;                      /* clock at the last refill */
 	int per_addr;                          /* slots per address */
+	size_t naddrs;                         /* address entries kept */
 	pace_clock_fn clock;                   /* the clock */
 	void *clock_arg;                       /* its argument */
 	struct pace_ticket *rq_head, *rq_tail; /* holding a slot, waiting for a token */
@@ -157,8 +158,10 @@ static struct pace_addr *addr_get(struct pace *p, const uint8_t key[PACE_KEYLEN]
 {
 	struct pace_addr **pp = addr_slot(p, key);
 
-	if (!*pp && (*pp = calloc(1, sizeof(**pp))) != NULL)
+	if (!*pp && (*pp = calloc(1, sizeof(**pp))) != NULL) {
 		memcpy((*pp)->key, key, PACE_KEYLEN);
+		p->naddrs++;
+	}
 	return *pp;
 }
 
@@ -172,6 +175,7 @@ static void addr_put(struct pace *p, struct pace_addr *a)
 	pp = addr_slot(p, a->key);
 	*pp = a->next;
 	free(a);
+	p->naddrs--;
 }
 
 /* ---- queues ---- */
@@ -361,6 +365,16 @@ int pace_in_flight(struct pace *p, const struct sockaddr *sa)
 	pthread_mutex_lock(&p->mu);
 	a = *addr_slot(p, key);
 	n = a ? a->in_flight : 0;
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+size_t pace_addresses(struct pace *p)
+{
+	size_t n;
+
+	pthread_mutex_lock(&p->mu);
+	n = p->naddrs;
 	pthread_mutex_unlock(&p->mu);
 	return n;
 }

@@ -61,5 +61,7 @@ int pace_acquire(struct pace *p, struct event_base *base, const struct sockaddr 
 struct pace_ticket *pace_release(struct pace_ticket *t);
 /* Slots taken at sa's address: granted (not released) or waiting only for a token. For tests. */
 int pace_in_flight(struct pace *p, const struct sockaddr *sa);
+/* Address entries kept (with a slot taken or a waiter). For tests. */
+size_t pace_addresses(struct pace *p);
 
 #endif
