@@ -26,7 +26,7 @@ static void usage(FILE *f)
 	           "  --concurrency N      organizations in flight, 1 to 10000 (default 64; lowered\n"
 	           "                       to fit the open-file limit)\n"
 	           "  --rate N             organizations started per second (default: no limit)\n"
-	           "  --conn-rate N        connections started per second, whole scan (default: no limit)\n"
+	           "  --conn-rate N        connections per second, all workers (default: no limit)\n"
 	           "  --per-address N      connections in flight per address, 1 to 1000 (default 4)\n"
 	           "  --workers N          scan engines, one thread each, 1 to 256 (default: the\n"
 	           "                       processors online); --concurrency and --rate are shared\n"
