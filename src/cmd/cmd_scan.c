@@ -24,6 +24,7 @@
 #include "infile.h"
 #include "log.h"
 #include "method.h"
+#include "pace.h"
 #include "probes.h"
 #include "resolver.h"
 #include "scan_opts.h"
@@ -540,7 +541,13 @@ static int run_engine(struct scan_run *run, size_t *order, size_t n)
 	    .stop = &stop_requested,
 	};
 	run->progress = run->o->progress < 0 ? isatty(STDERR_FILENO) : run->o->progress;
-	int rc = workers_scan(&wr, &st, err, sizeof err);
+	/* One pacing object for the whole scan: every worker's connections share its limits. */
+	int rc = pace_new(run->o->conn_rate, run->o->per_address, &run->o->eng.pace);
+	if (rc == 0)
+		rc = workers_scan(&wr, &st, err, sizeof err);
+	else
+		st = (struct workers_stats){.unstarted = n};
+	run->o->eng.pace = pace_free(run->o->eng.pace);
 	if (run->progress)
 		fputc('\n', stderr);
 	if (rc < 0) {

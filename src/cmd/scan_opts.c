@@ -26,6 +26,8 @@ static void usage(FILE *f)
 	           "  --concurrency N      organizations in flight, 1 to 10000 (default 64; lowered\n"
 	           "                       to fit the open-file limit)\n"
 	           "  --rate N             organizations started per second (default: no limit)\n"
+	           "  --conn-rate N        connections per second, all workers (default: no limit)\n"
+	           "  --per-address N      connections in flight per address, 1 to 1000 (default 4)\n"
 	           "  --workers N          scan engines, one thread each, 1 to 256 (default: the\n"
 	           "                       processors online); --concurrency and --rate are shared\n"
 	           "  --timeout MS         per DNS query and per connection, 100 to 600000 (default 5000)\n"
@@ -54,6 +56,7 @@ void scan_opts_init(struct scan_opts *o)
 	    .seed = 1,
 	    .progress = -1,
 	    .workers = workers_default(),
+	    .per_address = 4,
 	};
 }
 
@@ -108,6 +111,8 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_WORKERS,
+	OPT_CONN_RATE,
+	OPT_PER_ADDRESS,
 };
 
 static const struct option long_opts[] = {
@@ -121,6 +126,8 @@ static const struct option long_opts[] = {
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"rate", required_argument, NULL, OPT_RATE},
     {"workers", required_argument, NULL, OPT_WORKERS},
+    {"conn-rate", required_argument, NULL, OPT_CONN_RATE},
+    {"per-address", required_argument, NULL, OPT_PER_ADDRESS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"org-timeout", required_argument, NULL, OPT_ORG_TIMEOUT},
     {"shard", required_argument, NULL, OPT_SHARD},
@@ -162,6 +169,14 @@ static int parse_number(struct scan_opts *o, int c, const char *arg)
 	case OPT_WORKERS:
 		rc = number_opt("--workers", arg, 1, WORKERS_MAX, &v);
 		o->workers = (int)v;
+		return rc;
+	case OPT_CONN_RATE:
+		rc = number_opt("--conn-rate", arg, 0, CONN_RATE_MAX, &v);
+		o->conn_rate = (double)v;
+		return rc;
+	case OPT_PER_ADDRESS:
+		rc = number_opt("--per-address", arg, 1, PER_ADDRESS_MAX, &v);
+		o->per_address = (int)v;
 		return rc;
 	case OPT_TIMEOUT:
 		rc = number_opt("--timeout", arg, 100, 600000, &v);
@@ -210,6 +225,10 @@ static unsigned given_bit(int c)
 		return GIVEN_CONCURRENCY;
 	case OPT_RATE:
 		return GIVEN_RATE;
+	case OPT_CONN_RATE:
+		return GIVEN_CONN_RATE;
+	case OPT_PER_ADDRESS:
+		return GIVEN_PER_ADDRESS;
 	}
 	return 0;
 }
@@ -323,14 +342,16 @@ static json_t *abs_path(const char *p)
 json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256)
 {
 	return json_pack(
-	    "{s:i, s:o, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:i, s:f, s:i}",
+	    "{s:i, s:o, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:i, s:f, s:i, s:f, "
+	    "s:i}",
 	    "args_version", 2, "targets", abs_path(o->targets), "targets_sha256", targets_sha256, "output",
 	    abs_path(o->output), "scope", o->scope ? json_string(o->scope) : json_null(), "exclude",
 	    o->exclude ? json_string(o->exclude) : json_null(), "root_hints", abs_path(o->eng.root_hints),
 	    "trust_anchor", abs_path(o->eng.trust_anchor), "ca_file", abs_path(o->eng.ca_file), "timeout_ms",
 	    o->eng.query_timeout_ms, "org_timeout_ms", o->eng.org_timeout_ms, "seed", (json_int_t)o->seed,
 	    "shard", (json_int_t)o->shard, "shards", (json_int_t)o->shards, "concurrency", o->eng.concurrency,
-	    "rate", o->eng.rate, "workers", o->workers);
+	    "rate", o->eng.rate, "workers", o->workers, "conn_rate", o->conn_rate, "per_address",
+	    o->per_address);
 }
 
 /* A scan-defining option: its name on the command line, its keys in the stored args. */
@@ -445,6 +466,11 @@ static void apply(struct scan_opts *o, const json_t *a)
 		o->eng.concurrency = int_or(a, "concurrency", o->eng.concurrency);
 	if (!(g & GIVEN_RATE) && json_is_number(json_object_get(a, "rate")))
 		o->eng.rate = json_number_value(json_object_get(a, "rate"));
+	/* Scans stored before these options had the defaults. */
+	if (!(g & GIVEN_CONN_RATE) && json_is_number(json_object_get(a, "conn_rate")))
+		o->conn_rate = json_number_value(json_object_get(a, "conn_rate"));
+	if (!(g & GIVEN_PER_ADDRESS))
+		o->per_address = int_or(a, "per_address", o->per_address);
 	if (o->targets == NULL)
 		o->targets = text_or_null(a, "targets");
 }
@@ -458,6 +484,8 @@ static int check_ranges(const struct scan_opts *o, int64_t scan_id, char *err, s
 	                  : e->org_timeout_ms < 100 || e->org_timeout_ms > 3600000        ? "org_timeout_ms"
 	                  : o->shards < 1 || o->shards > 1000000 || o->shard >= o->shards ? "shard"
 	                  : !(e->rate >= 0 && e->rate <= 1000000)                         ? "rate"
+	                  : !(o->conn_rate >= 0 && o->conn_rate <= CONN_RATE_MAX)         ? "conn_rate"
+	                  : o->per_address < 1 || o->per_address > PER_ADDRESS_MAX        ? "per_address"
 	                  : o->seed > (uint64_t)INT64_MAX                                 ? "seed"
 	                                                                                  : NULL;
 	if (bad == NULL)

@@ -6,8 +6,8 @@
  * anchor, CA file), deadlines, shard, seed, output stream and targets: a resume runs
  * under exactly those. An option given again on resume must have the stored value
  * (else a usage error naming both); one left out takes the stored value. Pace
- * (--concurrency, --rate, --workers) may change on resume. Paths are stored absolute, so a
- * resume from another directory finds the same files.
+ * (--concurrency, --rate, --workers, --conn-rate, --per-address) may change on resume. Paths are stored
+ * absolute, so a resume from another directory finds the same files.
  *
  * No I/O beyond getcwd; messages go to the caller's buffer (parse logs, as the
  * command layer does).
@@ -24,6 +24,8 @@
 #define DEFAULT_TRUST_ANCHOR "/usr/share/dns/root.key"
 #define CONCURRENCY_MAX      10000
 #define WORKERS_MAX          256
+#define CONN_RATE_MAX        1000000
+#define PER_ADDRESS_MAX      1000
 
 /* Bits of scan_opts.given: options that appeared on the command line. */
 enum {
@@ -40,6 +42,8 @@ enum {
 	GIVEN_CONCURRENCY = 1 << 10,
 	GIVEN_RATE = 1 << 11,
 	GIVEN_WORKERS = 1 << 12,
+	GIVEN_CONN_RATE = 1 << 13,
+	GIVEN_PER_ADDRESS = 1 << 14,
 };
 
 struct scan_opts {
@@ -55,6 +59,8 @@ struct scan_opts {
 	int force;              /* --force: resume although the targets changed */
 	int progress;           /* progress line: 1 on, 0 off, -1 when stderr is a terminal */
 	int workers;            /* --workers: engines on their own threads */
+	double conn_rate;       /* --conn-rate: connections started per second across the scan, 0: no limit */
+	int per_address;        /* --per-address: connections in flight per address, 1 or more */
 	unsigned given;         /* GIVEN_* bits */
 	json_t *restored;       /* the stored options the strings above may point into */
 };

@@ -22,7 +22,14 @@
 #define CONN_READMAX 65536    /* bytes read per wake-up, so one fast peer cannot hold the loop */
 #define CONN_DGRAMS  16       /* datagrams read per wake-up, for the same reason */
 
-enum conn_state { ST_IDLE = 0, ST_CONNECTING, ST_OPEN, ST_HANDSHAKING, ST_SECURE, ST_ENDED };
+/* A connection waiting for, or holding, a slot of the scan's pacing (pace.h). */
+struct paced {
+	struct pace_ticket *ticket;   /* the slot, while waited for or held */
+	struct sockaddr_storage peer; /* where to connect once granted */
+	socklen_t peerlen;            /* its length */
+};
+
+enum conn_state { ST_IDLE = 0, ST_WAITING, ST_CONNECTING, ST_OPEN, ST_HANDSHAKING, ST_SECURE, ST_ENDED };
 
 struct conn {
 	struct event_base *base; /* the loop */
@@ -55,6 +62,7 @@ struct conn {
 	int err;                 /* the errno behind it */
 	char error[CONN_ERRLEN]; /* its text */
 	int freed;               /* conn_free was called: no more hooks */
+	struct paced paced;      /* the pacing's slot and where to connect once it is granted */
 };
 
 static void on_io(evutil_socket_t fd, short what, void *arg);
@@ -449,22 +457,11 @@ static int conn_open(struct conn *c, int family)
 	return 0;
 }
 
-int conn_connect(struct conn *c, const struct sockaddr *sa, socklen_t salen)
+/* Socket, connect and events: the exchange begins. 0 or -errno (nothing is left armed then). */
+static int conn_begin(struct conn *c, const struct sockaddr *sa, socklen_t salen)
 {
-	int r;
+	int r = conn_open(c, sa->sa_family);
 
-	if (!c || !sa || salen < sizeof(struct sockaddr_in) || salen > sizeof(struct sockaddr_storage))
-		return -EINVAL;
-	if (c->state != ST_IDLE || c->freed)
-		return -EALREADY;
-	if (!c->cfg.scope || !scope_allows(c->cfg.scope, sa)) {
-		c->state = ST_ENDED;
-		c->status = CONN_OUT_OF_SCOPE;
-		c->err = EACCES;
-		snprintf(c->error, sizeof(c->error), "address out of scope");
-		return -EACCES;
-	}
-	r = conn_open(c, sa->sa_family);
 	if (r < 0)
 		goto fail;
 	if (connect(c->fd, sa, salen) < 0 && errno != EINPROGRESS && errno != EINTR) {
@@ -490,6 +487,48 @@ fail:
 	return r;
 }
 
+/* The pacing let us start (from the loop): a failure now is a result the owner hears of. */
+static void on_paced(void *arg)
+{
+	struct conn *c = arg;
+	int r = conn_begin(c, (const struct sockaddr *)&c->paced.peer, c->paced.peerlen);
+
+	if (r < 0) {
+		c->state = ST_WAITING; /* so conn_end, which ignores ended exchanges, reports it */
+		conn_end(c, CONN_ERROR, -r, err_text(-r));
+	}
+}
+
+int conn_connect(struct conn *c, const struct sockaddr *sa, socklen_t salen)
+{
+	int r;
+
+	if (!c || !sa || salen < sizeof(struct sockaddr_in) || salen > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	if (c->state != ST_IDLE || c->freed)
+		return -EALREADY;
+	if (!c->cfg.scope || !scope_allows(c->cfg.scope, sa)) {
+		c->state = ST_ENDED;
+		c->status = CONN_OUT_OF_SCOPE;
+		c->err = EACCES;
+		snprintf(c->error, sizeof(c->error), "address out of scope");
+		return -EACCES;
+	}
+	if (!c->cfg.pace)
+		return conn_begin(c, sa, salen);
+	memcpy(&c->paced.peer, sa, salen);
+	c->paced.peerlen = salen;
+	r = pace_acquire(c->cfg.pace, c->base, sa, on_paced, c, &c->paced.ticket);
+	if (r < 0) {
+		c->state = ST_ENDED;
+		c->err = -r;
+		snprintf(c->error, sizeof(c->error), "%s", err_text(-r));
+		return r;
+	}
+	c->state = ST_WAITING;
+	return 0;
+}
+
 /* A datagram goes at once (a connected UDP socket does not wait), so boundaries stay the owner's. */
 static int send_datagram(struct conn *c, const void *buf, size_t len)
 {
@@ -506,6 +545,8 @@ int conn_write(struct conn *c, const void *buf, size_t len)
 		return -EINVAL;
 	if (gone(c) || c->state == ST_IDLE)
 		return -ENOTCONN;
+	if (c->cfg.type == SOCK_DGRAM && c->fd < 0)
+		return -ENOTCONN; /* still waiting for the pacing: a datagram cannot wait in a queue */
 	if (c->cfg.type == SOCK_DGRAM)
 		return len > CONN_WCAP ? -EMSGSIZE : send_datagram(c, buf, len);
 	if (len > CONN_WCAP - c->wlen)
@@ -706,6 +747,7 @@ struct conn *conn_free(struct conn *c)
 		return NULL;
 	c->freed = 1;
 	close_now(c);
+	c->paced.ticket = pace_release(c->paced.ticket);
 	if (c->reap && event_free_finalize(0, c->reap, conn_finalize) == 0)
 		return NULL;
 	/* Without the reap event (conn_new ran out of memory) nothing of ours can be running. */

@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "pace.h"
 #include "scope.h"
 
 struct conn;
@@ -59,6 +60,7 @@ struct conn_cfg {
 	size_t rcap;               /* read buffer cap: more unconsumed bytes than this is CONN_OVERSIZED */
 	int type;                  /* SOCK_STREAM (or 0) or SOCK_DGRAM (see "Datagrams" above) */
 	int ignore_icmp;           /* SOCK_DGRAM: ICMP errors do not end the exchange, the deadline does */
+	struct pace *pace;         /* shared politeness limits (pace.h), or NULL for none */
 };
 
 /*
@@ -93,6 +95,13 @@ int conn_new(struct event_base *base, const struct conn_cfg *cfg, const struct c
  * is sent; conn_last_status() says CONN_OUT_OF_SCOPE), -EMFILE/-ENFILE/-ENOBUFS/
  * -ENOMEM for lack of resources, -EINVAL, -EALREADY. A refused or failed connect
  * is a result: it arrives through done, from the loop.
+ *
+ * With cfg.pace, the scope is checked here but the socket is made and the
+ * connect started only when the pacing grants it (from the loop); both deadlines
+ * start then, since waiting is our politeness, not the server's slowness. A
+ * resource error at that point arrives through done (CONN_ERROR with the errno).
+ * Writes and steps queue meanwhile (a datagram conn_write is -ENOTCONN until the
+ * connected hook); conn_free cancels the wait or releases the slot.
  */
 int conn_connect(struct conn *c, const struct sockaddr *sa, socklen_t salen);
 /* Queues bytes to send (in TLS once secured). -ENOBUFS past CONN_WCAP queued bytes, -ENOTCONN when closed. */

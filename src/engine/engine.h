@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "pace.h"
 #include "scope.h"
 #include "share.h"
 #include "targets.h"
@@ -48,6 +49,7 @@ struct engine_opts {
 	int max_spf_names;         /* SPF names fetched per domain */
 	int workers;               /* engines running in the process (each in its own thread) */
 	struct share *share;       /* measurements shared by the whole scan (share.h), or NULL */
+	struct pace *pace;         /* connection pacing shared by every engine of the scan, or NULL */
 	const struct probe_module *const *modules; /* the probe modules to run (probes.h) */
 	size_t nmodules;                           /* how many */
 };

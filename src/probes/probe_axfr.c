@@ -78,12 +78,16 @@ static void axfr_data(struct conn *c, void *arg)
 
 static void axfr_done(struct conn *c, enum conn_status st, int err, void *arg)
 {
+	struct axfr *x = arg;
+	/* A paced connect that found no descriptor: back-pressure, as when it fails at the start. */
+	if (engine_resource_error(err))
+		engine_starved(x->op.ds);
 	if (st == CONN_CLOSED)
-		axfr_end(arg, "refused", "connection closed without an answer");
+		axfr_end(x, "refused", "connection closed without an answer");
 	else if (st == CONN_TIMEOUT)
-		axfr_end(arg, "timeout", NULL);
+		axfr_end(x, "timeout", NULL);
 	else
-		axfr_end(arg, st == CONN_REFUSED ? "refused" : "error", conn_error(c));
+		axfr_end(x, st == CONN_REFUSED ? "refused" : "error", conn_error(c));
 }
 
 static const struct conn_hooks axfr_hooks = {
@@ -144,7 +148,8 @@ static int axfr_connect(struct engine *e, struct axfr *x, const struct sockaddr_
 	struct conn_cfg cfg = {.scope = o->scope,
 	                       .connect_ms = o->conn_timeout_ms,
 	                       .total_ms = o->conn_timeout_ms,
-	                       .rcap = AXFR_READ_CAP};
+	                       .rcap = AXFR_READ_CAP,
+	                       .pace = o->pace};
 	uint8_t *q = NULL;
 	size_t qlen = 0;
 	int rc = axfr_query(zone, &q, &qlen);

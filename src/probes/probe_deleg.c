@@ -175,7 +175,11 @@ static void on_parent_connected(struct conn *c, void *arg)
 /* ICMP errors are ignored (cfg.ignore_icmp): the deadline is a timeout, anything else an error. */
 static void on_parent_done(struct conn *c, enum conn_status st, int err, void *arg)
 {
-	deleg_end(arg, st == CONN_TIMEOUT || st == CONN_REFUSED ? "parent_timeout" : "parent_error");
+	struct deleg *d = arg;
+	/* A paced connect that found no descriptor: back-pressure, as when it fails at the start. */
+	if (engine_resource_error(err))
+		engine_starved(d->op.ds);
+	deleg_end(d, st == CONN_TIMEOUT || st == CONN_REFUSED ? "parent_timeout" : "parent_error");
 }
 
 static const struct conn_hooks parent_hooks = {
@@ -192,7 +196,8 @@ static int send_query(struct deleg *d, const struct sockaddr_in *sin, const char
 	                       .total_ms = o->query_timeout_ms,
 	                       .rcap = DELEG_PACKET_MAX,
 	                       .type = SOCK_DGRAM,
-	                       .ignore_icmp = 1};
+	                       .ignore_icmp = 1,
+	                       .pace = o->pace};
 	int rc = dns_query_build(domain, 2 /* NS */, 0, &d->query, &d->querylen);
 	if (rc == 0 && d->querylen < 12)
 		rc = -EINVAL;

@@ -55,6 +55,7 @@ static const struct {
 
 struct tls_ctxs {
 	SSL_CTX *ctx[HS_COUNT]; /* one context per kind of handshake */
+	struct pace *pace;      /* pacing of every handshake's connection, or NULL */
 };
 
 struct hs {
@@ -157,6 +158,11 @@ fail:
 	ERR_clear_error();
 	tls_ctxs_free(c);
 	return r;
+}
+
+void tls_ctxs_set_pace(struct tls_ctxs *c, struct pace *pace)
+{
+	c->pace = pace;
 }
 
 struct tls_ctxs *tls_ctxs_free(struct tls_ctxs *c)
@@ -415,9 +421,17 @@ static void hs_secured(struct conn *c, void *arg)
 	hs_finish(arg, TS_OK, NULL, conn_ssl(c));
 }
 
+static int resource_errno(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
 /* The layer's statuses in the observation's words; the handshake is the only exchange. */
 static void hs_done(struct conn *c, enum conn_status st, int err, void *arg)
 {
+	struct hs *h = arg;
+	/* A paced connect that found no descriptor: as when it fails at the start. */
+	h->p->starved |= resource_errno(-err);
 	switch (st) {
 	case CONN_REFUSED:
 		hs_finish(arg, TS_REFUSED, conn_error(c), NULL);
@@ -440,17 +454,15 @@ static const struct conn_hooks hs_hooks = {
     .done = hs_done,
 };
 
-static int resource_errno(int err)
-{
-	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
 /* Starts connecting; connect and handshake share one deadline. A refusal is a result, not an error here. */
 static int hs_open(struct hs *h)
 {
 	struct tls_probe *p = h->p;
-	struct conn_cfg cfg = {
-	    .scope = &p->scope, .connect_ms = p->timeout_ms, .total_ms = p->timeout_ms, .rcap = FIRST_MAX};
+	struct conn_cfg cfg = {.scope = &p->scope,
+	                       .connect_ms = p->timeout_ms,
+	                       .total_ms = p->timeout_ms,
+	                       .rcap = FIRST_MAX,
+	                       .pace = p->ctxs->pace};
 	int r = conn_new(p->base, &cfg, &hs_hooks, h, &h->c);
 
 	if (r == 0)

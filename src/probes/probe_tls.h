@@ -22,6 +22,8 @@
 #include <jansson.h>
 #include <sys/socket.h>
 
+#include "pace.h"
+
 /*
  * The SSL_CTXs shared by every probe of one loop: a modern one (default versions,
  * verification against the CA file without time checks, no partial chains) and two
@@ -31,6 +33,11 @@ struct tls_ctxs;
 
 /* Builds the contexts; ca_file NULL means OpenSSL's default paths. 0, -ENOMEM or -EINVAL. */
 int tls_ctxs_new(const char *ca_file, struct tls_ctxs **out);
+/*
+ * Every handshake of probes using these contexts waits for `pace` (pace.h; NULL,
+ * the default: no pacing), and its deadline starts when pacing lets it connect.
+ */
+void tls_ctxs_set_pace(struct tls_ctxs *c, struct pace *pace);
 /* Frees the contexts (probes using them must be over or cancelled). Accepts NULL. */
 struct tls_ctxs *tls_ctxs_free(struct tls_ctxs *c);
 

@@ -101,6 +101,7 @@ struct fetch {
 	char url[WEB_URL_MAX];         /* what is fetched */
 	char tls_version[16];          /* protocol the response came over, "" for http */
 	char errbuf[CURL_ERROR_SIZE];  /* curl's detailed error text */
+	struct pace_ticket *ticket;    /* the pacing's slot for its address, while waited for or held */
 };
 
 struct sockev {
@@ -229,6 +230,8 @@ static int web_setup(struct engine *e, void **state, char *err, size_t errlen)
 	int rc = st ? tls_ctxs_new(o->ca_file, &st->tls) : -ENOMEM;
 	if (rc < 0)
 		snprintf(err, errlen, "cannot set up TLS (CA file %s)", o->ca_file ? o->ca_file : "default");
+	if (rc == 0)
+		tls_ctxs_set_pace(st->tls, o->pace);
 	if (rc == 0 && (rc = web_ctx_new(engine_base(e), o->scope, &st->web)) < 0)
 		snprintf(err, errlen, "cannot set up libcurl");
 	if (rc < 0 && st != NULL) {
@@ -252,6 +255,7 @@ static void ep_put(struct web_ep *ep)
 
 static void fetch_free(struct fetch *f)
 {
+	f->ticket = pace_release(f->ticket);
 	ep_put(f->ep);
 	json_decref(f->headers);
 	curl_slist_free_all(f->connect_to);
@@ -267,6 +271,8 @@ static void fetch_detach(struct fetch *f)
 		curl_easy_cleanup(f->easy);
 		f->easy = NULL;
 	}
+	/* FORBID_REUSE: the transfer's connection is closed with it. */
+	f->ticket = pace_release(f->ticket);
 }
 
 static const char *curl_status(struct fetch *f, CURLcode rc)
@@ -778,7 +784,7 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 	return fd;
 }
 
-static int fetch_setup(struct fetch *f, int timeout_ms)
+static int fetch_setup(struct fetch *f)
 {
 	CURL *c = f->easy;
 	char to[100];
@@ -810,8 +816,6 @@ static int fetch_setup(struct fetch *f, int timeout_ms)
 	}
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, f->errbuf);
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(c, CURLOPT_USERAGENT,
 	                 "vitals/" VITALS_VERSION " (outside-in security posture scan)");
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -834,17 +838,41 @@ static int fetch_timeout(const struct fetch *f)
 	return t < 1 ? 1 : (int)t; /* 0 would mean no timeout to curl */
 }
 
+/* Hands the transfer to curl; its deadline starts now, after any wait for pacing. */
+static int fetch_add(struct fetch *f)
+{
+	long timeout_ms = fetch_timeout(f);
+	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	CURLMcode mc = curl_multi_add_handle(web_of(f->e)->multi, f->easy);
+	return mc == CURLM_OK ? 0 : mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+}
+
+/* The pacing let the fetch connect (from the loop). A failure now ends it like any other. */
+static void fetch_paced(void *arg)
+{
+	struct fetch *f = arg;
+	int rc = fetch_add(f);
+	if (rc < 0) {
+		f->starved = engine_resource_error(rc);
+		fetch_finish(f, CURLE_OUT_OF_MEMORY);
+	}
+}
+
 static int fetch_prepare(struct fetch *f)
 {
 	f->headers = json_array();
 	f->easy = curl_easy_init();
 	if (f->headers == NULL || f->easy == NULL)
 		return -ENOMEM;
-	int rc = fetch_setup(f, fetch_timeout(f));
+	int rc = fetch_setup(f);
 	if (rc < 0)
 		return rc;
-	CURLMcode mc = curl_multi_add_handle(web_of(f->e)->multi, f->easy);
-	return mc == CURLM_OK ? 0 : mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
+	struct pace *pace = engine_opts(f->e)->pace;
+	if (pace == NULL)
+		return fetch_add(f);
+	return pace_acquire(pace, engine_base(f->e), (const struct sockaddr *)&f->pin, fetch_paced, f,
+	                    &f->ticket);
 }
 
 /*

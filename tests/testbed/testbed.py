@@ -1197,16 +1197,20 @@ def hostile_main(args):
     conns = {}  # fd -> HostileConn, oldest first
     relays = {}  # relay socket fd -> (listening socket, client address, give-up time)
 
-    def record(proto, kind, local, peer, nbytes=None):
+    def record(proto, kind, local, peer, nbytes=None, event=None):
         t = time.time()
         rec = {"time": datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(timespec="milliseconds"),
                "t": round(t, 3), "proto": proto, "local": local, "peer": f"{peer[0]}:{peer[1]}",
                "behaviour": kind}
         if nbytes is not None:
             rec["bytes"] = nbytes
+        if event is not None:
+            rec["event"] = event
         logf.write(json.dumps(rec) + "\n")
 
     def close(c):
+        # the end of a connection too, so a test can see how many were open at once
+        record("tcp", c.kind, c.local, c.peer, event="close")
         conns.pop(c.sock.fileno(), None)
         try:
             sel.unregister(c.sock)
@@ -1900,7 +1904,7 @@ def cmd_status(args):
             print(f"{'trap.log':13s} {hits} hit(s)")
         hl = d / "hostile.log"
         if manifest.get("hostile", {}).get("enabled") and hl.exists():
-            hits = sum(1 for _ in open(hl))
+            hits = sum(1 for line in open(hl) if '"event"' not in line)
             print(f"{'hostile.log':13s} {hits} contact(s)")
     else:
         print("manifest      absent")

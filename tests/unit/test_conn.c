@@ -186,6 +186,12 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(r->base);
 }
 
+static void on_stuck_loop(evutil_socket_t fd, short what, void *arg)
+{
+	printf("# watchdog: the run did not end\n");
+	event_base_loopbreak(arg);
+}
+
 static void on_data(struct conn *c, void *arg)
 {
 	struct run *r = arg;
@@ -627,6 +633,123 @@ static void test_datagrams(void)
 	run_end(&r);
 }
 
+/* ---- pacing ---- */
+
+#define PACED_HOLD_US 500000 /* the first exchange lasts at least this long */
+
+/* Two connections in turn: the first answered only after PACED_HOLD_US, the second at once. */
+static void *peer_two(void *arg)
+{
+	struct peer *p = arg;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = accept(p->lfd, NULL, NULL);
+		if (fd < 0)
+			return NULL;
+		read_line(fd);
+		if (i == 0)
+			usleep(PACED_HOLD_US);
+		send(fd, "pong\n", 5, MSG_NOSIGNAL);
+		read_until_close(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+struct paced_run {
+	struct event_base *base; /* the loop */
+	struct conn *c[3];       /* the connections */
+	char log[16];            /* events in order: '1' first connected, 'a' first answered, '2', 'b' */
+	size_t nlog;             /* how many */
+	enum conn_status st[3];  /* how each ended, 0 if freed on its answer */
+};
+
+static int paced_index(struct paced_run *r, struct conn *c)
+{
+	return c == r->c[0] ? 0 : c == r->c[1] ? 1 : 2;
+}
+
+static void paced_connected(struct conn *c, void *arg)
+{
+	struct paced_run *r = arg;
+	int i = paced_index(r, c);
+
+	r->log[r->nlog++] = (char)('1' + i);
+	if (i == 0)
+		conn_write(c, "ping\n", 5); /* the second one queued its ping while it waited */
+}
+
+static void paced_data(struct conn *c, void *arg)
+{
+	struct paced_run *r = arg;
+	size_t len;
+	int i = paced_index(r, c);
+
+	conn_data(c, &len);
+	if (len < 5)
+		return;
+	r->log[r->nlog++] = (char)('a' + i);
+	r->c[i] = conn_free(c);
+}
+
+static void paced_done(struct conn *c, enum conn_status st, int err, void *arg)
+{
+	struct paced_run *r = arg;
+	int i = paced_index(r, c);
+
+	r->st[i] = st;
+	r->c[i] = conn_free(c);
+}
+
+/*
+ * per_addr 1: the second connection to the address connects only once the first
+ * is freed, and its deadline (300 ms) starts then, although the first held the
+ * slot longer (PACED_HOLD_US); a third, freed while it waits, never connects.
+ */
+static void test_paced(void)
+{
+	struct conn_hooks h = {.connected = paced_connected, .data = paced_data, .done = paced_done};
+	struct conn_cfg cfg = cfg_of(loopback_scope("127.0.0.0/8"), 300, 300, 64);
+	struct paced_run r = {0};
+	struct event *wd;
+	struct timeval five = {5, 0};
+	struct peer p;
+	int rc = 0, most = 0;
+
+	cfg.total_ms = 3000; /* the first one waits for its slow answer */
+	memset(&p, 0, sizeof(p));
+	peer_listen(&p, 8);
+	if (pthread_create(&p.th, NULL, peer_two, &p) == 0)
+		p.started = 1;
+	r.base = event_base_new();
+	wd = evtimer_new(r.base, on_stuck_loop, r.base);
+	evtimer_add(wd, &five);
+	is_int(pace_new(0, 1, &cfg.pace), 0, "paced: pace_new");
+	rc |= conn_new(r.base, &cfg, &h, &r, &r.c[0]);
+	cfg.total_ms = 300;
+	rc |= conn_new(r.base, &cfg, &h, &r, &r.c[1]);
+	rc |= conn_new(r.base, &cfg, &h, &r, &r.c[2]);
+	for (int i = 0; i < 3; i++)
+		rc |= conn_connect(r.c[i], (struct sockaddr *)&p.sa, sizeof(p.sa));
+	is_int(rc, 0, "paced: three connections start (two of them wait)");
+	is_int(conn_write(r.c[1], "ping\n", 5), 0, "paced: a write before the grant is queued");
+	r.c[2] = conn_free(r.c[2]);
+	while ((r.c[0] || r.c[1]) && event_base_loop(r.base, EVLOOP_ONCE) == 0) {
+		int n = pace_in_flight(cfg.pace, (struct sockaddr *)&p.sa);
+		most = n > most ? n : most;
+	}
+	is_int(most, 1, "paced: at most one in flight to the address, at every turn of the loop");
+	r.log[r.nlog] = '\0';
+	is_str(r.log, "1a2b", "paced: the second connects only after the first ended, and is answered");
+	ok(r.st[0] == 0 && r.st[1] == 0,
+	   "paced: neither timed out (the second's deadline began at its grant)");
+	is_int(pace_addresses(cfg.pace), 0, "paced: the address is released");
+	peer_stop(&p);
+	event_free(wd);
+	event_base_free(r.base);
+	pace_free(cfg.pace);
+}
+
 static void test_start_errors(void)
 {
 	struct event_base *base = event_base_new();
@@ -658,6 +781,7 @@ int main(void)
 	test_starttls();
 	test_implicit_tls();
 	test_datagrams();
+	test_paced();
 	test_start_errors();
 	scope_free(loopback_scope("127.0.0.1/32"));
 	return done_testing();

@@ -47,6 +47,8 @@ static void test_defaults(void)
 	is_int(o.eng.org_timeout_ms, 60000, "defaults: org timeout");
 	is_int(o.eng.concurrency, 64, "defaults: concurrency");
 	ok(o.eng.rate == 0.0, "defaults: no rate limit");
+	ok(o.conn_rate == 0.0, "defaults: no connection rate limit");
+	is_int(o.per_address, 4, "defaults: 4 connections in flight per address");
 	ok(o.shard == 0 && o.shards == 1, "defaults: shard 0/1");
 	is_int(o.seed, 1, "defaults: seed 1");
 	ok(o.resume == 0 && o.force == 0, "defaults: no resume, no force");
@@ -70,6 +72,13 @@ static void test_ranges(void)
 	ok(o.eng.query_timeout_ms == 100 && o.eng.conn_timeout_ms == 100, "--timeout sets both timeouts");
 	is_int(PARSE(&o, "--org-timeout", "3600001", "t"), -EINVAL, "--org-timeout 3600001");
 	is_int(PARSE(&o, "--rate", "1000001", "t"), -EINVAL, "--rate 1000001");
+	is_int(PARSE(&o, "--conn-rate", "1000001", "t"), -EINVAL, "--conn-rate 1000001");
+	is_int(PARSE(&o, "--conn-rate", "250", "t"), 0, "--conn-rate 250 accepted");
+	ok(o.conn_rate == 250.0, "--conn-rate 250 kept");
+	is_int(PARSE(&o, "--per-address", "0", "t"), -EINVAL, "--per-address 0 refused");
+	is_int(PARSE(&o, "--per-address", "1001", "t"), -EINVAL, "--per-address 1001");
+	is_int(PARSE(&o, "--per-address", "1", "t"), 0, "--per-address 1 accepted");
+	is_int(o.per_address, 1, "--per-address 1 kept");
 	is_int(PARSE(&o, "--seed", "9223372036854775808", "t"), -EINVAL, "--seed INT64_MAX + 1");
 	is_int(PARSE(&o, "--seed", "18446744073709551616", "t"), -EINVAL, "--seed beyond 64 bits");
 	is_int(PARSE(&o, "--seed", "9223372036854775807", "t"), 0, "--seed INT64_MAX accepted");
@@ -169,7 +178,7 @@ static json_t *stored_full(void)
 	PARSE(&o, "--scope", "127.0.0.0/8", "--exclude", "127.99.0.0/16", "--root-hints", "conf/root.hints",
 	      "--trust-anchor", "/etc/root.key", "--ca-file", "ca.pem", "--timeout", "250", "--org-timeout",
 	      "9000", "--shard", "1/4", "--seed", "9223372036854775807", "-o", "out.ndjson", "--concurrency",
-	      "7", "--rate", "30", "targets.csv");
+	      "7", "--rate", "30", "--conn-rate", "40", "--per-address", "2", "targets.csv");
 	json_t *j = scan_opts_json(&o, "0123abcd");
 	/* Through text, as it comes back from the database. */
 	char *text = json_dumps(j, JSON_COMPACT);
@@ -199,6 +208,8 @@ static void test_restore_all(const json_t *stored)
 	is_str(o.targets, absolute("targets.csv"), "restore: targets");
 	is_int(o.eng.concurrency, 7, "restore: concurrency");
 	ok(o.eng.rate == 30.0, "restore: rate");
+	ok(o.conn_rate == 40.0, "restore: connection rate");
+	is_int(o.per_address, 2, "restore: per-address limit");
 	ok(o.restored != NULL, "restore: keeps the stored args");
 	scan_opts_clear(&o);
 	ok(o.restored == NULL, "clear: restored args freed");
@@ -246,8 +257,11 @@ static void test_restore_conflicts(const json_t *stored)
 	scan_opts_clear(&o);
 
 	/* (v) */
-	PARSE(&o, "--resume", "7", "--concurrency", "99", "--rate", "5");
+	PARSE(&o, "--resume", "7", "--concurrency", "99", "--rate", "5", "--conn-rate", "0", "--per-address",
+	      "9");
 	is_int(scan_opts_restore(&o, 7, stored, err, sizeof err), 0, "restore: new pace accepted");
+	ok(o.conn_rate == 0.0, "restore: the given connection rate wins");
+	is_int(o.per_address, 9, "restore: the given per-address limit wins");
 	is_int(o.eng.concurrency, 99, "restore: the given concurrency wins");
 	ok(o.eng.rate == 5.0, "restore: the given rate wins");
 	is_str(o.exclude, "127.99.0.0/16", "restore: the rest still restored");
@@ -335,6 +349,32 @@ static void test_restore_legacy(void)
 	json_decref(stored);
 }
 
+/* Pacing options: absent from scans stored before them (the defaults), damaged ones refused. */
+static void test_restore_pacing(const json_t *full)
+{
+	struct scan_opts o;
+	json_t *stored = json_deep_copy(full);
+	json_object_del(stored, "conn_rate");
+	json_object_del(stored, "per_address");
+	PARSE(&o, "--resume", "7");
+	is_int(scan_opts_restore(&o, 7, stored, err, sizeof err), 0, "pacing: args stored before it");
+	ok(o.conn_rate == 0.0 && o.per_address == 4, "pacing: the defaults then");
+	scan_opts_clear(&o);
+	json_object_set_new(stored, "per_address", json_integer(0));
+	PARSE(&o, "--resume", "7");
+	is_int(scan_opts_restore(&o, 7, stored, err, sizeof err), -ERANGE, "pacing: a stored per_address 0");
+	is_str(err, "scan 7's stored options are damaged: per_address is out of range",
+	       "pacing: the damaged per_address message");
+	scan_opts_clear(&o);
+	json_object_set_new(stored, "per_address", json_integer(3));
+	json_object_set_new(stored, "conn_rate", json_real(-1));
+	PARSE(&o, "--resume", "7");
+	is_int(scan_opts_restore(&o, 7, stored, err, sizeof err), -ERANGE,
+	       "pacing: a stored negative conn_rate");
+	scan_opts_clear(&o);
+	json_decref(stored);
+}
+
 int main(void)
 {
 	if (getcwd(cwd, sizeof cwd) == NULL)
@@ -348,6 +388,7 @@ int main(void)
 	ok(stored != NULL, "stored args built");
 	test_restore_all(stored);
 	test_restore_conflicts(stored);
+	test_restore_pacing(stored);
 	json_decref(stored);
 	test_restore_defaults();
 	test_restore_legacy();
