@@ -213,6 +213,46 @@ static void test_good_site(void)
 	is_str(fs.v[0].domain, "org002.test", "domain: falls back to obs.domain");
 }
 
+/*
+ * Documents with assets hold one web part per endpoint (webs): every check is judged on
+ * each, the findings name the host and the address, and an apex never probed (the
+ * deadline came first) still gets its findings, indeterminate.
+ */
+static void test_endpoints(void)
+{
+	json_t *g = good(), *w1 = json_deep_copy(json_object_get(g, "web")), *w2 = json_deep_copy(w1);
+	json_object_set_new(w1, "addr", json_string("127.1.0.1"));
+	json_object_set_new(w2, "addr", json_string("fd00::1"));
+	json_object_set_new(json_object_get(w2, "tls"), "legacy",
+	                    json_pack("{s:b, s:b}", "TLSv1", 1, "TLSv1.1", 0));
+	json_t *obs = json_pack("{s:s, s:[o, o]}", "domain", "www.org001.test", "webs", w1, w2);
+	json_decref(g);
+	is_int(run(obs), 0, "endpoints: returns 0");
+	is_int(fs.n, 2 * NIDS, "endpoints: every check on each of the two endpoints");
+	is_str(fs.v[0].endpoint, "127.1.0.1", "endpoints: the first endpoint's findings name its address");
+	is_str(fs.v[NIDS].endpoint, "fd00::1", "endpoints: the second's name the IPv6 address");
+	is_str(fs.v[NIDS].domain, "www.org001.test", "endpoints: and the host");
+	const struct finding *l1 = findings_get(&fs, "tls.protocol.legacy", NULL);
+	const struct finding *l2 = NULL;
+	for (size_t i = 0; i < fs.n; i++)
+		if (strcmp(fs.v[i].check, "tls.protocol.legacy") == 0 && fs.v[i].endpoint &&
+		    strcmp(fs.v[i].endpoint, "fd00::1") == 0)
+			l2 = &fs.v[i];
+	ok(l1 && l1->status == FS_PASS, "endpoints: legacy protocols off on the first");
+	ok(l2 && l2->status == FS_FAIL, "endpoints: TLS 1.0 accepted on the second fails there alone");
+
+	/* Only www was probed: the apex's checks are indeterminate, not missing. */
+	w1 = json_deep_copy(json_object_get(g = good(), "web"));
+	json_decref(g);
+	is_int(run(json_pack("{s:s, s:[o]}", "domain", "org001.test", "webs", w1)), 0,
+	       "apex missing: returns 0");
+	is_int(fs.n, 2 * NIDS, "apex missing: www's findings and the apex's");
+	ok(fs.v[NIDS].status == FS_INDETERMINATE && strcmp(fs.v[NIDS].domain, "org001.test") == 0 &&
+	       fs.v[NIDS].endpoint == NULL && strcmp(fs.v[NIDS].reason, "not_observed") == 0,
+	   "apex missing: indeterminate, not_observed, no endpoint");
+	findings_clear(&fs);
+}
+
 static void test_hsts(void)
 {
 	json_t *o = good();
@@ -964,6 +1004,7 @@ static void test_whole_shapes(void)
 int main(void)
 {
 	test_good_site();
+	test_endpoints();
 	test_not_tls();
 	test_hsts();
 	test_csp();
