@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, read_stream, scan_args, stream_orgs, vitals_bin
+from conftest import ROOT, read_stream, scan_args, stream_orgs, testbed, vitals_bin
 import expect
 
 
@@ -63,6 +63,9 @@ def test_scope_guard_never_contacts_the_trap(bed, scan):
     records, _, _ = scan
     log = (bed / "trap.log")
     assert log.exists(), "the trap listener did not start"
+    # an empty log proves nothing unless the listener is still there to write it
+    st = testbed("status", "--dir", str(bed), check=False)
+    assert "trap          running pid" in st.stdout and st.returncode == 0, st.stdout
     assert log.read_text().strip() == "", "out-of-scope addresses were contacted:\n" + log.read_text()
     web = [f for f in records["trap001"]["findings"] if f["check"].startswith(("web.", "tls."))]
     assert web and all(f["status"] == "indeterminate" and f["reason"] == "out_of_scope" for f in web)

@@ -1075,7 +1075,7 @@ def trap_main(args):
     stop = listener_ready(d, "trap")
     while not stop:
         try:
-            events = sel.select(timeout=0.1 if any(c.next_drip for c in conns.values()) else 0.5)
+            events = sel.select(timeout=0.5)
         except InterruptedError:
             continue
         for key, _ in events:
