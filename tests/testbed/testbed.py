@@ -1764,17 +1764,18 @@ def clean(d, keep_keys):
 
 
 def own_netns_or_exit():
-    """--ipv6 changes lo's addresses: refuse unless this process is in a network namespace
-    other than PID 1's (as inside `unshare -n`), so the machine's own lo is never touched."""
+    """--ipv6 changes lo's addresses: refuse unless this is a network namespace of the caller's
+    own, as `unshare -n` makes: one whose only interface is lo (and, where PID 1's namespace can
+    be read, not PID 1's), so the machine's own lo is never touched."""
+    links = [line.split(":")[1].strip() for line in run(["ip", "-o", "link", "show"]).splitlines()]
     try:
-        mine = os.stat("/proc/self/ns/net").st_ino
-        init = os.stat("/proc/1/ns/net").st_ino
-    except OSError as e:
-        raise SystemExit(f"--ipv6: cannot tell whether this is a private network namespace ({e}); "
-                         "run it inside `unshare -n -m`")
-    if mine == init:
-        raise SystemExit("--ipv6 adds addresses to lo: run it only inside a network namespace of "
-                         "your own, e.g. unshare -n -m bash -c 'ip link set lo up; testbed.py up --ipv6 ...'")
+        shared = os.stat("/proc/self/ns/net").st_ino == os.stat("/proc/1/ns/net").st_ino
+    except OSError:  # not readable (as here, even for root): the interfaces must tell
+        shared = False
+    if shared or links != ["lo"]:
+        raise SystemExit(f"--ipv6 adds addresses to lo: run it only inside a network namespace of your own "
+                         f"(interfaces here: {', '.join(links)}), e.g. unshare -n -m bash -c "
+                         "'ip link set lo up; testbed.py up --ipv6 ...'")
 
 
 def add_ipv6(addrs):
@@ -1804,6 +1805,8 @@ def cmd_up(args):
     The parent waits for the outcome and exits with its code; the supervisor drops its copies of
     stdin/stdout/stderr first, so callers that capture the output see EOF when `up` returns.
     """
+    if args.ipv6:  # before anything is started or written
+        own_netns_or_exit()
     rfd, wfd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -1880,8 +1883,6 @@ def do_up(args):
     trap = not args.no_trap
     hostile = not args.no_hostile
     ipv6 = args.ipv6
-    if ipv6:
-        own_netns_or_exit()
     state = {"seed": args.seed, "orgs": args.orgs, "trap": trap, "hostile": hostile, "ipv6": ipv6}
     try:
         old_state = json.loads((d / "state.json").read_text())
