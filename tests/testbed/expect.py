@@ -266,7 +266,7 @@ def expected_endpoint_checks(org: dict) -> dict:
     text). {} for traps and hostile organisations (expected_hostile covers those)."""
     if org.get("trap") or org.get("hostile"):
         return {}
-    return {(e["host"], e["addr"]): _posture(e["posture"]) for e in org["endpoints"]}
+    return {(e["host"], e["addr"]): _posture(e["posture"]) for e in org.get("endpoints", [])}
 
 
 def expected_assets(org: dict) -> set:
@@ -276,7 +276,7 @@ def expected_assets(org: dict) -> set:
     trailing dot; addresses as inet_ntop writes them. set() for traps and hostile ones."""
     if org.get("trap") or org.get("hostile"):
         return set()
-    return {(a["asset"], a["reason"]) for a in org["assets"]}
+    return {(a["asset"], a["reason"]) for a in org.get("assets", [])}
 
 
 def main(argv):
