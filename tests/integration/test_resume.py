@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import read_stream, scan_args, stream_orgs, vitals_bin
+from conftest import read_stream, scan_args, stream_orgs, verdicts, vitals_bin
 
 
 def run(args, fault=None, timeout=600):
@@ -24,10 +24,6 @@ def run(args, fault=None, timeout=600):
     if fault:
         env["VITALS_FAULT"] = fault
     return subprocess.run(args, text=True, capture_output=True, timeout=timeout, env=env)
-
-
-def verdicts(rec):
-    return {(f["check"], f["domain"]): (f["status"], f.get("reason")) for f in rec["findings"]}
 
 
 def db_rows(db, scan_id):
@@ -97,13 +93,15 @@ def test_kill9_at_several_moments_then_resume_equals_an_uninterrupted_scan(bed, 
     rows, status = db_rows(db, 1)
     assert status == "complete" and set(rows) == set(ids)
     timeouts = compared = 0
+    by_id = {o["org_id"]: o for o in manifest["organizations"]}
     for rec in orgs:
         # Stream and database agree record for record.
         assert rec["findings"] == rows[rec["org_id"]]["findings"], rec["org_id"]
         assert (rec["scores"]["grade"], rec["scores"]["score"]) == rows[rec["org_id"]]["overall"], rec["org_id"]
         # And the verdicts are those of the uninterrupted scan, but where a deadline struck in one of
         # the two runs (a loaded machine times out differently from run to run).
-        a, b = verdicts(rec), verdicts(full[rec["org_id"]])
+        org = by_id[rec["org_id"]]
+        a, b = verdicts(rec, org), verdicts(full[rec["org_id"]], org)
         assert a.keys() == b.keys(), rec["org_id"]
         for k in a:
             compared += 1

@@ -4,6 +4,11 @@ expected_checks(org) maps every check id to the status the scanner should report
 (`pass`, `fail`, `na`, `indeterminate`) for one organisation entry of manifest.json.
 Trap organisations (org["trap"] is true) return {}: the scope-guard test treats them apart.
 
+expected_endpoint_checks(org) maps each (host, address) the scanner probes for the web
+(apex, www, given hosts, given addresses; A and, in an IPv6 testbed, AAAA) to the tls.*/web.*
+statuses of that endpoint's intended posture; expected_assets(org) is the set of
+(host or address, reason) the scanner must report as the organisation's assets.
+
 expected_hostile(org) maps every check id to (status, reason) for the hostile organisations
 (org["hostile"] set: hostile001-003, whose servers misbehave); expected_checks(org) gives
 the statuses alone for them too. A reason of None means: no reason for `pass`/`fail`
@@ -103,6 +108,12 @@ WEB_CHECKS = [c for c in CHECK_IDS if c.startswith(("tls.", "web."))]
 def _web(org):
     if not org["web_dns"]:
         return {c: NA for c in WEB_CHECKS}
+    return _posture(org)
+
+
+def _posture(org):
+    """tls.*/web.* statuses of one endpoint from its intended posture (the web variant fields
+    of a manifest organisation, or an endpoint's "posture")."""
     r = {}
     https = org["https"]
     # tls10_only (TLS 1.0 only): no HTTPS for current browsers, but the certificate
@@ -248,6 +259,26 @@ def expected_checks(org: dict) -> dict:
     return r
 
 
+def expected_endpoint_checks(org: dict) -> dict:
+    """(host, address) -> {check_id: status} for every tls.*/web.* check of every endpoint the
+    scanner probes for a regular organisation: each address (A, and AAAA in an IPv6 testbed)
+    of the apex, of www, of each given host, and each given address (its host is the address
+    text). {} for traps and hostile organisations (expected_hostile covers those)."""
+    if org.get("trap") or org.get("hostile"):
+        return {}
+    return {(e["host"], e["addr"]): _posture(e["posture"]) for e in org.get("endpoints", [])}
+
+
+def expected_assets(org: dict) -> set:
+    """{(host name or address text, reason)} the scanner must report for a regular organisation:
+    the apex ("apex"), www when it has an address ("www"), each MX host ("mx"), each name
+    server ("ns"), each given host and address ("given"). Names are lower case without the
+    trailing dot; addresses as inet_ntop writes them. set() for traps and hostile ones."""
+    if org.get("trap") or org.get("hostile"):
+        return set()
+    return {(a["asset"], a["reason"]) for a in org.get("assets", [])}
+
+
 def main(argv):
     path = argv[1] if len(argv) > 1 else "tests/testbed/run/manifest.json"
     with open(path) as f:
@@ -258,6 +289,13 @@ def main(argv):
             counts[c][s] = counts[c].get(s, 0) + 1
     for c in CHECK_IDS:
         print(f"{c:26s} " + "  ".join(f"{s}={n}" for s, n in sorted(counts[c].items())))
+    eps = [k for org in manifest["organizations"] for k in expected_endpoint_checks(org)]
+    reasons = {}
+    for org in manifest["organizations"]:
+        for _, reason in expected_assets(org):
+            reasons[reason] = reasons.get(reason, 0) + 1
+    print(f"endpoints (host, address) probed: {len(eps)} ({len(set(eps))} distinct); assets: "
+          + "  ".join(f"{r}={n}" for r, n in sorted(reasons.items())))
     return 0
 
 

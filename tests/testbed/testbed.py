@@ -100,6 +100,19 @@ HOSTILE_MAX_CONNS = 200                   # open connections kept; the oldest is
 HOSTILE_HEADER_CAP = 8 * 1024 * 1024      # huge_headers: bytes sent at most, then close
 HOSTILE_GARBAGE_BYTES = 64 * 1024         # garbage: bytes sent, then close
 HOSTILE_LINGER = 5.0                      # after our FIN, seconds to wait for the peer's
+# The attack surface beyond the apex (README.md, "Attack surface")
+APEX2_NET = "127.3"       # second A record of an apex: the same name, a worse posture
+WWW_NET = "127.4"         # www on an address of its own
+EXTRA_NET = "127.5"       # an organisation's own extra host patients.DOMAIN, given in `hosts`
+GIVEN_NET = "127.6"       # an address given in `addresses`, serving a web site
+MAILHOST_ZONE = "mailhost.test."
+MAILHOST_MX = "mx.mailhost.test"          # the shared mail provider's MX host
+MAILHOST_ADDR = "127.26.0.25"
+VENDOR_ZONE = "televisit.test."
+VENDOR_HOST = "portal.televisit.test"     # a telehealth vendor's portal many organisations list
+VENDOR_ADDR = "127.27.0.10"
+VENDOR_EVERY = 10                         # every 10th organisation lists the vendor portal
+IPV6_PREFIX = "fd00:7669::"               # unique-local; only ever added to lo inside `unshare -n`
 TTL = 300
 SOA_SERIAL = 2025010101
 
@@ -238,7 +251,7 @@ def redirect_target(orgs, i):
     return "other-site.test"  # no other site: a name without an address
 
 
-def build_model(n, seed, trap, hostile=True):
+def build_model(n, seed, trap, hostile=True, ipv6=False):
     if n < 1 or n > 62500:
         raise SystemExit("--orgs must be between 1 and 62500")
     rng = random.Random(seed)
@@ -353,6 +366,7 @@ def build_model(n, seed, trap, hostile=True):
         orgs.append(o)
     for i, o in enumerate(orgs):
         o["redirect_to"] = redirect_target(orgs, i) if o["redirect"] == "other_host" else None
+    attack_surface(orgs, seed, ipv6)
 
     if trap:
         orgs.append({
@@ -393,6 +407,143 @@ def build_model(n, seed, trap, hostile=True):
     if hostile:
         orgs += hostile_orgs()
     return orgs
+
+
+# ------------------------------------------------------------- the attack surface
+WEB_KEYS = ("https", "redirect", "hsts", "csp", "xfo", "xcto", "referrer", "cookies", "server_version",
+            "security_txt")
+GOOD_POSTURE = {"https": "good", "redirect": True, "hsts": "good", "csp": "good", "xfo": True, "xcto": True,
+                "referrer": "good", "cookies": "good", "server_version": False, "security_txt": "valid"}
+# the shared vendor portal: good TLS, HSTS without subdomains, no CSP, a cookie without SameSite
+VENDOR_POSTURE = {"https": "good", "redirect": True, "hsts": "no_subdomains", "csp": "none", "xfo": True,
+                  "xcto": True, "referrer": "good", "cookies": "partial", "server_version": False,
+                  "security_txt": "valid"}
+# www host kinds among the organisations with an apex address, in these proportions
+WWW_KINDS = ["same"] * 8 + ["cname"] * 3 + ["own_good"] * 3 + ["own_bad"] * 3 + ["none"] * 3
+# TLS of a "bad" endpoint, in turn: an expired certificate, TLS 1.0/1.1 enabled, or only bad headers
+BAD_HTTPS = ["expired", "legacy", "good"]
+
+
+def bad_posture(https):
+    """A worse posture: `https` as given, plain-HTTP content, no HSTS and no security headers."""
+    return {"https": https, "redirect": False, "hsts": "none", "csp": "none", "xfo": False, "xcto": False,
+            "referrer": "unsafe", "cookies": "insecure", "server_version": True, "security_txt": "absent"}
+
+
+def net_addr(net, i):
+    return f"{net}.{(i - 1) // 250}.{(i - 1) % 250 + 1}"
+
+
+def site(sid, org, names, addrs, posture, rng, addr_site=False):
+    """One nginx web presence: server blocks for ports 80 and 443 on `addrs` with one posture."""
+    return {"id": sid, "org": org, "names": names, "addrs": addrs, "posture": posture,
+            "cookie_value": f"{rng.getrandbits(96):024x}", "addr_site": addr_site}
+
+
+def main_site(o):
+    """The organisation's apex site (today's one server per organisation)."""
+    posture = {k: o[k] for k in WEB_KEYS}
+    posture["redirect_to"] = o["redirect_to"]
+    return {"id": o["org_id"], "org": o["name"], "names": [o["domain"], f"www.{o['domain']}"],
+            "addrs": [o["web_addr"]] + o.get("apex_addrs6", []), "posture": posture,
+            "cookie_value": o["cookie_value"], "addr_site": False}
+
+
+def vendor_site():
+    return {"id": "vendor", "org": "TeleVisit Portal Inc.", "names": [VENDOR_HOST], "addrs": [VENDOR_ADDR],
+            "posture": dict(VENDOR_POSTURE, redirect_to=None), "cookie_value": "7e1e7151700000000000beef",
+            "addr_site": False, "log": "vendor-access.log"}
+
+
+def attack_surface(orgs, seed, ipv6):
+    """www hosts, second apex addresses, MX hosts, given hosts and addresses, IPv6: per
+    organisation, from a generator of its own so the older variants stay as they were."""
+    rng = random.Random(f"vitals-attack-surface-{seed}")
+    visible = [o for o in orgs if o["web_dns"]]
+    for o, kind in zip(visible, spread(rng, WWW_KINDS, len(visible))):
+        o["www"] = kind
+    good = [o for o in visible if o["https"] == "good"]
+    apex2 = set(id(o) for o in rng.sample(good, len(good) // 2))
+    v6 = set(id(o) for o in random.Random(f"vitals-ipv6-{seed}").sample(visible, len(visible) // 4))
+    bad = 0
+    for idx, o in enumerate(orgs):
+        i, dom = idx + 1, o["domain"]
+        o.setdefault("www", "none")
+        o["apex_addrs"] = [o["web_addr"]] if o["web_dns"] else []
+        o["apex_addrs6"] = [f"{IPV6_PREFIX}1:{i:x}"] if ipv6 and id(o) in v6 else []
+        o["www_addrs"], o["www_addrs6"] = [], []
+        o["hosts"], o["addresses"], o["extra_sites"] = [], [], []
+        if id(o) in apex2:  # the second address serves the same names, worse
+            a = net_addr(APEX2_NET, i)
+            o["apex_addrs"].append(a)
+            o["extra_sites"].append(site(f"{o['org_id']}-apex2", o["name"], [dom, f"www.{dom}"], [a],
+                                         dict(bad_posture(BAD_HTTPS[bad % 3]), redirect_to=None), rng))
+            bad += 1
+        if o["www"] in ("same", "cname"):
+            o["www_addrs"], o["www_addrs6"] = list(o["apex_addrs"]), list(o["apex_addrs6"])
+        elif o["www"] in ("own_good", "own_bad"):
+            o["www_addrs"] = [net_addr(WWW_NET, i)]
+            o["www_addrs6"] = [f"{IPV6_PREFIX}4:{i:x}"] if o["apex_addrs6"] else []
+            posture = GOOD_POSTURE if o["www"] == "own_good" else bad_posture(BAD_HTTPS[bad % 3])
+            bad += o["www"] == "own_bad"
+            o["extra_sites"].append(site(f"{o['org_id']}-www", o["name"], [f"www.{dom}"],
+                                         o["www_addrs"] + o["www_addrs6"], dict(posture, redirect_to=None), rng))
+        # MX: every third organisation with mail uses the shared provider
+        o["mx_host"] = None
+        if o["mx"]:
+            o["mx_host"] = MAILHOST_MX if idx % 3 == 2 else f"mail.{dom}"
+            o["mail_addr"] = MAILHOST_ADDR if idx % 3 == 2 else o["mail_addr"]
+        if i % VENDOR_EVERY == 0:
+            o["hosts"].append(VENDOR_HOST)
+        if i % 15 == 7:  # an extra host of its own
+            h, a = f"patients.{dom}", net_addr(EXTRA_NET, i)
+            o["hosts"].append(h)
+            posture = GOOD_POSTURE if i % 2 else bad_posture(BAD_HTTPS[bad % 3])
+            bad += not i % 2
+            o["extra_sites"].append(site(f"{o['org_id']}-patients", o["name"], [h], [a],
+                                         dict(posture, redirect_to=None), rng))
+        if i % 25 == 12:  # a given address serving a device's admin site: no redirect
+            a = net_addr(GIVEN_NET, i)
+            o["addresses"].append(a)
+            posture = dict(GOOD_POSTURE, redirect=False) if i % 2 else bad_posture("self_signed")
+            o["extra_sites"].append(site(f"{o['org_id']}-addr", o["name"], [a], [a],
+                                         dict(posture, redirect_to=None), rng, addr_site=True))
+
+
+def surface(o, sites):
+    """(assets, endpoints) of a regular organisation for the manifest; `sites` maps an
+    (address, name) pair to the site that answers there."""
+    dom = o["domain"]
+    assets = [{"asset": dom, "reason": "apex", "addresses": o["apex_addrs"] + o["apex_addrs6"]}]
+    probed = [(dom, o["apex_addrs"] + o["apex_addrs6"])]
+    if o["www_addrs"]:
+        www = o["www_addrs"] + o["www_addrs6"]
+        assets.append({"asset": f"www.{dom}", "reason": "www", "addresses": www})
+        probed.append((f"www.{dom}", www))
+    if o["mx_host"]:
+        a = MAILHOST_ADDR if o["mx_host"] == MAILHOST_MX else o["mail_addr"]
+        assets.append({"asset": o["mx_host"], "reason": "mx", "addresses": [a]})
+    for n in o["ns_names"]:
+        assets.append({"asset": n.rstrip("."), "reason": "ns", "addresses": [NSHOST[n]]})
+    for h in o["hosts"]:
+        addrs = [s["addrs"] for s in sites.values() if h in s["names"]][0]
+        assets.append({"asset": h, "reason": "given", "addresses": addrs})
+        probed.append((h, addrs))
+    for a in o["addresses"]:
+        assets.append({"asset": a, "reason": "given", "addresses": [a]})
+        probed.append((a, [a]))
+    endpoints = []
+    for host, addrs in probed:
+        for a in addrs:
+            s = sites[(a, host)]
+            endpoints.append({"host": host, "addr": a, "site": s["id"],
+                              "posture": {k: v for k, v in s["posture"].items()}})
+    return assets, endpoints
+
+
+def site_index(sites):
+    """(address, name) -> the site that answers for that name on that address."""
+    return {(a, n): s for s in sites for a in s["addrs"] for n in s["names"]}
 
 
 NULL_WEB = {"https": None, "redirect": None, "redirect_to": None, "hsts": None, "csp": None, "xfo": None, "xcto": None,
@@ -709,10 +860,22 @@ def zone_text(origin, soa_ns, records):
 
 def org_zone(o):
     recs = [("@", "NS", ns) for ns in o["ns_names"]]
-    if o["web_dns"]:
-        recs += [("@", "A", o["web_addr"]), ("www", "A", o["web_addr"])]
+    if "apex_addrs" not in o:  # hostile organisations: apex and www on one address
+        if o["web_dns"]:
+            recs += [("@", "A", o["web_addr"]), ("www", "A", o["web_addr"])]
+    else:
+        recs += [("@", "A", a) for a in o["apex_addrs"]] + [("@", "AAAA", a) for a in o["apex_addrs6"]]
+        if o["www"] == "cname":
+            recs.append(("www", "CNAME", "@"))
+        else:
+            recs += [("www", "A", a) for a in o["www_addrs"]] + [("www", "AAAA", a) for a in o["www_addrs6"]]
+        recs += [(s["names"][0].split(".")[0], "A", s["addrs"][0]) for s in o["extra_sites"]
+                 if s["id"].endswith("-patients")]
+    mx_host = o.get("mx_host") or f"mail.{o['domain']}"
     if o["mx"]:
-        recs += [("@", "MX", f"10 mail.{o['domain']}."), ("mail", "A", o["mail_addr"])]
+        recs.append(("@", "MX", f"10 {mx_host}."))
+        if mx_host == f"mail.{o['domain']}":
+            recs.append(("mail", "A", o["mail_addr"]))
     if o["caa"]:
         recs.append(("@", "CAA", '0 issue "ca.test"'))
     for t in o["other_txt"] + o["spf_records"]:
@@ -733,9 +896,13 @@ def helper_zones():
     ]
     mailer += [(k, "TXT", txt_rdata(v)) for k, v in MAILER_SPF.items()]
     mailer += [("bigmx", "MX", f"{10 + i} mx{i}.bigmx.mailer.test.") for i in range(1, BIGMX_NAMES + 1)]
+    mailhost = ns + [(MAILHOST_MX.split(".")[0], "A", MAILHOST_ADDR)]
+    vendor = ns + [(VENDOR_HOST.split(".")[0], "A", VENDOR_ADDR)]
     return [
         {"domain": "nshost.test.", "signed": True, "text": zone_text("nshost.test.", HELPER_NS[0], nshost)},
         {"domain": "mailer.test.", "signed": True, "text": zone_text("mailer.test.", HELPER_NS[0], mailer)},
+        {"domain": MAILHOST_ZONE, "signed": True, "text": zone_text(MAILHOST_ZONE, HELPER_NS[0], mailhost)},
+        {"domain": VENDOR_ZONE, "signed": True, "text": zone_text(VENDOR_ZONE, HELPER_NS[0], vendor)},
     ]
 
 
@@ -799,11 +966,15 @@ commonName = supplied
 """
 
 
-def san(dom):
-    return f"subjectAltName=DNS:{dom},DNS:www.{dom}"
+def san(s):
+    """subjectAltName of a site: its names; an address site's address as IP and as DNS name,
+    so a scanner matching it either way finds it."""
+    if s["addr_site"]:
+        return f"subjectAltName=IP:{s['names'][0]},DNS:{s['names'][0]}"
+    return "subjectAltName=" + ",".join(f"DNS:{n}" for n in s["names"])
 
 
-def make_pki(d, orgs):
+def make_pki(d, sites):
     pki = d / "pki"
     pki.mkdir(parents=True, exist_ok=True)
     cnf = pki / "openssl.cnf"
@@ -835,18 +1006,19 @@ def make_pki(d, orgs):
 
     cmds, expired = [], []
     base = [OPENSSL, "req", "-config", str(cnf), "-key", str(leaf_key)]
-    for o in orgs:
-        if o["trap"] or o["https"] == "none":
+    for o in sites:
+        https = o["posture"]["https"]
+        if https in ("none", "wrong_host"):
             continue
-        dom, out = o["domain"], str(certs / f"{o['org_id']}.pem")
-        if o["https"] in ("good", "legacy", "tls10_only"):
+        dom, out = o["names"][0], str(certs / f"{o['id']}.pem")
+        if https in ("good", "legacy", "tls10_only"):
             cmds.append(base + ["-x509", "-CA", str(ca_pem), "-CAkey", str(ca_key), "-days", "365",
-                                "-subj", f"/CN={dom}", "-addext", san(dom), "-out", out])
-        elif o["https"] == "self_signed":
-            cmds.append(base + ["-x509", "-days", "365", "-subj", f"/CN={dom}", "-addext", san(dom), "-out", out])
-        elif o["https"] == "expired":
-            csr = str(cadb / "csr" / f"{o['org_id']}.csr")
-            cmds.append(base + ["-new", "-subj", f"/CN={dom}", "-addext", san(dom), "-out", csr])
+                                "-subj", f"/CN={dom}", "-addext", san(o), "-out", out])
+        elif https == "self_signed":
+            cmds.append(base + ["-x509", "-days", "365", "-subj", f"/CN={dom}", "-addext", san(o), "-out", out])
+        elif https == "expired":
+            csr = str(cadb / "csr" / f"{o['id']}.csr")
+            cmds.append(base + ["-new", "-subj", f"/CN={dom}", "-addext", san(o), "-out", csr])
             expired.append((o, csr))
     cmds.append(base + ["-x509", "-CA", str(ca_pem), "-CAkey", str(ca_key), "-days", "365",
                         "-subj", "/CN=other-site.test", "-addext", "subjectAltName=DNS:other-site.test",
@@ -859,18 +1031,18 @@ def make_pki(d, orgs):
         run([OPENSSL, "ca", "-batch", "-config", str(cnf), "-notext", "-startdate", start, "-enddate", end,
              "-out", str(cadb / "last.pem"), "-infiles"] + [c for _, c in expired])
         for k, (o, _) in enumerate(expired):
-            shutil.copyfile(cadb / "newcerts" / f"{0x1000 + k:04X}.pem", certs / f"{o['org_id']}.pem")
+            shutil.copyfile(cadb / "newcerts" / f"{0x1000 + k:04X}.pem", certs / f"{o['id']}.pem")
     return reuse
 
 
-def security_txt(o, now):
-    dom = o["domain"]
-    v = o["security_txt"]
+def security_txt(s, now):
+    dom = s["names"][0]
+    v = s["posture"]["security_txt"]
     future = rfc3339(now + datetime.timedelta(days=365))
     past = rfc3339(now - datetime.timedelta(days=30))
     contact = f"Contact: mailto:security@{dom}"
     canon = f"Canonical: https://{dom}/.well-known/security.txt"
-    head = f"# Security contact for {o['name']}"
+    head = f"# Security contact for {s['org']}"
     if v == "valid":
         lines = [head, contact, f"Expires: {future}", "Preferred-Languages: en", canon]
     elif v == "expired":
@@ -886,14 +1058,15 @@ def security_txt(o, now):
     return "\n".join(lines) + "\n"
 
 
-def index_html(o):
-    n = o["name"].replace("&", "&amp;").replace("<", "&lt;")
+def index_html(s):
+    n = s["org"].replace("&", "&amp;").replace("<", "&lt;")
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{n}</title></head>\n"
             f"<body><h1>{n}</h1><p>Patient portal, appointments and visitor information.</p>"
             f"<p><a href=\"/appointments\">Book an appointment</a></p></body></html>\n")
 
 
-def nginx_headers(o):
+def nginx_headers(s):
+    o = s["posture"]
     h = []
     if o["hsts"] != "none":
         h.append(("Strict-Transport-Security", HSTS_VALUE[o["hsts"]]))
@@ -906,53 +1079,77 @@ def nginx_headers(o):
     if o["referrer"] != "none":
         h.append(("Referrer-Policy", REFERRER_VALUE[o["referrer"]]))
     if o["cookies"] != "none":
-        h.append(("Set-Cookie", f"sid={o['cookie_value']}{COOKIE_ATTRS[o['cookies']]}"))
+        h.append(("Set-Cookie", f"sid={s['cookie_value']}{COOKIE_ATTRS[o['cookies']]}"))
     return [f'        add_header {k} "{v}" always;' for k, v in h]
 
 
-def write_nginx(d, orgs, nofile):
+def listen(addr, port, tls=False):
+    host = f"[{addr}]" if ":" in addr else addr
+    return f"        listen {host}:{port}{' ssl' if tls else ''};"
+
+
+def site_servers(d, s, now):
+    """The two nginx server blocks (443 when it has HTTPS, 80) of one site, and its web root."""
+    root = d / "www" / s["id"]
+    (root / ".well-known").mkdir(parents=True, exist_ok=True)
+    write(root / "index.html", index_html(s))
+    st = security_txt(s, now)
+    if st is not None:
+        write(root / ".well-known" / "security.txt", st)
+    o = s["posture"]
+    names = "_" if s["addr_site"] else " ".join(s["names"])
+    common = [f"        server_name {names};", f"        server_tokens {'on' if o['server_version'] else 'off'};"]
+    if s.get("log"):  # a site whose requests a test counts
+        common.append(f"        access_log {d}/logs/{s['log']} vitals;")
+    content = [f"        root {root};", "        index index.html;"] + nginx_headers(s)
+    out = []
+    if o["https"] != "none":
+        certs = d / "pki" / "certs"
+        cert = certs / ("other-site.pem" if o["https"] == "wrong_host" else f"{s['id']}.pem")
+        tls = [f"        ssl_certificate {cert};", f"        ssl_certificate_key {d / 'pki' / 'leaf.key'};"]
+        if o["https"] == "legacy":
+            tls += ["        ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;",
+                    "        ssl_ciphers DEFAULT:@SECLEVEL=0;"]
+        elif o["https"] == "tls10_only":
+            tls += ["        ssl_protocols TLSv1;",
+                    "        ssl_ciphers DEFAULT:@SECLEVEL=0;"]
+        else:
+            tls += ["        ssl_protocols TLSv1.2 TLSv1.3;"]
+        out.append("\n".join([f"    server {{  # {s['id']} https={o['https']}"]
+                              + [listen(a, 443, True) for a in s["addrs"]] + common + tls + content + ["    }"]))
+    if o["redirect"] == "other_host":
+        body = [f"        return 301 https://{o['redirect_to']}$request_uri;"]
+    elif o["redirect"]:  # to https:// on the host asked for: www stays www
+        body = ["        return 301 https://$host$request_uri;"]
+    else:
+        body = content
+    out.append("\n".join([f"    server {{  # {s['id']} http redirect={str(o['redirect']).lower()}"]
+                          + [listen(a, 80) for a in s["addrs"]] + common + body + ["    }"]))
+    return out
+
+
+def all_sites(orgs):
+    """Every web site of the regular organisations: apex sites, their other sites, the
+    vendor portal when someone lists it."""
+    sites = []
+    for o in orgs:
+        if o["trap"] or o.get("hostile"):
+            continue
+        sites.append(main_site(o))
+        sites += o["extra_sites"]
+    if any(VENDOR_HOST in o.get("hosts", []) for o in orgs):
+        sites.append(vendor_site())
+    return sites
+
+
+def write_nginx(d, sites, nofile):
     ng = d / "nginx"
     for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
         (ng / sub).mkdir(parents=True, exist_ok=True)
-    www = d / "www"
     now = utcnow()
-    certs = d / "pki" / "certs"
-    leaf_key = d / "pki" / "leaf.key"
     servers = []
-    for o in orgs:
-        if o["trap"]:
-            continue
-        root = www / o["org_id"]
-        (root / ".well-known").mkdir(parents=True, exist_ok=True)
-        write(root / "index.html", index_html(o))
-        st = security_txt(o, now)
-        if st is not None:
-            write(root / ".well-known" / "security.txt", st)
-        dom, addr = o["domain"], o["web_addr"]
-        common = [f"        server_name {dom} www.{dom};",
-                  f"        server_tokens {'on' if o['server_version'] else 'off'};"]
-        content = [f"        root {root};", "        index index.html;"] + nginx_headers(o)
-        if o["https"] != "none":
-            cert = certs / ("other-site.pem" if o["https"] == "wrong_host" else f"{o['org_id']}.pem")
-            tls = [f"        ssl_certificate {cert};", f"        ssl_certificate_key {leaf_key};"]
-            if o["https"] == "legacy":
-                tls += ["        ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;",
-                        "        ssl_ciphers DEFAULT:@SECLEVEL=0;"]
-            elif o["https"] == "tls10_only":
-                tls += ["        ssl_protocols TLSv1;",
-                        "        ssl_ciphers DEFAULT:@SECLEVEL=0;"]
-            else:
-                tls += ["        ssl_protocols TLSv1.2 TLSv1.3;"]
-            servers.append("\n".join([f"    server {{  # {o['org_id']} https={o['https']}",
-                                      f"        listen {addr}:443 ssl;"] + common + tls + content + ["    }"]))
-        if o["redirect"] == "other_host":
-            body = [f"        return 301 https://{o['redirect_to']}$request_uri;"]
-        elif o["redirect"]:
-            body = [f"        return 301 https://{dom}$request_uri;"]
-        else:
-            body = content
-        servers.append("\n".join([f"    server {{  # {o['org_id']} http redirect={str(o['redirect']).lower()}",
-                                  f"        listen {addr}:80;"] + common + body + ["    }"]))
+    for s in sites:
+        servers += site_servers(d, s, now)
     conf = f"""\
 # generated by tests/testbed/testbed.py - do not edit
 user root;
@@ -971,6 +1168,7 @@ http {{
     default_type application/octet-stream;
     charset utf-8;
     access_log {d}/logs/nginx-access.log combined;
+    log_format vitals '$time_iso8601 $server_addr $scheme $host "$request" $status $ssl_protocol';
     client_body_temp_path {ng}/tmp/body;
     proxy_temp_path {ng}/tmp/proxy;
     fastcgi_temp_path {ng}/tmp/fastcgi;
@@ -995,11 +1193,11 @@ def busy_ports(orgs, trap, hostile=False):
     silently share the port with the first instead of failing."""
     want = [(a, 53, socket.SOCK_DGRAM) for a in [ROOT_ADDR, TLD_ADDR] + list(NSHOST.values())]
     want += [(a, 53, socket.SOCK_STREAM) for a in [ROOT_ADDR, TLD_ADDR] + list(NSHOST.values())]
-    for o in orgs:
-        if not o["trap"] and not o.get("hostile"):
-            want.append((o["web_addr"], 80, socket.SOCK_STREAM))
-            if o["https"] != "none":
-                want.append((o["web_addr"], 443, socket.SOCK_STREAM))
+    for s in all_sites(orgs):
+        for a in (a for a in s["addrs"] if ":" not in a):
+            want.append((a, 80, socket.SOCK_STREAM))
+            if s["posture"]["https"] != "none":
+                want.append((a, 443, socket.SOCK_STREAM))
     if trap:
         want += [(a, p, socket.SOCK_STREAM) for a, ps in TRAP_TCP_PORTS.items() for p in ps]
         want += [(a, p, socket.SOCK_DGRAM) for a, ps in TRAP_UDP_PORTS.items() for p in ps]
@@ -1075,7 +1273,7 @@ def trap_main(args):
     stop = listener_ready(d, "trap")
     while not stop:
         try:
-            events = sel.select(timeout=0.1 if any(c.next_drip for c in conns.values()) else 0.5)
+            events = sel.select(timeout=0.5)
         except InterruptedError:
             continue
         for key, _ in events:
@@ -1544,7 +1742,7 @@ def lock(d):
 
 GENERATED = ["knot/root/zones", "knot/root/run", "knot/tld/zones", "knot/tld/run", "knot/host/zones",
              "knot/host/run", "nginx", "www", "pids", "logs", "pki/certs", "pki/ca-db"]
-GENERATED_FILES = ["manifest.json", "targets.csv", "root.hints", "root.key", "ca.pem", "trap.log",
+GENERATED_FILES = ["manifest.json", "targets.csv", "targets-assets.csv", "root.hints", "root.key", "ca.pem", "trap.log",
                    "hostile.log", "resolver-example.conf", "state.json"]
 
 
@@ -1569,6 +1767,29 @@ def clean(d, keep_keys):
             pass
 
 
+def own_netns_or_exit():
+    """--ipv6 changes lo's addresses: refuse unless this is a network namespace of the caller's
+    own, as `unshare -n` makes: one whose only interface is lo (and, where PID 1's namespace can
+    be read, not PID 1's), so the machine's own lo is never touched."""
+    links = [line.split(":")[1].strip() for line in run(["ip", "-o", "link", "show"]).splitlines()]
+    try:
+        shared = os.stat("/proc/self/ns/net").st_ino == os.stat("/proc/1/ns/net").st_ino
+    except OSError:  # not readable (as here, even for root): the interfaces must tell
+        shared = False
+    if shared or links != ["lo"]:
+        raise SystemExit(f"--ipv6 adds addresses to lo: run it only inside a network namespace of your own "
+                         f"(interfaces here: {', '.join(links)}), e.g. unshare -n -m bash -c "
+                         "'ip link set lo up; testbed.py up --ipv6 ...'")
+
+
+def add_ipv6(addrs):
+    """The testbed's unique-local addresses on lo (inside the caller's namespace only)."""
+    have = run(["ip", "-6", "-o", "addr", "show", "dev", "lo"])
+    for a in addrs:
+        if f" {a}/128 " not in have:
+            run(["ip", "-6", "addr", "add", f"{a}/128", "dev", "lo", "nodad"])
+
+
 def set_subreaper():
     """PR_SET_CHILD_SUBREAPER: orphaned descendants (the daemons) are reparented to us."""
     try:
@@ -1588,6 +1809,8 @@ def cmd_up(args):
     The parent waits for the outcome and exits with its code; the supervisor drops its copies of
     stdin/stdout/stderr first, so callers that capture the output see EOF when `up` returns.
     """
+    if args.ipv6:  # before anything is started or written
+        own_netns_or_exit()
     rfd, wfd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -1663,7 +1886,8 @@ def do_up(args):
     t = time.monotonic()
     trap = not args.no_trap
     hostile = not args.no_hostile
-    state = {"seed": args.seed, "orgs": args.orgs, "trap": trap, "hostile": hostile}
+    ipv6 = args.ipv6
+    state = {"seed": args.seed, "orgs": args.orgs, "trap": trap, "hostile": hostile, "ipv6": ipv6}
     try:
         old_state = json.loads((d / "state.json").read_text())
     except (OSError, ValueError):
@@ -1673,7 +1897,8 @@ def do_up(args):
         (d / sub).mkdir(parents=True, exist_ok=True)
     write(d / "pids" / "supervisor.pid", f"{os.getpid()}\n")
     nofile = raise_nofile()[0]
-    orgs = build_model(args.orgs, args.seed, trap, hostile)
+    orgs = build_model(args.orgs, args.seed, trap, hostile, ipv6)
+    sites = all_sites(orgs)
     regular = [o for o in orgs if not o["trap"] and not o["hostile"]]
     hostile_web = [o for o in orgs if o["hostile"] in ("silent_web", "huge_headers", "drip")]
     busy = busy_ports(orgs, trap, hostile)
@@ -1701,10 +1926,12 @@ def do_up(args):
 
         # 2. meanwhile: certificates, web content, nginx
         t = time.monotonic()
-        ca_reused = make_pki(d, regular)
+        ca_reused = make_pki(d, sites)
         mark("certificates", t)
         t = time.monotonic()
-        nconf = write_nginx(d, regular, min(nofile, 65536))
+        if ipv6:
+            add_ipv6(sorted({a for s in sites for a in s["addrs"] if ":" in a}))
+        nconf = write_nginx(d, sites, min(nofile, 65536))
         start_nginx(d, nconf)
         mark("nginx", t)
         if trap:
@@ -1801,12 +2028,23 @@ server:
         w.writerow(["org_id", "name", "domain"])
         for o in orgs:
             w.writerow([o["org_id"], o["name"], o["domain"]])
+    # the same organisations with their given hosts and addresses (named columns)
+    with open(d / "targets-assets.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["org_id", "name", "domain", "hosts", "addresses"])
+        for o in orgs:
+            w.writerow([o["org_id"], o["name"], o["domain"], " ".join(o.get("hosts", [])),
+                        " ".join(o.get("addresses", []))])
     public = []
+    by_site = site_index(sites)
     for o in orgs:
-        e = {k: v for k, v in o.items() if k != "cookie_value"}
+        e = {k: v for k, v in o.items() if k not in ("cookie_value", "extra_sites")}
         if "cookie_value" in o and o["cookies"] != "none":
             e["cookie"] = f"sid={o['cookie_value']}{COOKIE_ATTRS[o['cookies']]}"
+        if "extra_sites" in o:
+            e["assets"], e["endpoints"] = surface(o, by_site)
         public.append(e)
+    vendor = vendor_site()
     manifest = {
         "seed": args.seed,
         "orgs": args.orgs,
@@ -1832,6 +2070,12 @@ server:
                     "garbage_bytes": HOSTILE_GARBAGE_BYTES, "drip_interval": HOSTILE_DRIP_INTERVAL,
                     "drip_ns_name": HOSTILE_DRIP_NS_NAME, "drip_ns_addr": HOSTILE_DRIP_NS_ADDR,
                     "relay_to": HOSTILE_DRIP_RELAY_TO},
+        "vendor": {"host": VENDOR_HOST, "addr": VENDOR_ADDR, "posture": vendor["posture"],
+                   "log": str(d / "logs" / vendor["log"]),
+                   "listed_by": [o["org_id"] for o in orgs if VENDOR_HOST in o.get("hosts", [])]},
+        "mailhost": {"mx": MAILHOST_MX, "addr": MAILHOST_ADDR},
+        "ipv6": {"enabled": ipv6, "prefix": IPV6_PREFIX + "/64",
+                 "addrs": sorted({a for s in sites for a in s["addrs"] if ":" in a})},
         "timings": timings,
         "organizations": public,
     }
@@ -1922,6 +2166,9 @@ def main(argv=None):
     up.add_argument("--no-trap", action="store_true", help="leave out trap001/trap002 and the trap listener")
     up.add_argument("--no-hostile", action="store_true",
                     help="leave out hostile001-003 and the hostile listener")
+    up.add_argument("--ipv6", action="store_true",
+                    help="ONLY inside a network namespace of your own (unshare -n): add "
+                         f"{IPV6_PREFIX}/64 addresses to lo and publish AAAA records")
     dn = sub.add_parser("down", help="stop everything the testbed started")
     dn.add_argument("--dir")
     st = sub.add_parser("status", help="show what runs; exit 0 if up")
