@@ -83,6 +83,23 @@ static void add_redirects(json_t *out, const json_t *web)
 	}
 }
 
+/* A www or MX name that has no address is no asset: only the apex and given names stay without one. */
+static void drop_absent(json_t *out)
+{
+	for (size_t i = json_array_size(out); i-- > 0;) {
+		json_t *e = json_array_get(out, i), *w;
+		size_t k;
+		int keep = json_array_size(json_object_get(e, "addrs")) > 0;
+		json_array_foreach(json_object_get(e, "why"), k, w)
+		{
+			const char *t = json_string_value(w);
+			keep |= strncmp(t, "apex", 4) == 0 || strcmp(t, "given") == 0;
+		}
+		if (!keep)
+			json_array_remove(out, i);
+	}
+}
+
 json_t *analyze_assets(const json_t *observations)
 {
 	json_t *out = json_array();
@@ -105,5 +122,6 @@ json_t *analyze_assets(const json_t *observations)
 		}
 		json_array_foreach(json_object_get(doc, "webs"), j, w) add_redirects(out, w);
 	}
+	drop_absent(out);
 	return out;
 }

@@ -7,9 +7,9 @@ every endpoint it probes (expect.expected_endpoint_checks): apex and www on each
 given hosts and addresses. The vendor portal, listed by many organizations, is measured once
 per scan. An IPv6 testbed, in a network namespace of its own, adds AAAA endpoints.
 
-NDJSON shape assumed for the assets (the one place to adapt, asset_pairs): each organization
-record has "assets": [{"name": host name or address text, "reason": "apex" | "www" | "mx" |
-"ns" | "given" | "redirect", ...}].
+The NDJSON record of an organization has "assets": [{"host": name | "addr": address, "why":
+["apex of D", "www of D", "mx of D", "ns of D", "given", "redirect from H"], "addrs": [...]}]
+(docs/OUTPUT.md); asset_pairs reads it as (name, reason) pairs.
 """
 import collections
 import json
@@ -23,7 +23,8 @@ import expect
 
 
 def asset_pairs(rec):
-    return {(a["name"].rstrip(".").lower(), a["reason"]) for a in rec.get("assets", [])}
+    return {((a.get("host") or a.get("addr")).rstrip(".").lower(), why.split(" ")[0])
+            for a in rec.get("assets", []) for why in a["why"]}
 
 
 def new_lines(path, offset):
