@@ -14,7 +14,16 @@ def compare(a, b, orgs):
     timeouts = compared = 0
     for org in a:
         va, vb = verdicts(a[org], orgs[org]), verdicts(b[org], orgs[org])
-        assert va.keys() == vb.keys(), org
+        # An address lookup that timed out in one run only leaves that host unreached there
+        # (no address: an endpoint of its own) and probed on its addresses in the other.
+        for mine, theirs in ((va, vb), (vb, va)):
+            alone = [k for k in mine if k not in theirs]
+            hosts = {k[1] for k in alone}
+            timed_out = any(v[1] == "timeout" and k[1] in hosts for d in (va, vb) for k, v in d.items())
+            assert not alone or timed_out, (org, alone[:3])
+            timeouts += len(alone)
+            for k in alone:
+                del mine[k]
         for k in va:
             compared += 1
             if va[k] != vb[k] and "timeout" in (va[k][1], vb[k][1]):
