@@ -4,10 +4,13 @@
  * file. Every rejected line is reported once with its reason; a missing header is
  * reported too, though that line is kept when it parses as data. Names and tags
  * must be UTF-8 because they end up in JSON. All three forms meet in the same
- * checks (add_domain, add_tag, finish_target), so a file means the same in any form.
+ * checks (add_domain, add_host, add_address, add_tag, finish_target), so a file means
+ * the same in any form. Given addresses are parsed here, not resolved or scope-checked:
+ * the engine decides what it may contact.
  */
 #include "targets.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #define LINE_MAX_BYTES 4096
 #define ORG_ID_MAX     64
@@ -28,12 +32,13 @@
 #define MISSING_HEADER "missing header line (expected org_id,name,domain)"
 #define COLS_MAX       32
 #define BLANKS         " \t"
+#define BLOCK_BITS     4 /* a CIDR block holds at most 2^4 = 16 addresses */
 
 /* How the lines of a file are read, fixed by its first data-bearing line. */
 enum form { FORM_UNKNOWN, FORM_POSITIONAL, FORM_NAMED, FORM_JSON };
 
 /* What a named column holds. */
-enum col { COL_ORG_ID, COL_NAME, COL_DOMAINS, COL_TAGS, COL_TAG };
+enum col { COL_ORG_ID, COL_NAME, COL_DOMAINS, COL_TAGS, COL_TAG, COL_HOSTS, COL_ADDRS };
 
 /* A named header: the kind of each column and, for tag columns, the tag key. */
 struct header {
@@ -64,6 +69,8 @@ struct parse {
 	int dead;                /* a bad named header: the rest cannot be read */
 	int skipped;             /* lines rejected so far */
 	struct header hdr;       /* FORM_NAMED: the columns */
+	/* the current line's given addresses in canonical text; target.addrs point here */
+	char addr_text[TARGET_MAX_ADDRS][INET6_ADDRSTRLEN];
 };
 
 /* A bare tag word has this value. */
@@ -376,6 +383,14 @@ static void reject(struct parse *ps, const char *fmt, ...)
 		ps->skipped++;
 }
 
+static int has_str(char *const *v, size_t n, const char *s)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(v[k], s) == 0)
+			return 1;
+	return 0;
+}
+
 /* Adds one domain (normalised in place) unless the target has it already. */
 static int add_domain(struct parse *ps, struct target *t, char *d)
 {
@@ -386,14 +401,173 @@ static int add_domain(struct parse *ps, struct target *t, char *d)
 		reject(ps, "invalid domain '%s': %s", show(d, shown, sizeof shown), why);
 		return -EINVAL;
 	}
-	for (size_t k = 0; k < t->ndomains; k++)
-		if (strcmp(t->domains[k], d) == 0)
-			return 0;
+	if (has_str(t->domains, t->ndomains, d))
+		return 0;
 	if (t->ndomains == TARGET_MAX_DOMAINS) {
 		reject(ps, "more than %d domains", TARGET_MAX_DOMAINS);
 		return -EINVAL;
 	}
 	t->domains[t->ndomains++] = d;
+	return 0;
+}
+
+/*
+ * Adds one given host name (normalised in place) unless the target has it already,
+ * as a host or as a domain: a domain's apex is scanned anyway, so the host is dropped.
+ * Callers add the domains first.
+ */
+static int add_host(struct parse *ps, struct target *t, char *h)
+{
+	char shown[SHOW_MAX];
+	const char *why;
+
+	if (normalise_domain(h, &why) < 0) {
+		reject(ps, "invalid host '%s': %s", show(h, shown, sizeof shown), why);
+		return -EINVAL;
+	}
+	if (has_str(t->domains, t->ndomains, h) || has_str(t->hosts, t->nhosts, h))
+		return 0;
+	if (t->nhosts == TARGET_MAX_HOSTS) {
+		reject(ps, "more than %d hosts", TARGET_MAX_HOSTS);
+		return -EINVAL;
+	}
+	t->hosts[t->nhosts++] = h;
+	return 0;
+}
+
+/* An address or a CIDR block, as read. */
+struct block {
+	int af;               /* AF_INET or AF_INET6 */
+	unsigned char ip[16]; /* network byte order; AF_INET uses the first 4 */
+	unsigned bits;        /* 32 or 128 */
+	unsigned prefix;      /* bits for a lone address */
+};
+
+/* A prefix length: 1 to 3 decimal digits, at most max. */
+static int parse_prefix(const char *s, unsigned max, unsigned *out)
+{
+	size_t n = strspn(s, "0123456789");
+	unsigned v = 0;
+
+	if (n == 0 || n > 3 || s[n] != '\0')
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(s[i] - '0');
+	if (v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* ::ffff:a.b.c.d is the IPv4 address a.b.c.d, so one address has one text (and one scope). */
+static void unmap_v4(struct block *b)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (b->af != AF_INET6 || b->prefix < 96 || memcmp(b->ip, mapped, sizeof mapped) != 0)
+		return;
+	memmove(b->ip, b->ip + 12, 4);
+	b->af = AF_INET;
+	b->bits = 32;
+	b->prefix -= 96;
+}
+
+/* Parses ADDR or ADDR/LEN (s is restored); NULL when it is good, else the reason. */
+static const char *parse_block(char *s, struct block *b)
+{
+	char *slash = strchr(s, '/');
+	const char *why = NULL;
+
+	memset(b, 0, sizeof *b);
+	if (slash != NULL)
+		*slash = '\0';
+	if (inet_pton(AF_INET, s, b->ip) == 1)
+		b->af = AF_INET, b->bits = 32;
+	else if (inet_pton(AF_INET6, s, b->ip) == 1)
+		b->af = AF_INET6, b->bits = 128;
+	else
+		why = "not an IPv4 or IPv6 address (nor a CIDR block of one)";
+	b->prefix = b->bits;
+	if (why == NULL && slash != NULL && parse_prefix(slash + 1, b->bits, &b->prefix) < 0)
+		why = b->af == AF_INET ? "prefix length is not 0 to 32" : "prefix length is not 0 to 128";
+	if (slash != NULL)
+		*slash = '/';
+	unmap_v4(b);
+	return why;
+}
+
+/* Clears the host bits of b; whether any was set. */
+static int mask_block(struct block *b)
+{
+	int set = 0;
+
+	for (unsigned i = b->prefix; i < b->bits; i++) {
+		unsigned char bit = (unsigned char)(0x80u >> (i % 8));
+		set |= (b->ip[i / 8] & bit) != 0;
+		b->ip[i / 8] &= (unsigned char)~bit;
+	}
+	return set;
+}
+
+/* Checks a parsed block: small, and no host bits; NULL when it is good, else the reason. */
+static const char *check_block(struct block *b, char *why, size_t cap)
+{
+	char net[INET6_ADDRSTRLEN];
+
+	if (b->bits - b->prefix > BLOCK_BITS) {
+		snprintf(why, cap, "at most %d addresses per block (/%u or longer)", 1 << BLOCK_BITS,
+		         b->bits - BLOCK_BITS);
+		return why;
+	}
+	if (!mask_block(b))
+		return NULL;
+	/* a typo in a list of one's own addresses: say so rather than guess */
+	inet_ntop(b->af, b->ip, net, sizeof net);
+	snprintf(why, cap, "host bits set (the block is %s/%u)", net, b->prefix);
+	return why;
+}
+
+/* Adds one address of a block unless the target has it already. */
+static int add_one_address(struct parse *ps, struct target *t, int af, const unsigned char *ip)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	inet_ntop(af, ip, text, sizeof text);
+	if (has_str(t->addrs, t->naddrs, text))
+		return 0;
+	if (t->naddrs == TARGET_MAX_ADDRS) {
+		reject(ps, "more than %d addresses (a block counts each of its addresses)", TARGET_MAX_ADDRS);
+		return -EINVAL;
+	}
+	t->addrs[t->naddrs] = ps->addr_text[t->naddrs];
+	memcpy(t->addrs[t->naddrs++], text, strlen(text) + 1);
+	return 0;
+}
+
+/*
+ * Adds an address, or every address of a CIDR block (the first and last too: these are
+ * the organization's own addresses, not a subnet's hosts), in canonical text.
+ */
+static int add_address(struct parse *ps, struct target *t, char *a)
+{
+	char shown[SHOW_MAX], buf[128];
+	struct block b;
+	const char *why = parse_block(a, &b);
+	unsigned char ip[16];
+
+	if (why == NULL)
+		why = check_block(&b, buf, sizeof buf);
+	if (why != NULL) {
+		reject(ps, "invalid address '%s': %s", show(a, shown, sizeof shown), why);
+		return -EINVAL;
+	}
+	/* the host bits are clear and at most the last 4 */
+	for (unsigned i = 0; i < 1u << (b.bits - b.prefix); i++) {
+		memcpy(ip, b.ip, sizeof ip);
+		ip[b.bits / 8 - 1] = (unsigned char)(ip[b.bits / 8 - 1] | i);
+		if (add_one_address(ps, t, b.af, ip) < 0)
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -511,8 +685,9 @@ static int add_tag_list(struct parse *ps, struct target *t, char *s)
 	return 0;
 }
 
-/* A domains cell: domains separated by blanks or `;`. */
-static int add_domain_list(struct parse *ps, struct target *t, char *s)
+/* A domains, hosts or addresses cell: items separated by blanks or `;`, each given to add. */
+static int add_list(struct parse *ps, struct target *t, char *s,
+                    int (*add)(struct parse *, struct target *, char *))
 {
 	for (char *d = s; *d != '\0';) {
 		d += strspn(d, BLANKS ";");
@@ -521,7 +696,7 @@ static int add_domain_list(struct parse *ps, struct target *t, char *s)
 			break;
 		char *next = d[n] ? d + n + 1 : d + n;
 		d[n] = '\0';
-		if (add_domain(ps, t, d) < 0)
+		if (add(ps, t, d) < 0)
 			return -EINVAL;
 		d = next;
 	}
@@ -587,12 +762,40 @@ static int named_column(const struct header *h, size_t i)
 	return h->kind[h->n - 1] == COL_DOMAINS ? (int)h->n - 1 : -1;
 }
 
-/* Named: reads org_id and name first (as positional lines do), then the other columns. */
+/* Named: the cells other than org_id, name and hosts, in column order. */
+static int named_cells(struct parse *ps, struct fields *f, struct target *t)
+{
+	const struct header *h = &ps->hdr;
+	char *cell = f->buf, *next;
+
+	for (size_t i = 0; i < f->n; i++, cell = next) {
+		int c = named_column(h, i), r = 0;
+		next = cell + strlen(cell) + 1; /* before the cell is cut up */
+		if (c < 0 || *cell == '\0')
+			continue; /* an empty cell: no domain, no tag */
+		if (h->kind[c] == COL_DOMAINS)
+			r = add_list(ps, t, cell, add_domain);
+		else if (h->kind[c] == COL_ADDRS)
+			r = add_list(ps, t, cell, add_address);
+		else if (h->kind[c] == COL_TAGS)
+			r = add_tag_list(ps, t, cell);
+		else if (h->kind[c] == COL_TAG)
+			r = add_tag(ps, t, ps->hdr.key[c], trim(cell));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Named: reads org_id and name first (as positional lines do), then the other columns,
+ * then hosts, once every domain is known.
+ */
 static int named_fields(struct parse *ps, struct fields *f, struct target *t)
 {
 	static char empty[] = "";
 	const struct header *h = &ps->hdr;
-	char *cell = f->buf, *next;
+	char *cell = f->buf, *hosts = empty;
 
 	t->org_id = t->name = empty;
 	for (size_t i = 0; i < f->n; i++, cell += strlen(cell) + 1) {
@@ -605,33 +808,27 @@ static int named_fields(struct parse *ps, struct fields *f, struct target *t)
 			t->org_id = cell;
 		else if (c >= 0 && h->kind[c] == COL_NAME)
 			t->name = cell;
+		else if (c >= 0 && h->kind[c] == COL_HOSTS)
+			hosts = cell; /* never a last, extended column: only domains are */
 	}
-	if (check_identity(ps, t) < 0)
+	if (check_identity(ps, t) < 0 || named_cells(ps, f, t) < 0 || add_list(ps, t, hosts, add_host) < 0)
 		return -EINVAL;
-	cell = f->buf;
-	for (size_t i = 0; i < f->n; i++, cell = next) {
-		int c = named_column(h, i), r = 0;
-		next = cell + strlen(cell) + 1; /* before the cell is cut up */
-		if (c < 0 || *cell == '\0')
-			continue; /* an empty cell: no domain, no tag */
-		if (h->kind[c] == COL_DOMAINS)
-			r = add_domain_list(ps, t, cell);
-		else if (h->kind[c] == COL_TAGS)
-			r = add_tag_list(ps, t, cell);
-		else if (h->kind[c] == COL_TAG)
-			r = add_tag(ps, t, ps->hdr.key[c], trim(cell));
-		if (r < 0)
-			return r;
-	}
 	return finish_target(ps, t);
+}
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
 }
 
 static void target_clear(struct target *t)
 {
 	free(t->org_id);
 	free(t->name);
-	for (size_t i = 0; i < t->ndomains; i++)
-		free(t->domains[i]);
+	free_strs(t->domains, t->ndomains);
+	free_strs(t->hosts, t->nhosts);
+	free_strs(t->addrs, t->naddrs);
 	for (size_t i = 0; i < t->ntags; i++) {
 		free(t->tags[i].key);
 		free(t->tags[i].value);
@@ -652,19 +849,28 @@ static int list_grow(struct target_list *tl)
 	return 0;
 }
 
+/* Copies n strings; *done counts those copied, so target_clear frees a partial copy. */
+static int copy_strs(char **dst, size_t *done, char *const *src, size_t n)
+{
+	for (; *done < n; ++*done) {
+		dst[*done] = strdup(src[*done]);
+		if (dst[*done] == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Appends a heap copy of the checked target `t` (whose strings point into a line buffer). */
 static int append_copy(struct parse *ps, const struct target *t)
 {
 	struct target c = {.org_id = strdup(t->org_id), .name = strdup(t->name)};
 	int r = -ENOMEM;
 
-	if (c.org_id == NULL || c.name == NULL)
+	if (c.org_id == NULL || c.name == NULL ||
+	    copy_strs(c.domains, &c.ndomains, t->domains, t->ndomains) < 0 ||
+	    copy_strs(c.hosts, &c.nhosts, t->hosts, t->nhosts) < 0 ||
+	    copy_strs(c.addrs, &c.naddrs, t->addrs, t->naddrs) < 0)
 		goto out;
-	for (; c.ndomains < t->ndomains; c.ndomains++) {
-		c.domains[c.ndomains] = strdup(t->domains[c.ndomains]);
-		if (c.domains[c.ndomains] == NULL)
-			goto out;
-	}
 	for (; c.ntags < t->ntags; c.ntags++) {
 		c.tags[c.ntags].key = strdup(t->tags[c.ntags].key);
 		c.tags[c.ntags].value = strdup(t->tags[c.ntags].value);
@@ -718,19 +924,24 @@ static int json_text(struct parse *ps, struct scratch *sc, const json_t *v, cons
 	return scratch_put(ps, sc, json_string_value(v), json_string_length(v), out);
 }
 
-static int json_domains(struct parse *ps, struct scratch *sc, const json_t *arr, struct target *t)
+/* The array of strings under `key` (absent: none), each given to add. */
+static int json_list(struct parse *ps, struct scratch *sc, json_t *o, const char *key, struct target *t,
+                     int (*add)(struct parse *, struct target *, char *))
 {
+	const json_t *arr = json_object_get(o, key);
+	char what[16];
 	size_t i;
 	json_t *v;
 	char *d;
 
 	if (arr != NULL && !json_is_array(arr)) {
-		reject(ps, "\"domains\" must be an array of strings");
+		reject(ps, "\"%s\" must be an array of strings", key);
 		return -EINVAL;
 	}
+	snprintf(what, sizeof what, "%s[]", key);
 	json_array_foreach(arr, i, v)
 	{
-		if (json_text(ps, sc, v, "domains[]", &d) < 0 || add_domain(ps, t, d) < 0)
+		if (json_text(ps, sc, v, what, &d) < 0 || add(ps, t, d) < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -763,21 +974,20 @@ static int json_tags(struct parse *ps, struct scratch *sc, json_t *obj, struct t
 	return 0;
 }
 
-/* Refuses keys other than org_id, name, domains and tags. */
+/* Refuses keys other than org_id, name, domains, hosts, addresses and tags. */
 static int json_keys(struct parse *ps, json_t *o)
 {
+	static const char *const known[] = {"org_id", "name", "domains", "hosts", "addresses", "tags"};
 	char shown[SHOW_MAX];
 	const char *k;
 	json_t *v;
 
 	json_object_foreach(o, k, v)
 	{
-		if (strcmp(k, "hosts") == 0 || strcmp(k, "addresses") == 0) {
-			reject(ps, "\"%s\" is not supported yet", k);
-			return -EINVAL;
-		}
-		if (strcmp(k, "org_id") != 0 && strcmp(k, "name") != 0 && strcmp(k, "domains") != 0 &&
-		    strcmp(k, "tags") != 0) {
+		size_t i = 0;
+		while (i < sizeof known / sizeof known[0] && strcmp(k, known[i]) != 0)
+			i++;
+		if (i == sizeof known / sizeof known[0]) {
 			reject(ps, "unknown key \"%s\"", show(k, shown, sizeof shown));
 			return -EINVAL;
 		}
@@ -801,7 +1011,10 @@ static int json_target(struct parse *ps, json_t *o, struct scratch *sc, struct t
 	if (json_text(ps, sc, json_object_get(o, "org_id"), "org_id", &t->org_id) < 0 ||
 	    json_text(ps, sc, json_object_get(o, "name"), "name", &t->name) < 0 || check_identity(ps, t) < 0)
 		return -EINVAL;
-	if (json_domains(ps, sc, json_object_get(o, "domains"), t) < 0 ||
+	/* domains before hosts: a host that is a domain is dropped */
+	if (json_list(ps, sc, o, "domains", t, add_domain) < 0 ||
+	    json_list(ps, sc, o, "hosts", t, add_host) < 0 ||
+	    json_list(ps, sc, o, "addresses", t, add_address) < 0 ||
 	    json_tags(ps, sc, json_object_get(o, "tags"), t) < 0)
 		return -EINVAL;
 	return finish_target(ps, t);
@@ -875,8 +1088,8 @@ static const struct {
 	const char *name;
 	enum col kind;
 } fixed_cols[] = {
-    {"org_id", COL_ORG_ID},   {"name", COL_NAME}, {"domain", COL_DOMAINS},
-    {"domains", COL_DOMAINS}, {"tags", COL_TAGS},
+    {"org_id", COL_ORG_ID}, {"name", COL_NAME},   {"domain", COL_DOMAINS},  {"domains", COL_DOMAINS},
+    {"tags", COL_TAGS},     {"hosts", COL_HOSTS}, {"addresses", COL_ADDRS},
 };
 
 /* Whether column kind `kind` (or tag column `key`) is among the first i columns. */
@@ -900,7 +1113,7 @@ static const char *header_key(char dst[TARGET_TAG_KEY_MAX + 1], const char *key)
 	return check_tag_key(dst, &why) < 0 ? why : NULL;
 }
 
-/* Column i of a named header; -EINVAL (reported) when it is unknown, repeated or not supported. */
+/* Column i of a named header; -EINVAL (reported) when it is unknown or repeated. */
 static int header_column(struct parse *ps, size_t i, char *f)
 {
 	char shown[SHOW_MAX];
@@ -911,12 +1124,11 @@ static int header_column(struct parse *ps, size_t i, char *f)
 	while (k < sizeof fixed_cols / sizeof fixed_cols[0] && strcasecmp(f, fixed_cols[k].name) != 0)
 		k++;
 	h->kind[i] = k < sizeof fixed_cols / sizeof fixed_cols[0] ? fixed_cols[k].kind : COL_TAG;
-	if (strcasecmp(f, "hosts") == 0 || strcasecmp(f, "addresses") == 0)
-		why = "is not supported yet";
-	else if (h->kind[i] == COL_TAG && strncasecmp(f, "tag:", 4) == 0)
+	if (h->kind[i] == COL_TAG && strncasecmp(f, "tag:", 4) == 0)
 		key = f + 4;
 	else if (h->kind[i] == COL_TAG && strcasecmp(f, "type") != 0 && strcasecmp(f, "region") != 0)
-		why = "is unknown (org_id, name, domain or domains, tags, type, region, tag:KEY)";
+		why = "is unknown (org_id, name, domain or domains, hosts, addresses, tags, type, region, "
+		      "tag:KEY)";
 	if (why == NULL && h->kind[i] == COL_TAG)
 		why = header_key(h->key[i], key);
 	if (why == NULL && column_seen(h, i, h->kind[i], h->key[i]))

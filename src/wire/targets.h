@@ -7,8 +7,10 @@
  * - JSON Lines, when that first line starts with `{`.
  * Fields may be double-quoted (RFC 4180 quoting). A malformed line is reported
  * through the callback with its line number and skipped; reading goes on. A
- * malformed named header is reported and ends the file. Host names and
- * addresses are not targets yet: a column or key naming them is refused.
+ * malformed named header is reported and ends the file. The named CSV and JSON
+ * forms also give host names and addresses (CIDR blocks of at most 16 addresses
+ * expanded) that belong to the organization; they are only read here: scope and
+ * scanning are the engine's.
  */
 #ifndef VITALS_TARGETS_H
 #define VITALS_TARGETS_H
@@ -36,10 +38,10 @@ struct target {
 	size_t ndomains;                         /* at least 1 */
 	struct target_tag tags[TARGET_MAX_TAGS]; /* in file order */
 	size_t ntags;                            /* 0..TARGET_MAX_TAGS */
-	char *hosts[TARGET_MAX_HOSTS]; /* given host names: lower-cased, no trailing dot, distinct */
-	size_t nhosts;                 /* 0..TARGET_MAX_HOSTS */
-	char *addrs[TARGET_MAX_ADDRS]; /* given addresses, canonical text (inet_ntop), distinct */
-	size_t naddrs;                 /* 0..TARGET_MAX_ADDRS */
+	char *hosts[TARGET_MAX_HOSTS];           /* given host names, normalised as domains, distinct */
+	size_t nhosts;                           /* 0..TARGET_MAX_HOSTS */
+	char *addrs[TARGET_MAX_ADDRS];           /* given addresses, canonical text (inet_ntop), distinct */
+	size_t naddrs;                           /* 0..TARGET_MAX_ADDRS */
 };
 
 struct target_list {

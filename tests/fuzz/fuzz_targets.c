@@ -2,13 +2,15 @@
  * Fuzzes the targets file parser in all its forms (positional CSV, named-column
  * CSV, JSON Lines). Beyond "no crash, no leak" it checks what the parser
  * promises: every target is valid (1..16 distinct, normalised domains; unique
- * org_ids; 0..16 distinct, checked tags); every rejection is reported; writing
+ * org_ids; 0..16 distinct, checked tags; 0..16 distinct hosts that are not
+ * domains; 0..64 distinct addresses in canonical text); every rejection is reported; writing
  * the targets back out as named-column CSV and as JSON Lines and parsing each
  * gives the same list with nothing skipped; and parsing the input again into
  * the same list rejects every line as a duplicate.
  */
 #include "targets.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -61,6 +63,43 @@ static void check_tag(const struct target_tag *g)
 			abort();
 }
 
+static int has(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* An address in the text inet_ntop gives it, never an IPv4-mapped IPv6 one. */
+static void check_addr(const char *a)
+{
+	unsigned char ip[16];
+	char text[INET6_ADDRSTRLEN];
+	int af = strchr(a, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, a, ip) != 1 || inet_ntop(af, ip, text, sizeof text) == NULL || strcmp(text, a) != 0)
+		abort();
+	if (af == AF_INET6 && strncmp(a, "::ffff:", 7) == 0 && strchr(a, '.') != NULL)
+		abort();
+}
+
+static void check_assets(const struct target *t)
+{
+	if (t->nhosts > TARGET_MAX_HOSTS || t->naddrs > TARGET_MAX_ADDRS)
+		abort();
+	for (size_t i = 0; i < t->nhosts; i++) {
+		check_domain(t->hosts[i]);
+		if (has(t->hosts, i, t->hosts[i]) || has(t->domains, t->ndomains, t->hosts[i]))
+			abort();
+	}
+	for (size_t i = 0; i < t->naddrs; i++) {
+		check_addr(t->addrs[i]);
+		if (has(t->addrs, i, t->addrs[i]))
+			abort();
+	}
+}
+
 static void check_target(const struct target *t)
 {
 	size_t idlen = strlen(t->org_id);
@@ -83,6 +122,7 @@ static void check_target(const struct target *t)
 			if (strcmp(t->tags[i].key, t->tags[j].key) == 0)
 				abort();
 	}
+	check_assets(t);
 }
 
 static int by_id(const void *a, const void *b)
@@ -168,6 +208,25 @@ static size_t longest_line(const char *buf, size_t len)
 	return most;
 }
 
+/* Strings separated by blanks, as a domains, hosts or addresses cell. */
+static size_t put_list(char *buf, size_t off, char *const *v, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		off = put(buf, off, j ? " " : "");
+		off = put(buf, off, v[j]);
+	}
+	return off;
+}
+
+static size_t list_len(char *const *v, size_t n)
+{
+	size_t len = 0;
+
+	for (size_t j = 0; j < n; j++)
+		len += strlen(v[j]) + 1;
+	return len;
+}
+
 /* Writes the list back out as a named-column targets file. */
 static char *write_csv(const struct target_list *tl, size_t *len)
 {
@@ -175,27 +234,28 @@ static char *write_csv(const struct target_list *tl, size_t *len)
 	char *buf;
 
 	for (size_t i = 0; i < tl->n; i++) {
-		cap += strlen(tl->v[i].org_id) + 2 * strlen(tl->v[i].name) + 16;
-		for (size_t j = 0; j < tl->v[i].ndomains; j++)
-			cap += strlen(tl->v[i].domains[j]) + 1;
+		const struct target *t = &tl->v[i];
+		cap += strlen(t->org_id) + 2 * strlen(t->name) + 16 + list_len(t->domains, t->ndomains) +
+		       list_len(t->hosts, t->nhosts) + list_len(t->addrs, t->naddrs);
 		for (size_t j = 0; j < tl->v[i].ntags; j++)
 			cap += 2 * (strlen(tl->v[i].tags[j].key) + strlen(tl->v[i].tags[j].value) + 2);
 	}
 	buf = malloc(cap);
 	if (buf == NULL)
 		return NULL;
-	off = put(buf, 0, "org_id,name,domains,tags\n");
+	off = put(buf, 0, "org_id,name,domains,tags,hosts,addresses\n");
 	for (size_t i = 0; i < tl->n; i++) {
 		off = put(buf, off, tl->v[i].org_id);
 		off = put(buf, off, ",");
 		off = put_name(buf, off, tl->v[i].name);
 		off = put(buf, off, ",");
-		for (size_t j = 0; j < tl->v[i].ndomains; j++) {
-			off = put(buf, off, j ? " " : "");
-			off = put(buf, off, tl->v[i].domains[j]);
-		}
+		off = put_list(buf, off, tl->v[i].domains, tl->v[i].ndomains);
 		off = put(buf, off, ",");
 		off = put_tags(buf, off, &tl->v[i]);
+		off = put(buf, off, ",");
+		off = put_list(buf, off, tl->v[i].hosts, tl->v[i].nhosts);
+		off = put(buf, off, ",");
+		off = put_list(buf, off, tl->v[i].addrs, tl->v[i].naddrs);
 		off = put(buf, off, "\n");
 	}
 	*len = off;
@@ -204,13 +264,17 @@ static char *write_csv(const struct target_list *tl, size_t *len)
 
 static json_t *target_json(const struct target *t)
 {
-	json_t *o =
-	    json_pack("{s:s, s:s, s:[], s:{}}", "org_id", t->org_id, "name", t->name, "domains", "tags");
+	json_t *o = json_pack("{s:s, s:s, s:[], s:{}, s:[], s:[]}", "org_id", t->org_id, "name", t->name,
+	                      "domains", "tags", "hosts", "addresses");
 
 	if (o == NULL)
 		return NULL;
 	for (size_t i = 0; i < t->ndomains; i++)
 		json_array_append_new(json_object_get(o, "domains"), json_string(t->domains[i]));
+	for (size_t i = 0; i < t->nhosts; i++)
+		json_array_append_new(json_object_get(o, "hosts"), json_string(t->hosts[i]));
+	for (size_t i = 0; i < t->naddrs; i++)
+		json_array_append_new(json_object_get(o, "addresses"), json_string(t->addrs[i]));
 	for (size_t i = 0; i < t->ntags; i++)
 		json_object_set_new(json_object_get(o, "tags"), t->tags[i].key,
 		                    json_string(t->tags[i].value));
@@ -243,14 +307,23 @@ static char *write_jsonl(const struct target_list *tl, size_t *len)
 	return buf;
 }
 
+static int same_strs(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
 static int same_target(const struct target *a, const struct target *b)
 {
-	if (strcmp(a->org_id, b->org_id) != 0 || strcmp(a->name, b->name) != 0 ||
-	    a->ndomains != b->ndomains || a->ntags != b->ntags)
+	if (strcmp(a->org_id, b->org_id) != 0 || strcmp(a->name, b->name) != 0 || a->ntags != b->ntags ||
+	    !same_strs(a->domains, a->ndomains, b->domains, b->ndomains) ||
+	    !same_strs(a->hosts, a->nhosts, b->hosts, b->nhosts) ||
+	    !same_strs(a->addrs, a->naddrs, b->addrs, b->naddrs))
 		return 0;
-	for (size_t i = 0; i < a->ndomains; i++)
-		if (strcmp(a->domains[i], b->domains[i]) != 0)
-			return 0;
 	for (size_t i = 0; i < a->ntags; i++)
 		if (strcmp(a->tags[i].key, b->tags[i].key) != 0 ||
 		    strcmp(a->tags[i].value, b->tags[i].value) != 0)

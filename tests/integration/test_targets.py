@@ -1,7 +1,8 @@
 """Targets with named columns, tags and a JSON Lines form, scanned against the testbed.
 
 The tags given in the targets file are stored with each organization: the NDJSON lines and
-`vitals show` carry them. A header naming a column that is not supported yet is refused.
+`vitals show` carry them. Given hosts and addresses are read from both forms; a bad one is
+reported with its file and line.
 """
 import json
 import subprocess
@@ -10,9 +11,9 @@ from conftest import scan_args, stream_orgs, vitals_bin
 
 NAMED = (
     "# named columns, in an order of their own\n"
-    "name,org_id,domains,type,region,tags\n"
-    "{n1},org001,{d1},hospital,North East,pilot;beds=200\n"
-    "{n2},org002,{d2},clinic,,\n"
+    "name,org_id,domains,type,region,tags,hosts,addresses\n"
+    "{n1},org001,{d1},hospital,North East,pilot;beds=200,www.{d1} {d1},{a1}\n"
+    "{n2},org002,{d2},clinic,,,,\n"
 )
 
 
@@ -25,9 +26,11 @@ def orgs_of(bed, *ids):
 def test_named_columns_and_json_lines_carry_tags_to_the_stream_and_show(bed, tmp_path):
     o1, o2, o3 = orgs_of(bed, "org001", "org002", "org003")
     named = tmp_path / "named.csv"
-    named.write_text(NAMED.format(n1=o1["name"], d1=o1["domain"], n2=o2["name"], d2=o2["domain"]))
+    named.write_text(NAMED.format(n1=o1["name"], d1=o1["domain"], a1=o1["web_addr"], n2=o2["name"],
+                                  d2=o2["domain"]))
     jsonl = tmp_path / "more.jsonl"
     jsonl.write_text(json.dumps({"org_id": "org003", "name": o3["name"], "domains": [o3["domain"]],
+                                 "hosts": ["www." + o3["domain"]], "addresses": [o3["web_addr"] + "/32"],
                                  "tags": {"type": "telehealth vendor", "vip": True}}) + "\n")
     db = tmp_path / "t.db"
     for i, targets in enumerate((named, jsonl)):
@@ -54,11 +57,19 @@ def test_named_columns_and_json_lines_carry_tags_to_the_stream_and_show(bed, tmp
     assert "tags: type=telehealth vendor; vip=true\n" in show.stdout, show.stdout
 
 
-def test_a_hosts_column_is_refused_as_not_supported_yet(bed, tmp_path):
-    targets = tmp_path / "hosts.csv"
-    targets.write_text("org_id,name,domains,hosts\norg001,One,org001.test,www.org001.test\n")
+def test_bad_hosts_and_addresses_are_reported_by_line(bed, tmp_path):
+    targets = tmp_path / "assets.csv"
+    targets.write_text("org_id,name,domains,hosts,addresses\n"
+                       "org001,One,org001.test,,127.0.0.256\n"
+                       "org002,Two,org002.test,,127.0.0.0/8\n"
+                       "org003,Three,org003.test,bad_host.org003.test,\n"
+                       "org004,Four,org004.test,,127.0.0.1/30\n")
     p = subprocess.run(scan_args(bed, tmp_path / "h.db", [str(targets)]), text=True, capture_output=True,
                        timeout=60)
     assert p.returncode == 3, p.stderr
-    assert f"{targets}:1: header: column 'hosts' is not supported yet" in p.stderr
-    assert "no organization to scan" in p.stderr
+    for line, why in [(2, "invalid address '127.0.0.256': not an IPv4 or IPv6 address (nor a CIDR block of one)"),
+                      (3, "invalid address '127.0.0.0/8': at most 16 addresses per block (/28 or longer)"),
+                      (4, "invalid host 'bad_host.org003.test': character outside letters, digits and hyphen"),
+                      (5, "invalid address '127.0.0.1/30': host bits set (the block is 127.0.0.0/30)")]:
+        assert f"{targets}:{line}: {why}" in p.stderr, p.stderr
+    assert f"{targets}: no organization to scan (4 lines rejected)" in p.stderr

@@ -571,15 +571,14 @@ static void test_header_errors(void)
 	char buf[1024];
 	size_t off;
 
-	expect_header_error("org_id,name,domains,hosts", "header: column 'hosts' is not supported yet",
-	                    "hosts");
-	expect_header_error("org_id,name,domain,type,Addresses",
-	                    "header: column 'Addresses' is not supported yet", "addresses");
-	expect_header_error(
-	    "org_id,name,domain,tags,notes",
-	    "header: column 'notes' is unknown (org_id, name, domain or domains, tags, type, region, "
-	    "tag:KEY)",
-	    "unknown column");
+	expect_header_error("org_id,name,domains,hosts,Hosts", "header: column 'Hosts' is given twice",
+	                    "hosts twice");
+	expect_header_error("org_id,name,addresses,type", "header: no domain column",
+	                    "addresses, no domains");
+	expect_header_error("org_id,name,domain,tags,notes",
+	                    "header: column 'notes' is unknown (org_id, name, domain or domains, hosts, "
+	                    "addresses, tags, type, region, tag:KEY)",
+	                    "unknown column");
 	expect_header_error("org_id,name,domain,domains", "header: column 'domains' is given twice",
 	                    "domain twice");
 	expect_header_error("org_id,name,domains,type,tag:TYPE", "header: column 'tag:TYPE' is given twice",
@@ -626,10 +625,18 @@ static void test_json_errors(void)
 	static const struct {
 		const char *line, *why;
 	} cases[] = {
-	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"hosts\": []}",
-	     "\"hosts\" is not supported yet"},
-	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"addresses\": [\"127.0.0.1\"]}",
-	     "\"addresses\" is not supported yet"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"hosts\": \"b.org\"}",
+	     "\"hosts\" must be an array of strings"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"hosts\": [\"b_c.org\"]}",
+	     "invalid host 'b_c.org': character outside letters, digits and hyphen (IDNs go in xn-- form)"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"addresses\": [1]}",
+	     "\"addresses[]\" must be a string"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [\"a.org\"], \"addresses\": "
+	     "[\"2001:db8::/64\"]}",
+	     "invalid address '2001:db8::/64': at most 16 addresses per block (/124 or longer)"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"addresses\": [\"127.0.0.1\"]}", "no domain given"},
+	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domains\": [], \"hosts\": [\"www.a.org\"]}",
+	     "no domain given"},
 	    {"{\"org_id\": \"h1\", \"name\": \"A\", \"domain\": \"a.org\"}", "unknown key \"domain\""},
 	    {"{\"name\": \"A\", \"domains\": [\"a.org\"]}", "missing \"org_id\""},
 	    {"{\"org_id\": \"h1\", \"domains\": [\"a.org\"]}", "missing \"name\""},
@@ -677,6 +684,199 @@ static void test_json_errors(void)
 	}
 }
 
+/* The addresses of a target, joined by blanks. */
+static const char *addrs_of(const struct target *t)
+{
+	static char buf[4096];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->naddrs; i++)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s", i ? " " : "", t->addrs[i]);
+	return buf;
+}
+
+static const char *hosts_of(const struct target *t)
+{
+	static char buf[4096];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->nhosts; i++)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s", i ? " " : "", t->hosts[i]);
+	return buf;
+}
+
+static void test_named_hosts_addresses(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r = parse("org_id,name,hosts,domains,addresses\n"
+	              "h1,A,\"Portal.A.org. a.org;vpn.a.org  portal.a.org\",a.org,"
+	              "\"127.0.0.1; 127.0.0.9 ::1 2001:DB8:0::0:1 ::ffff:127.0.0.5 127.0.0.1\"\n"
+	              "h2,B,,b.org,127.0.0.8/30\n"
+	              "h3,C,www.c.org,c.org,2001:db8::10/126\n"
+	              "h4,D,,d.org,127.0.0.0/30 127.0.0.2 127.0.0.0/31 ::ffff:127.0.0.4/126 127.0.0.7/32\n"
+	              "h5,E,,e.org,\n",
+	              &tl, &e);
+
+	is_int(r, 0, "hosts/addresses: nothing skipped");
+	is_int(e.n, 0, "hosts/addresses: no errors");
+	is_int(tl.n, 5, "hosts/addresses: five targets");
+	if (tl.n != 5) {
+		targets_free(&tl);
+		return; /* the rest reads targets that are not there */
+	}
+	is_str(hosts_of(&tl.v[0]), "portal.a.org vpn.a.org",
+	       "hosts: normalised, distinct, the domain dropped though its column comes later");
+	is_str(addrs_of(&tl.v[0]), "127.0.0.1 127.0.0.9 ::1 2001:db8::1 127.0.0.5",
+	       "addresses: canonical text, IPv4-mapped as IPv4, distinct");
+	is_str(addrs_of(&tl.v[1]), "127.0.0.8 127.0.0.9 127.0.0.10 127.0.0.11",
+	       "addresses: a /30 is its 4 addresses, first and last included");
+	is_int(tl.v[1].nhosts, 0, "hosts: an empty cell gives none");
+	is_str(hosts_of(&tl.v[2]), "www.c.org", "hosts: www of a domain is a host of its own");
+	is_str(addrs_of(&tl.v[2]), "2001:db8::10 2001:db8::11 2001:db8::12 2001:db8::13",
+	       "addresses: a v6 /126 is its 4 addresses");
+	is_str(addrs_of(&tl.v[3]),
+	       "127.0.0.0 127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7",
+	       "addresses: overlapping blocks merged; a mapped /126 is an IPv4 /30; a /32 is one address");
+	is_int(tl.v[4].naddrs, 0, "addresses: an empty cell gives none");
+	targets_free(&tl);
+
+	r = parse("org_id,name,domain\nh1,A,a.org,127.0.0.1\n", &tl, &e);
+	ok(r == 1 && e.n == 1 && e.line[0] == 2,
+	   "positional: no addresses there, a fourth field is a domain");
+	targets_free(&tl);
+}
+
+static void test_json_hosts_addresses(void)
+{
+	struct target_list tl;
+	struct errs e;
+	int r = parse(
+	    "{\"org_id\": \"h1\", \"name\": \"A\", \"hosts\": [\"WWW.a.org\", \"a.org.\", \"www.a.org\"], "
+	    "\"domains\": [\"a.org\"], \"addresses\": [\"127.0.0.4/30\", \"::ffff:7f00:1\", "
+	    "\"2001:db8::10/126\", \"127.0.0.5\"]}\n"
+	    "{\"org_id\": \"h2\", \"name\": \"B\", \"domains\": [\"b.org\"], \"hosts\": [], "
+	    "\"addresses\": []}\n",
+	    &tl, &e);
+
+	is_int(r, 0, "json hosts/addresses: nothing skipped");
+	is_int(tl.n, 2, "json hosts/addresses: two targets");
+	if (tl.n != 2) {
+		targets_free(&tl);
+		return; /* the rest reads targets that are not there */
+	}
+	is_str(hosts_of(&tl.v[0]), "www.a.org", "json hosts: normalised, distinct, the domain dropped");
+	is_str(addrs_of(&tl.v[0]),
+	       "127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7 127.0.0.1 2001:db8::10 2001:db8::11 2001:db8::12 "
+	       "2001:db8::13",
+	       "json addresses: blocks expanded, mapped as IPv4, distinct");
+	ok(tl.v[1].nhosts == 0 && tl.v[1].naddrs == 0, "json: empty arrays give none");
+	targets_free(&tl);
+}
+
+/* A hosts-and-addresses file with a good line 2, the line under test on 3 and a good line 4. */
+static void expect_asset_error(const char *cells, const char *why, const char *name)
+{
+	struct target_list tl;
+	struct errs e;
+	char text[8192], label[160];
+
+	snprintf(text, sizeof text,
+	         "org_id,name,domains,hosts,addresses\nh0,Good,good.org,www.good.org,127.0.0.1\n"
+	         "h1,A,a.org,%s\nh9,After,after.org,,::1\n",
+	         cells);
+	int r = parse(text, &tl, &e);
+	snprintf(label, sizeof label, "%s: one line skipped, on line 3, parsing went on", name);
+	ok(r == 1 && e.n == 1 && e.line[0] == 3 && tl.n == 2 && strcmp(tl.v[1].org_id, "h9") == 0, label);
+	snprintf(label, sizeof label, "%s: reason", name);
+	is_str(e.why[0], why, label);
+	targets_free(&tl);
+}
+
+static void test_asset_errors(void)
+{
+	expect_asset_error(
+	    ",127.0.0.256",
+	    "invalid address '127.0.0.256': not an IPv4 or IPv6 address (nor a CIDR block of one)",
+	    "bad octet");
+	expect_asset_error(",127.1",
+	                   "invalid address '127.1': not an IPv4 or IPv6 address (nor a CIDR block of one)",
+	                   "short IPv4");
+	expect_asset_error(
+	    ",fe80::1%lo",
+	    "invalid address 'fe80::1%lo': not an IPv4 or IPv6 address (nor a CIDR block of one)",
+	    "zone index");
+	expect_asset_error(
+	    ",www.a.org",
+	    "invalid address 'www.a.org': not an IPv4 or IPv6 address (nor a CIDR block of one)",
+	    "a name as an address");
+	expect_asset_error(",127.0.0.0/33", "invalid address '127.0.0.0/33': prefix length is not 0 to 32",
+	                   "/33");
+	expect_asset_error(",127.0.0.0/", "invalid address '127.0.0.0/': prefix length is not 0 to 32",
+	                   "empty prefix");
+	expect_asset_error(",::/129", "invalid address '::/129': prefix length is not 0 to 128", "/129");
+	expect_asset_error(",127.0.0.0/8",
+	                   "invalid address '127.0.0.0/8': at most 16 addresses per block (/28 or longer)",
+	                   "/8");
+	expect_asset_error(",127.0.0.0/27",
+	                   "invalid address '127.0.0.0/27': at most 16 addresses per block (/28 or longer)",
+	                   "/27");
+	expect_asset_error(
+	    ",2001:db8::/123",
+	    "invalid address '2001:db8::/123': at most 16 addresses per block (/124 or longer)", "/123");
+	expect_asset_error(",127.0.0.1/30",
+	                   "invalid address '127.0.0.1/30': host bits set (the block is 127.0.0.0/30)",
+	                   "v4 host bits");
+	expect_asset_error(",2001:db8::1/126",
+	                   "invalid address '2001:db8::1/126': host bits set (the block is 2001:db8::/126)",
+	                   "v6 host bits");
+	expect_asset_error("bad_host.a.org,",
+	                   "invalid host 'bad_host.a.org': character outside letters, digits and hyphen "
+	                   "(IDNs go in xn-- form)",
+	                   "bad host");
+	expect_asset_error(
+	    "127.0.0.1,",
+	    "invalid host '127.0.0.1': top-level label is all digits (an address is not a domain)",
+	    "an address as a host");
+	expect_asset_error("localhost,", "invalid host 'localhost': needs at least two labels", "one label");
+}
+
+/* 16 hosts and 64 addresses fit; one more of either is refused with its line. */
+static void test_asset_limits(void)
+{
+	struct target_list tl;
+	struct errs e;
+	char text[8192], hosts[2048];
+	size_t off = 0;
+
+	/* the domain among the hosts does not count: it is dropped */
+	off += (size_t)snprintf(hosts + off, sizeof hosts - off, "a.org");
+	for (int i = 0; i < 16; i++)
+		off += (size_t)snprintf(hosts + off, sizeof hosts - off, " h%d.a.org", i);
+	snprintf(text, sizeof text,
+	         "org_id,name,hosts,domains,addresses\n"
+	         "h1,A,%s,a.org,127.0.0.0/28 127.0.0.16/28 127.0.1.0/28 ::/124 ::5\n"
+	         "h2,B,%s h16.a.org,b.org,\n"
+	         "h3,C,,c.org,127.0.0.0/28 127.0.0.16/28 127.0.1.0/28 ::/124 127.0.2.0\n",
+	         hosts, hosts);
+	is_int(parse(text, &tl, &e), 2, "asset limits: two lines skipped");
+	is_int(tl.n, 1, "asset limits: one target");
+	if (tl.n != 1) {
+		targets_free(&tl);
+		return; /* the rest reads targets that are not there */
+	}
+	is_int(tl.v[0].nhosts, 16, "asset limits: 16 hosts");
+	is_int(tl.v[0].naddrs, 64, "asset limits: 64 addresses from four blocks and a duplicate");
+	is_str(tl.v[0].addrs[63], "::f", "asset limits: the last address of the v6 block");
+	ok(e.n == 2 && e.line[0] == 3 && e.line[1] == 4, "asset limits: errors on lines 3 and 4");
+	is_str(e.why[0], "more than 16 hosts", "asset limits: 17 hosts");
+	is_str(e.why[1], "more than 64 addresses (a block counts each of its addresses)",
+	       "asset limits: 65 addresses");
+	targets_free(&tl);
+}
+
 int main(void)
 {
 	test_good();
@@ -699,5 +899,9 @@ int main(void)
 	test_header_errors();
 	test_json();
 	test_json_errors();
+	test_named_hosts_addresses();
+	test_json_hosts_addresses();
+	test_asset_errors();
+	test_asset_limits();
 	return done_testing();
 }
