@@ -345,12 +345,12 @@ static int org_line(void *arg, const char *org_id, char **line)
 	if (rc < 0)
 		return rc;
 	json_t *rec =
-	    json_pack("{s:s, s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "type", "organization", "scan_id",
-	              (json_int_t)run->scan_id, "org_id", json_object_get(org, "org_id"), "name",
+	    json_pack("{s:s, s:I, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "type", "organization",
+	              "scan_id", (json_int_t)run->scan_id, "org_id", json_object_get(org, "org_id"), "name",
 	              json_object_get(org, "name"), "domains", json_object_get(org, "domains"), "tags",
-	              json_object_get(org, "tags"), "started", json_object_get(org, "started"), "finished",
-	              json_object_get(org, "finished"), "scores", json_object_get(org, "scores"), "findings",
-	              json_object_get(org, "findings"));
+	              json_object_get(org, "tags"), "assets", json_object_get(org, "assets"), "started",
+	              json_object_get(org, "started"), "finished", json_object_get(org, "finished"), "scores",
+	              json_object_get(org, "scores"), "findings", json_object_get(org, "findings"));
 	size_t len;
 	rc = json_line(rec, line, &len);
 	json_decref(rec);

@@ -1026,8 +1026,8 @@ static int ep_run(struct engine *e, struct domain_scan *ds, json_t *web, const s
 	/* An address literal in a URL: IPv6 in brackets. */
 	int lit6 = strchr(sp->host, ':') != NULL;
 	snprintf(urlhost, sizeof urlhost, "%s%s%s", lit6 ? "[" : "", sp->host, lit6 ? "]" : "");
-	int rc = ep_measure(ep, (struct sockaddr *)&ss, sl, strcmp(sp->host, sp->addr) == 0 ? NULL : sp->host,
-	                    urlhost, sp->addr);
+	/* A given address is its own host: the TLS probe sends no SNI for an address literal. */
+	int rc = ep_measure(ep, (struct sockaddr *)&ss, sl, sp->host, urlhost, sp->addr);
 	ep_put(ep);
 	return rc;
 }
