@@ -77,7 +77,7 @@ done
 exit 0
 ONE
 chmod +x "$BED/peer-one.sh"
-tail -n +2 "$BED/targets.csv" | head -n "$PEER_SAMPLE" | cut -d, -f3 >"$BED/peer-domains"
+sed -n "2,$((PEER_SAMPLE + 1))p" "$BED/targets.csv" | cut -d, -f3 >"$BED/peer-domains"
 /usr/bin/time -f "%e %M" -o "$BED/peer.time" \
 	xargs -P "$CONC" -I{} "$BED/peer-one.sh" {} "$BED/ca.pem" <"$BED/peer-domains"
 read -r p_secs p_kb <"$BED/peer.time"
