@@ -559,8 +559,8 @@ static int run_engine(struct scan_run *run, size_t *order, size_t n)
 		log_warn("stopping: organizations finished so far are saved");
 	}
 	if (st.measured > 0)
-		log_info("shared endpoints: %zu measured once, reused %zu times by other organizations", st.measured,
-		         st.reused);
+		log_info("shared endpoints: %zu measured once, reused %zu times by other organizations",
+		         st.measured, st.reused);
 	run->unstarted = st.unstarted;
 	return rc;
 }
