@@ -1,10 +1,12 @@
 /*
  * The DNS probe: asks the questions DNS-health checks need (SOA, A, TXT, DMARC,
  * CAA, MX, NS), follows SPF include/redirect names, resolves the targets of SPF
- * a/mx/exists terms (so void lookups can be counted) and name-server addresses,
- * and reports the units it finds (name-server addresses, the web host, a silent
- * domain) to the engine, which starts the modules registered for them. It records
- * lookups; it does not evaluate SPF or anything else.
+ * a/mx/exists terms (so void lookups can be counted) and name-server addresses.
+ * It is also discovery: the apex, www, MX and NS hosts and the organization's given
+ * hosts and addresses become assets (with the reason each belongs, and their A and
+ * AAAA lookups), and it reports the units it finds (web hosts, mail hosts, given
+ * addresses, name-server addresses, a silent domain) to the engine, which starts the
+ * modules registered for them. It records lookups; it does not evaluate anything.
  */
 #include <errno.h>
 #include <stdlib.h>

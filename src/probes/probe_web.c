@@ -1,5 +1,6 @@
 /*
- * The web probe: for a domain's first address, a TLS probe (probe_tls.c) and
+ * The web probe: for every endpoint of a web host (the apex, www, a given host, on each
+ * of its addresses, IPv4 and IPv6) or a given address, a TLS probe (probe_tls.c) and
  * three fetches through libcurl's multi-socket API on the engine's loop:
  * http://HOST/, https://HOST/ and https://HOST/.well-known/security.txt (over
  * http:// when HTTPS fails). It records status codes, headers and, for
@@ -12,6 +13,10 @@
  * (web.redirects), including those not followed and why. An https://
  * fetch that fails because the server offers only TLS 1.0/1.1 is retried once with
  * those versions allowed, and says so (tls_version, legacy_retry).
+ *
+ * An endpoint outside the organization's domains (a vendor's portal, a given address)
+ * may serve many organizations: it is measured once per scan through share.h, and the
+ * other organizations take the stored web part or wait for it.
  */
 #include "probe_web.h"
 
