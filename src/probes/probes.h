@@ -10,10 +10,12 @@
 
 #include "engine.h"
 
-extern const struct probe_module probe_dns_module;   /* UNIT_DOMAIN: records and assets; finds the units below */
+extern const struct probe_module
+    probe_dns_module; /* UNIT_DOMAIN: records and assets; finds the units below */
 extern const struct probe_module probe_deleg_module; /* UNIT_SILENT_DOMAIN: asks the parent */
 extern const struct probe_module probe_axfr_module;  /* UNIT_NAME_SERVER: zone transfer */
-extern const struct probe_module probe_web_module;   /* UNIT_HOST, UNIT_ADDRESS: per endpoint, TLS and fetches */
+extern const struct probe_module
+    probe_web_module; /* UNIT_HOST, UNIT_ADDRESS: per endpoint, TLS and fetches */
 
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);
