@@ -1061,9 +1061,14 @@ static void on_shared(void *arg, json_t *result)
 	so->wait = NULL;
 	if (result != NULL)
 		json_object_update(so->web, result);
-	else if (!engine_org_expired(so->op.ds))
-		ep_shared(so->e, so->op.ds, so->web, &so->sp); /* abandoned by its measurer: ask again */
-	else
+	else if (!engine_org_expired(so->op.ds)) {
+		/* Abandoned by its measurer: ask again (this organization may measure it now). */
+		int rc = ep_shared(so->e, so->op.ds, so->web, &so->sp);
+		if (rc < 0 && engine_resource_error(rc))
+			engine_starved(so->op.ds);
+		if (rc < 0)
+			web_unreached(so->web, "error");
+	} else
 		web_unreached(so->web, "timeout");
 	json_decref(result);
 	op_done(&so->op);
