@@ -1023,6 +1023,9 @@ static int ep_run(struct engine *e, struct domain_scan *ds, json_t *web, const s
 	struct web_ep *ep = calloc(1, sizeof *ep);
 	if (ep == NULL || (key != NULL && (ep->key = strdup(key)) == NULL)) {
 		free(ep);
+		/* Claimed but never measured: let the next asker measure it. */
+		if (key != NULL)
+			share_publish(engine_opts(e)->share, key, NULL);
 		return -ENOMEM;
 	}
 	*ep = (struct web_ep){e, ds, json_incref(web), ep->key, "", 1, 0};
