@@ -6,9 +6,9 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang clang-format
   libclang-rt-14-dev
   libevent-dev libunbound-dev libldns-dev libssl-dev libcurl4-openssl-dev
-  libsqlite3-dev libjansson-dev
+  libsqlite3-dev libjansson-dev libgsl-dev
   knot knot-dnsutils nginx-light openssl dns-root-data socat
-  python3 python3-spf python3-yaml python3-pytest sqlite3 ca-certificates util-linux
+  python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
 )
 missing=()
 for p in "${PKGS[@]}"; do
