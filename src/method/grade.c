@@ -69,38 +69,56 @@ static int status_rank(enum fstatus s)
 	return s == FS_FAIL ? 0 : s == FS_PASS ? 1 : s == FS_INDETERMINATE ? 2 : 3;
 }
 
-/* Whether finding j shares i's group under `r` and comes before it (worse, or as bad and earlier). */
-static int ranks_before(const struct findings *fs, size_t j, size_t i, enum rollup r)
+/* A finding of the factor, as the roll-up sorts them: by group, then worst first, then in order. */
+struct member {
+	const struct finding *f; /* the finding */
+	size_t idx;              /* its position */
+	int byhost;              /* groups are (check, host), else (check) */
+};
+
+static int member_cmp(const void *a, const void *b)
 {
-	const struct finding *a = &fs->v[j], *b = &fs->v[i];
-	if (strcmp(a->check, b->check) != 0 || (r == ROLLUP_WORST_HOST && strcmp(a->domain, b->domain) != 0))
-		return 0;
-	int ra = status_rank(a->status), rb = status_rank(b->status);
-	return ra < rb || (ra == rb && j < i);
+	const struct member *x = a, *y = b;
+	int c = strcmp(x->f->check, y->f->check);
+	if (c == 0 && x->byhost)
+		c = strcmp(x->f->domain, y->f->domain);
+	if (c == 0)
+		c = status_rank(x->f->status) - status_rank(y->f->status);
+	return c != 0 ? c : x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* Whether finding i counts under the factor's roll-up rule: it stands for its group. */
-static int stands(const struct findings *fs, size_t i, enum rollup r)
+/*
+ * Which findings count towards factor `fac` under its roll-up rule: keep[i] is 1 for a
+ * finding of the factor that stands for its group (every one under ROLLUP_EACH). Sorting
+ * keeps this O(n log n) however many endpoints an organization has. 0 or -ENOMEM.
+ */
+static int roll_up(const struct method *m, const struct findings *fs, size_t fac, unsigned char *keep)
 {
-	if (r == ROLLUP_EACH)
-		return 1;
-	for (size_t j = 0; j < fs->n; j++)
-		if (j != i && ranks_before(fs, j, i, r))
-			return 0;
-	return 1;
-}
-
-/* The check behind a finding that counts towards factor `fac`, after the roll-up; else NULL. */
-static const struct check_def *counted(const struct method *m, const struct findings *fs, size_t i,
-                                       size_t fac)
-{
-	const struct check_def *c = in_factor(m, &fs->v[i], fac);
-	return c != NULL && stands(fs, i, m->factors[fac].rollup) ? c : NULL;
+	enum rollup r = m->factors[fac].rollup;
+	struct member *v = malloc((fs->n ? fs->n : 1) * sizeof *v);
+	size_t n = 0;
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < fs->n; i++) {
+		keep[i] = 0;
+		if (in_factor(m, &fs->v[i], fac) != NULL)
+			v[n++] = (struct member){&fs->v[i], i, r == ROLLUP_WORST_HOST};
+	}
+	qsort(v, n, sizeof *v, member_cmp);
+	for (size_t k = 0; k < n; k++) {
+		const struct member *prev = k > 0 ? &v[k - 1] : NULL;
+		int first = prev == NULL || strcmp(prev->f->check, v[k].f->check) != 0 ||
+		            (v[k].byhost && strcmp(prev->f->domain, v[k].f->domain) != 0);
+		keep[v[k].idx] = r == ROLLUP_EACH || first;
+	}
+	free(v);
+	return 0;
 }
 
 /* One deduction per failed finding of `fac`, plus the cap's, sorted largest first. */
 static int factor_deductions(const struct method *m, const struct findings *fs, size_t fac,
-                             const struct tally *t, int uncapped, struct factor_score *f)
+                             const unsigned char *keep, const struct tally *t, int uncapped,
+                             struct factor_score *f)
 {
 	size_t n = (size_t)f->failed + (f->score < uncapped);
 	if (n == 0)
@@ -109,7 +127,8 @@ static int factor_deductions(const struct method *m, const struct findings *fs, 
 	if (f->ded == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < fs->n; i++) {
-		const struct check_def *c = fs->v[i].status == FS_FAIL ? counted(m, fs, i, fac) : NULL;
+		const struct check_def *c =
+		    keep[i] && fs->v[i].status == FS_FAIL ? in_factor(m, &fs->v[i], fac) : NULL;
 		if (c == NULL)
 			continue;
 		f->ded[f->nded++] = (struct deduction){i, 100.0 * c->weight / (double)t->wdet, 0};
@@ -126,18 +145,22 @@ static int grade_factor(const struct method *m, const struct findings *fs, size_
 {
 	struct tally t = {.mincap = 100};
 	*f = (struct factor_score){.grade = '-'};
-	for (size_t i = 0; i < fs->n; i++) {
-		const struct check_def *c = counted(m, fs, i, fac);
+	unsigned char *keep = malloc(fs->n ? fs->n : 1);
+	int rc = keep ? roll_up(m, fs, fac, keep) : -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < fs->n; i++) {
+		const struct check_def *c = keep[i] ? in_factor(m, &fs->v[i], fac) : NULL;
 		if (c != NULL)
 			tally_finding(f, &t, c, &fs->v[i], i);
 	}
-	if (t.wdet == 0)
-		return 0;
-	int uncapped = percent_round(t.wpass, t.wdet);
-	f->has_score = 1;
-	f->score = uncapped < t.mincap ? uncapped : t.mincap;
-	f->grade = grade_letter(f->score);
-	return factor_deductions(m, fs, fac, &t, uncapped, f);
+	if (rc == 0 && t.wdet > 0) {
+		int uncapped = percent_round(t.wpass, t.wdet);
+		f->has_score = 1;
+		f->score = uncapped < t.mincap ? uncapped : t.mincap;
+		f->grade = grade_letter(f->score);
+		rc = factor_deductions(m, fs, fac, keep, &t, uncapped, f);
+	}
+	free(keep);
+	return rc;
 }
 
 static void grade_overall(const struct method *m, struct scorecard *sc)
