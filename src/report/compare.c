@@ -630,7 +630,8 @@ static json_t *changes_json(const struct pairing *p)
 
 /* Appeared: failing now, not before; disappeared: failing before, not now. */
 struct moved {
-	json_t *appeared, *disappeared;
+	json_t *appeared;    /* failing findings now that were not failing before */
+	json_t *disappeared; /* failing findings before that are not failing now */
 };
 
 static int moved_fn(void *ctx, const struct compare_org *org, const struct compare_finding *x,
@@ -659,18 +660,22 @@ static json_t *mover_json(const struct compare_org *a, const struct compare_org 
 	return j;
 }
 
-/* Pair indexes ordered by overall change times sort_sign (largest move first), then org_id. */
-static const struct pairing *sort_ctx;
-static int sort_sign;
+/* What movers are sorted by: the pairs, and -1 (largest drop first) or 1 (largest gain first). */
+struct mover_order {
+	const struct pairing *p; /* the pairs the indexes point into */
+	int sign;                /* the direction that ranks first */
+};
 
-static int change_cmp(const void *x, const void *y)
+/* Pair indexes by overall change in the wanted direction, largest first, then org_id. */
+static int change_cmp(const void *x, const void *y, void *ctx)
 {
+	const struct mover_order *mo = ctx;
 	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	int di = sort_ctx->b[i]->score[0] - sort_ctx->a[i]->score[0];
-	int dj = sort_ctx->b[j]->score[0] - sort_ctx->a[j]->score[0];
+	int di = (mo->p->b[i]->score[0] - mo->p->a[i]->score[0]) * mo->sign;
+	int dj = (mo->p->b[j]->score[0] - mo->p->a[j]->score[0]) * mo->sign;
 	if (di != dj)
-		return di * sort_sign > dj * sort_sign ? -1 : 1;
-	return strcmp(sort_ctx->a[i]->org_id, sort_ctx->a[j]->org_id);
+		return di > dj ? -1 : 1;
+	return strcmp(mo->p->a[i]->org_id, mo->p->a[j]->org_id);
 }
 
 /* Up to COMPARE_TOP organizations whose overall score moved the way `sign` says, most first. */
@@ -683,10 +688,9 @@ static json_t *movers_json(const struct pairing *p, int sign)
 		if (x >= 0 && y >= 0 && (y - x) * sign > 0)
 			v[n++] = i;
 	}
-	sort_ctx = p;
-	sort_sign = sign;
+	struct mover_order mo = {p, sign};
 	if (v != NULL)
-		qsort(v, n, sizeof *v, change_cmp);
+		qsort_r(v, n, sizeof *v, change_cmp, &mo);
 	for (size_t k = 0; arr != NULL && k < n && k < COMPARE_TOP; k++) {
 		if (json_array_append_new(arr, mover_json(p->a[v[k]], p->b[v[k]])) < 0)
 			arr = (json_decref(arr), NULL);

@@ -321,6 +321,14 @@ static void test_corrections(struct store *st)
 	   "Holm: caa significant");
 	ok(json_is_false(json_object_get(check_of(c, "dns.mx.present"), "significant")), "Holm: mx not");
 	near(num(check_of(c, "dns.dmarc.present"), "p_adjusted"), 1, "dmarc: unchanged, 1");
+	is_int(json_array_size(json_object_get(c, "improved")), 6, "s07-s12 gained 80 -> 100");
+	is_str(
+	    json_string_value(json_object_get(json_array_get(json_object_get(c, "improved"), 0), "org_id")),
+	    "s07", "equal gains in org_id order: s07 first");
+	is_str(
+	    json_string_value(json_object_get(json_array_get(json_object_get(c, "improved"), 5), "org_id")),
+	    "s12", "s12 last");
+	is_int(json_array_size(json_object_get(c, "regressed")), 0, "s01-s06 stayed at 80: none regressed");
 	json_decref(c);
 	c = NULL;
 	o.correction = COMPARE_BH;
