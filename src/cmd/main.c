@@ -18,6 +18,7 @@ static const struct {
     {"show", cmd_show, "print one organization's scorecard from the database"},
     {"report", cmd_report, "write a self-contained HTML report of a scan"},
     {"rescore", cmd_rescore, "re-grade a stored scan under a methodology version, offline"},
+    {"compare", cmd_compare, "compare two scans: what changed, and whether it is more than chance"},
 };
 
 static void usage(FILE *f)

@@ -47,16 +47,21 @@ static double clamp0(double v)
 	return v > 0 ? v : 0;
 }
 
-static void svg_open(FILE *out, const char *title, int width, int height)
+void svg_begin(FILE *out, const char *cls, const char *title, int width, int height)
 {
-	fprintf(out,
-	        "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-	        "aria-label=\"",
-	        width, height, width, height);
+	fputs("<svg class=\"", out);
+	html_escape(out, cls);
+	fprintf(out, "\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", width,
+	        height, width, height);
 	html_escape(out, title);
 	fputs("\"><title>", out);
 	html_escape(out, title);
 	fputs("</title>", out);
+}
+
+static void svg_open(FILE *out, const char *title, int width, int height)
+{
+	svg_begin(out, "chart", title, width, height);
 }
 
 /* A rectangle with a tooltip "label: value". */

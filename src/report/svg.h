@@ -29,6 +29,12 @@ struct svg_bar {
 int html_escape(FILE *out, const char *s);
 
 /*
+ * Opens an <svg> of class `cls` ("chart ..."), `width` x `height` pixels, named by
+ * `title` (aria-label and <title>); the caller draws into it and writes "</svg>".
+ */
+void svg_begin(FILE *out, const char *cls, const char *title, int width, int height);
+
+/*
  * A vertical bar chart of `n` bars in a `width` x `height` pixel <svg>, each bar with
  * its value above and its label below, scaled to the largest value. `title` names the
  * chart for screen readers. Returns 0, -EINVAL (no room to draw) or -EIO.
