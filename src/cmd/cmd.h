@@ -20,5 +20,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_rescore(int argc, char **argv);
+int cmd_trend(int argc, char **argv);
 
 #endif

@@ -322,8 +322,11 @@ static int show_cohort_run(const struct read_opts *o, struct store *st)
 		ex = exit_code(t.m ? rc : -EINVAL);
 		goto out;
 	}
-	json_array_foreach(ids, i,
-	                   id) if ((rc = show_member(o, st, scan, json_string_value(id), &t)) < 0) break;
+	json_array_foreach(ids, i, id)
+	{
+		if ((rc = show_member(o, st, scan, json_string_value(id), &t)) < 0)
+			break;
+	}
 	if (rc == 0 && t.norgs == 0) {
 		log_error("show: no organization of scan %lld is in cohort %s", (long long)scan, o->cohort);
 		rc = -ESRCH;

@@ -18,6 +18,7 @@ static const struct {
     {"show", cmd_show, "print one organization's scorecard from the database"},
     {"report", cmd_report, "write a self-contained HTML report of a scan"},
     {"rescore", cmd_rescore, "re-grade a stored scan under a methodology version, offline"},
+    {"trend", cmd_trend, "factor averages and findings per organization over scans of the same targets"},
 };
 
 static void usage(FILE *f)
