@@ -21,5 +21,6 @@ int cmd_show(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_rescore(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_trend(int argc, char **argv);
 
 #endif

@@ -10,12 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cohort.h"
 #include "grade.h"
 #include "log.h"
 #include "method.h"
 #include "report.h"
 #include "show.h"
 #include "store.h"
+#include "tally.h"
 
 #define DEFAULT_DB     "vitals.db"
 #define DEFAULT_REPORT "report.html"
@@ -27,6 +29,7 @@ enum {
 	OPT_METHOD,
 	OPT_COLOR,
 	OPT_NO_COLOR,
+	OPT_COHORT,
 };
 
 /* The options of the reading commands; each command accepts its own subset. */
@@ -38,22 +41,28 @@ struct read_opts {
 	int color;          /* show: 1 --color, 0 --no-color, -1 decide from the terminal */
 	const char *output; /* report: -o FILE, "-" for standard output */
 	const char *org;    /* show: the ORG_ID operand */
+	const char *cohort; /* show, report: --cohort SPEC as given */
+	struct cohort coh;  /* show, report: --cohort SPEC parsed */
 	int help;           /* -h/--help was given */
 	int writes;         /* rescore: the command writes to the database */
 };
 
 static const char show_usage[] =
     "usage: vitals show ORG_ID [--scan ID] [--method N] [--color|--no-color] [--db FILE]\n"
+    "       vitals show --cohort SPEC [--scan ID] [--method N] [--db FILE]\n"
     "Prints one organization's scorecard: grades, every failing check with the points it\n"
-    "cost and its evidence, and what could not be determined.\n"
+    "cost and its evidence, and what could not be determined. With --cohort, a line per\n"
+    "organization of the cohort and the cohort's summary.\n"
+    "  --cohort SPEC KEY=VALUE (a tag's value) or WORD (a tag's name or value), any case\n"
     "  --scan ID     the scan to read (default: the latest)\n"
     "  --method N    the methodology version of the scores (default: the scan's own)\n"
     "  --color       colour the output; --no-color: never (default: when stdout is a terminal)\n"
     "  --db FILE     the database (default: " DEFAULT_DB ")\n";
 
 static const char report_usage[] =
-    "usage: vitals report [--scan ID] [--method N] [-o FILE] [--db FILE]\n"
+    "usage: vitals report [--scan ID] [--method N] [--cohort SPEC] [-o FILE] [--db FILE]\n"
     "Writes the sector report of a scan as one self-contained HTML file.\n"
+    "  --cohort SPEC only the organizations of a cohort: KEY=VALUE or WORD\n"
     "  --scan ID     the scan to report (default: the latest)\n"
     "  --method N    the methodology version of the scores (default: the scan's own)\n"
     "  -o FILE       where to write it (default: " DEFAULT_REPORT "; - for standard output)\n"
@@ -74,6 +83,7 @@ static const struct option show_longopts[] = {
     {"method", required_argument, NULL, OPT_METHOD},
     {"color", no_argument, NULL, OPT_COLOR},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"cohort", required_argument, NULL, OPT_COHORT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -83,6 +93,7 @@ static const struct option report_longopts[] = {
     {"scan", required_argument, NULL, OPT_SCAN},
     {"method", required_argument, NULL, OPT_METHOD},
     {"output", required_argument, NULL, 'o'},
+    {"cohort", required_argument, NULL, OPT_COHORT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -148,6 +159,14 @@ static int take_option(struct read_opts *o, int c, char **argv)
 	case OPT_NO_COLOR:
 		o->color = c == OPT_COLOR;
 		return 0;
+	case OPT_COHORT:
+		if (cohort_parse(optarg, &o->coh) < 0) {
+			log_error("%s: invalid --cohort '%s' (KEY=VALUE or WORD, under %d bytes)", o->cmd,
+			          optarg, COHORT_TEXT_MAX);
+			return -EINVAL;
+		}
+		o->cohort = optarg;
+		return 0;
 	case 'o':
 		o->output = optarg;
 		return 0;
@@ -192,6 +211,7 @@ static int exit_code(int rc)
 	case -EINVAL:
 	case -ENODATA:
 	case -ENOTSUP:
+	case -ESRCH:
 		return EXIT_INPUT;
 	default:
 		return EXIT_IO;
@@ -265,6 +285,63 @@ out:
 	return ex;
 }
 
+/* One organization of the scan: its line when it is in the cohort. */
+static int show_member(const struct read_opts *o, struct store *st, int64_t scan, const char *id,
+                       struct tally *t)
+{
+	json_t *org = NULL;
+	struct tally_org to;
+	int rc = store_load_org(st, scan, id, t->m->version, &org);
+	if (rc < 0)
+		log_error("show: %s", store_error(st));
+	else if (!cohort_match(&o->coh, json_object_get(org, "tags")))
+		rc = 0;
+	else if ((rc = tally_org_read(t->m, org, json_object_get(org, "scores"), &to)) < 0)
+		log_error("show: %s has no scores under method v%d in scan %lld (run: vitals rescore --scan "
+		          "%lld --method %d)",
+		          id, t->m->version, (long long)scan, (long long)scan, t->m->version);
+	else if ((rc = show_cohort_line(stdout, t->m, org, &to)) == 0)
+		tally_add(t, &to);
+	json_decref(org);
+	return rc;
+}
+
+static int show_cohort_run(const struct read_opts *o, struct store *st)
+{
+	int64_t scan;
+	json_t *info = NULL, *ids = NULL, *id;
+	struct tally t;
+	size_t i;
+	int rc = 0, ex = resolve_scan(o, st, &scan, &info);
+	if (ex != EXIT_OK)
+		goto out;
+	tally_init(
+	    &t, method_get(o->method ? o->method : (int)json_integer_value(json_object_get(info, "method"))));
+	if (t.m == NULL || (rc = store_scan_orgs(st, scan, &ids)) < 0) {
+		log_error("show: %s", t.m ? store_error(st) : "the scan's method is unknown to this vitals");
+		ex = exit_code(t.m ? rc : -EINVAL);
+		goto out;
+	}
+	json_array_foreach(ids, i, id)
+	{
+		if ((rc = show_member(o, st, scan, json_string_value(id), &t)) < 0)
+			break;
+	}
+	if (rc == 0 && t.norgs == 0) {
+		log_error("show: no organization of scan %lld is in cohort %s", (long long)scan, o->cohort);
+		rc = -ESRCH;
+	}
+	if (rc == 0)
+		rc = show_cohort_summary(stdout, o->cohort, (long long)scan, &t);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = -EIO;
+	ex = rc < 0 ? exit_code(rc) : EXIT_OK;
+out:
+	json_decref(ids);
+	json_decref(info);
+	return ex;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	struct read_opts o;
@@ -275,24 +352,28 @@ int cmd_show(int argc, char **argv)
 		fputs(show_usage, stdout);
 		return EXIT_OK;
 	}
-	if (argc - optind != 1) {
-		log_error("show: %s (see vitals show --help)",
-		          optind == argc ? "missing ORG_ID" : "one ORG_ID only");
+	if (argc - optind != (o.cohort ? 0 : 1)) {
+		log_error("show: %s (see vitals show --help)", o.cohort ? "ORG_ID or --cohort, not both"
+		                                               : optind == argc ? "missing ORG_ID"
+		                                                                : "one ORG_ID only");
 		return EXIT_USAGE;
 	}
 	o.org = argv[optind];
 	int ex = open_db(&o, &st);
 	if (ex == EXIT_OK)
-		ex = show_run(&o, st);
+		ex = o.cohort ? show_cohort_run(&o, st) : show_run(&o, st);
 	store_close(st);
 	return ex;
 }
 
 /* ---- report ---- */
 
-static int report_failed(struct store *st, int64_t scan, int method, int rc, const char *dest)
+static int report_failed(struct store *st, int64_t scan, int method, int rc, const char *dest,
+                         const char *cohort)
 {
-	if (rc == -ENODATA)
+	if (rc == -ESRCH)
+		log_error("report: no organization of scan %lld is in cohort %s", (long long)scan, cohort);
+	else if (rc == -ENODATA)
 		log_error("report: scan %lld has organizations without scores under method v%d "
 		          "(run: vitals rescore --scan %lld --method %d)",
 		          (long long)scan, method, (long long)scan, method);
@@ -323,11 +404,11 @@ static int report_to_file(const struct read_opts *o, struct store *st, int64_t s
 		log_error("report: cannot write %s: %s", o->output, strerror(errno));
 		goto out;
 	}
-	rc = report_write(f, st, scan, o->method);
+	rc = report_write_cohort(f, st, scan, o->method, o->cohort ? &o->coh : NULL);
 	if (fclose(f) != 0 && rc == 0)
 		rc = -EIO;
 	if (rc < 0)
-		ex = report_failed(st, scan, method, rc, o->output);
+		ex = report_failed(st, scan, method, rc, o->output, o->cohort);
 	else if (rename(tmp, o->output) < 0)
 		log_error("report: cannot rename %s to %s: %s", tmp, o->output, strerror(errno));
 	else
@@ -341,10 +422,10 @@ out:
 
 static int report_to_stdout(const struct read_opts *o, struct store *st, int64_t scan, int method)
 {
-	int rc = report_write(stdout, st, scan, o->method);
+	int rc = report_write_cohort(stdout, st, scan, o->method, o->cohort ? &o->coh : NULL);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = -EIO;
-	return rc < 0 ? report_failed(st, scan, method, rc, "standard output") : EXIT_OK;
+	return rc < 0 ? report_failed(st, scan, method, rc, "standard output", o->cohort) : EXIT_OK;
 }
 
 static int report_run(const struct read_opts *o, struct store *st)

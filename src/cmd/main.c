@@ -19,6 +19,7 @@ static const struct {
     {"report", cmd_report, "write a self-contained HTML report of a scan"},
     {"rescore", cmd_rescore, "re-grade a stored scan under a methodology version, offline"},
     {"compare", cmd_compare, "compare two scans: what changed, and whether it is more than chance"},
+    {"trend", cmd_trend, "factor averages and findings per organization over scans of the same targets"},
 };
 
 static void usage(FILE *f)

@@ -10,6 +10,7 @@
 #include "method.h"
 #include "show.h"
 #include "svg.h"
+#include "tally.h"
 
 /* Grade columns of the distributions: A to F, then "no score". */
 #define NGRADES 6
@@ -52,6 +53,8 @@ struct org_sum {
 	size_t nfail;       /* failing findings of the method's checks */
 	size_t nind;        /* indeterminate findings of the method's checks */
 	size_t npass;       /* passing findings of the method's checks */
+	size_t ndomains;    /* its domains */
+	json_t *tags;       /* its tags (a reference), for the cohort sections */
 };
 
 /* Findings of one check by status, in enum fstatus order. */
@@ -62,6 +65,7 @@ struct check_count {
 /* What the statistics pass learns about the scan. */
 struct sector {
 	const struct method *m;       /* the method the scores are read under */
+	const struct cohort *cohort;  /* only this cohort's organizations; NULL: all */
 	int64_t scan_id;              /* the scan */
 	json_t *info;                 /* scan metadata (store_scan_info) */
 	json_t *ids;                  /* the scan's organization ids, stored order */
@@ -150,6 +154,8 @@ static int sum_org(struct sector *s, const json_t *org, struct org_sum *o)
 		sum_slot(s, o, 1 + i,
 		         json_object_get(json_object_get(scores, "factors"), s->m->factors[i].id));
 	count_findings(s, json_object_get(org, "findings"), o);
+	o->ndomains = json_array_size(json_object_get(org, "domains"));
+	o->tags = json_incref(json_object_get(org, "tags"));
 	return 0;
 }
 
@@ -167,12 +173,14 @@ static int sector_load(struct sector *s, struct store *st)
 		int rc = store_load_org(st, s->scan_id, json_string_value(id), s->m->version, &org);
 		if (rc < 0)
 			return rc;
-		rc = sum_org(s, org, &s->orgs[s->norgs++]);
+		if (s->cohort == NULL || cohort_match(s->cohort, json_object_get(org, "tags")))
+			rc = sum_org(s, org, &s->orgs[s->norgs++]);
 		json_decref(org);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	/* A cohort no organization carries is a mistake worth saying, not an empty report. */
+	return s->cohort != NULL && s->norgs == 0 ? -ESRCH : 0;
 }
 
 static void sector_free(struct sector *s)
@@ -180,6 +188,7 @@ static void sector_free(struct sector *s)
 	for (size_t i = 0; s->orgs != NULL && i < s->norgs; i++) {
 		free(s->orgs[i].org_id);
 		free(s->orgs[i].name);
+		json_decref(s->orgs[i].tags);
 	}
 	free(s->orgs);
 	free(s->checks);
@@ -220,16 +229,27 @@ static void put_badge(FILE *out, int score, char grade)
 		fprintf(out, "<span class=\"grade g-%c\">%c %d</span>", grade, grade, score);
 }
 
+static void put_cohort_title(FILE *out, const struct cohort *c, const char *prefix)
+{
+	char buf[2 * COHORT_TEXT_MAX + 2];
+	if (c == NULL)
+		return;
+	fputs(prefix, out);
+	html_escape(out, cohort_text(c, buf, sizeof buf));
+}
+
 static void write_head(FILE *out, const struct sector *s)
 {
 	fprintf(out,
 	        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	        "<title>vitals sector report: scan %lld</title>\n<style>%s</style>\n</head>\n<body>\n",
-	        (long long)s->scan_id, css);
-	fprintf(out,
-	        "<header>\n<h1>Sector security posture</h1>\n<p class=\"meta\">Scan %lld &middot; started ",
+	        "<title>vitals sector report: scan %lld",
 	        (long long)s->scan_id);
+	put_cohort_title(out, s->cohort, ", cohort ");
+	fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>Sector security posture",
+	        css);
+	put_cohort_title(out, s->cohort, ": cohort ");
+	fprintf(out, "</h1>\n<p class=\"meta\">Scan %lld &middot; started ", (long long)s->scan_id);
 	put_time(out, json_object_get(s->info, "started"));
 	fputs(" &middot; finished ", out);
 	put_time(out, json_object_get(s->info, "finished"));
@@ -241,10 +261,11 @@ static void write_head(FILE *out, const struct sector *s)
 	html_escape(out, args ? args : "{}");
 	fputs("</code></p>\n", out);
 	free(args);
-	fputs("<nav><a href=\"#distribution\">Grades</a><a href=\"#factors\">Factors</a>"
-	      "<a href=\"#checks\">Checks</a><a href=\"#worst\">Lowest grades</a>"
-	      "<a href=\"#orgs\">Organizations</a></nav>\n</header>\n",
-	      out);
+	fprintf(out,
+	        "<nav><a href=\"#distribution\">Grades</a><a href=\"#factors\">Factors</a>"
+	        "<a href=\"#checks\">Checks</a>%s<a href=\"#worst\">Lowest grades</a>"
+	        "<a href=\"#orgs\">Organizations</a></nav>\n</header>\n",
+	        s->cohort == NULL ? "<a href=\"#cohorts\">Cohorts</a>" : "");
 }
 
 static void distribution_chart(FILE *out, const struct sector *s, int slot, int width, int height)
@@ -355,6 +376,120 @@ static void write_checks(FILE *out, const struct sector *s)
 	for (size_t i = 0; i < s->m->nchecks; i++)
 		write_check_row(out, s, i);
 	fputs("</table>\n</section>\n", out);
+}
+
+/* ---- cohorts: one section per tag key=value the scan's organizations carry ---- */
+
+static int text_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The distinct "key=value" tags of the scan's organizations, sorted; keys of *set own them. */
+static int cohort_names(const struct sector *s, json_t *set, const char ***out, size_t *n)
+{
+	const char *k, **v;
+	json_t *val;
+	char buf[2 * COHORT_TEXT_MAX + 2];
+	for (size_t i = 0; i < s->norgs; i++)
+		json_object_foreach(s->orgs[i].tags, k, val)
+		{
+			const char *text = json_string_value(val);
+			/* A pair too long for a --cohort SPEC could not be asked for: leave it out. */
+			if (text == NULL || strlen(k) >= COHORT_TEXT_MAX || strlen(text) >= COHORT_TEXT_MAX)
+				continue;
+			snprintf(buf, sizeof buf, "%s=%s", k, text);
+			if (json_object_set_new(set, buf, json_true()) < 0)
+				return -ENOMEM;
+		}
+	v = calloc(json_object_size(set) + 1, sizeof *v);
+	if (v == NULL)
+		return -ENOMEM;
+	*n = 0;
+	json_object_foreach(set, k, val) v[(*n)++] = k;
+	qsort(v, *n, sizeof *v, text_cmp);
+	*out = v;
+	return 0;
+}
+
+static void tally_of(const struct sector *s, const struct cohort *c, struct tally *t)
+{
+	tally_init(t, s->m);
+	for (size_t i = 0; i < s->norgs; i++) {
+		const struct org_sum *o = &s->orgs[i];
+		struct tally_org to = {.nfail = o->nfail, .ndomains = o->ndomains};
+		if (!cohort_match(c, o->tags))
+			continue;
+		memcpy(to.score, o->score, sizeof to.score);
+		tally_add(t, &to);
+	}
+}
+
+static void write_cohort_row(FILE *out, const struct sector *s, const struct tally *t)
+{
+	fprintf(out, "<tr><td class=\"n\">%ld</td>", t->norgs);
+	for (int g = 0; g < NGRADES; g++)
+		fprintf(out, "<td class=\"n\">%ld</td>", t->grades[g]);
+	for (int slot = 0; slot < nslots(s); slot++) {
+		double mean;
+		if (tally_mean(t, slot, &mean) == 0)
+			fprintf(out, "<td class=\"n\">%.1f</td>", mean);
+		else
+			fputs("<td class=\"n\">no score</td>", out);
+	}
+	fprintf(out, "<td class=\"n\">%.2f</td><td class=\"n\">%.2f</td></tr>\n", tally_per_org(t),
+	        tally_per_domain(t));
+}
+
+static void write_cohort(FILE *out, const struct sector *s, const char *name, const struct cohort *c)
+{
+	struct tally t;
+	struct svg_bar bars[NGRADES];
+	tally_of(s, c, &t);
+	for (int g = 0; g < NGRADES; g++)
+		bars[g] = (struct svg_bar){grade_labels[g], (double)t.grades[g], grade_colors[g]};
+	fputs("<article class=\"cohort\">\n<h3>", out);
+	html_escape(out, name);
+	fputs("</h3>\n", out);
+	svg_stacked_bar(out, name, bars, NGRADES, 400, 14);
+	fputs("\n<table>\n<tr><th class=\"n\">Organizations</th>", out);
+	for (int g = 0; g < NGRADES; g++)
+		fprintf(out, "<th class=\"n\">%s</th>", grade_labels[g]);
+	for (int slot = 0; slot < nslots(s); slot++) {
+		fputs("<th class=\"n\">", out);
+		html_escape(out, slot_title(s, slot));
+		fputs("</th>", out);
+	}
+	fputs("<th class=\"n\">Failing findings per organization</th><th class=\"n\">per domain</th></tr>\n",
+	      out);
+	write_cohort_row(out, s, &t);
+	fputs("</table>\n</article>\n", out);
+}
+
+static int write_cohorts(FILE *out, const struct sector *s)
+{
+	const char **names = NULL;
+	size_t n = 0;
+	json_t *set = json_object();
+	int rc = set ? cohort_names(s, set, &names, &n) : -ENOMEM;
+	if (rc < 0)
+		goto out;
+	fputs("<section id=\"cohorts\">\n<h2>Cohorts</h2>\n<p>Organizations by each tag their targets "
+	      "gave them (<code>vitals report --cohort KEY=VALUE</code> reports one alone). Grades are "
+	      "overall grades; averages are factor scores; failing findings count the method's checks.</p>\n",
+	      out);
+	if (n == 0)
+		fputs("<p>No organization of this scan carries a tag.</p>\n", out);
+	for (size_t i = 0; i < n; i++) {
+		struct cohort c;
+		if (cohort_parse(names[i], &c) == 0)
+			write_cohort(out, s, names[i], &c);
+	}
+	fputs("</section>\n", out);
+out:
+	free(names);
+	json_decref(set);
+	return rc;
 }
 
 static int worst_cmp(const void *a, const void *b)
@@ -560,7 +695,9 @@ static int write_all(FILE *out, struct store *st, const struct sector *s)
 	write_distribution(out, s);
 	write_factors(out, s);
 	write_checks(out, s);
-	int rc = write_worst(out, s);
+	int rc = s->cohort == NULL ? write_cohorts(out, s) : 0;
+	if (rc == 0)
+		rc = write_worst(out, s);
 	if (rc == 0)
 		rc = write_cards(out, st, s);
 	if (rc == 0)
@@ -572,7 +709,12 @@ static int write_all(FILE *out, struct store *st, const struct sector *s)
 
 int report_write(FILE *out, struct store *st, int64_t scan_id, int method)
 {
-	struct sector s = {.scan_id = scan_id};
+	return report_write_cohort(out, st, scan_id, method, NULL);
+}
+
+int report_write_cohort(FILE *out, struct store *st, int64_t scan_id, int method, const struct cohort *cohort)
+{
+	struct sector s = {.scan_id = scan_id, .cohort = cohort};
 	int rc = store_scan_info(st, scan_id, &s.info);
 	if (rc < 0)
 		goto out;

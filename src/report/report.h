@@ -1,8 +1,10 @@
 /*
  * `vitals report`: the sector report of one scan as a single self-contained HTML
  * file: scan metadata, grade distributions (inline SVG), factor averages, the pass
- * rate of every check, the 20 lowest-graded organizations and a card per
- * organization with its grades and failing findings.
+ * rate of every check, a section per cohort (each tag key=value among its organizations:
+ * grade distribution, factor averages, failing findings per organization and per domain),
+ * the 20 lowest-graded organizations and a card per organization with its grades and
+ * failing findings. With a cohort, the same report of that cohort's organizations only.
  *
  * The page has inline CSS and SVG drawn by svg.c; it runs no script and loads nothing
  * from the network, so it can be mailed or archived as it is. Every string that came
@@ -17,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cohort.h"
 #include "store.h"
 
 /* The lowest-graded organizations listed in the report's table. */
@@ -30,5 +33,8 @@
  * set) or another store error (store_error says what).
  */
 int report_write(FILE *out, struct store *st, int64_t scan_id, int method);
+/* The same, of `cohort`'s organizations only (NULL: all); -ESRCH when none is in it. */
+int report_write_cohort(FILE *out, struct store *st, int64_t scan_id, int method,
+                        const struct cohort *cohort);
 
 #endif

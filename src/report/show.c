@@ -386,3 +386,51 @@ int show_org(FILE *out, const json_t *org, int color)
 		rc = -EIO;
 	return rc;
 }
+
+/* ---- a cohort: one line per organization, then the summary ---- */
+
+static void put_score(FILE *out, int score)
+{
+	if (score < 0)
+		fputs(" -", out);
+	else
+		fprintf(out, " %c %d", grade_letter(score), score);
+}
+
+int show_cohort_line(FILE *out, const struct method *m, const json_t *org, const struct tally_org *t)
+{
+	put_clean(out, jstr(org, "org_id"), 0);
+	fputs("  overall", out);
+	put_score(out, t->score[0]);
+	for (size_t i = 0; i < m->nfactors; i++) {
+		fprintf(out, "  %s", m->factors[i].id);
+		put_score(out, t->score[1 + i]);
+	}
+	fprintf(out, "  failing %zu  ", t->nfail);
+	put_clean(out, jstr(org, "name"), 0);
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
+}
+
+int show_cohort_summary(FILE *out, const char *cohort, long long scan, const struct tally *t)
+{
+	static const char *const labels[TALLY_GRADES] = {"A", "B", "C", "D", "F", "none"};
+	double mean;
+	fputs("cohort ", out);
+	put_clean(out, cohort, 0);
+	fprintf(out, ": %ld organization%s in scan %lld (method v%d)\ngrades:", t->norgs,
+	        t->norgs == 1 ? "" : "s", scan, t->m->version);
+	for (int g = 0; g < TALLY_GRADES; g++)
+		fprintf(out, "%s %s %ld", g ? "," : "", labels[g], t->grades[g]);
+	fputs("\naverages:", out);
+	for (size_t slot = 0; slot < 1 + t->m->nfactors; slot++) {
+		fprintf(out, "%s %s ", slot ? "," : "", slot ? t->m->factors[slot - 1].id : "overall");
+		if (tally_mean(t, (int)slot, &mean) == 0)
+			fprintf(out, "%.1f", mean);
+		else
+			fputs("-", out);
+	}
+	fprintf(out, "\nfailing findings: %.2f per organization, %.2f per domain\n", tally_per_org(t),
+	        tally_per_domain(t));
+	return ferror(out) ? -EIO : 0;
+}

@@ -4,6 +4,8 @@
  * finding with the points it cost and its evidence on one line (largest loss first),
  * and a summary of what could not be determined and why.
  *
+ * With a cohort, it prints one line per organization and the cohort's summary instead.
+ *
  * It only formats: it does not query the store, grade, or decide exit codes. Text that
  * came from the network (details, evidence, names) is stripped of control characters
  * so a hostile banner cannot drive the terminal.
@@ -13,6 +15,9 @@
 
 #include <jansson.h>
 #include <stdio.h>
+
+#include "method.h"
+#include "tally.h"
 
 /* A failing finding and the points it cost. */
 struct loss {
@@ -35,5 +40,14 @@ int show_losses(const json_t *org, struct loss **out, size_t *n);
  * writing failed.
  */
 int show_org(FILE *out, const json_t *org, int color);
+
+/*
+ * `vitals show --cohort`: one line for an organization of the cohort (its id, overall and
+ * factor grades and scores from `t`, failing findings, name), and the cohort's summary
+ * (organizations, grade distribution, averages, failing findings per organization and per
+ * domain). Return 0 or -EIO.
+ */
+int show_cohort_line(FILE *out, const struct method *m, const json_t *org, const struct tally_org *t);
+int show_cohort_summary(FILE *out, const char *cohort, long long scan, const struct tally *t);
 
 #endif

@@ -2,6 +2,7 @@
 #include "svg.h"
 
 #include <errno.h>
+#include <math.h>
 
 /* Room above a bar for its value and below it for its label, in pixels. */
 #define TOP_PAD    16
@@ -117,6 +118,62 @@ int svg_stacked_bar(FILE *out, const char *title, const struct svg_bar *segs, si
 		if (w > 0)
 			svg_rect(out, x, 0, w, height, &segs[i]);
 		x += w;
+	}
+	fputs("</svg>", out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* Room left of a line chart's plot for the y labels, in pixels. */
+#define LEFT_PAD 34
+
+/* The y axis: a baseline, a top line and their values. */
+static void line_axes(FILE *out, int width, int plot, double ymax)
+{
+	char v[32];
+	fprintf(out,
+	        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+	        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>",
+	        LEFT_PAD, TOP_PAD + plot, width, TOP_PAD + plot, LEFT_PAD, TOP_PAD, width, TOP_PAD);
+	snprintf(v, sizeof v, "%g", ymax);
+	svg_text(out, LEFT_PAD / 2.0, TOP_PAD + 4, "label", v);
+	svg_text(out, LEFT_PAD / 2.0, TOP_PAD + plot + 4, "label", "0");
+}
+
+int svg_line_chart(FILE *out, const char *title, const struct svg_point *pts, size_t n, double ymax,
+                   const char *color, int width, int height)
+{
+	int plot = height - TOP_PAD - BOTTOM_PAD, open = 0;
+	if (n == 0 || width <= LEFT_PAD || plot <= 0 || !(ymax > 0))
+		return -EINVAL;
+	double step = (double)(width - LEFT_PAD) / (double)n;
+	svg_begin(out, "chart trend", title, width, height);
+	line_axes(out, width, plot, ymax);
+	/* One path; a point without a value lifts the pen, so a gap reads as a gap. */
+	fputs("<path fill=\"none\" stroke-width=\"2\" stroke=\"", out);
+	html_escape(out, color);
+	fputs("\" d=\"", out);
+	for (size_t i = 0; i < n; i++) {
+		double x = LEFT_PAD + step * ((double)i + 0.5),
+		       y = TOP_PAD + plot * (1 - clamp0(pts[i].value) / ymax);
+		if (isnan(pts[i].value)) {
+			open = 0;
+			continue;
+		}
+		fprintf(out, "%s%.1f %.1f ", open ? "L" : "M", x, y);
+		open = 1;
+	}
+	fputs("\"/>", out);
+	for (size_t i = 0; i < n; i++) {
+		double x = LEFT_PAD + step * ((double)i + 0.5),
+		       y = TOP_PAD + plot * (1 - clamp0(pts[i].value) / ymax);
+		if (!isnan(pts[i].value)) {
+			fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"", x, y);
+			html_escape(out, color);
+			fputs("\"><title>", out);
+			html_escape(out, pts[i].label);
+			fprintf(out, ": %.2f</title></circle>", pts[i].value);
+		}
+		svg_text(out, x, height - 4, "label", pts[i].label);
 	}
 	fputs("</svg>", out);
 	return ferror(out) ? -EIO : 0;

@@ -1,8 +1,8 @@
 /*
  * Inline SVG charts for the HTML report, written straight into a FILE*: a vertical
- * bar chart (grade distributions) and a single stacked bar (a check's pass, fail,
- * indeterminate and n/a counts; an average score). Each chart carries a <title> so it
- * reads without a mouse, and each bar or segment its own <title> as a tooltip.
+ * bar chart (grade distributions), a single stacked bar (a check's pass, fail,
+ * indeterminate and n/a counts; an average score) and a line chart (a trend over scans). Each chart carries a
+ * <title> so it reads without a mouse, and each bar or segment its own <title> as a tooltip.
  *
  * Also the one text escaper the report uses for HTML and SVG alike. These helpers
  * fetch nothing, use no script and no external font: the output is self-contained.
@@ -47,5 +47,19 @@ int svg_bar_chart(FILE *out, const char *title, const struct svg_bar *bars, size
  */
 int svg_stacked_bar(FILE *out, const char *title, const struct svg_bar *segs, size_t n, int width,
                     int height);
+
+/* One point of a line chart. */
+struct svg_point {
+	const char *label; /* text under the point and in its tooltip; escaped */
+	double value;      /* its value, 0..ymax; NAN: no value (the line breaks there) */
+};
+
+/*
+ * A line chart of `n` points, evenly spaced left to right, on a y axis from 0 to `ymax`,
+ * in a `width` x `height` <svg class="chart trend">; each point a dot with its value as a
+ * tooltip. Returns 0, -EINVAL (no room, no points, ymax not above 0) or -EIO.
+ */
+int svg_line_chart(FILE *out, const char *title, const struct svg_point *pts, size_t n, double ymax,
+                   const char *color, int width, int height);
 
 #endif

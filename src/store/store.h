@@ -75,6 +75,8 @@ int store_scan_counts(struct store *st, int64_t scan_id, int method, json_t **ou
  * the newest with organizations; then the newest. -ENOENT if there is none.
  */
 int store_latest_scan(struct store *st, int64_t *scan_id);
+/* Every scan id in the store, oldest first; caller json_decref()s the array. */
+int store_scan_list(struct store *st, json_t **scan_ids);
 /* The organization ids of a scan in stored order; caller json_decref()s the array. */
 int store_scan_orgs(struct store *st, int64_t scan_id, json_t **org_ids);
 /*

@@ -873,6 +873,30 @@ int store_scan_orgs(struct store *st, int64_t scan_id, json_t **org_ids)
 	return rc;
 }
 
+int store_scan_list(struct store *st, json_t **scan_ids)
+{
+	sqlite3_stmt *s;
+	int step = SQLITE_DONE,
+	    rc = sqlite3_prepare_v2(st->db, "SELECT id FROM scans ORDER BY id", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return dberr(st, rc, "listing scans");
+	json_t *ids = json_array();
+	while (ids != NULL && (step = sqlite3_step(s)) == SQLITE_ROW)
+		if (json_array_append_new(ids, json_integer(sqlite3_column_int64(s, 0))) < 0)
+			ids = (json_decref(ids), NULL);
+	rc = 0;
+	if (ids == NULL)
+		rc = seterr(st, -ENOMEM, "out of memory listing scans");
+	else if (step != SQLITE_DONE)
+		rc = dberr(st, step, "listing scans");
+	sqlite3_finalize(s);
+	if (rc == 0)
+		*scan_ids = ids;
+	else
+		json_decref(ids);
+	return rc;
+}
+
 /* ---- writing an organization ---- */
 
 /* The overall row's detail: the weights of the factors that took part in the mean. */

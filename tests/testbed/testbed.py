@@ -233,6 +233,25 @@ def make_names(rng, n):
     return names
 
 
+REGIONS = ["north", "south", "east", "west"]
+
+
+def org_tags(o):
+    """The cohort tags of an organization, from its name and id (no draw from the seed's
+    generator, so adding them changed no posture): type by the kind of name it was given,
+    region by a hash of its id."""
+    name = o["name"]
+    if any(name.endswith(k) for k in NAME_VENDOR_KINDS):
+        kind = "telehealth"
+    elif any(name.endswith(k) for k in NAME_LAB_KINDS):
+        kind = "laboratory"
+    elif any(w in name for w in ("Hospital", "Medical Center")):
+        kind = "hospital"
+    else:
+        kind = "clinic"
+    return {"type": kind, "region": REGIONS[hashlib.sha256(o["org_id"].encode()).digest()[0] % len(REGIONS)]}
+
+
 def web_addr_of(i):
     return f"127.1.{(i - 1) // 250}.{(i - 1) % 250 + 1}"
 
@@ -2034,11 +2053,13 @@ server:
     local-zone: "test." nodefault
     val-log-level: 2
 """)
+    for o in orgs:
+        o["tags"] = org_tags(o)
     with open(d / "targets.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["org_id", "name", "domain"])
+        w.writerow(["org_id", "name", "domain", "type", "region"])
         for o in orgs:
-            w.writerow([o["org_id"], o["name"], o["domain"]])
+            w.writerow([o["org_id"], o["name"], o["domain"], o["tags"]["type"], o["tags"]["region"]])
     # the same organisations with their given hosts and addresses (named columns)
     with open(d / "targets-assets.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
