@@ -1,0 +1,269 @@
+"""The sector over time: scan, evolve, rescan, compare.
+
+A 100-organization testbed of its own (no traps, no hostile servers: nothing times out), in a
+network namespace of this test's own, nested in the session's (the session testbed holds the
+same fixed addresses): scan 1, `testbed.py evolve --seed 5` (the scripted changes: DMARC
+enforced mostly at clinics, certificates expired and server versions shown mostly at
+telehealth vendors, HSTS without includeSubDomains, a zone transfer opened at a hospital),
+scan 2, scan 3 with nothing changed. Each scan must agree with the manifest of its time; the
+findings that changed between scans 1 and 2 must be exactly the manifest's evolution; then
+`vitals compare` must name exactly those changes, find the seeded shape significant, and
+find nothing between scans 2 and 3. The compare page is rendered in headless Chromium.
+"""
+import collections
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, TESTBED, finding_at, scan_args, stream_orgs, vitals_bin
+import expect
+
+ORGS, SEED, EVOLVE_SEED = 100, 3, 5
+BROWSER = ROOT / "tests" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def unshare_works():
+    return subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not unshare_works(), reason="unshare -n is not permitted here: no private "
+                                "namespace for a second testbed")
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    """Runs the whole story in one nested namespace; returns the directory holding the manifests
+    (manifest-1.json before, bed/manifest.json after), s1-s3.ndjson, scans.db and the outputs
+    of the evolve and status steps."""
+    t = tmp_path_factory.mktemp("evolve")
+    bed, db = t / "bed", t / "scans.db"
+    tb = f"{sys.executable} {TESTBED}"
+
+    def scan(n):
+        return " ".join(f"'{a}'" for a in scan_args(bed, db, ["-o", str(t / f"s{n}.ndjson"),
+                                                              str(bed / "targets-assets.csv")]))
+    script = "\n".join([
+        "set -e", "ip link set lo up", f"trap '{tb} down --dir {bed} >/dev/null' EXIT",
+        f"{tb} up --orgs {ORGS} --seed {SEED} --no-trap --no-hostile --dir {bed}",
+        f"cp {bed}/manifest.json {t}/manifest-1.json", scan(1),
+        f"{tb} evolve --seed {EVOLVE_SEED} --dir {bed} > {t}/evolve.out",
+        f"{tb} evolve --seed {EVOLVE_SEED} --dir {bed} > {t}/again.out",
+        f"{tb} evolve --seed {EVOLVE_SEED + 1} --dir {bed} > {t}/other.out 2>&1 || echo $? > {t}/other.rc",
+        f"{tb} status --dir {bed} > {t}/status.out", scan(2), scan(3)])
+    p = subprocess.run(["unshare", "-n", "-m", "bash", "-c", script], text=True, capture_output=True, timeout=900)
+    print(p.stdout[-3000:], p.stderr[-3000:])
+    assert p.returncode == 0, p.stderr[-3000:]
+    return t
+
+
+def manifests(t):
+    before = json.loads((t / "manifest-1.json").read_text())
+    after = json.loads((t / "bed" / "manifest.json").read_text())
+    return before, after
+
+
+def change_key(c):
+    return (c["org_id"], c["check"], c["domain"], c["endpoint"], c["from"], c["to"])
+
+
+def disagreements(manifest, records):
+    """Lines saying where a scan's findings differ from the manifest's expectations (every
+    dns.* check on the domain, every tls.*/web.* check on every endpoint)."""
+    out = []
+    for org in manifest["organizations"]:
+        rec = records[org["org_id"]]
+        for (check, domain, endpoint), want in sorted(expect.finding_statuses(org).items(), key=str):
+            f = finding_at(rec, check, domain, endpoint)
+            have = f["status"] if f else "missing"
+            if have != want:
+                out.append(f"{org['org_id']} {check} {domain} @ {endpoint}: want {want}, got {have}")
+    return out
+
+
+def timed_out(a, b, key):
+    return any(f and f.get("reason") == "timeout" for f in (finding_at(a, *key), finding_at(b, *key)))
+
+
+def flips(a, b):
+    """(check, domain, endpoint) -> (from, to) of the findings of one organization whose status
+    went pass <-> fail between two records, and how many other differences a timeout explains."""
+    out, timeouts = {}, 0
+    keys = {(f["check"], f["domain"], f.get("endpoint")) for r in (a, b) for f in r["findings"]}
+    for key in keys:
+        fa, fb = finding_at(a, *key), finding_at(b, *key)
+        sa, sb = (fa or {}).get("status"), (fb or {}).get("status")
+        if sa == sb:
+            continue
+        if timed_out(a, b, key):
+            timeouts += 1
+        else:
+            out[key] = (sa, sb)
+    return out, timeouts
+
+
+def test_evolve_once_per_seed_and_status_says_so(story):
+    assert "findings change at" in (story / "evolve.out").read_text()
+    assert "already evolved with seed 5: nothing to do" in (story / "again.out").read_text()
+    assert (story / "other.rc").read_text().strip() == "2"
+    assert "was evolved with seed 5 already" in (story / "other.out").read_text()
+    status = (story / "status.out").read_text()
+    assert "evolution     seed 5: " in status and status.rstrip().endswith("UP"), status
+
+
+def test_the_manifest_records_exactly_what_changed(story):
+    before, after = manifests(story)
+    ev = after["evolution"]
+    assert ev["seed"] == EVOLVE_SEED and "evolution" not in before
+    old = {o["org_id"]: o for o in before["organizations"]}
+    want = [c for o in after["organizations"] for c in expect.changes(old[o["org_id"]], o)]
+    assert sorted(map(change_key, ev["changes"])) == sorted(map(change_key, want))
+    by_check = collections.Counter(c["check"] for c in ev["changes"])
+    assert set(by_check) == {"dns.dmarc.policy", "dns.axfr.refused", "tls.cert.expiry", "web.server.version",
+                             "web.hsts.subdomains"}, by_check
+    types = collections.Counter(o["type"] for o in before["organizations"])
+    for name, c in ev["cohorts"].items():
+        changed = {x["org_id"] for x in ev["changes"] if x["check"] == c["check"]}
+        assert changed == set(c["in_cohort"]) | set(c["elsewhere"]), name
+        kind = c["cohort"] and c["cohort"].split("=", 1)[1]
+        assert all(old[o]["type"] == kind for o in c["in_cohort"])
+        if c["share"]:
+            assert len(c["in_cohort"]) == max(1, round(c["share"] * types[kind])), name
+    # the shape: DMARC fixed at 30% of clinics, 5% of the rest
+    dmarc = ev["cohorts"]["dmarc_enforced"]
+    assert len(dmarc["in_cohort"]) >= 10 and len(dmarc["in_cohort"]) > 3 * len(dmarc["elsewhere"])
+
+
+def test_each_scan_agrees_with_the_manifest_of_its_time(story):
+    before, after = manifests(story)
+    for n, manifest in ((1, before), (2, after), (3, after)):
+        wrong = disagreements(manifest, stream_orgs(story / f"s{n}.ndjson"))
+        assert not wrong, f"scan {n}: {len(wrong)} disagreements:\n" + "\n".join(wrong[:15])
+
+
+def test_the_scans_differ_exactly_by_the_evolution(story):
+    _, after = manifests(story)
+    s1, s2 = stream_orgs(story / "s1.ndjson"), stream_orgs(story / "s2.ndjson")
+    got, timeouts = set(), 0
+    for oid in s1:
+        f, t = flips(s1[oid], s2[oid])
+        got |= {(oid, *k, *v) for k, v in f.items()}
+        timeouts += t
+    assert got == set(map(change_key, after["evolution"]["changes"])), sorted(got ^ set(
+        map(change_key, after["evolution"]["changes"])))[:10]
+    assert timeouts == 0
+
+
+def compare(story, *args):
+    p = subprocess.run([vitals_bin(), "compare", "--db", str(story / "scans.db"), *args], text=True,
+                       capture_output=True, timeout=120)
+    assert p.returncode == 0, f"vitals compare {' '.join(args)}: exit {p.returncode}\n{p.stderr[-2000:]}"
+    return p
+
+
+def compare_json(story, *args):
+    return json.loads(compare(story, *args, "--json").stdout)
+
+
+def org_level(before, after, check):
+    """(fixed, broke): organizations whose status of `check` (worst-status rule) went fail -> pass
+    and pass -> fail between two manifests."""
+    old = {o["org_id"]: o for o in before["organizations"]}
+    fixed = broke = 0
+    for o in after["organizations"]:
+        a = expect.org_status(expect.finding_statuses(old[o["org_id"]]), check)
+        b = expect.org_status(expect.finding_statuses(o), check)
+        fixed += (a, b) == (expect.FAIL, expect.PASS)
+        broke += (a, b) == (expect.PASS, expect.FAIL)
+    return fixed, broke
+
+
+def tolerated(story, changes, a, b):
+    """The changes of a comparison less those a timeout in either scan explains (they must be rare)."""
+    sa, sb = stream_orgs(story / f"s{a}.ndjson"), stream_orgs(story / f"s{b}.ndjson")
+    keep = [c for c in changes if not timed_out(sa[c["org_id"]], sb[c["org_id"]],
+                                                (c["check"], c["domain"], c["endpoint"]))]
+    assert len(changes) - len(keep) <= 2, changes
+    return keep
+
+
+def test_compare_names_exactly_the_changes_and_the_shape(story):
+    before, after = manifests(story)
+    ev = after["evolution"]
+    c = compare_json(story, "--base", "1", "--scan", "2")
+    assert (c["base"]["scan_id"], c["scan"]["scan_id"]) == (1, 2)
+    assert c["rescored"] == [] and c["cohort"] is None and c["correction"] == "holm" and c["alpha"] == 0.05
+    assert c["organizations"] == {"both": ORGS, "joined": [], "left": []}
+    got = tolerated(story, c["changes"], 1, 2)
+    assert sorted(map(change_key, got)) == sorted(map(change_key, ev["changes"]))
+    checks = {x["check"]: x for x in c["checks"]}
+    for name in {x["check"] for x in ev["changes"]}:
+        fixed, broke = org_level(before, after, name)
+        row = checks[name]
+        assert (row["fixed"], row["broke"]) == (fixed, broke), (name, row)
+        assert row["significant"] == (row["p_adjusted"] < c["alpha"]) and row["p_adjusted"] >= row["p"]
+    # the improving check stays significant after Holm's correction; nothing else moved at all
+    assert checks["dns.dmarc.policy"]["significant"] and checks["dns.dmarc.policy"]["fixed"] >= 15
+    moved = {x["check"] for x in c["checks"] if x["fixed"] or x["broke"]}
+    assert moved == {x["check"] for x in ev["changes"]}
+    assert not any(x["significant"] for x in c["checks"] if x["check"] not in moved)
+    # one factor improving while the others worsen
+    f = c["factors"]
+    assert f["dns"]["mean_change"] > 0 and f["transport"]["mean_change"] < 0 and f["appsec"]["mean_change"] < 0
+    assert f["appsec"]["significant"] and f["appsec"]["worsened"] >= 10
+
+
+def test_the_improvement_is_the_clinics_and_the_worsening_the_vendors(story):
+    clinics = compare_json(story, "--base", "1", "--scan", "2", "--cohort", "type=clinic")
+    vendors = compare_json(story, "--base", "1", "--scan", "2", "--cohort", "type=telehealth vendor")
+    others = compare_json(story, "--base", "1", "--scan", "2", "--cohort", "type=laboratory")
+    assert clinics["cohort"] == "type=clinic"
+    dns = clinics["factors"]["dns"]
+    assert dns["mean_change"] > 0 and dns["significant"] and dns["ci95"][0] > 0, dns
+    assert dns["mean_change"] > others["factors"]["dns"]["mean_change"]
+    assert vendors["factors"]["appsec"]["mean_change"] < others["factors"]["appsec"]["mean_change"]
+    assert vendors["factors"]["transport"]["mean_change"] < 0
+    assert clinics["organizations"]["both"] + vendors["organizations"]["both"] + others["organizations"]["both"] < ORGS
+
+
+def test_a_rescan_without_change_shows_nothing(story):
+    c = compare_json(story, "--base", "2", "--scan", "3")
+    assert tolerated(story, c["changes"], 2, 3) == []
+    assert not any(x["significant"] for x in c["checks"])
+    assert not any(v["significant"] for v in c["factors"].values())
+    assert c["new_exposures"] == []
+
+
+def browser_ready():
+    """Why the browser test cannot run here, or None."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does)"
+    if not shutil.which("node"):
+        return "node is not installed"
+    return None
+
+
+def test_compare_page_draws_every_chart(story):
+    page = story / "compare.html"
+    compare(story, "--base", "1", "--scan", "2", "-o", str(page))
+    html = page.read_text()
+    assert "<script" not in html.lower() and html.count('<svg class="chart') >= 2
+    why = browser_ready()
+    if why:
+        pytest.skip(why)
+    assert (BROWSER / "node_modules" / "playwright-core").is_dir(), \
+        "chromium is here but playwright-core is not: cd tests/browser && npm ci"
+    p = subprocess.run(["node", str(BROWSER / "charts.js"), str(page)], text=True, capture_output=True,
+                       timeout=120, cwd=BROWSER)
+    assert p.returncode == 0, p.stderr[-2000:]
+    out = json.loads(p.stdout)
+    print(json.dumps(out, indent=1)[:3000])
+    assert out["requests"] == [pathlib.Path(page).as_uri()], out["requests"]
+    assert len(out["charts"]) == html.count('<svg class="chart')
+    for ch in out["charts"]:
+        assert ch["width"] > 0 and ch["height"] > 0 and ch["shapes"] > 0, ch
