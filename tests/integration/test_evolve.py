@@ -46,8 +46,12 @@ def story(tmp_path_factory):
     tb = f"{sys.executable} {TESTBED}"
 
     def scan(n):
-        return " ".join(f"'{a}'" for a in scan_args(bed, db, ["-o", str(t / f"s{n}.ndjson"),
-                                                              str(bed / "targets-assets.csv")]))
+        args = scan_args(bed, db, ["-o", str(t / f"s{n}.ndjson"), str(bed / "targets-assets.csv")])
+        # Nothing here is silent, so long deadlines cost nothing; on a loaded machine the
+        # validator's retries of bogus zones outlast the session's 3 s and would time out.
+        args[args.index("--timeout") + 1] = "15000"
+        args[args.index("--org-timeout") + 1] = "120000"
+        return " ".join(f"'{a}'" for a in args)
     script = "\n".join([
         "set -e", "ip link set lo up", f"trap '{tb} down --dir {bed} >/dev/null' EXIT",
         f"{tb} up --orgs {ORGS} --seed {SEED} --no-trap --no-hostile --dir {bed}",
@@ -162,6 +166,9 @@ def test_the_scans_differ_exactly_by_the_evolution(story):
     assert got == set(map(change_key, after["evolution"]["changes"])), sorted(got ^ set(
         map(change_key, after["evolution"]["changes"])))[:10]
     assert timeouts <= 2
+    s3 = stream_orgs(story / "s3.ndjson")
+    still = {oid: flips(s2[oid], s3[oid])[0] for oid in s2}
+    assert not any(still.values()), {k: v for k, v in still.items() if v}
 
 
 def compare(story, *args):
@@ -203,7 +210,8 @@ def test_compare_names_exactly_the_changes_and_the_shape(story):
     c = compare_json(story, "--base", "1", "--scan", "2")
     assert (c["base"]["scan_id"], c["scan"]["scan_id"]) == (1, 2)
     assert c["rescored"] == [] and c["cohort"] is None and c["correction"] == "holm" and c["alpha"] == 0.05
-    assert c["organizations"] == {"both": ORGS, "joined": [], "left": []}
+    orgs = c["organizations"]
+    assert (orgs["both"], orgs["joined"], orgs["left"]) == (ORGS, [], [])
     got = tolerated(story, c["changes"], 1, 2)
     assert sorted(map(change_key, got)) == sorted(map(change_key, ev["changes"]))
     checks = {x["check"]: x for x in c["checks"]}
@@ -220,7 +228,9 @@ def test_compare_names_exactly_the_changes_and_the_shape(story):
     # one factor improving while the others worsen
     f = c["factors"]
     assert f["dns"]["mean_change"] > 0 and f["transport"]["mean_change"] < 0 and f["appsec"]["mean_change"] < 0
-    assert f["appsec"]["significant"] and f["appsec"]["worsened"] >= 10
+    # measured: 10 organizations' appsec score fell (p 0.004); caps hide some DNS gains
+    assert f["appsec"]["significant"] and f["appsec"]["worsened"] >= 8 and f["appsec"]["improved"] == 0
+    assert f["dns"]["improved"] >= 10 and f["transport"]["improved"] == 0
 
 
 def test_the_improvement_is_the_clinics_and_the_worsening_the_vendors(story):
