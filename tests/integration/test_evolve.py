@@ -229,6 +229,31 @@ def test_compare_names_exactly_the_changes_and_the_shape(story):
     moved = {x["check"] for x in c["checks"] if x["fixed"] or x["broke"]}
     assert moved == {x["check"] for x in ev["changes"]}
     assert not any(x["significant"] for x in c["checks"] if x["check"] not in moved)
+    # failing findings per organization, before and after: the evolution's balance exactly
+    s1, s2 = stream_orgs(story / "s1.ndjson"), stream_orgs(story / "s2.ndjson")
+    fails = [sum(f["status"] == "fail" for r in s.values() for f in r["findings"]) for s in (s1, s2)]
+    balance = sum(1 if x["to"] == "fail" else -1 for x in ev["changes"])
+    assert fails[1] - fails[0] == balance
+    per_org = c["findings"]["per_org"]
+    assert per_org["base"] == pytest.approx(fails[0] / ORGS, abs=0.01)
+    assert per_org["scan"] == pytest.approx(fails[1] / ORGS, abs=0.01)
+    assert per_org["change_pct"] == pytest.approx(100 * balance / fails[0], abs=0.1)
+    # new exposures: the failing findings of checks an organization did not fail at all before
+    old = {o["org_id"]: o for o in before["organizations"]}
+    want = set()
+    for o in after["organizations"]:
+        a, b = expect.finding_statuses(old[o["org_id"]]), expect.finding_statuses(o)
+        for name in {k[0] for k in b}:
+            if expect.org_status(b, name) == expect.FAIL and expect.org_status(a, name) != expect.FAIL:
+                want |= {(o["org_id"], *k) for k, v in b.items() if k[0] == name and v == expect.FAIL}
+    assert {(x["org_id"], x["check"], x["domain"], x["endpoint"]) for x in c["new_exposures"]} == want
+    # the organizations that moved most are among those the evolution moved, the right way
+    down = {x["org_id"] for x in ev["changes"] if x["to"] == "fail"}
+    up = {x["org_id"] for x in ev["changes"] if x["to"] == "pass"}
+    assert c["regressed"] and all(r["org_id"] in down and r["change"] < 0 for r in c["regressed"])
+    assert c["improved"] and all(r["org_id"] in up and r["change"] > 0 for r in c["improved"])
+    assert [r["change"] for r in c["regressed"]] == sorted(r["change"] for r in c["regressed"])
+    assert sum(n for row in c["migration"].values() for n in row.values()) == ORGS
     # one factor improving while the others worsen
     f = c["factors"]
     assert f["dns"]["mean_change"] > 0 and f["transport"]["mean_change"] < 0 and f["appsec"]["mean_change"] < 0

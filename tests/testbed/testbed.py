@@ -2411,7 +2411,7 @@ def cmd_evolve(args):
     lk.close()
     n_orgs = len({c["org_id"] for c in changes})
     log(f"testbed evolved with seed {args.seed}: {len(changes)} findings change at {n_orgs} organisations "
-        f"({len(zones) + len(axfr)} zones, {len(expired)} certificates) in {time.monotonic() - t0:.1f} s")
+        f"({len(zones) + len(axfr)} zone(s), {len(expired)} certificate(s)) in {time.monotonic() - t0:.1f} s")
     return 0
 
 
