@@ -149,6 +149,24 @@ def test_the_manifest_records_exactly_what_changed(story):
     assert len(dmarc["in_cohort"]) >= 10 and len(dmarc["in_cohort"]) > 3 * len(dmarc["elsewhere"])
 
 
+def test_expect_refuses_changes_that_are_not_pass_fail(story):
+    """expect.changes, which evolve records, lists pass <-> fail flips and refuses anything else:
+    HSTS removed outright would take web.hsts.subdomains from pass to na."""
+    before, _ = manifests(story)
+    org = next(o for o in before["organizations"] if o["hsts"] == "good" and o["https"] == "good")
+    weaker, gone = json.loads(json.dumps(org)), json.loads(json.dumps(org))
+    for o, hsts in ((weaker, "no_subdomains"), (gone, "none")):
+        o["hsts"] = hsts
+        for e in o["endpoints"]:
+            if e["site"] == o["org_id"]:
+                e["posture"]["hsts"] = hsts
+    flipped = expect.changes(org, weaker)
+    assert flipped and {(c["check"], c["from"], c["to"]) for c in flipped} == {("web.hsts.subdomains", "pass", "fail")}
+    assert {c["endpoint"] for c in flipped} == {e["addr"] for e in org["endpoints"] if e["site"] == org["org_id"]}
+    with pytest.raises(ValueError, match="pass -> na"):
+        expect.changes(org, gone)
+
+
 def test_each_scan_agrees_with_the_manifest_of_its_time(story):
     before, after = manifests(story)
     for n, manifest in ((1, before), (2, after), (3, after)):
