@@ -9,6 +9,11 @@ expected_endpoint_checks(org) maps each (host, address) the scanner probes for t
 statuses of that endpoint's intended posture; expected_assets(org) is the set of
 (host or address, reason) the scanner must report as the organisation's assets.
 
+finding_statuses(org) gives both at once, keyed (check, domain, endpoint); changes(before,
+after) lists the pass <-> fail differences between two entries of one organisation (the
+testbed's `evolve`), and org_status(statuses, check) an organisation's status under the
+worst-status rule.
+
 expected_hostile(org) maps every check id to (status, reason) for the hostile organisations
 (org["hostile"] set: hostile001-003, whose servers misbehave); expected_checks(org) gives
 the statuses alone for them too. A reason of None means: no reason for `pass`/`fail`
@@ -277,6 +282,45 @@ def expected_assets(org: dict) -> set:
     if org.get("trap") or org.get("hostile"):
         return set()
     return {(a["asset"], a["reason"]) for a in org.get("assets", [])}
+
+
+def finding_statuses(org: dict) -> dict:
+    """(check, domain, endpoint) -> expected status of every finding of a regular organisation:
+    dns.* on its domain (endpoint None), tls.*/web.* on each endpoint (host, address). {} for
+    traps and hostile organisations."""
+    if org.get("trap") or org.get("hostile"):
+        return {}
+    out = {(c, org["domain"], None): s for c, s in _dns(org).items()}
+    for (host, addr), checks in expected_endpoint_checks(org).items():
+        out.update({(c, host, addr): s for c, s in checks.items()})
+    return out
+
+
+def org_status(statuses: dict, check: str):
+    """An organisation's status for `check` from its finding_statuses: fail when any finding of
+    the check fails (the worst-status rule), else pass when one passes, else None (no
+    determinate finding)."""
+    seen = {s for (c, _, _), s in statuses.items() if c == check}
+    return FAIL if FAIL in seen else PASS if PASS in seen else None
+
+
+def changes(before: dict, after: dict) -> list:
+    """The findings of one organisation whose expected status went pass <-> fail between two
+    manifest entries: [{"org_id", "check", "domain", "endpoint", "from", "to"}], sorted.
+    ValueError for any other kind of change (to or from na, a finding appearing or going):
+    a scripted evolution keeps to changes whose findings are certain and counted alike."""
+    a, b = finding_statuses(before), finding_statuses(after)
+    if set(a) != set(b):
+        raise ValueError(f"{before['org_id']}: findings appear or go: {sorted(set(a) ^ set(b), key=str)[:4]}")
+    out = []
+    for key in sorted(a, key=lambda k: (k[0], k[1], k[2] or "")):
+        if a[key] == b[key]:
+            continue
+        if {a[key], b[key]} != {PASS, FAIL}:
+            raise ValueError(f"{before['org_id']} {key}: {a[key]} -> {b[key]} is not pass <-> fail")
+        out.append({"org_id": before["org_id"], "check": key[0], "domain": key[1], "endpoint": key[2],
+                    "from": a[key], "to": b[key]})
+    return out
 
 
 def main(argv):

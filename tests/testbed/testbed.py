@@ -6,6 +6,8 @@ Subcommands:
                                                     stand everything up (idempotent)
   down   [--dir DIR]                                  stop everything this testbed started
   status [--dir DIR]                                  show what runs; exit 0 if up, 1 if not
+  evolve --seed S [--dir DIR]                         apply the scripted changes of seed S to the
+                                                    running testbed (once; same seed again: no-op)
 
 DIR defaults to $VITALS_TESTBED_DIR, else tests/testbed/run next to this script.
 Python 3 standard library only. Every address bound or contacted is in 127.0.0.0/8.
@@ -233,25 +235,6 @@ def make_names(rng, n):
     return names
 
 
-REGIONS = ["north", "south", "east", "west"]
-
-
-def org_tags(o):
-    """The cohort tags of an organization, from its name and id (no draw from the seed's
-    generator, so adding them changed no posture): type by the kind of name it was given,
-    region by a hash of its id."""
-    name = o["name"]
-    if any(name.endswith(k) for k in NAME_VENDOR_KINDS):
-        kind = "telehealth"
-    elif any(name.endswith(k) for k in NAME_LAB_KINDS):
-        kind = "laboratory"
-    elif any(w in name for w in ("Hospital", "Medical Center")):
-        kind = "hospital"
-    else:
-        kind = "clinic"
-    return {"type": kind, "region": REGIONS[hashlib.sha256(o["org_id"].encode()).digest()[0] % len(REGIONS)]}
-
-
 def web_addr_of(i):
     return f"127.1.{(i - 1) // 250}.{(i - 1) % 250 + 1}"
 
@@ -386,6 +369,7 @@ def build_model(n, seed, trap, hostile=True, ipv6=False):
     for i, o in enumerate(orgs):
         o["redirect_to"] = redirect_target(orgs, i) if o["redirect"] == "other_host" else None
     attack_surface(orgs, seed, ipv6)
+    cohort_tags(orgs, seed)
 
     if trap:
         orgs.append({
@@ -426,6 +410,29 @@ def build_model(n, seed, trap, hostile=True, ipv6=False):
     if hostile:
         orgs += hostile_orgs()
     return orgs
+
+
+# ------------------------------------------------------------- cohort tags
+REGIONS = ["north", "south", "east", "west"]
+
+
+def org_type(name):
+    """The cohort an organisation's name puts it in (the name generator's kinds)."""
+    if any(k in name for k in NAME_VENDOR_KINDS):
+        return "telehealth vendor"
+    if any(k in name for k in NAME_LAB_KINDS):
+        return "laboratory"
+    if "Hospital" in name or "Medical Center" in name:
+        return "hospital"
+    return "clinic"
+
+
+def cohort_tags(orgs, seed):
+    """`type` from the name, `region` spread evenly: from a generator of their own, so the
+    older variants stay as they were."""
+    rng = random.Random(f"vitals-cohorts-{seed}")
+    for o, region in zip(orgs, spread(rng, REGIONS, len(orgs))):
+        o["type"], o["region"] = org_type(o["name"]), region
 
 
 # ------------------------------------------------------------- the attack surface
@@ -560,6 +567,21 @@ def surface(o, sites):
     return assets, endpoints
 
 
+def public_orgs(orgs, sites):
+    """The manifest's organization entries: the model without its private parts, with the
+    assets and endpoints of regular organisations."""
+    public = []
+    by_site = site_index(sites)
+    for o in orgs:
+        e = {k: v for k, v in o.items() if k not in ("cookie_value", "extra_sites")}
+        if "cookie_value" in o and o["cookies"] != "none":
+            e["cookie"] = f"sid={o['cookie_value']}{COOKIE_ATTRS[o['cookies']]}"
+        if "extra_sites" in o:
+            e["assets"], e["endpoints"] = surface(o, by_site)
+        public.append(e)
+    return public
+
+
 def site_index(sites):
     """(address, name) -> the site that answers for that name on that address."""
     return {(a, n): s for s in sites for a in s["addrs"] for n in s["names"]}
@@ -687,8 +709,9 @@ def name_wire(name):
 QTYPES = {"A": 1, "NS": 2, "SOA": 6, "TXT": 16, "DNSKEY": 48, "DS": 43}
 
 
-def dns_query(addr, name, qtype="SOA", timeout=1.0):
-    """One UDP query; returns (rcode, aa, ancount) or None on timeout. addr must be 127/8."""
+def dns_query(addr, name, qtype="SOA", timeout=1.0, raw=False):
+    """One UDP query; returns (rcode, aa, ancount), or the whole answer when raw, or None on
+    timeout. addr must be 127/8."""
     assert addr.startswith("127."), addr
     qid = random.getrandbits(16)
     pkt = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + name_wire(name) + struct.pack("!HH", QTYPES[qtype], 1)
@@ -705,7 +728,7 @@ def dns_query(addr, name, qtype="SOA", timeout=1.0):
                 return None
             if len(data) >= 12 and struct.unpack("!H", data[:2])[0] == qid:
                 _, flags, _, an, _, _ = struct.unpack("!HHHHHH", data[:12])
-                return (flags & 0xF, bool(flags & 0x0400), an)
+                return data if raw else (flags & 0xF, bool(flags & 0x0400), an)
         return None
     finally:
         s.close()
@@ -869,15 +892,15 @@ class Knot:
                 time.sleep(0.1)
 
 
-def zone_text(origin, soa_ns, records):
+def zone_text(origin, soa_ns, records, serial=SOA_SERIAL):
     lines = [f"$ORIGIN {origin}", f"$TTL {TTL}",
              f"@ SOA {soa_ns} hostmaster.{origin if origin != '.' else 'root-servers.test.'} "
-             f"{SOA_SERIAL} 3600 600 86400 {TTL}"]
+             f"{serial} 3600 600 86400 {TTL}"]
     lines += [f"{owner} {rtype} {rdata}" for owner, rtype, rdata in records]
     return "\n".join(lines) + "\n"
 
 
-def org_zone(o):
+def org_zone(o, serial=SOA_SERIAL):
     recs = [("@", "NS", ns) for ns in o["ns_names"]]
     if "apex_addrs" not in o:  # hostile organisations: apex and www on one address
         if o["web_dns"]:
@@ -901,7 +924,7 @@ def org_zone(o):
         recs.append(("@", "TXT", txt_rdata(t)))
     for t in o["dmarc_records"]:
         recs.append(("_dmarc", "TXT", txt_rdata(t)))
-    return zone_text(o["domain"] + ".", o["ns_names"][0], recs)
+    return zone_text(o["domain"] + ".", o["ns_names"][0], recs, serial)
 
 
 def helper_zones():
@@ -1036,22 +1059,38 @@ def make_pki(d, sites):
         elif https == "self_signed":
             cmds.append(base + ["-x509", "-days", "365", "-subj", f"/CN={dom}", "-addext", san(o), "-out", out])
         elif https == "expired":
-            csr = str(cadb / "csr" / f"{o['id']}.csr")
-            cmds.append(base + ["-new", "-subj", f"/CN={dom}", "-addext", san(o), "-out", csr])
+            cmd, csr = expired_csr(pki, o)
+            cmds.append(cmd)
             expired.append((o, csr))
     cmds.append(base + ["-x509", "-CA", str(ca_pem), "-CAkey", str(ca_key), "-days", "365",
                         "-subj", "/CN=other-site.test", "-addext", "subjectAltName=DNS:other-site.test",
                         "-out", str(certs / "other-site.pem")])
     run_many(cmds, parallel=4)
-    if expired:
-        now = utcnow()
-        start = (now - datetime.timedelta(days=395)).strftime("%Y%m%d%H%M%SZ")
-        end = (now - datetime.timedelta(days=30)).strftime("%Y%m%d%H%M%SZ")
-        run([OPENSSL, "ca", "-batch", "-config", str(cnf), "-notext", "-startdate", start, "-enddate", end,
-             "-out", str(cadb / "last.pem"), "-infiles"] + [c for _, c in expired])
-        for k, (o, _) in enumerate(expired):
-            shutil.copyfile(cadb / "newcerts" / f"{0x1000 + k:04X}.pem", certs / f"{o['id']}.pem")
+    sign_expired(pki, expired)
     return reuse
+
+
+def expired_csr(pki, s):
+    """The openssl command writing the CSR of site s's expired certificate, and its path."""
+    csr = str(pki / "ca-db" / "csr" / f"{s['id']}.csr")
+    return [OPENSSL, "req", "-config", str(pki / "openssl.cnf"), "-key", str(pki / "leaf.key"), "-new",
+            "-subj", f"/CN={s['names'][0]}", "-addext", san(s), "-out", csr], csr
+
+
+def sign_expired(pki, expired):
+    """The CA signs [(site, csr)] valid from 395 to 30 days ago (`openssl ca` alone can backdate),
+    into certs/SITE.pem; numbered from the CA database's next serial, so it can sign again later."""
+    if not expired:
+        return
+    cadb = pki / "ca-db"
+    first = int((cadb / "serial").read_text().strip(), 16)
+    now = utcnow()
+    start = (now - datetime.timedelta(days=395)).strftime("%Y%m%d%H%M%SZ")
+    end = (now - datetime.timedelta(days=30)).strftime("%Y%m%d%H%M%SZ")
+    run([OPENSSL, "ca", "-batch", "-config", str(pki / "openssl.cnf"), "-notext", "-startdate", start,
+         "-enddate", end, "-out", str(cadb / "last.pem"), "-infiles"] + [c for _, c in expired])
+    for k, (o, _) in enumerate(expired):
+        shutil.copyfile(cadb / "newcerts" / f"{first + k:04X}.pem", pki / "certs" / f"{o['id']}.pem")
 
 
 def security_txt(s, now):
@@ -2053,29 +2092,21 @@ server:
     local-zone: "test." nodefault
     val-log-level: 2
 """)
-    for o in orgs:
-        o["tags"] = org_tags(o)
+    for o in orgs:  # the manifest's copy of the tags the targets files give (cohort_tags)
+        o["tags"] = {k: o[k] for k in ("type", "region") if o.get(k)}
     with open(d / "targets.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["org_id", "name", "domain", "type", "region"])
-        for o in orgs:
-            w.writerow([o["org_id"], o["name"], o["domain"], o["tags"]["type"], o["tags"]["region"]])
+        for o in orgs:  # traps and hostile organisations have no tags: empty cells
+            w.writerow([o["org_id"], o["name"], o["domain"], o.get("type") or "", o.get("region") or ""])
     # the same organisations with their given hosts and addresses (named columns)
     with open(d / "targets-assets.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["org_id", "name", "domain", "hosts", "addresses"])
+        w.writerow(["org_id", "name", "domain", "hosts", "addresses", "type", "region"])
         for o in orgs:
             w.writerow([o["org_id"], o["name"], o["domain"], " ".join(o.get("hosts", [])),
-                        " ".join(o.get("addresses", []))])
-    public = []
-    by_site = site_index(sites)
-    for o in orgs:
-        e = {k: v for k, v in o.items() if k not in ("cookie_value", "extra_sites")}
-        if "cookie_value" in o and o["cookies"] != "none":
-            e["cookie"] = f"sid={o['cookie_value']}{COOKIE_ATTRS[o['cookies']]}"
-        if "extra_sites" in o:
-            e["assets"], e["endpoints"] = surface(o, by_site)
-        public.append(e)
+                        " ".join(o.get("addresses", [])), o.get("type") or "", o.get("region") or ""])
+    public = public_orgs(orgs, sites)
     vendor = vendor_site()
     manifest = {
         "seed": args.seed,
@@ -2174,6 +2205,10 @@ def cmd_status(args):
         print(f"{'manifest':13s} seed {manifest['seed']}, {manifest['orgs']} organisations"
               f"{f' + {n_trap} traps' if n_trap else ''}{f' + {n_hostile} hostile' if n_hostile else ''}"
               f", generated {manifest['generated']}")
+        ev = manifest.get("evolution")
+        print(f"{'evolution':13s} " + (f"seed {ev['seed']}: {len(ev['changes'])} findings changed at "
+                                       f"{len({c['org_id'] for c in ev['changes']})} organisations, {ev['evolved']}"
+                                       if ev else "none (as `up` made it)"))
         tl = d / "trap.log"
         if manifest["trap"]["enabled"] and tl.exists():
             hits = sum(1 for _ in open(tl))
@@ -2186,6 +2221,200 @@ def cmd_status(args):
         print("manifest      absent")
     print("UP" if ok else "DOWN")
     return 0 if ok else 1
+
+
+# ============================================================= evolve: the sector over time
+
+# The scripted changes between two scans, as the 2020 study saw the sector move: DNS health
+# improving (DMARC enforced, mostly at clinics) while transport and application security
+# worsen (expired certificates and version-disclosing servers, mostly at telehealth vendors;
+# HSTS without includeSubDomains; a zone transfer opened at a hospital). Each changes one
+# variant of an organisation's own zone or apex web site, chosen so the scanner's verdicts
+# are certain (no timeouts) and only pass <-> fail (expect.changes refuses anything else).
+# `share` of the organisations of type `cohort` change (at least one), `others` of the rest;
+# only those `eligible` can change, picked with the evolution's seed.
+DMARC_FAILING = ("p_none", "rua_no_p", "sp_invalid", "pct0_quarantine")  # a valid record, p=none in effect
+EVOLUTION = [
+    {"name": "dmarc_enforced", "check": "dns.dmarc.policy", "part": "dns", "cohort": "clinic",
+     "share": 0.30, "others": 0.05, "eligible": lambda o: o["dmarc"] in DMARC_FAILING,
+     "apply": {"dmarc": "reject"}},
+    {"name": "axfr_opened", "check": "dns.axfr.refused", "part": "dns", "cohort": "hospital",
+     "share": 0.05, "others": 0.0, "eligible": lambda o: o["axfr"] == "refused", "apply": {"axfr": "open"}},
+    {"name": "cert_expired", "check": "tls.cert.expiry", "part": "cert", "cohort": "telehealth vendor",
+     "share": 0.10, "others": 0.0, "eligible": lambda o: o["web_dns"] and o["https"] == "good",
+     "apply": {"https": "expired"}},
+    {"name": "server_version_shown", "check": "web.server.version", "part": "web",
+     "cohort": "telehealth vendor", "share": 0.30, "others": 0.05,
+     "eligible": lambda o: o["web_dns"] and not o["server_version"], "apply": {"server_version": True}},
+    {"name": "hsts_subdomains_dropped", "check": "web.hsts.subdomains", "part": "web", "cohort": None,
+     "share": 0.0, "others": 0.10, "eligible": lambda o: o["web_dns"] and o["https"] not in ("none",)
+     and o["hsts"] == "good", "apply": {"hsts": "no_subdomains"}},
+]
+
+
+def evolution_picks(orgs, seed):
+    """[(change, org)] of the scripted evolution with this seed, and what each change targeted."""
+    rng = random.Random(f"vitals-evolve-{seed}")
+    regular = [o for o in orgs if not o["trap"] and not o["hostile"]]
+    picks, cohorts = [], {}
+    for ch in EVOLUTION:
+        inside = [o for o in regular if o["type"] == ch["cohort"]]
+        outside = [o for o in regular if o["type"] != ch["cohort"]]
+        chosen = []
+        for group, share in ((inside, ch["share"]), (outside, ch["others"])):
+            want = max(1, round(share * len(group))) if share and group else 0
+            pool = [o for o in group if ch["eligible"](o) and all(o is not x for _, x in picks)]
+            chosen += rng.sample(pool, min(want, len(pool)))
+        picks += [(ch, o) for o in sorted(chosen, key=lambda o: o["org_id"])]
+        cohorts[ch["name"]] = {"check": ch["check"], "cohort": ch["cohort"] and f"type={ch['cohort']}",
+                               "share": ch["share"], "others": ch["others"], "set": ch["apply"],
+                               "in_cohort": sorted(o["org_id"] for o in chosen if o["type"] == ch["cohort"]),
+                               "elsewhere": sorted(o["org_id"] for o in chosen if o["type"] != ch["cohort"])}
+    return picks, cohorts
+
+
+def dmarc_records(o):
+    """The _dmarc TXT strings of dmarc variant reject (as build_model writes them)."""
+    return [f"v=DMARC1; p=reject; rua=mailto:dmarc@{o['domain']}; adkim=s; aspf=s"]
+
+
+def evolve_model(orgs, seed):
+    """Applies the evolution to the model in place; (changes, cohorts, orgs whose zone changed,
+    whose zone transfer opened, sites that need an expired certificate)."""
+    import expect
+    before = {o["org_id"]: json.loads(json.dumps(o)) for o in orgs}
+    picks, cohorts = evolution_picks(orgs, seed)
+    zones, axfr, expired = [], [], []
+    for ch, o in picks:
+        o.update(ch["apply"])
+        if "dmarc" in ch["apply"]:
+            o["dmarc_records"] = dmarc_records(o)
+            zones.append(o)
+        axfr += [o] if "axfr" in ch["apply"] else []
+        expired += [main_site(o)] if ch["part"] == "cert" else []
+    sites = all_sites(orgs)
+    after = {e["org_id"]: e for e in public_orgs(orgs, sites)}
+    old = {e["org_id"]: e for e in public_orgs([before[o["org_id"]] for o in orgs], all_sites(before.values()))}
+    changes = [c for oid in sorted({o["org_id"] for _, o in picks}) for c in expect.changes(old[oid], after[oid])]
+    return changes, cohorts, zones, axfr, expired
+
+
+def axfr_rcode(addr, name, timeout=2.0):
+    """The rcode of a zone transfer request over TCP (0: the transfer starts), or None."""
+    assert addr.startswith("127."), addr
+    pkt = struct.pack("!HHHHHH", random.getrandbits(16), 0, 1, 0, 0, 0) + name_wire(name) + struct.pack("!HH", 252, 1)
+    try:
+        with socket.create_connection((addr, 53), timeout=timeout) as s:
+            s.sendall(struct.pack("!H", len(pkt)) + pkt)
+            head = b""
+            while len(head) < 6:
+                more = s.recv(6 - len(head))
+                if not more:
+                    return None
+                head += more
+            return struct.unpack("!H", head[4:6])[0] & 0xF
+    except OSError:
+        return None
+
+
+def wait_until(what, ok, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not ok():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"evolve: {what} not served in time")
+        time.sleep(0.1)
+
+
+def evolve_dns(d, zones, axfr):
+    """Rewrites the changed zones (a newer serial) and opens the zone transfers in knot-host's
+    configuration, then reloads only those: a configuration reload when an ACL changed, a zone
+    reload per changed zone; waits until every change is served."""
+    base = d / "knot" / "host"
+    conf = base / "knot.conf"
+    for o in zones:
+        write(base / "zones" / f"{o['domain']}.zone", org_zone(o, SOA_SERIAL + 1))
+    if axfr:
+        text = conf.read_text()
+        for o in axfr:
+            line = f"    file: {base / 'zones' / (o['domain'] + '.zone')}\n"
+            if line not in text:
+                raise RuntimeError(f"evolve: {o['domain']} not in {conf}")
+            text = text.replace(line, line + "    acl: transfer_any\n")
+        write(conf, text)
+        run([KNOTC, "-c", str(conf), "-t", "10", "reload"])
+    for o in zones:
+        run([KNOTC, "-c", str(conf), "-t", "10", "zone-reload", o["domain"] + "."])
+    for o in zones:
+        want = txt_wire(o["dmarc_records"][0])
+        for a in o["ns_addrs"]:
+            wait_until(f"_dmarc.{o['domain']} at {a}",
+                       lambda: want in (dns_query(a, f"_dmarc.{o['domain']}", "TXT", raw=True) or b""))
+    for o in axfr:
+        for a in o["ns_addrs"]:
+            wait_until(f"zone transfer of {o['domain']} at {a}", lambda: axfr_rcode(a, o["domain"]) == 0)
+
+
+def txt_wire(text):
+    """A TXT string as it appears in an answer (length-prefixed; testbed strings are short)."""
+    b = text.encode()
+    return bytes([len(b)]) + b
+
+
+def evolve_web(d, orgs, expired):
+    """New expired certificates for the sites that need them and the regenerated nginx
+    configuration, loaded by a reload (SIGHUP) of the running master; waits until every
+    worker is a new one and records the new workers' pids."""
+    pki = d / "pki"
+    run_many([expired_csr(pki, s)[0] for s in expired], parallel=4)
+    sign_expired(pki, [(s, expired_csr(pki, s)[1]) for s in expired])
+    conf = write_nginx(d, all_sites(orgs), min(raise_nofile()[0], 65536))
+    prefix = str(d / "nginx") + "/"
+    t = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", prefix, "-e", str(d / "logs" / "nginx-error.log")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if t.returncode != 0:
+        raise RuntimeError(f"evolve: the new nginx configuration does not load:\n{t.stdout}")
+    master = int((d / "pids" / "nginx.pid").read_text().split()[0])
+    old = set(children_of(master))
+    os.kill(master, signal.SIGHUP)
+    wait_until("nginx reload", lambda: (lambda now: len(now) >= 2 and not now & old)(set(children_of(master))))
+    write(d / "pids" / "nginx-workers.pid", "".join(f"{w}\n" for w in sorted(children_of(master))))
+
+
+def cmd_evolve(args):
+    """Applies the scripted evolution with --seed to the running testbed in DIR and records it
+    in the manifest. A second evolve with the same seed does nothing; with another seed it is
+    refused: `up` again gives the unevolved testbed."""
+    t0 = time.monotonic()
+    d = resolve_dir(args.dir)
+    lk = lock(d)
+    try:
+        manifest = json.loads((d / "manifest.json").read_text())
+        state = json.loads((d / "state.json").read_text())
+    except (OSError, ValueError):
+        raise RuntimeError(f"no testbed in {d}: run `up` first")
+    done = manifest.get("evolution")
+    if done:
+        if done["seed"] != args.seed:
+            raise RuntimeError(f"{d} was evolved with seed {done['seed']} already; run `up` again to start over")
+        log(f"already evolved with seed {args.seed}: nothing to do")
+        return 0
+    if not our_processes(d):
+        raise RuntimeError(f"the testbed in {d} is not running")
+    orgs = build_model(state["orgs"], state["seed"], state["trap"], state["hostile"], state["ipv6"])
+    if [o["org_id"] for o in orgs] != [o["org_id"] for o in manifest["organizations"]]:
+        raise RuntimeError("the manifest does not match the model of state.json")
+    changes, cohorts, zones, axfr, expired = evolve_model(orgs, args.seed)
+    evolve_dns(d, zones, axfr)
+    evolve_web(d, orgs, expired)
+    manifest["organizations"] = public_orgs(orgs, all_sites(orgs))
+    manifest["evolution"] = {"seed": args.seed, "evolved": rfc3339(utcnow()), "changes": changes,
+                             "cohorts": cohorts}
+    write(d / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+    lk.close()
+    n_orgs = len({c["org_id"] for c in changes})
+    log(f"testbed evolved with seed {args.seed}: {len(changes)} findings change at {n_orgs} organisations "
+        f"({len(zones) + len(axfr)} zone(s), {len(expired)} certificate(s)) in {time.monotonic() - t0:.1f} s")
+    return 0
 
 
 def main(argv=None):
@@ -2205,13 +2434,16 @@ def main(argv=None):
     dn.add_argument("--dir")
     st = sub.add_parser("status", help="show what runs; exit 0 if up")
     st.add_argument("--dir")
+    ev = sub.add_parser("evolve", help="apply the scripted changes of --seed to the running testbed")
+    ev.add_argument("--seed", type=int, required=True)
+    ev.add_argument("--dir")
     tr = sub.add_parser("_trap", help=argparse.SUPPRESS)
     tr.add_argument("--dir", required=True)
     ho = sub.add_parser("_hostile", help=argparse.SUPPRESS)
     ho.add_argument("--dir", required=True)
     args = ap.parse_args(argv)
     try:
-        return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "_trap": trap_main,
+        return {"up": cmd_up, "down": cmd_down, "status": cmd_status, "evolve": cmd_evolve, "_trap": trap_main,
                 "_hostile": hostile_main}[args.cmd](args)
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
