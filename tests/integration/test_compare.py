@@ -106,8 +106,8 @@ def test_bad_input(rescan, tmp_path):
     assert p.returncode == 3 and f"scan {running} is still running" in p.stderr, p.stderr
     p = compare(db, "--base", "1", "--scan", str(other))
     assert p.returncode == 3 and "different target sets" in p.stderr, p.stderr
-    p = compare(db, "--base", "1", "--scan", "2", "--cohort", "type=laboratory")
-    assert p.returncode == 3 and "cohort type=laboratory" in p.stderr, p.stderr
+    p = compare(db, "--base", "1", "--scan", "2", "--cohort", "type=pharmacy")
+    assert p.returncode == 3 and "cohort type=pharmacy" in p.stderr, p.stderr
     p = compare(db, "--scan", "2")
     assert p.returncode == 2 and "--base" in p.stderr, p.stderr
     p = compare(db, "--base", "1", "--scan", "2", "--cohort", "=x")
