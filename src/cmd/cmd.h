@@ -23,4 +23,8 @@ int cmd_rescore(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 
+struct cohort;
+/* Parses a --cohort SPEC for command `cmd`; logs why it is malformed. 0 or -EINVAL. */
+int cmd_cohort_option(const char *cmd, const char *spec, struct cohort *out);
+
 #endif

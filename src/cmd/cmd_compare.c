@@ -111,10 +111,8 @@ static int parse_correction(const char *s, enum compare_correction *out)
 
 static int parse_cohort(struct compare_cli *c, const char *s)
 {
-	if (cohort_parse(s, &c->cohort) < 0) {
-		log_error("compare: invalid --cohort '%s' (KEY=VALUE or a word)", s);
+	if (cmd_cohort_option("compare", s, &c->cohort) < 0)
 		return -EINVAL;
-	}
 	c->has_cohort = 1;
 	return 0;
 }

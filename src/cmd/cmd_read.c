@@ -47,6 +47,15 @@ struct read_opts {
 	int writes;         /* rescore: the command writes to the database */
 };
 
+int cmd_cohort_option(const char *cmd, const char *spec, struct cohort *out)
+{
+	if (cohort_parse(spec, out) == 0)
+		return 0;
+	log_error("%s: invalid --cohort '%s' (KEY=VALUE or WORD, under %d bytes)", cmd, spec,
+	          COHORT_TEXT_MAX);
+	return -EINVAL;
+}
+
 static const char show_usage[] =
     "usage: vitals show ORG_ID [--scan ID] [--method N] [--color|--no-color] [--db FILE]\n"
     "       vitals show --cohort SPEC [--scan ID] [--method N] [--db FILE]\n"
@@ -160,11 +169,8 @@ static int take_option(struct read_opts *o, int c, char **argv)
 		o->color = c == OPT_COLOR;
 		return 0;
 	case OPT_COHORT:
-		if (cohort_parse(optarg, &o->coh) < 0) {
-			log_error("%s: invalid --cohort '%s' (KEY=VALUE or WORD, under %d bytes)", o->cmd,
-			          optarg, COHORT_TEXT_MAX);
+		if (cmd_cohort_option(o->cmd, optarg, &o->coh) < 0)
 			return -EINVAL;
-		}
 		o->cohort = optarg;
 		return 0;
 	case 'o':

@@ -57,11 +57,7 @@ static int take(struct trend_opts *o, int c, char **argv)
 		return 0;
 	case OPT_COHORT:
 		o->cohort = optarg;
-		if (cohort_parse(optarg, &o->coh) == 0)
-			return 0;
-		log_error("trend: invalid --cohort '%s' (KEY=VALUE or WORD, under %d bytes)", optarg,
-		          COHORT_TEXT_MAX);
-		return -EINVAL;
+		return cmd_cohort_option("trend", optarg, &o->coh);
 	case OPT_CSV:
 		o->csv = optarg;
 		return 0;
