@@ -2,7 +2,7 @@
 """vitals simulated-sector testbed: a small internet of healthcare organisations on 127.0.0.0/8.
 
 Subcommands:
-  up     --orgs N --seed S [--dir DIR] [--no-trap] [--no-hostile]
+  up     --orgs N --seed S [--dir DIR] [--no-trap] [--no-hostile] [--tls-cases]
                                                     stand everything up (idempotent)
   down   [--dir DIR]                                  stop everything this testbed started
   status [--dir DIR]                                  show what runs; exit 0 if up, 1 if not
@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import tlscases
 
 SCRIPT = Path(__file__).resolve()
 SCRIPT_DIR = SCRIPT.parent
@@ -1713,6 +1715,7 @@ def our_processes(d):
         "trap": f"_trap --dir {ds}",
         "hostile": f"_hostile --dir {ds}",
     }
+    checks.update(tlscases.markers(d))
     for label, marker in checks.items():
         pid = read_pid(pids / f"{label}.pid")
         if pid and alive(pid) and marker in (proc_cmdline(pid) or ""):
@@ -2011,6 +2014,11 @@ def do_up(args):
             t = time.monotonic()
             start_hostile(d)
             mark("hostile listener", t)
+        tls_cases = {"enabled": False}
+        if args.tls_cases:
+            t = time.monotonic()
+            tls_cases = tlscases.start(d)
+            mark("tls cases", t)
 
         # 3. test. with the children's DS records
         t = time.monotonic()
@@ -2139,6 +2147,7 @@ server:
         "mailhost": {"mx": MAILHOST_MX, "addr": MAILHOST_ADDR},
         "ipv6": {"enabled": ipv6, "prefix": IPV6_PREFIX + "/64",
                  "addrs": sorted({a for s in sites for a in s["addrs"] if ":" in a})},
+        "tls_cases": tls_cases,
         "timings": timings,
         "organizations": public,
     }
@@ -2427,6 +2436,8 @@ def main(argv=None):
     up.add_argument("--no-trap", action="store_true", help="leave out trap001/trap002 and the trap listener")
     up.add_argument("--no-hostile", action="store_true",
                     help="leave out hostile001-003 and the hostile listener")
+    up.add_argument("--tls-cases", action="store_true",
+                    help="also serve the deep-TLS cases on 127.97.0.0/24 (tlscases.py; not organisations)")
     up.add_argument("--ipv6", action="store_true",
                     help="ONLY inside a network namespace of your own (unshare -n): add "
                          f"{IPV6_PREFIX}/64 addresses to lo and publish AAAA records")
