@@ -18,6 +18,8 @@ sys.path.insert(0, str(ROOT / "tests" / "testbed"))
 ORGS = int(os.environ.get("VITALS_TEST_ORGS", "200"))
 SEED = int(os.environ.get("VITALS_TEST_SEED", "7"))
 TRAP_RANGE = "127.99.0.0/16"
+# the deep-TLS cases (tests/testbed/tlscases.py) need gnutls-serv and socat; test_peers skips without
+TLS_CASES = all(os.access(b, os.X_OK) for b in ("/usr/bin/gnutls-serv", "/usr/bin/socat"))
 
 
 def vitals_bin():
@@ -126,7 +128,8 @@ def scan_args(bed, db, extra=()):
 @pytest.fixture(scope="session")
 def bed(tmp_path_factory):
     d = tmp_path_factory.mktemp("testbed")
-    r = testbed("up", "--orgs", str(ORGS), "--seed", str(SEED), "--dir", str(d), check=False)
+    r = testbed("up", "--orgs", str(ORGS), "--seed", str(SEED), "--dir", str(d),
+                *(["--tls-cases"] if TLS_CASES else []), check=False)
     print(r.stdout, r.stderr)
     if r.returncode != 0:
         testbed("down", "--dir", str(d), check=False)
