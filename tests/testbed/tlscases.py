@@ -335,12 +335,18 @@ def _wait_port(addr, port, procs, timeout=10.0):
             time.sleep(0.02)
 
 
+def _socat_lock(d, c):
+    """socat's lock file: it puts DIR in socat's command line, so that `down` (and `up` of
+    another DIR, such as a nested test testbed) tells this testbed's forwarders from others'."""
+    return str(d / "pids" / f"tlscases-socat-{c['id']}.lock")
+
+
 def markers(d):
     """label -> command-line marker of every daemon start() starts (testbed.our_processes)."""
     out = {"tlscases-nginx": str(d / "tlscases" / "nginx.conf")}
     for c in (c for c in cases() if c["server"] == "gnutls"):
         out[f"tlscases-gnutls-{c['id']}"] = str(d / "tlscases" / "pki" / f"{c['id']}.chain.pem")
-        out[f"tlscases-socat-{c['id']}"] = f"TCP-LISTEN:443,bind={c['addr']}"
+        out[f"tlscases-socat-{c['id']}"] = _socat_lock(d, c)
     return out
 
 
@@ -363,7 +369,8 @@ def start(d):
             GNUTLS_SERV, "--http", "--port", str(c["port"]), "--x509certfile", str(_chain(pki, c)),
             "--x509keyfile", str(key), "--priority", c["priority"]])))
         procs.append((c["id"], _spawn(d, f"tlscases-socat-{c['id']}", [
-            SOCAT, f"TCP-LISTEN:443,bind={c['addr']},reuseaddr,fork", f"TCP:127.0.0.1:{c['port']}"])))
+            SOCAT, "-L", _socat_lock(d, c), f"TCP-LISTEN:443,bind={c['addr']},reuseaddr,fork",
+            f"TCP:127.0.0.1:{c['port']}"])))
     for c in cases():
         _wait_port(c["addr"], 443, procs)
         if c["server"] == "gnutls":
