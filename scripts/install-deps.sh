@@ -7,7 +7,7 @@ PKGS=(
   libclang-rt-14-dev
   libevent-dev libunbound-dev libldns-dev libssl-dev libcurl4-openssl-dev
   libsqlite3-dev libjansson-dev libgsl-dev
-  knot knot-dnsutils nginx-light openssl dns-root-data socat
+  knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
 )
 missing=()
