@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from conftest import ROOT, TLS_CASES
+from conftest import testbed as run_testbed  # not "testbed": pytest would collect it as a test
 
 sys.path.insert(0, str(ROOT / "tests" / "peers"))
 import peers  # noqa: E402
@@ -114,7 +115,7 @@ def test_peers_agree_with_manifest(manifest):
         assert dict((f, n) for f, _, _, n in e["rows"])["cert.chain_complete"] is None
 
 
-def test_manifest_tls_cases_shape(manifest):
+def test_manifest_tls_cases_shape(bed, manifest):
     if not TLS_CASES:
         pytest.skip("the testbed's tls cases need gnutls-serv and socat (scripts/install-deps.sh)")
     eps = manifest["tls_cases"]["endpoints"]
@@ -129,3 +130,10 @@ def test_manifest_tls_cases_shape(manifest):
     assert by_case["chain_incomplete"]["cert"]["chain_complete"] is False
     assert not any(e["protocols"]["SSLv3"] or "export" in e["classes"] for e in eps)
     assert pathlib.Path(manifest["tls_cases"]["ca"]).exists()
+    # `status` names the cases' daemons: one nginx, one gnutls-serv and one socat per GnuTLS case
+    st = run_testbed("status", "--dir", str(bed), check=False)
+    running = [line.split()[0] for line in st.stdout.splitlines() if " running pid " in line]
+    assert st.returncode == 0, st.stdout
+    assert sorted(r for r in running if r.startswith("tlscases-")) == [
+        "tlscases-gnutls-tls017", "tlscases-gnutls-tls018", "tlscases-nginx", "tlscases-socat-tls017",
+        "tlscases-socat-tls018"]

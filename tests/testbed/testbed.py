@@ -2195,6 +2195,8 @@ def cmd_status(args):
         want.append("trap")
     if manifest and manifest.get("hostile", {}).get("enabled"):
         want.append("hostile")
+    if manifest and manifest.get("tls_cases", {}).get("enabled"):
+        want += list(tlscases.markers(d))
     ok = manifest is not None
     for label in want:
         pids = by_label.get(label)
