@@ -60,14 +60,14 @@ enum tls_au {
  * then the other 64-bit block ciphers, then the 128-bit CBC ciphers, then the AEADs. */
 enum tls_enc {
 	TLS_ENC_NULL = 0,
-	TLS_ENC_RC4_40,      /* export */
-	TLS_ENC_RC2_40_CBC,  /* export, 64-bit block */
-	TLS_ENC_DES40_CBC,   /* export, 64-bit block */
-	TLS_ENC_RC4_128,     /* stream */
-	TLS_ENC_DES_CBC,     /* 64-bit block */
-	TLS_ENC_3DES_CBC,    /* 64-bit block */
-	TLS_ENC_IDEA_CBC,    /* 64-bit block */
-	TLS_ENC_SEED_CBC,    /* 128-bit block from here */
+	TLS_ENC_RC4_40,     /* export */
+	TLS_ENC_RC2_40_CBC, /* export, 64-bit block */
+	TLS_ENC_DES40_CBC,  /* export, 64-bit block */
+	TLS_ENC_RC4_128,    /* stream */
+	TLS_ENC_DES_CBC,    /* 64-bit block */
+	TLS_ENC_3DES_CBC,   /* 64-bit block */
+	TLS_ENC_IDEA_CBC,   /* 64-bit block */
+	TLS_ENC_SEED_CBC,   /* 128-bit block from here */
 	TLS_ENC_CAMELLIA128_CBC,
 	TLS_ENC_CAMELLIA256_CBC,
 	TLS_ENC_ARIA128_CBC,

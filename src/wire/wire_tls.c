@@ -348,8 +348,12 @@ static int next_message(struct tls_reader *r, struct tls_event *ev)
 		return -EBADMSG;
 	if (avail < 4 + mlen)
 		return 0;
-	*ev = (struct tls_event){.type = TLS_EV_HANDSHAKE, .ctype = TLS_CT_HANDSHAKE, .version = r->hs_version,
-	                         .hs_type = h[0], .body = h + 4, .len = mlen};
+	*ev = (struct tls_event){.type = TLS_EV_HANDSHAKE,
+	                         .ctype = TLS_CT_HANDSHAKE,
+	                         .version = r->hs_version,
+	                         .hs_type = h[0],
+	                         .body = h + 4,
+	                         .len = mlen};
 	r->hs_pos += 4 + mlen;
 	return 1;
 }
@@ -459,9 +463,18 @@ unsigned tls_reader_records(const struct tls_reader *r)
 
 /* RFC 8446 s4.1.3: the ServerHello.random that marks a HelloRetryRequest. */
 static const uint8_t hrr_random[32] = {
-	0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
+
+/* A TLS 1.3 server negotiating an older version ends its random with "DOWNGRD" and 1
+ * (TLS 1.2) or 0 (TLS 1.1 and older): a sign the server also speaks TLS 1.3. */
+static uint16_t downgrade_mark(const uint8_t *rnd)
+{
+	if (memcmp(rnd + 24, "DOWNGRD", 7) != 0 || rnd[31] > 1)
+		return 0;
+	return rnd[31] == 1 ? TLS_V_TLS12 : TLS_V_TLS11;
+}
 
 static void sh_key_share(struct rd *e, struct tls_server_hello *o)
 {
@@ -532,6 +545,7 @@ int tls_parse_server_hello(const uint8_t *body, size_t len, struct tls_server_he
 	memcpy(o.random, rnd, 32);
 	memcpy(o.session_id, sid, o.session_id_len);
 	o.hrr = memcmp(rnd, hrr_random, 32) == 0;
+	o.downgrade = downgrade_mark(rnd);
 	if (sh_extensions(&r, &o) < 0)
 		return -EBADMSG;
 	o.version = o.selected_version ? o.selected_version : o.legacy_version;
@@ -552,41 +566,41 @@ static const struct {
 	uint8_t desc;
 	const char *name;
 } alert_names[] = {
-	{0, "close_notify"},
-	{10, "unexpected_message"},
-	{20, "bad_record_mac"},
-	{21, "decryption_failed"},
-	{22, "record_overflow"},
-	{30, "decompression_failure"},
-	{40, "handshake_failure"},
-	{41, "no_certificate"},
-	{42, "bad_certificate"},
-	{43, "unsupported_certificate"},
-	{44, "certificate_revoked"},
-	{45, "certificate_expired"},
-	{46, "certificate_unknown"},
-	{47, "illegal_parameter"},
-	{48, "unknown_ca"},
-	{49, "access_denied"},
-	{50, "decode_error"},
-	{51, "decrypt_error"},
-	{60, "export_restriction"},
-	{70, "protocol_version"},
-	{71, "insufficient_security"},
-	{80, "internal_error"},
-	{86, "inappropriate_fallback"},
-	{90, "user_canceled"},
-	{100, "no_renegotiation"},
-	{109, "missing_extension"},
-	{110, "unsupported_extension"},
-	{111, "certificate_unobtainable"},
-	{112, "unrecognized_name"},
-	{113, "bad_certificate_status_response"},
-	{114, "bad_certificate_hash_value"},
-	{115, "unknown_psk_identity"},
-	{116, "certificate_required"},
-	{120, "no_application_protocol"},
-	{121, "ech_required"},
+    {0, "close_notify"},
+    {10, "unexpected_message"},
+    {20, "bad_record_mac"},
+    {21, "decryption_failed"},
+    {22, "record_overflow"},
+    {30, "decompression_failure"},
+    {40, "handshake_failure"},
+    {41, "no_certificate"},
+    {42, "bad_certificate"},
+    {43, "unsupported_certificate"},
+    {44, "certificate_revoked"},
+    {45, "certificate_expired"},
+    {46, "certificate_unknown"},
+    {47, "illegal_parameter"},
+    {48, "unknown_ca"},
+    {49, "access_denied"},
+    {50, "decode_error"},
+    {51, "decrypt_error"},
+    {60, "export_restriction"},
+    {70, "protocol_version"},
+    {71, "insufficient_security"},
+    {80, "internal_error"},
+    {86, "inappropriate_fallback"},
+    {90, "user_canceled"},
+    {100, "no_renegotiation"},
+    {109, "missing_extension"},
+    {110, "unsupported_extension"},
+    {111, "certificate_unobtainable"},
+    {112, "unrecognized_name"},
+    {113, "bad_certificate_status_response"},
+    {114, "bad_certificate_hash_value"},
+    {115, "unknown_psk_identity"},
+    {116, "certificate_required"},
+    {120, "no_application_protocol"},
+    {121, "ech_required"},
 };
 
 const char *tls_alert_name(uint8_t desc)

@@ -25,11 +25,11 @@
 #define TLS_FALLBACK_SCSV                 0x5600 /* RFC 7507 */
 #define TLS_EMPTY_RENEGOTIATION_INFO_SCSV 0x00FF /* RFC 5746 */
 
-#define TLS_MAX_PLAINTEXT  16384                /* 2^14: the most a record may carry */
+#define TLS_MAX_PLAINTEXT  16384                      /* 2^14: the most a record may carry */
 #define TLS_MAX_RECORD     (TLS_MAX_PLAINTEXT + 2048) /* a ciphertext's limit (RFC 5246 s6.2.3) */
-#define TLS_READER_MAX     (256 * 1024)         /* bytes a reader keeps (and handshake bytes) */
-#define TLS_MAX_CERTS      16                   /* certificates kept from one Certificate */
-#define TLS_MAX_CERT_BYTES (64 * 1024)          /* larger single certificates are refused */
+#define TLS_READER_MAX     (256 * 1024)               /* bytes a reader keeps (and handshake bytes) */
+#define TLS_MAX_CERTS      16                         /* certificates kept from one Certificate */
+#define TLS_MAX_CERT_BYTES (64 * 1024)                /* larger single certificates are refused */
 
 enum tls_content { TLS_CT_CCS = 20, TLS_CT_ALERT = 21, TLS_CT_HANDSHAKE = 22, TLS_CT_APPDATA = 23 };
 
@@ -65,30 +65,30 @@ struct tls_key_share {
 
 /* What to put in a ClientHello. Zeroed fields mean "leave out". */
 struct tls_hello_spec {
-	uint16_t record_version;               /* record layer version (0x0301 is customary) */
-	uint16_t client_version;               /* ClientHello.legacy_version */
-	uint8_t random[32];                    /* the client random, chosen by the caller */
-	const uint8_t *session_id;             /* legacy session id (may be NULL) */
-	size_t session_id_len;                 /* its length, at most 32 */
-	const uint16_t *suites;                /* cipher suites, in preference order */
-	size_t nsuites;                        /* how many */
-	int fallback_scsv;                     /* append TLS_FALLBACK_SCSV */
-	int empty_reneg_scsv;                  /* append TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
-	const char *sni;                       /* server_name host, or NULL */
-	const uint16_t *groups;                /* supported_groups (none: no extension) */
-	size_t ngroups;                        /* how many */
-	const uint16_t *sigalgs;               /* signature_algorithms (none: no extension) */
-	size_t nsigalgs;                       /* how many */
-	const uint16_t *versions;              /* supported_versions (none: no extension) */
-	size_t nversions;                      /* how many */
-	const struct tls_key_share *shares;    /* key_share entries */
-	size_t nshares;                        /* how many (0 with share_ext: an empty list) */
-	int share_ext;                         /* send key_share even when nshares is 0 */
-	int ec_point_formats;                  /* send ec_point_formats (uncompressed only) */
-	int reneg_info;                        /* send an empty renegotiation_info */
-	int ems;                               /* send extended_master_secret */
-	int status_request;                    /* send status_request (OCSP) */
-	int sslv3;                             /* SSLv3 shape: no extensions block at all */
+	uint16_t record_version;            /* record layer version (0x0301 is customary) */
+	uint16_t client_version;            /* ClientHello.legacy_version */
+	uint8_t random[32];                 /* the client random, chosen by the caller */
+	const uint8_t *session_id;          /* legacy session id (may be NULL) */
+	size_t session_id_len;              /* its length, at most 32 */
+	const uint16_t *suites;             /* cipher suites, in preference order */
+	size_t nsuites;                     /* how many */
+	int fallback_scsv;                  /* append TLS_FALLBACK_SCSV */
+	int empty_reneg_scsv;               /* append TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
+	const char *sni;                    /* server_name host, or NULL */
+	const uint16_t *groups;             /* supported_groups (none: no extension) */
+	size_t ngroups;                     /* how many */
+	const uint16_t *sigalgs;            /* signature_algorithms (none: no extension) */
+	size_t nsigalgs;                    /* how many */
+	const uint16_t *versions;           /* supported_versions (none: no extension) */
+	size_t nversions;                   /* how many */
+	const struct tls_key_share *shares; /* key_share entries */
+	size_t nshares;                     /* how many (0 with share_ext: an empty list) */
+	int share_ext;                      /* send key_share even when nshares is 0 */
+	int ec_point_formats;               /* send ec_point_formats (uncompressed only) */
+	int reneg_info;                     /* send an empty renegotiation_info */
+	int ems;                            /* send extended_master_secret */
+	int status_request;                 /* send status_request (OCSP) */
+	int sslv3;                          /* SSLv3 shape: no extensions block at all */
 };
 
 /*
@@ -161,6 +161,8 @@ struct tls_server_hello {
 	uint16_t suite;            /* the chosen suite */
 	uint8_t compression;       /* the chosen compression method */
 	int hrr;                   /* a HelloRetryRequest (RFC 8446 s4.1.3 random) */
+	uint16_t downgrade;        /* RFC 8446 s4.1.3 sentinel in the random: 0x0303 for
+	                              "DOWNGRD\1", 0x0302 for "DOWNGRD\0", else 0 */
 	uint16_t selected_version; /* supported_versions value (0: absent) */
 	uint16_t group;            /* key_share group (the selected group in an HRR; 0: absent) */
 	uint16_t key_share_len;    /* length of the server's key_exchange bytes */
@@ -218,23 +220,23 @@ int tls_parse_server_hello_done(const uint8_t *body, size_t len);
 
 /* What one handshake attempt showed: the probe stores it as an observation. */
 struct tls_summary {
-	enum tls_peer peer;       /* what the peer speaks */
-	int error;                /* 0, or the reader's or a parser's negative error */
-	int server_hello;         /* a ServerHello (or HRR) was read */
-	uint16_t version;         /* negotiated version (0: none) */
-	uint16_t suite;           /* chosen suite (0: none) */
-	uint16_t group;           /* key_share group or ECDHE curve (0: none) */
-	int hrr;                  /* the reply was a HelloRetryRequest */
-	int alert;                /* alert description, or -1 for none */
-	uint8_t alert_level;      /* its level */
-	unsigned dh_bits;         /* DHE prime size (0: none) */
-	int done;                 /* ServerHelloDone, or encrypted flight (TLS 1.3), was seen */
-	unsigned ncerts;          /* certificates in the chain */
-	uint8_t *certs;           /* their DER, concatenated (malloc'd, owned) */
-	size_t certs_len;         /* bytes in certs */
+	enum tls_peer peer;             /* what the peer speaks */
+	int error;                      /* 0, or the reader's or a parser's negative error */
+	int server_hello;               /* a ServerHello (or HRR) was read */
+	uint16_t version;               /* negotiated version (0: none) */
+	uint16_t suite;                 /* chosen suite (0: none) */
+	uint16_t group;                 /* key_share group or ECDHE curve (0: none) */
+	int hrr;                        /* the reply was a HelloRetryRequest */
+	int alert;                      /* alert description, or -1 for none */
+	uint8_t alert_level;            /* its level */
+	unsigned dh_bits;               /* DHE prime size (0: none) */
+	int done;                       /* ServerHelloDone, or encrypted flight (TLS 1.3), was seen */
+	unsigned ncerts;                /* certificates in the chain */
+	uint8_t *certs;                 /* their DER, concatenated (malloc'd, owned) */
+	size_t certs_len;               /* bytes in certs */
 	size_t cert_len[TLS_MAX_CERTS]; /* each certificate's length, in order */
-	size_t bytes_seen;        /* bytes the peer sent */
-	unsigned records;         /* records framed */
+	size_t bytes_seen;              /* bytes the peer sent */
+	unsigned records;               /* records framed */
 };
 
 /*
