@@ -789,7 +789,8 @@ static int on_event(struct tls_summary *s, const struct tls_event *ev)
 	case TLS_EV_ALERT:
 		s->alert = ev->desc;
 		s->alert_level = ev->level;
-		return 1;
+		/* A warning (say unrecognized_name) lets the handshake go on; close_notify ends it. */
+		return ev->level != 1 || ev->desc == 0;
 	case TLS_EV_ENCRYPTED:
 		s->done = s->server_hello;
 		return s->server_hello;

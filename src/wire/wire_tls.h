@@ -227,7 +227,7 @@ struct tls_summary {
 	uint16_t suite;                 /* chosen suite (0: none) */
 	uint16_t group;                 /* key_share group or ECDHE curve (0: none) */
 	int hrr;                        /* the reply was a HelloRetryRequest */
-	int alert;                      /* alert description, or -1 for none */
+	int alert;                      /* the last alert's description, or -1 */
 	uint8_t alert_level;            /* its level */
 	unsigned dh_bits;               /* DHE prime size (0: none) */
 	int done;                       /* ServerHelloDone, or encrypted flight (TLS 1.3), was seen */
@@ -241,8 +241,9 @@ struct tls_summary {
 
 /*
  * Reads every event the reader has into the summary (call after each feed). Returns 1
- * when the attempt has its answer (alert, ServerHelloDone, HRR, TLS 1.3 ServerHello,
- * an error or a non-TLS peer), 0 when more bytes are needed, -ENOMEM.
+ * when the attempt has its answer (a fatal alert or close_notify, ServerHelloDone, HRR,
+ * TLS 1.3 ServerHello, an error or a non-TLS peer; a warning alert is noted and reading
+ * goes on), 0 when more bytes are needed, -ENOMEM.
  */
 int tls_summary_update(struct tls_summary *s, struct tls_reader *r);
 

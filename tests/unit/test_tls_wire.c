@@ -318,6 +318,27 @@ static void test_flights(void)
 	tls_summary_clear(&s);
 }
 
+/* A warning alert before the flight is noted and the handshake read on. */
+static void test_warning_alert(void)
+{
+	size_t len;
+	uint8_t *b = fixture("tls12_ecdhe.bin", &len);
+	static const uint8_t warn[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x70};
+	struct tls_reader *r = tls_reader_new(0);
+	struct tls_summary s;
+	tls_summary_init(&s);
+	tls_reader_feed(r, warn, sizeof(warn));
+	is_int(tls_summary_update(&s, r), 0, "warning: not an answer yet");
+	tls_reader_feed(r, b, len);
+	is_int(tls_summary_update(&s, r), 1, "warning: then the flight");
+	ok(s.alert == 112 && s.alert_level == 1 && s.version == 0x0303 && s.done && s.ncerts == 1 &&
+	       s.records == 5,
+	   "warning: unrecognized_name kept, handshake complete");
+	tls_summary_clear(&s);
+	tls_reader_free(r);
+	free(b);
+}
+
 static void test_server_hello_fields(void)
 {
 	size_t len;
@@ -421,6 +442,7 @@ int main(void)
 	test_big_hello();
 	test_flights();
 	test_server_hello_fields();
+	test_warning_alert();
 	test_reader_errors();
 	test_parser_errors();
 	return done_testing();
