@@ -8,12 +8,11 @@
 
 /* Export ciphers (40-bit keys) sit first in enum tls_enc; 64-bit block ciphers and the
  * CBC ciphers are contiguous ranges; the AEADs come last. */
-#define IS_EXPORT(enc) ((enc) >= TLS_ENC_RC4_40 && (enc) <= TLS_ENC_DES40_CBC)
-#define IS_RC4(enc)    ((enc) == TLS_ENC_RC4_40 || (enc) == TLS_ENC_RC4_128)
-#define IS_BLOCK64(enc)                                                                                      \
-	(((enc) >= TLS_ENC_RC2_40_CBC && (enc) <= TLS_ENC_IDEA_CBC) && (enc) != TLS_ENC_RC4_128)
-#define IS_CBC(enc)  ((enc) >= TLS_ENC_RC2_40_CBC && (enc) <= TLS_ENC_AES256_CBC && (enc) != TLS_ENC_RC4_128)
-#define IS_AEAD(enc) ((enc) >= TLS_ENC_AES128_GCM)
+#define IS_EXPORT(enc)  ((enc) >= TLS_ENC_RC4_40 && (enc) <= TLS_ENC_DES56_CBC)
+#define IS_RC4(enc)     ((enc) == TLS_ENC_RC4_40 || (enc) == TLS_ENC_RC4_56 || (enc) == TLS_ENC_RC4_128)
+#define IS_BLOCK64(enc) ((enc) >= TLS_ENC_RC2_40_CBC && (enc) <= TLS_ENC_IDEA_CBC && !IS_RC4(enc))
+#define IS_CBC(enc)     ((enc) >= TLS_ENC_RC2_40_CBC && (enc) <= TLS_ENC_AES256_CBC && !IS_RC4(enc))
+#define IS_AEAD(enc)    ((enc) >= TLS_ENC_AES128_GCM)
 
 /* Forward secrecy needs an ephemeral key exchange; static DH/ECDH, RSA key transport,
  * plain PSK and Kerberos have none (an export RSA key is reused for hours). */
@@ -42,12 +41,17 @@
 	 : (enc) == TLS_ENC_DES_CBC || (enc) == TLS_ENC_IDEA_CBC ? TLS_V_TLS11                               \
 	                                                         : TLS_V_TLS12)
 
-#define S(code, iana, ossl, kx, au, enc, mac)                                                                \
+#define ENTRY(code, iana, ossl, kx, au, enc, mac, draft)                                                     \
 	{                                                                                                    \
-		code, iana, ossl, TLS_KX_##kx, TLS_AU_##au, TLS_ENC_##enc, TLS_MAC_##mac,                    \
-		    MIN_V(TLS_KX_##kx, TLS_ENC_##enc, TLS_MAC_##mac), MAX_V(TLS_KX_##kx, TLS_ENC_##enc),     \
-		    CLS(TLS_KX_##kx, TLS_AU_##au, TLS_ENC_##enc)                                             \
+		code, iana, ossl, kx, au, enc, mac, MIN_V(kx, enc, mac), MAX_V(kx, enc), CLS(kx, au, enc),   \
+		    draft                                                                                    \
 	}
+/* S: in the IANA registry. D: a draft or vendor code point that scanners still probe
+ * (the 56-bit "EXPORT1024" drafts, pre-RFC 7905 CHACHA20, Netscape's FIPS suites). */
+#define S(code, iana, ossl, kx, au, enc, mac)                                                                \
+	ENTRY(code, iana, ossl, TLS_KX_##kx, TLS_AU_##au, TLS_ENC_##enc, TLS_MAC_##mac, 0)
+#define D(code, iana, ossl, kx, au, enc, mac)                                                                \
+	ENTRY(code, iana, ossl, TLS_KX_##kx, TLS_AU_##au, TLS_ENC_##enc, TLS_MAC_##mac, 1)
 
 static const struct tls_suite suites[] = {
     S(0x0000, "TLS_NULL_WITH_NULL_NULL", NULL, NULL, NULL, NULL, NULL),
@@ -124,6 +128,15 @@ static const struct tls_suite suites[] = {
       SHA1),
     S(0x0046, "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA", "ADH-CAMELLIA128-SHA", DHE, ANON, CAMELLIA128_CBC,
       SHA1),
+    D(0x0060, "TLS_RSA_EXPORT1024_WITH_RC4_56_MD5", "EXP1024-RC4-MD5", RSA_EXPORT, RSA, RC4_56, MD5),
+    D(0x0061, "TLS_RSA_EXPORT1024_WITH_RC2_CBC_56_MD5", "EXP1024-RC2-CBC-MD5", RSA_EXPORT, RSA, RC2_56_CBC,
+      MD5),
+    D(0x0062, "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA", "EXP1024-DES-CBC-SHA", RSA_EXPORT, RSA, DES56_CBC, SHA1),
+    D(0x0063, "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA", "EXP1024-DHE-DSS-DES-CBC-SHA", DHE, DSS, DES56_CBC,
+      SHA1),
+    D(0x0064, "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA", "EXP1024-RC4-SHA", RSA_EXPORT, RSA, RC4_56, SHA1),
+    D(0x0065, "TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA", "EXP1024-DHE-DSS-RC4-SHA", DHE, DSS, RC4_56, SHA1),
+    D(0x0066, "TLS_DHE_DSS_WITH_RC4_128_SHA", "DHE-DSS-RC4-SHA", DHE, DSS, RC4_128, SHA1),
     S(0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", "DHE-RSA-AES128-SHA256", DHE, RSA, AES128_CBC, SHA256),
     S(0x0068, "TLS_DH_DSS_WITH_AES_256_CBC_SHA256", "DH-DSS-AES256-SHA256", DH, DSS, AES256_CBC, SHA256),
     S(0x0069, "TLS_DH_RSA_WITH_AES_256_CBC_SHA256", "DH-RSA-AES256-SHA256", DH, RSA, AES256_CBC, SHA256),
@@ -226,6 +239,8 @@ static const struct tls_suite suites[] = {
       CAMELLIA256_CBC, SHA256),
     S(0x00C5, "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256", "ADH-CAMELLIA256-SHA256", DHE, ANON,
       CAMELLIA256_CBC, SHA256),
+    S(0x00C6, "TLS_SM4_GCM_SM3", NULL, TLS13, TLS13, SM4_GCM, SM3),
+    S(0x00C7, "TLS_SM4_CCM_SM3", NULL, TLS13, TLS13, SM4_CCM, SM3),
     S(0x1301, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", TLS13, TLS13, AES128_GCM, SHA256),
     S(0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", TLS13, TLS13, AES256_GCM, SHA384),
     S(0x1303, "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", TLS13, TLS13, CHACHA20_POLY1305,
@@ -457,6 +472,14 @@ static const struct tls_suite suites[] = {
       AEAD),
     S(0xC0AF, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8", "ECDHE-ECDSA-AES256-CCM8", ECDHE, ECDSA, AES256_CCM8,
       AEAD),
+    S(0xC0B4, "TLS_SHA256_SHA256", NULL, TLS13, TLS13, NULL, SHA256),
+    S(0xC0B5, "TLS_SHA384_SHA384", NULL, TLS13, TLS13, NULL, SHA384),
+    D(0xCC13, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD", "ECDHE-RSA-CHACHA20-POLY1305-OLD", ECDHE,
+      RSA, CHACHA20_POLY1305, SHA256),
+    D(0xCC14, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256_OLD", "ECDHE-ECDSA-CHACHA20-POLY1305-OLD", ECDHE,
+      ECDSA, CHACHA20_POLY1305, SHA256),
+    D(0xCC15, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256_OLD", "DHE-RSA-CHACHA20-POLY1305-OLD", DHE, RSA,
+      CHACHA20_POLY1305, SHA256),
     S(0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", ECDHE, RSA,
       CHACHA20_POLY1305, SHA256),
     S(0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", ECDHE, ECDSA,
@@ -475,6 +498,10 @@ static const struct tls_suite suites[] = {
     S(0xD002, "TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384", NULL, ECDHE_PSK, PSK, AES256_GCM, SHA384),
     S(0xD003, "TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256", NULL, ECDHE_PSK, PSK, AES128_CCM8, SHA256),
     S(0xD005, "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256", NULL, ECDHE_PSK, PSK, AES128_CCM, SHA256),
+    D(0xFEFE, "SSL_RSA_FIPS_WITH_DES_CBC_SHA", NULL, RSA, RSA, DES_CBC, SHA1),
+    D(0xFEFF, "SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA", NULL, RSA, RSA, 3DES_CBC, SHA1),
+    D(0xFFE0, "SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA", NULL, RSA, RSA, 3DES_CBC, SHA1),
+    D(0xFFE1, "SSL_RSA_FIPS_WITH_DES_CBC_SHA", NULL, RSA, RSA, DES_CBC, SHA1),
 };
 
 #define NSUITES (sizeof(suites) / sizeof(suites[0]))
@@ -516,6 +543,9 @@ static const char *const enc_names[] = {
     [TLS_ENC_RC4_40] = "RC4-40",
     [TLS_ENC_RC2_40_CBC] = "RC2-40-CBC",
     [TLS_ENC_DES40_CBC] = "DES40-CBC",
+    [TLS_ENC_RC4_56] = "RC4-56",
+    [TLS_ENC_RC2_56_CBC] = "RC2-56-CBC",
+    [TLS_ENC_DES56_CBC] = "DES56-CBC",
     [TLS_ENC_RC4_128] = "RC4-128",
     [TLS_ENC_DES_CBC] = "DES-CBC",
     [TLS_ENC_3DES_CBC] = "3DES-CBC",
@@ -538,6 +568,8 @@ static const char *const enc_names[] = {
     [TLS_ENC_ARIA128_GCM] = "ARIA128-GCM",
     [TLS_ENC_ARIA256_GCM] = "ARIA256-GCM",
     [TLS_ENC_CHACHA20_POLY1305] = "CHACHA20-POLY1305",
+    [TLS_ENC_SM4_GCM] = "SM4-GCM",
+    [TLS_ENC_SM4_CCM] = "SM4-CCM",
 };
 
 const char *tls_enc_name(enum tls_enc enc)

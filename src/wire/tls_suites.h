@@ -10,6 +10,10 @@
  * judges). The class is derived from the other columns by one rule, so the table cannot
  * disagree with itself. Lookups are by code point and by IANA or OpenSSL name.
  *
+ * Besides the IANA entries it lists the unregistered code points scanners still probe
+ * (flagged `draft`): the 56-bit EXPORT1024 drafts, the pre-RFC 7905 CHACHA20 suites and
+ * Netscape's SSL_RSA_FIPS suites. It does not list SSLv2 cipher kinds or GOST suites.
+ *
  * It does not decide what to offer or how to judge a server (probes and analyzers do),
  * and it lists no signalling values (TLS_FALLBACK_SCSV, TLS_EMPTY_RENEGOTIATION_INFO_SCSV
  * are constants in wire_tls.h), no GREASE and no private-use code points.
@@ -63,6 +67,9 @@ enum tls_enc {
 	TLS_ENC_RC4_40,     /* export */
 	TLS_ENC_RC2_40_CBC, /* export, 64-bit block */
 	TLS_ENC_DES40_CBC,  /* export, 64-bit block */
+	TLS_ENC_RC4_56,     /* export (EXPORT1024 drafts) */
+	TLS_ENC_RC2_56_CBC, /* export (EXPORT1024 drafts), 64-bit block */
+	TLS_ENC_DES56_CBC,  /* export (EXPORT1024 drafts), 64-bit block */
 	TLS_ENC_RC4_128,    /* stream */
 	TLS_ENC_DES_CBC,    /* 64-bit block */
 	TLS_ENC_3DES_CBC,   /* 64-bit block */
@@ -85,6 +92,8 @@ enum tls_enc {
 	TLS_ENC_ARIA128_GCM,
 	TLS_ENC_ARIA256_GCM,
 	TLS_ENC_CHACHA20_POLY1305,
+	TLS_ENC_SM4_GCM, /* RFC 8998 (TLS 1.3) */
+	TLS_ENC_SM4_CCM, /* RFC 8998 (TLS 1.3) */
 };
 
 enum tls_mac {
@@ -94,6 +103,7 @@ enum tls_mac {
 	TLS_MAC_SHA256, /* HMAC-SHA256, or the PRF hash of an AEAD suite */
 	TLS_MAC_SHA384,
 	TLS_MAC_AEAD, /* AEAD with the default SHA-256 PRF (CCM, TLS 1.2 CHACHA20) */
+	TLS_MAC_SM3,  /* the SM3 hash (RFC 8998) */
 };
 
 /* Weakness classes (bits of struct tls_suite.cls). */
@@ -117,6 +127,7 @@ struct tls_suite {
 	uint16_t min_version; /* lowest protocol version it may be negotiated in */
 	uint16_t max_version; /* highest protocol version it may be negotiated in */
 	unsigned cls;         /* TLS_CLS_* bits */
+	int draft;            /* not in the IANA registry: a draft or vendor code point */
 };
 
 /* The whole table, in code point order; *n receives its length. */

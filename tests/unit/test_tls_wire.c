@@ -52,27 +52,31 @@ static int summarize(const char *name, size_t step, struct tls_summary *s)
 
 static void test_suite_registry(void)
 {
-	size_t n, cls[8] = {0}, tls13 = 0, dup = 0, order = 0;
+	size_t n, cls[8] = {0}, tls13 = 0, rfc8446 = 0, drafts = 0, dup = 0, order = 0;
 	const struct tls_suite *all = tls_suites_all(&n);
-	is_int(n, 333, "suites: 333 IANA entries");
+	is_int(n, 351, "suites: 351 entries");
 	for (size_t i = 0; i < n; i++) {
 		for (int b = 0; b < 8; b++)
 			cls[b] += (all[i].cls >> b) & 1u;
 		tls13 += all[i].kx == TLS_KX_TLS13;
+		rfc8446 += all[i].kx == TLS_KX_TLS13 && all[i].code >= 0x1301 && all[i].code <= 0x1305;
+		drafts += all[i].draft;
 		order += i > 0 && all[i].code <= all[i - 1].code;
 		dup += tls_suite_by_code(all[i].code) != &all[i];
 	}
 	is_int(order, 0, "suites: strictly ascending codes (so no duplicates)");
 	is_int(dup, 0, "suites: every code finds its own entry");
-	is_int(tls13, 5, "suites: five TLS 1.3 suites");
-	is_int(cls[0], 21, "class NULL");
-	is_int(cls[1], 15, "class EXPORT");
+	is_int(drafts, 14, "suites: 337 from IANA, 14 drafts and vendor code points");
+	is_int(tls13, 9, "suites: nine TLS 1.3 suites (RFC 8998 SM4, RFC 9150 integrity-only)");
+	is_int(rfc8446, 5, "suites: RFC 8446's five");
+	is_int(cls[0], 23, "class NULL");
+	is_int(cls[1], 21, "class EXPORT");
 	is_int(cls[2], 28, "class ANON");
-	is_int(cls[3], 18, "class RC4");
-	is_int(cls[4], 42, "class BLOCK64");
-	is_int(cls[5], 180, "class CBC");
-	is_int(cls[6], 165, "class NO_FS");
-	is_int(cls[7], 219, "class NO_AEAD");
+	is_int(cls[3], 22, "class RC4");
+	is_int(cls[4], 49, "class BLOCK64");
+	is_int(cls[5], 187, "class CBC");
+	is_int(cls[6], 173, "class NO_FS");
+	is_int(cls[7], 232, "class NO_AEAD");
 }
 
 static void test_suite_entries(void)
@@ -99,6 +103,15 @@ static void test_suite_entries(void)
 	s = tls_suite_by_code(0xC018);
 	is_int(s ? s->cls : 0, TLS_CLS_ANON | TLS_CLS_CBC | TLS_CLS_NO_AEAD,
 	       "0xC018 AECDH: anonymous, forward secret");
+	s = tls_suite_by_code(0xC0B4);
+	ok(s && s->kx == TLS_KX_TLS13 && s->cls == (TLS_CLS_NULL | TLS_CLS_NO_AEAD) && !s->draft,
+	   "0xC0B4 TLS_SHA256_SHA256: a TLS 1.3 NULL suite");
+	s = tls_suite_by_code(0x0062);
+	ok(s && s->draft &&
+	       s->cls == (TLS_CLS_EXPORT | TLS_CLS_BLOCK64 | TLS_CLS_CBC | TLS_CLS_NO_FS | TLS_CLS_NO_AEAD),
+	   "0x0062 EXP1024-DES-CBC-SHA: export, 64-bit block");
+	s = tls_suite_by_code(0xFEFF);
+	ok(s && s->draft && s->enc == TLS_ENC_3DES_CBC, "0xFEFF Netscape FIPS 3DES");
 	s = tls_suite_by_name("ecdhe-ecdsa-null-sha");
 	is_int(s ? s->code : 0, 0xC006, "by OpenSSL name, any case");
 	s = tls_suite_by_name("TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
