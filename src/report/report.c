@@ -595,6 +595,8 @@ static void write_failures(FILE *out, const struct loss *v, size_t n)
 			html_escape(out, jstr(v[i].finding, "endpoint"));
 		}
 		fputs("</td><td class=\"detail\">", out);
+		if (v[i].rolled_up)
+			fputs("(rolled up: its check counts once, on the worst endpoint) ", out);
 		html_escape(out, jstr(v[i].finding, "detail"));
 		fputs("</td></tr>\n", out);
 	}

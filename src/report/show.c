@@ -234,6 +234,8 @@ static void show_loss(FILE *out, const struct loss *l, int color)
 		put_clean(out, jstr(l->finding, "endpoint"), 0);
 	}
 	fputs("  ", out);
+	if (l->rolled_up)
+		fputs("(rolled up: its check counts once, on the worst endpoint) ", out);
 	put_clean(out, jstr(l->finding, "detail"), 0);
 	show_evidence(out, json_object_get(l->finding, "evidence"));
 	fputc('\n', out);
@@ -257,8 +259,13 @@ int show_losses(const json_t *org, struct loss **out, size_t *nout)
 	json_array_foreach(findings, i, f)
 	{
 		if (valid_finding(f) && strcmp(jstr(f, "status"), "fail") == 0)
-			v[n++] = (struct loss){f, finding_points(scores, f)};
+			v[n++] = (struct loss){f, finding_points(scores, f), 0};
 	}
+	/* Under a roll-up rule a failure that costs nothing is one its check's worst finding stands for. */
+	for (size_t k = 0; k < n; k++)
+		for (size_t j = 0; v[k].points == 0 && j < n && !v[k].rolled_up; j++)
+			v[k].rolled_up = v[j].points > 0 && strcmp(jstr(v[j].finding, "check"),
+			                                           jstr(v[k].finding, "check")) == 0;
 	qsort(v, n, sizeof *v, loss_cmp);
 	*out = v;
 	*nout = n;

@@ -23,6 +23,7 @@
 struct loss {
 	const json_t *finding; /* the finding object, borrowed from the organization JSON */
 	double points;         /* the sum of its deductions (weight and cap) in the scorecard */
+	int rolled_up; /* costs nothing because another finding of its check stands for it (roll-up) */
 };
 
 /*

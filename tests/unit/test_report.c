@@ -315,6 +315,42 @@ static void test_show(struct store *st)
 	json_decref(org);
 }
 
+/*
+ * Under method v3's roll-up a check counts once, on its worst endpoint: show says why the
+ * other endpoints' failures of that check cost nothing.
+ */
+static void test_show_rolled_up(void)
+{
+	struct findings fs = {0};
+	struct scorecard sc;
+	const struct method *m = method_get(3);
+	findings_add(&fs, "tls.protocol.legacy", "a.test", FS_FAIL, NULL, NULL, "TLS 1.0 accepted");
+	fs.v[0].endpoint = strdup("127.1.0.1");
+	findings_add(&fs, "tls.protocol.legacy", "a.test", FS_FAIL, NULL, NULL, "TLS 1.0 accepted too");
+	fs.v[1].endpoint = strdup("127.1.0.2");
+	findings_add(&fs, "tls.https.available", "a.test", FS_PASS, NULL, NULL, "HTTPS");
+	grade_findings(m, &fs, &sc);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < fs.n; i++)
+		json_array_append_new(arr, finding_to_json(&fs.v[i]));
+	json_t *org = json_pack("{s:s, s:s, s:[s], s:o, s:o}", "org_id", "r1", "name", "Rolled", "domains",
+	                        "a.test", "findings", arr, "scores", scorecard_to_json(m, &fs, &sc));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	is_int(show_org(mem, org, 0), 0, "rolled up: shown");
+	fclose(mem);
+	const char *first = strstr(buf, "a.test @ 127.1.0.1  TLS 1.0 accepted");
+	const char *second =
+	    strstr(buf, "a.test @ 127.1.0.2  (rolled up: its check counts once, on the worst endpoint)");
+	ok(first != NULL, "rolled up: the finding that stands for its check costs points, unlabelled");
+	ok(second != NULL, "rolled up: the other endpoint's failure says why it costs nothing");
+	free(buf);
+	json_decref(org);
+	scorecard_free(&sc);
+	findings_clear(&fs);
+}
+
 int main(void)
 {
 	struct store *st = NULL;
@@ -330,6 +366,7 @@ int main(void)
 	store_scan_end(st, scan, "complete", 2);
 	test_svg();
 	test_show(st);
+	test_show_rolled_up();
 	test_report(st);
 	test_rescore(st);
 	store_close(st);
