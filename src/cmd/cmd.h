@@ -6,6 +6,8 @@
 #ifndef VITALS_CMD_H
 #define VITALS_CMD_H
 
+#include <stdint.h>
+
 enum exit_code {
 	EXIT_OK = 0,          /* success */
 	EXIT_USAGE = 2,       /* bad command line */
@@ -23,8 +25,13 @@ int cmd_rescore(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 
+/* Option values shared by the commands; each logs why a value is bad ("CMD: ...") and returns -EINVAL. */
 struct cohort;
-/* Parses a --cohort SPEC for command `cmd`; logs why it is malformed. 0 or -EINVAL. */
+/* A --cohort SPEC. 0 or -EINVAL. */
 int cmd_cohort_option(const char *cmd, const char *spec, struct cohort *out);
+/* A scan id given to option `opt` (--scan, --base, --targets-of): a positive number. 0 or -EINVAL. */
+int cmd_scan_id_option(const char *cmd, const char *opt, const char *value, int64_t *out);
+/* A methodology version for --method: "v2", "V2" or "2", one this build knows. 0 or -EINVAL. */
+int cmd_method_option(const char *cmd, const char *value, int *out);
 
 #endif

@@ -71,34 +71,6 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int parse_id(const char *opt, const char *s, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v <= 0) {
-		log_error("compare: invalid %s value '%s' (a scan id is a positive number)", opt, s);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_method(const char *s, int *out)
-{
-	char *end;
-	const char *p = (s[0] == 'v' || s[0] == 'V') ? s + 1 : s;
-	errno = 0;
-	long v = strtol(p, &end, 10);
-	if (errno != 0 || end == p || *end != '\0' || v <= 0 || v > 1000 || method_get((int)v) == NULL) {
-		log_error("compare: unknown method %s (this vitals knows v1 to v%d)", s,
-		          method_current()->version);
-		return -EINVAL;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 static int parse_correction(const char *s, enum compare_correction *out)
 {
 	if (strcmp(s, "holm") == 0 || strcmp(s, "bh") == 0) {
@@ -124,11 +96,11 @@ static int take_option(struct compare_cli *c, int opt, char **argv)
 		c->db = optarg;
 		return 0;
 	case OPT_BASE:
-		return parse_id("--base", optarg, &c->base);
+		return cmd_scan_id_option("compare", "--base", optarg, &c->base);
 	case OPT_SCAN:
-		return parse_id("--scan", optarg, &c->scan);
+		return cmd_scan_id_option("compare", "--scan", optarg, &c->scan);
 	case OPT_METHOD:
-		return parse_method(optarg, &c->o.method);
+		return cmd_method_option("compare", optarg, &c->o.method);
 	case OPT_COHORT:
 		return parse_cohort(c, optarg);
 	case OPT_CORRECTION:

@@ -117,39 +117,34 @@ static const struct option rescore_longopts[] = {
 
 /* ---- parsing ---- */
 
-static int parse_scan(const char *s, int64_t *out)
+int cmd_scan_id_option(const char *cmd, const char *opt, const char *value, int64_t *out)
 {
 	char *end;
 	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v <= 0)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	long long v = strtoll(value, &end, 10);
+	if (errno == 0 && end != value && *end == '\0' && v > 0) {
+		*out = v;
+		return 0;
+	}
+	log_error("%s: invalid %s value '%s' (a scan id is a positive number)", cmd, opt, value);
+	return -EINVAL;
 }
 
-/* "v2", "V2" or "2", and only a version this build knows. */
-static int parse_method(const char *s, int *out)
+int cmd_method_option(const char *cmd, const char *value, int *out)
 {
 	char *end;
-	const char *p = (s[0] == 'v' || s[0] == 'V') ? s + 1 : s;
+	const char *p = (value[0] == 'v' || value[0] == 'V') ? value + 1 : value;
+	int newest = method_current()->version;
 	errno = 0;
 	long v = strtol(p, &end, 10);
-	if (errno != 0 || end == p || *end != '\0' || v <= 0 || v > 1000 || method_get((int)v) == NULL)
-		return -EINVAL;
-	*out = (int)v;
-	return 0;
-}
-
-static int bad_value(const struct read_opts *o, const char *opt, const char *value)
-{
-	int newest = method_current()->version;
-	if (strcmp(opt, "--method") == 0 && newest == 1)
-		log_error("%s: unknown method %s (this vitals knows v1)", o->cmd, value);
-	else if (strcmp(opt, "--method") == 0)
-		log_error("%s: unknown method %s (this vitals knows v1 to v%d)", o->cmd, value, newest);
+	if (errno == 0 && end != p && *end == '\0' && v > 0 && v <= 1000 && method_get((int)v) != NULL) {
+		*out = (int)v;
+		return 0;
+	}
+	if (newest == 1)
+		log_error("%s: unknown method %s (this vitals knows v1)", cmd, value);
 	else
-		log_error("%s: invalid %s value '%s' (a scan id is a positive number)", o->cmd, opt, value);
+		log_error("%s: unknown method %s (this vitals knows v1 to v%d)", cmd, value, newest);
 	return -EINVAL;
 }
 
@@ -161,9 +156,9 @@ static int take_option(struct read_opts *o, int c, char **argv)
 		o->db = optarg;
 		return 0;
 	case OPT_SCAN:
-		return parse_scan(optarg, &o->scan) < 0 ? bad_value(o, "--scan", optarg) : 0;
+		return cmd_scan_id_option(o->cmd, "--scan", optarg, &o->scan);
 	case OPT_METHOD:
-		return parse_method(optarg, &o->method) < 0 ? bad_value(o, "--method", optarg) : 0;
+		return cmd_method_option(o->cmd, optarg, &o->method);
 	case OPT_COLOR:
 	case OPT_NO_COLOR:
 		o->color = c == OPT_COLOR;

@@ -50,7 +50,6 @@ static const struct option longopts[] = {
 
 static int take(struct trend_opts *o, int c, char **argv)
 {
-	char *end;
 	switch (c) {
 	case OPT_DB:
 		o->db = optarg;
@@ -62,12 +61,7 @@ static int take(struct trend_opts *o, int c, char **argv)
 		o->csv = optarg;
 		return 0;
 	case OPT_TARGETS_OF:
-		errno = 0;
-		o->targets_of = strtoll(optarg, &end, 10);
-		if (errno == 0 && end != optarg && *end == '\0' && o->targets_of > 0)
-			return 0;
-		log_error("trend: invalid --targets-of value '%s' (a scan id is a positive number)", optarg);
-		return -EINVAL;
+		return cmd_scan_id_option("trend", "--targets-of", optarg, &o->targets_of);
 	case 'o':
 		o->html = optarg;
 		return 0;
