@@ -31,6 +31,12 @@ struct cohort;
 int cmd_cohort_option(const char *cmd, const char *spec, struct cohort *out);
 /* A scan id given to option `opt` (--scan, --base, --targets-of): a positive number. 0 or -EINVAL. */
 int cmd_scan_id_option(const char *cmd, const char *opt, const char *value, int64_t *out);
+struct store;
+/*
+ * Opens an existing database for command `cmd` (reading commands never create one):
+ * read-only unless `writes`. Logs why not and returns the exit code; EXIT_OK with *st set.
+ */
+int cmd_open_db(const char *cmd, const char *path, int writes, struct store **st);
 /* A methodology version for --method: "v2", "V2" or "2", one this build knows. 0 or -EINVAL. */
 int cmd_method_option(const char *cmd, const char *value, int *out);
 

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cohort.h"
@@ -163,22 +162,6 @@ static int exit_code(int rc)
 	}
 }
 
-static int open_db(const char *path, struct store **st)
-{
-	struct stat sb;
-	if (stat(path, &sb) < 0) {
-		log_error("compare: cannot open database %s: %s", path,
-		          errno == ENOENT ? "no such file (vitals scan creates it)" : strerror(errno));
-		return errno == ENOENT ? EXIT_INPUT : EXIT_IO;
-	}
-	int rc = store_open_readonly(path, st);
-	if (rc < 0) {
-		log_error("compare: %s", store_error(NULL));
-		return exit_code(rc);
-	}
-	return EXIT_OK;
-}
-
 /* Writes the page to FILE.tmp and renames it, so a failure never leaves half a page. */
 static int write_page(const char *path, const json_t *cmp)
 {
@@ -239,7 +222,7 @@ int cmd_compare(int argc, char **argv)
 		fputs(usage, stdout);
 		return EXIT_OK;
 	}
-	int ex = open_db(c.db, &st);
+	int ex = cmd_open_db("compare", c.db, 0, &st);
 	if (ex == EXIT_OK) {
 		int rc = compare_scans(st, c.base, c.scan, &c.o, &cmp, err, sizeof err);
 		if (rc < 0) {

@@ -219,18 +219,17 @@ static int exit_code(int rc)
 	}
 }
 
-/* Opens an existing database: reading commands never create an empty one. */
-static int open_db(const struct read_opts *o, struct store **st)
+int cmd_open_db(const char *cmd, const char *path, int writes, struct store **st)
 {
 	struct stat sb;
-	if (stat(o->db, &sb) < 0) {
-		log_error("%s: cannot open database %s: %s", o->cmd, o->db,
+	if (stat(path, &sb) < 0) {
+		log_error("%s: cannot open database %s: %s", cmd, path,
 		          errno == ENOENT ? "no such file (vitals scan creates it)" : strerror(errno));
 		return errno == ENOENT ? EXIT_INPUT : EXIT_IO;
 	}
-	int rc = o->writes ? store_open(o->db, st) : store_open_readonly(o->db, st);
+	int rc = writes ? store_open(path, st) : store_open_readonly(path, st);
 	if (rc < 0) {
-		log_error("%s: %s", o->cmd, store_error(NULL));
+		log_error("%s: %s", cmd, store_error(NULL));
 		return exit_code(rc);
 	}
 	return EXIT_OK;
@@ -360,7 +359,7 @@ int cmd_show(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.org = argv[optind];
-	int ex = open_db(&o, &st);
+	int ex = cmd_open_db(o.cmd, o.db, o.writes, &st);
 	if (ex == EXIT_OK)
 		ex = o.cohort ? show_cohort_run(&o, st) : show_run(&o, st);
 	store_close(st);
@@ -461,7 +460,7 @@ int cmd_report(int argc, char **argv)
 		log_error("report: unexpected argument %s (see vitals report --help)", argv[optind]);
 		return EXIT_USAGE;
 	}
-	int ex = open_db(&o, &st);
+	int ex = cmd_open_db(o.cmd, o.db, o.writes, &st);
 	if (ex == EXIT_OK)
 		ex = report_run(&o, st);
 	store_close(st);
@@ -599,7 +598,7 @@ int cmd_rescore(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const struct method *m = o.method ? method_get(o.method) : method_current();
-	int ex = open_db(&o, &st);
+	int ex = cmd_open_db(o.cmd, o.db, o.writes, &st);
 	if (ex == EXIT_OK)
 		ex = rescore_run(&o, st, m);
 	store_close(st);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cohort.h"
@@ -162,23 +161,16 @@ int cmd_trend(int argc, char **argv)
 {
 	struct trend_opts o;
 	struct store *st = NULL;
-	struct stat sb;
 	if (parse(argc, argv, &o) < 0)
 		return EXIT_USAGE;
 	if (o.help) {
 		fputs(trend_usage, stdout);
 		return EXIT_OK;
 	}
-	if (stat(o.db, &sb) < 0) {
-		log_error("trend: cannot open database %s: %s", o.db,
-		          errno == ENOENT ? "no such file (vitals scan creates it)" : strerror(errno));
-		return errno == ENOENT ? EXIT_INPUT : EXIT_IO;
-	}
-	if (store_open_readonly(o.db, &st) < 0) {
-		log_error("trend: %s", store_error(NULL));
-		return EXIT_INPUT;
-	}
-	int ex = trend_run(&o, st);
+	int ex = cmd_open_db("trend", o.db, 0, &st);
+	if (ex != EXIT_OK)
+		return ex;
+	ex = trend_run(&o, st);
 	store_close(st);
 	return ex;
 }
