@@ -64,15 +64,21 @@ def stream_orgs(path):
 
 def finding_at(rec, check, domain, endpoint):
     """The finding of `check` on `domain` probed at `endpoint` (the address text for tls.*/web.*
-    checks, None for DNS checks), or None; two such findings are an error.
-
-    A record none of whose findings has an "endpoint" member comes from a scanner that probes
-    only the apex's first address: its one finding per check and domain is taken as that."""
-    mine = [f for f in rec["findings"] if f["check"] == check and f["domain"] == domain]
-    if any("endpoint" in f for f in rec["findings"]):
-        mine = [f for f in mine if f.get("endpoint") == endpoint]
+    checks, None for DNS checks), or None; two such findings are an error."""
+    mine = [f for f in rec["findings"]
+            if f["check"] == check and f["domain"] == domain and f["endpoint"] == endpoint]
     assert len(mine) <= 1, f"{rec['org_id']}: {len(mine)} findings of {check} on {domain} at {endpoint}"
     return mine[0] if mine else None
+
+
+def statuses(rec):
+    """Each check's first finding on the organization's first domain: its DNS findings and the
+    web findings of the apex's first endpoint, the posture the manifest describes."""
+    got = {}
+    for f in rec["findings"]:
+        if f["domain"] == rec["domains"][0]:
+            got.setdefault(f["check"], f)
+    return got
 
 
 def apex_endpoint(org):
@@ -82,35 +88,18 @@ def apex_endpoint(org):
     return addrs[0] if addrs else None
 
 
-def unattributable(org, rec):
-    """Whether rec's web findings cannot be tied to an address: a scanner before the attack
-    surface (no "endpoint" in any finding) probed whichever apex address the resolver gave first."""
-    return len(org.get("apex_addrs", [])) > 1 and not any("endpoint" in f for f in rec["findings"])
-
-
-def verdicts(rec, org):
-    """(check, domain, endpoint) -> (status, reason) of one organization's record, for comparing
-    two scans; web findings that cannot be tied to an address are left out."""
-    skip = unattributable(org, rec)
-    return {(f["check"], f["domain"], f.get("endpoint")): (f["status"], f.get("reason")) for f in rec["findings"]
-            if not (skip and f["check"].startswith(("tls.", "web.")))}
+def verdicts(rec):
+    """(check, domain, endpoint) -> (status, reason) of one organization's record, for comparing two scans."""
+    return {(f["check"], f["domain"], f["endpoint"]): (f["status"], f.get("reason")) for f in rec["findings"]}
 
 
 def agreement(org, rec):
-    """check -> None (agrees), "unattributed", or a line saying how the finding disagrees with
-    expect.expected_checks(org): DNS checks on the domain, tls.*/web.* on its apex_endpoint.
-
-    Without endpoints in the findings (a scanner before the attack surface) the web findings
-    of an apex with two addresses belong to whichever address the resolver gave first: those
-    are "unattributed", not judged."""
+    """check -> None (agrees) or a line saying how the finding disagrees with
+    expect.expected_checks(org): DNS checks on the domain, tls.*/web.* on its apex_endpoint."""
     import expect
-    skip = unattributable(org, rec)
     out = {}
     for check, want in sorted(expect.expected_checks(org).items()):
         web = check.startswith(("tls.", "web."))
-        if web and skip:
-            out[check] = "unattributed"
-            continue
         f = finding_at(rec, check, org["domain"], apex_endpoint(org) if web else None)
         have = f["status"] if f else "missing"
         detail = f"{f.get('reason') or ''} {f['detail']}" if f else ""

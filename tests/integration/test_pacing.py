@@ -12,17 +12,13 @@ import json
 import subprocess
 import time
 
-from conftest import read_stream, scan_args
+from conftest import read_stream, scan_args, verdicts
 
 REGULAR = ["org001", "org002", "org003", "org004"]
 HOSTILE = ["hostile001", "hostile002"]
 # The listener handles an accept and a close seen in one select round microseconds apart,
 # in either order: closer than this is not an overlap (the real ones last seconds).
 SAME_ROUND_S = 0.005
-
-
-def verdicts(rec):
-    return {(f["check"], f["domain"]): (f["status"], f.get("reason")) for f in rec["findings"]}
 
 
 def most_open(log, t0, t1):

@@ -14,25 +14,14 @@ import time
 
 import pytest
 
-from conftest import ROOT, agreement, read_stream, scan_args, stream_orgs, vitals_bin
+from conftest import ROOT, agreement, read_stream, scan_args, statuses, stream_orgs, vitals_bin
 from conftest import testbed as run_testbed
 import expect
 
 
-def statuses(rec):
-    """Each check's finding for the organization's first domain, on its first endpoint (the
-    apex's first address): the posture the manifest describes per organization."""
-    apex = rec["domains"][0]
-    got = {}
-    for f in rec["findings"]:
-        if f["domain"] == apex:
-            got.setdefault(f["check"], f)
-    return got
-
-
 def test_every_check_agrees_with_the_manifest(manifest, scan):
     records, _, _ = scan
-    agree, unattributed = collections.Counter(), collections.Counter()
+    agree = collections.Counter()
     disagree = collections.defaultdict(list)
     for org in manifest["organizations"]:
         if org.get("trap"):
@@ -41,13 +30,11 @@ def test_every_check_agrees_with_the_manifest(manifest, scan):
         for check, verdict in agreement(org, records[org["org_id"]]).items():
             if verdict is None:
                 agree[check] += 1
-            elif verdict == "unattributed":
-                unattributed[check] += 1
             else:
                 disagree[check].append(verdict)
-    print(f"\n{'check':28} {'agree':>6} {'disagree':>9} {'unattributed':>13}")
+    print(f"\n{'check':28} {'agree':>6} {'disagree':>9}")
     for check in sorted(set(agree) | set(disagree)):
-        print(f"{check:28} {agree[check]:6} {len(disagree.get(check, [])):9} {unattributed[check]:13}")
+        print(f"{check:28} {agree[check]:6} {len(disagree.get(check, [])):9}")
     problems = [line for lines in disagree.values() for line in lines[:5]]
     assert not problems, "disagreements with the manifest:\n" + "\n".join(problems)
     assert sum(agree.values()) >= 30 * (len(manifest["organizations"]) - 2)
