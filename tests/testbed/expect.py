@@ -258,10 +258,21 @@ def expected_checks(org: dict) -> dict:
         return {}
     if org.get("hostile"):
         return {c: s for c, (s, _) in expected_hostile(org).items()}
+    if org.get("tls_case"):
+        return expected_tls_case(org)
     r = _dns(org)
     r.update(_web(org))
     assert set(r) == set(CHECK_IDS), set(CHECK_IDS) ^ set(r)
     return r
+
+
+def expected_tls_case(org: dict) -> dict:
+    """Check id -> status for a deep-TLS case organisation (org["tls_case"] set, tlsNNN): its
+    DNS is ordinary and good (as the hostile organisations'), and its one web endpoint (apex
+    and www on the case's server) is built to show one deep-TLS property (org["tls_truth"],
+    tlscases.truth()). The version 1-3 web checks on it are not ground-truthed (the server
+    answers HTTPS only, with a bare page): only the DNS checks are expected here."""
+    return _dns(org)
 
 
 def expected_endpoint_checks(org: dict) -> dict:

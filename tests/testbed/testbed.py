@@ -255,7 +255,7 @@ def redirect_target(orgs, i):
     return "other-site.test"  # no other site: a name without an address
 
 
-def build_model(n, seed, trap, hostile=True, ipv6=False):
+def build_model(n, seed, trap, hostile=True, ipv6=False, tls_cases=False):
     if n < 1 or n > 62500:
         raise SystemExit("--orgs must be between 1 and 62500")
     rng = random.Random(seed)
@@ -411,6 +411,8 @@ def build_model(n, seed, trap, hostile=True, ipv6=False):
             orgs.append(o)
     if hostile:
         orgs += hostile_orgs()
+    if tls_cases:
+        orgs += tls_case_orgs()
     return orgs
 
 
@@ -631,6 +633,32 @@ def hostile_orgs():
               "spf_records": [], "other_txt": [], "dmarc_records": []})
     out.append(o)
     return out
+
+
+def tls_case_orgs():
+    """One organisation per deep-TLS case (tlscases.py): tlsNNN.test, apex and www on the case's
+    own server, ordinary good signed DNS with the shared MX, as the hostile ones have. Their web
+    servers answer HTTPS only: they exist for the deep-TLS checks (expect.expected_tls_case)."""
+    out = []
+    for k, c in enumerate(tlscases.cases()):
+        dom = c["host"]
+        ns = ["a.nshost.test.", "c.nshost.test."] if k % 2 == 0 else ["b.nshost.test.", "d.nshost.test."]
+        o = {"org_id": c["id"], "name": f"Deep TLS Case {c['case']}", "domain": dom, "trap": False,
+             "hostile": None, "tls_case": c["case"], "web_addr": c["addr"], "web_dns": True,
+             "dnssec": "signed", "spf": "fail", "dmarc": "reject", "caa": True, "mx": True,
+             "ns": "two_diverse", "axfr": "refused", "mx_host": MAILHOST_MX,
+             "tls_truth": tlscases.truth(c)}
+        o.update(NULL_WEB)
+        o.update({"ns_names": ns, "ns_addrs": [NSHOST[x] for x in ns], "mail_addr": MAILHOST_ADDR,
+                  "spf_records": ["v=spf1 mx -all"], "other_txt": [],
+                  "dmarc_records": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{dom}"]})
+        out.append(o)
+    return out
+
+
+def is_regular(o):
+    """Neither a trap, nor hostile, nor a deep-TLS case: an organisation of the modelled sector."""
+    return not o["trap"] and not o["hostile"] and not o.get("tls_case")
 
 
 # ============================================================= small helpers
@@ -1193,7 +1221,7 @@ def all_sites(orgs):
     vendor portal when someone lists it."""
     sites = []
     for o in orgs:
-        if o["trap"] or o.get("hostile"):
+        if not is_regular(o):
             continue
         sites.append(main_site(o))
         sites += o["extra_sites"]
@@ -1959,7 +1987,8 @@ def do_up(args):
     trap = not args.no_trap
     hostile = not args.no_hostile
     ipv6 = args.ipv6
-    state = {"seed": args.seed, "orgs": args.orgs, "trap": trap, "hostile": hostile, "ipv6": ipv6}
+    state = {"seed": args.seed, "orgs": args.orgs, "trap": trap, "hostile": hostile, "ipv6": ipv6,
+             "tls_cases": bool(args.tls_cases)}
     try:
         old_state = json.loads((d / "state.json").read_text())
     except (OSError, ValueError):
@@ -1969,9 +1998,9 @@ def do_up(args):
         (d / sub).mkdir(parents=True, exist_ok=True)
     write(d / "pids" / "supervisor.pid", f"{os.getpid()}\n")
     nofile = raise_nofile()[0]
-    orgs = build_model(args.orgs, args.seed, trap, hostile, ipv6)
+    orgs = build_model(args.orgs, args.seed, trap, hostile, ipv6, args.tls_cases)
     sites = all_sites(orgs)
-    regular = [o for o in orgs if not o["trap"] and not o["hostile"]]
+    regular = [o for o in orgs if is_regular(o)]
     hostile_web = [o for o in orgs if o["hostile"] in ("silent_web", "huge_headers", "drip")]
     busy = busy_ports(orgs, trap, hostile)
     if busy:
@@ -1990,6 +2019,8 @@ def do_up(args):
         if trap:
             host_zones.append({"domain": "trap001.test.", "text": trap001_zone(), "signed": True})
         for o in hostile_web:  # ordinary good DNS; only their web servers misbehave
+            host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o), "signed": True})
+        for o in (o for o in orgs if o.get("tls_case")):  # the same for the deep-TLS cases
             host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o), "signed": True})
         host = Knot(d, "host", list(NSHOST.values()), host_zones)
         host.write()
@@ -2266,7 +2297,7 @@ EVOLUTION = [
 def evolution_picks(orgs, seed):
     """[(change, org)] of the scripted evolution with this seed, and what each change targeted."""
     rng = random.Random(f"vitals-evolve-{seed}")
-    regular = [o for o in orgs if not o["trap"] and not o["hostile"]]
+    regular = [o for o in orgs if is_regular(o)]
     picks, cohorts = [], {}
     for ch in EVOLUTION:
         inside = [o for o in regular if o["type"] == ch["cohort"]]
@@ -2411,7 +2442,8 @@ def cmd_evolve(args):
         return 0
     if not our_processes(d):
         raise RuntimeError(f"the testbed in {d} is not running")
-    orgs = build_model(state["orgs"], state["seed"], state["trap"], state["hostile"], state["ipv6"])
+    orgs = build_model(state["orgs"], state["seed"], state["trap"], state["hostile"], state["ipv6"],
+                       state.get("tls_cases", False))
     if [o["org_id"] for o in orgs] != [o["org_id"] for o in manifest["organizations"]]:
         raise RuntimeError("the manifest does not match the model of state.json")
     changes, cohorts, zones, axfr, expired = evolve_model(orgs, args.seed)
@@ -2439,7 +2471,7 @@ def main(argv=None):
     up.add_argument("--no-hostile", action="store_true",
                     help="leave out hostile001-003 and the hostile listener")
     up.add_argument("--tls-cases", action="store_true",
-                    help="also serve the deep-TLS cases on 127.97.0.0/24 (tlscases.py; not organisations)")
+                    help="also serve the deep-TLS cases on 127.97.0.0/24 (tlscases.py), each an organisation tlsNNN")
     up.add_argument("--ipv6", action="store_true",
                     help="ONLY inside a network namespace of your own (unshare -n): add "
                          f"{IPV6_PREFIX}/64 addresses to lo and publish AAAA records")

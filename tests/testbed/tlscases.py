@@ -11,8 +11,9 @@ port, so each instance gets a port of its own on 127.0.0.1 and socat forwards th
 address:443 to it. SSLv3 and EXPORT suites cannot be served by any Debian server here: no case
 shows them (tests/testbed/README.md, "Deep-TLS cases").
 
-This module does not make these endpoints organisations: no zone names them and the scanner is
-not given them, so today's checks and expect.py are unchanged by them.
+Each case is also an organisation of the testbed (testbed.py tls_case_orgs(): id tlsNNN, domain
+tlsNNN.test, apex and www on the case's address, ordinary good signed DNS), so a scan of the
+testbed assesses every case; its certificate names tlsNNN.test, www.tlsNNN.test and the address.
 """
 
 import datetime
@@ -80,7 +81,7 @@ def cases():
                     "port": GNUTLS_BASE_PORT + j})
     for k, c in enumerate(out):
         c["addr"] = f"127.97.0.{k + 10}"
-        c["host"] = f"{c['id']}.tls.test"
+        c["host"] = f"{c['id']}.test"
     return out
 
 
@@ -186,7 +187,7 @@ def _leaf_cmds(pki, cnf, c):
     """openssl commands writing DIR/tlscases/pki/ID.pem (leaf only), or a CSR for `openssl ca`."""
     cert = c["cert"]
     key = str(pki / f"{cert.get('key', 'ec256')}.key")
-    subj = ["-subj", f"/CN={c['host']}", "-addext", f"subjectAltName=DNS:{c['host']},IP:{c['addr']}"]
+    subj = ["-subj", f"/CN={c['host']}", "-addext", f"subjectAltName=DNS:{c['host']},DNS:www.{c['host']},IP:{c['addr']}"]
     base = [OPENSSL, "req", "-new", "-config", str(cnf), "-key", key, "-extensions", "v3_leaf"] + subj
     if "window" in cert:
         return [base + ["-out", str(pki / f"{c['id']}.csr")]]
@@ -270,7 +271,7 @@ def nginx_conf(d, pki):
     for c in (c for c in cases() if c["server"] == "nginx"):
         key = pki / f"{c['cert'].get('key', 'ec256')}.key"
         lines = [f"    server {{  # {c['id']} {c['case']}", f"        listen {c['addr']}:443 ssl;",
-                 f"        server_name {c['host']};",
+                 f"        server_name {c['host']} www.{c['host']};",
                  f"        ssl_certificate {_chain(pki, c)};", f"        ssl_certificate_key {key};",
                  f"        ssl_protocols {' '.join(p.replace('TLSv1.0', 'TLSv1') for p in c['protocols'])};",
                  f"        ssl_ciphers {c['ciphers']};", "        ssl_prefer_server_ciphers on;",
@@ -356,6 +357,10 @@ def start(d):
         if not os.access(b, os.X_OK):
             raise SystemExit(f"--tls-cases needs {b}: run scripts/install-deps.sh")
     pki = make_certs(d)
+    # The scanner is given one trust file (DIR/ca.pem, the testbed CA written by this `up`): the
+    # cases' root joins it, so a case's certificate is untrusted only for its own reason.
+    with open(d / "ca.pem", "a") as f:
+        f.write((pki / "ca.pem").read_text())
     conf = nginx_conf(d, pki)
     r = subprocess.run([NGINX, "-c", str(conf), "-p", str(d / "tlscases" / "nginx") + "/",
                         "-e", str(d / "logs" / "tlscases-nginx-error.log")],
