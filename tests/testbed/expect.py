@@ -15,7 +15,7 @@ testbed's `evolve`), and org_status(statuses, check) an organisation's status un
 worst-status rule.
 
 expected_hostile(org) maps every check id to (status, reason) for the hostile organisations
-(org["hostile"] set: hostile001-003, whose servers misbehave); expected_checks(org) gives
+(org["hostile"] set: hostile001-005, whose servers misbehave); expected_checks(org) gives
 the statuses alone for them too. A reason of None means: no reason for `pass`/`fail`
 (the scanner gives none), and "any of DNS_FAILURE_REASONS" (timeout, servfail) for
 `indeterminate`. Use matches(expected, status, reason) to compare a finding.
@@ -208,6 +208,13 @@ def expected_hostile(org: dict) -> dict:
       dns.ns.diversity fail); each connection's total deadline (--timeout) ends the AXFR
       attempt, the TLS handshake and the fetches: dns.axfr.refused and every tls.*/web.*
       check are indeterminate "timeout", whatever the timing of the bytes.
+    huge_tls (hostile005: 443 sends, without reading, a TLS 1.2 ServerHello and then a
+      Certificate message announcing 1 MiB in well-formed 16 KiB records; 80 is closed): DNS
+      is ordinary and good. OpenSSL stops at its certificate-list cap ("excessive message
+      size"): the HTTPS state is unknown, reason "handshake_failed", so every tls.* check and
+      the page checks (web.hsts* too) are indeterminate "handshake_failed"; plain HTTP is
+      refused, so web.http.redirect is na "no_http" and security.txt, which has no HTTPS to
+      come over and is refused over http://, indeterminate "unreachable".
     silent_dns (hostile003: the only name server never answers): every lookup fails, so every
       dns.* check is indeterminate timeout/servfail (reason None) except dns.axfr.refused:
       without an NS answer no transfer is tried, and it is indeterminate "not_observed". The
@@ -217,7 +224,7 @@ def expected_hostile(org: dict) -> dict:
     """
     kind = org.get("hostile")
     r = {}
-    if kind in ("silent_web", "huge_headers", "drip"):
+    if kind in ("silent_web", "huge_headers", "drip", "huge_tls"):
         r = {c: (s, None) for c, s in _dns(org).items()}
     if kind == "silent_web":
         for c in WEB_CHECKS:
@@ -231,6 +238,12 @@ def expected_hostile(org: dict) -> dict:
         r["dns.axfr.refused"] = (INDETERMINATE, "timeout")
         for c in WEB_CHECKS:
             r[c] = (INDETERMINATE, "timeout")
+    elif kind == "huge_tls":
+        for c in TLS_CHECKS + ["web.hsts", "web.hsts.subdomains"] + PAGE_CHECKS:
+            r[c] = (INDETERMINATE, "handshake_failed")
+        r["web.http.redirect"] = (NA, "no_http")
+        for c in SECTXT_CHECKS:
+            r[c] = (INDETERMINATE, "unreachable")
     elif kind == "silent_dns":
         r = {c: (INDETERMINATE, None) for c in CHECK_IDS}
         r["dns.axfr.refused"] = (INDETERMINATE, "not_observed")

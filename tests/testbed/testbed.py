@@ -80,8 +80,9 @@ HOSTILE_DRIP_ADDR = "127.98.0.12"         # hostile004: 80/443 drip a byte a sec
 HOSTILE_DRIP_NS_NAME = "ns.drip.test."
 HOSTILE_DRIP_NS_ADDR = "127.98.0.54"      # hostile004's only NS: UDP relayed to knot, TCP (AXFR) drips
 HOSTILE_DRIP_RELAY_TO = "127.53.1.1"      # a.nshost.test., which serves hostile004.test
+HOSTILE_HUGE_TLS_ADDR = "127.98.0.13"     # hostile005: 443 a ServerHello, then a 1 MiB Certificate; 80 closed
 HOSTILE_ADDRS = {"silent_web": HOSTILE_SILENT_WEB_ADDR, "huge_headers": HOSTILE_HUGE_ADDR,
-                 "silent_dns": HOSTILE_NS_ADDR, "drip": HOSTILE_DRIP_ADDR}
+                 "silent_dns": HOSTILE_NS_ADDR, "drip": HOSTILE_DRIP_ADDR, "huge_tls": HOSTILE_HUGE_TLS_ADDR}
 # (address, port) -> what the hostile listener does there
 HOSTILE_TCP = {
     (HOSTILE_SILENT_WEB_ADDR, 80): "silent", (HOSTILE_SILENT_WEB_ADDR, 443): "silent",
@@ -89,6 +90,7 @@ HOSTILE_TCP = {
     (HOSTILE_NS_ADDR, 53): "silent",
     (HOSTILE_DRIP_ADDR, 80): "drip_http", (HOSTILE_DRIP_ADDR, 443): "drip_tls",
     (HOSTILE_DRIP_NS_ADDR, 53): "drip_dns",
+    (HOSTILE_HUGE_TLS_ADDR, 443): "huge_tls",
 }
 HOSTILE_UDP = {(HOSTILE_NS_ADDR, 53): "drop", (HOSTILE_DRIP_NS_ADDR, 53): "relay"}
 # drip kinds: what is sent, one byte per HOSTILE_DRIP_INTERVAL seconds, never all of it
@@ -624,6 +626,17 @@ def hostile_orgs():
     o.update({"ns_names": [HOSTILE_DRIP_NS_NAME], "ns_addrs": [HOSTILE_DRIP_NS_ADDR],
               "mail_addr": HOSTILE_DRIP_ADDR, "spf_records": ["v=spf1 mx -all"], "other_txt": [],
               "dmarc_records": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{dom}"]})
+    out.append(o)
+    # hostile005: ordinary signed DNS; 443 sends a ServerHello and a 1 MiB Certificate message
+    dom = "hostile005.test"
+    o = {"org_id": "hostile005", "name": "Megabyte Valley Health", "domain": dom, "trap": False,
+         "hostile": "huge_tls", "web_addr": HOSTILE_HUGE_TLS_ADDR, "web_dns": True,
+         "dnssec": "signed", "spf": "fail", "dmarc": "reject", "caa": True, "mx": True,
+         "ns": "two_diverse", "axfr": "refused"}
+    o.update(NULL_WEB)
+    o.update({"ns_names": ["a.nshost.test.", "d.nshost.test."], "ns_addrs": [NSHOST["a.nshost.test."],
+              NSHOST["d.nshost.test."]], "mail_addr": HOSTILE_HUGE_TLS_ADDR, "spf_records": ["v=spf1 mx -all"],
+              "other_txt": [], "dmarc_records": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{dom}"]})
     out.append(o)
     o = {"org_id": "hostile003", "name": "Quiet Line Community Hospital", "domain": "hostile003.test",
          "trap": False, "hostile": "silent_dns", "web_addr": None, "web_dns": None,
@@ -1449,6 +1462,22 @@ def hostile_garbage():
     return bytes(b)
 
 
+def hostile_huge_tls():
+    """A TLS 1.2 ServerHello (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), then a Certificate message
+    announcing 1 MiB, all of it sent in well-formed 16 KiB records: every record is valid, only
+    the message is too large for any client's cap. Sent at once, without reading the ClientHello."""
+    body = b"\x03\x03" + bytes(range(32)) + b"\x00" + b"\xc0\x2f" + b"\x00"
+    hs = b"\x02" + len(body).to_bytes(3, "big") + body
+    size = 1 << 20
+    cert = b"\x0b" + size.to_bytes(3, "big") + (size - 3).to_bytes(3, "big") + (size - 6).to_bytes(3, "big")
+    hs += cert + bytes(size - 6)
+    out = bytearray()
+    for i in range(0, len(hs), 16384):
+        chunk = hs[i:i + 16384]
+        out += b"\x16\x03\x03" + len(chunk).to_bytes(2, "big") + chunk
+    return bytes(out)
+
+
 def hostile_filler(n):
     """Header lines X-Filler-n... of about 1 KiB each."""
     text = ("The quick brown fox jumps over the lazy dog 0123456789 " * 20)[:1024]
@@ -1458,7 +1487,7 @@ def hostile_filler(n):
 class HostileConn:
     def __init__(self, sock, kind, local, peer):
         self.sock = sock
-        self.kind = kind          # silent | huge_headers | garbage
+        self.kind = kind          # silent | huge_headers | garbage | huge_tls | drip kinds
         self.local = local
         self.peer = peer
         self.out = b""            # bytes still to send
@@ -1470,10 +1499,11 @@ class HostileConn:
 
 
 def hostile_main(args):
-    """Misbehaving servers for hostile001-003 (see README.md): one process, one selector."""
+    """Misbehaving servers for hostile001-005 (see README.md): one process, one selector."""
     d = Path(args.dir)
     logf = open(d / "hostile.log", "a", buffering=1)
     garbage = hostile_garbage()
+    huge_tls = hostile_huge_tls()
     sel = selectors.DefaultSelector()
     listeners = []
     for (addr, port), kind in HOSTILE_TCP.items():
@@ -1560,6 +1590,8 @@ def hostile_main(args):
                 refill(c)
             elif kind == "garbage":
                 c.out = garbage
+            elif kind == "huge_tls":
+                c.out = huge_tls
             elif kind in HOSTILE_DRIP:
                 c.out = HOSTILE_DRIP[kind]
                 c.next_drip = time.monotonic()
@@ -2001,7 +2033,7 @@ def do_up(args):
     orgs = build_model(args.orgs, args.seed, trap, hostile, ipv6, args.tls_cases)
     sites = all_sites(orgs)
     regular = [o for o in orgs if is_regular(o)]
-    hostile_web = [o for o in orgs if o["hostile"] in ("silent_web", "huge_headers", "drip")]
+    hostile_web = [o for o in orgs if o["hostile"] in ("silent_web", "huge_headers", "drip", "huge_tls")]
     busy = busy_ports(orgs, trap, hostile)
     if busy:
         raise RuntimeError(f"{len(busy)} address(es) the testbed needs are already in use, e.g. "
@@ -2469,7 +2501,7 @@ def main(argv=None):
     up.add_argument("--dir")
     up.add_argument("--no-trap", action="store_true", help="leave out trap001/trap002 and the trap listener")
     up.add_argument("--no-hostile", action="store_true",
-                    help="leave out hostile001-003 and the hostile listener")
+                    help="leave out hostile001-005 and the hostile listener")
     up.add_argument("--tls-cases", action="store_true",
                     help="also serve the deep-TLS cases on 127.97.0.0/24 (tlscases.py), each an organisation tlsNNN")
     up.add_argument("--ipv6", action="store_true",
