@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install, build (warnings as errors), unit and fuzz-corpus
-# tests, the same under ASan+UBSan, style and man-page checks, then the
+# tests, the same under ASan+UBSan, every fuzz target for a fixed number of libFuzzer
+# runs (clang), style and man-page checks, then the
 # integration tests against a 200-organization testbed with the sanitized binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 stage "build (ASan+UBSan)" setup build-asan --werror -Db_sanitize=address,undefined -Db_lundef=false
 stage "unit tests (ASan+UBSan)" meson test -C build-asan --print-errorlogs
+stage "fuzzing (libFuzzer, ASan+UBSan, fixed runs per target)" bash scripts/fuzz-short.sh
 stage "man page lists every option" /usr/bin/python3 scripts/check-manpage.py
 stage "layers: no upward include, no cycle" /usr/bin/python3 scripts/check-layers.py
 stage "clang-format" bash -c 'clang-format --dry-run --Werror src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tests/*.h'

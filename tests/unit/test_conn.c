@@ -565,7 +565,7 @@ static void test_implicit_tls(void)
 	is_str(r.err, "error:0A00010B:SSL routines::wrong version number",
 	       "implicit tls: OpenSSL's reason is the error text");
 	ok(r.npeek > 0 && (size_t)r.npeek < glen &&
-	       memcmp(r.peek, GREETING + glen - (size_t)r.npeek, (size_t)r.npeek) == 0,
+	       memcmp(r.peek, &GREETING[glen - (size_t)r.npeek], (size_t)r.npeek) == 0,
 	   "implicit tls: conn_peek shows the rest of the greeting OpenSSL did not read");
 	event_free(r.later);
 	SSL_CTX_free(r.cctx);
