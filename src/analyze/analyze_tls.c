@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "tls_suites.h"
+#include "wire_text.h"
 
 #define DETAIL_MAX     1024         /* a detail line is cut here */
 #define MIN_RSA_BITS   2048         /* tls.cert.key: RSA and DSA */
@@ -206,8 +207,12 @@ __attribute__((format(printf, 6, 7))) static void emit(struct tctx *c, const cha
 	vsnprintf(detail, sizeof detail, fmt, ap);
 	va_end(ap);
 	one_line(detail);
+	/* A cut (%.200s, DETAIL_MAX) may split a UTF-8 sequence: U+FFFD keeps the detail JSON. */
+	json_t *clean = text_json(detail, strlen(detail));
 	size_t first = c->out->n;
-	set_rc(c, findings_add(c->out, check, c->host, st, reason, ev, "%s", detail));
+	set_rc(c, findings_add(c->out, check, c->host, st, reason, ev, "%s",
+	                       clean ? json_string_value(clean) : "?"));
+	json_decref(clean);
 	if (c->out->n > first && c->endpoint[0] != '\0' &&
 	    (c->out->v[first].endpoint = strdup(c->endpoint)) == NULL)
 		set_rc(c, -ENOMEM);
