@@ -33,6 +33,7 @@
 #define LIFETIME_DAYS  398          /* tls.cert.lifetime (CA/B Forum BR s6.3.2) */
 #define LIFETIME_SINCE "2020-09-01" /* ... for leaves issued from this day on */
 #define SUITES_SHOWN   3            /* suites named in a detail line */
+#define CHAIN_SHOWN    8            /* certificates of a chain kept in a finding's evidence */
 
 /* One endpoint being judged. */
 struct tctx {
@@ -166,6 +167,8 @@ static json_t *cert_evidence(const struct tctx *c, const struct tls_check *k)
 	size_t i;
 	json_array_foreach(json_object_get(cert, "chain"), i, e)
 	{
+		if (i == CHAIN_SHOWN)
+			break; /* a served chain is the peer's to grow: evidence keeps its head */
 		json_array_append_new(
 		    chain, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "subject",
 		                     copy_member(e, "subject"), "issuer", copy_member(e, "issuer"),
@@ -451,13 +454,9 @@ static const struct tls_check tls_checks[] = {
 };
 #define NCHECKS (sizeof tls_checks / sizeof tls_checks[0])
 
-const char *const *analyze_tls_check_ids(size_t *n)
+const char *analyze_tls_check_id(size_t i)
 {
-	static const char *ids[NCHECKS];
-	for (size_t i = 0; i < NCHECKS; i++)
-		ids[i] = tls_checks[i].id;
-	*n = NCHECKS;
-	return ids;
+	return i < NCHECKS ? tls_checks[i].id : NULL;
 }
 
 /* ---- one endpoint ---- */

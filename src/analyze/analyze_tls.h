@@ -25,7 +25,7 @@
  */
 int analyze_tls(const json_t *obs, struct findings *out);
 
-/* The ids of the tls.* checks analyze_tls() emits per endpoint, in table order; *n gets the count. */
-const char *const *analyze_tls_check_ids(size_t *n);
+/* The id of the i-th tls.* check analyze_tls() emits per endpoint (table order), NULL past the last. */
+const char *analyze_tls_check_id(size_t i);
 
 #endif
