@@ -8,6 +8,7 @@
 
 #include "analyze.h"
 #include "analyze_tls.h"
+#include "grade.h"
 #include "method.h"
 #include "tap.h"
 
@@ -455,6 +456,50 @@ static void test_ids(void)
 	ok(method_check(method_get(3), "tls.cipher.rc4") == NULL, "and not of method 3");
 }
 
+/* ---- the budget: what version 4 makes of each case's transport score ---- */
+
+/* The transport score under method 4 of one endpoint scanned as `scan`, every other transport check passing.
+ */
+static int transport_score(json_t *scan)
+{
+	const struct method *m = method_get(4);
+	run(doc(json_pack("[o]", scan), "nodata"));
+	for (size_t i = 0; i < m->nchecks; i++)
+		if (strcmp(m->checks[i].factor, "transport") == 0 &&
+		    findings_get(&fs, m->checks[i].id, NULL) == NULL)
+			findings_add(&fs, m->checks[i].id, "tls001.tls.test", FS_PASS, NULL, NULL, "passes");
+	struct scorecard sc;
+	if (grade_findings(m, &fs, &sc) < 0)
+		return -1;
+	int score = sc.f[method_factor(m, "transport")].score;
+	scorecard_free(&sc);
+	return score;
+}
+
+static void test_budget(void)
+{
+	json_t *s = modern();
+	is_int(transport_score(s), 99, "modern without a staple: 99 (one low-weight check of 76 lost)");
+	s = modern();
+	set(s, "protocols.TLSv1.3", json_false());
+	set(s, "classes.rc4", json_true());
+	is_int(transport_score(s), 70, "RC4: a C at best, as SSL Labs caps it");
+	s = modern();
+	set(s, "classes.null", json_true());
+	is_int(transport_score(s), 50, "a NULL suite: an F, as SSL Labs grades it");
+	s = modern();
+	set(s, "classes.no_fs", json_true());
+	is_int(transport_score(s), 80, "no forward secrecy: a B at best");
+	s = modern();
+	json_object_set_new(leaf(s), "sig", json_string("rsa-sha1"));
+	is_int(transport_score(s), 60, "a SHA-1 signed leaf: a D at best, SSL Labs' T");
+	s = modern();
+	set(s, "protocols.TLSv1.3", json_false());
+	set(s, "classes.cbc_only", json_true());
+	set(s, "classes.no_aead", json_true());
+	is_int(transport_score(s), 80, "CBC only: a B at best (no AEAD), not lower");
+}
+
 int main(void)
 {
 	test_ids();
@@ -462,6 +507,7 @@ int main(void)
 	test_statuses();
 	test_smtp();
 	test_unscanned();
+	test_budget();
 	findings_clear(&fs);
 	return done_testing();
 }
