@@ -152,6 +152,90 @@ static const struct factor_def factors_v3[] = {
     {"appsec", "Application security", 30, ROLLUP_WORST_HOST},
 };
 
+/*
+ * Version 4, as its differences from version 3: the deep-TLS checks on every endpoint (the
+ * tls_scans observation: each web endpoint on port 443 and each MX host on port 25 after
+ * STARTTLS), each a cap of the SSL Labs rating guide (2009r and its 2025 update) expressed
+ * as a check, and mail.starttls. Same factors and roll-up as version 3.
+ */
+#define SSLLABS "SSL Labs rating guide"
+#define CABF    "CA/B Forum Baseline Requirements"
+
+static const struct check_add added_v4[] = {
+    {"tls.cert.expiry",
+     {"tls.cert.current", "transport", SEV_HIGH, 5, 60, "Certificate validity has begun",
+      "A certificate used before its notBefore is rejected by every client, like an expired one.",
+      SSLLABS " 2009r (not yet valid: T)"}},
+    {"tls.cert.current",
+     {"tls.cert.chain", "transport", SEV_MEDIUM, 3, 80, "Certificate chain complete and in order",
+      "A missing intermediate breaks clients that do not fetch it; a misordered chain breaks strict ones.",
+      SSLLABS " 2009r (incomplete chain: B); RFC 8446 s4.4.2"}},
+    {"tls.cert.chain",
+     {"tls.cert.key", "transport", SEV_HIGH, 3, 80, "Certificate key of 2048 bits (EC 256) or more",
+      "RSA and DSA keys below 2048 bits and EC keys below 256 bits are within reach of factoring budgets.",
+      SSLLABS " 2009r (weak key: B); " NCSCTLS " 2025"}},
+    {"tls.cert.key",
+     {"tls.cert.signature", "transport", SEV_HIGH, 3, 60, "Certificates signed without SHA-1 or MD5",
+      "A SHA-1 or MD5 signature can be forged by chosen-prefix collisions; browsers distrust it.",
+      SSLLABS " 2009r (SHA-1: T, MD5: F); " CABF " s7.1.3"}},
+    {"tls.cert.signature",
+     {"tls.cert.lifetime", "transport", SEV_LOW, 1, 100, "Certificate lifetime 398 days or less",
+      "Browsers refuse publicly trusted certificates issued since 2020-09-01 for longer than 398 days.",
+      CABF " s6.3.2"}},
+    {"tls.cert.lifetime",
+     {"tls.ocsp.stapling", "transport", SEV_LOW, 1, 100, "OCSP response stapled",
+      "Stapling lets clients check revocation without asking the CA; CAs that dropped OCSP cannot staple.",
+      "RFC 6066 s8; " NCSCTLS " 2025"}},
+    {"tls.protocol.legacy",
+     {"tls.protocol.sslv3", "transport", SEV_HIGH, 3, 70, "SSLv3 disabled",
+      "SSLv3 is broken by POODLE and prohibited; accepting it invites downgrade.",
+      "RFC 7568; " SSLLABS " 2009r (SSL 3: C); " NCSCTLS " 2025 (insufficient)"}},
+    {"tls.protocol.sslv3",
+     {"tls.protocol.tls13", "transport", SEV_LOW, 1, 100, "TLS 1.3 offered",
+      "TLS 1.3 removes the weak options of TLS 1.2; NCSC-NL rates only TLS 1.3 good.",
+      NCSCTLS " 2025 (TLS 1.2 sufficient); " SSLLABS " 2025 (A+ needs TLS 1.3)"}},
+    {"tls.protocol.tls13",
+     {"tls.cipher.null", "transport", SEV_CRITICAL, 2, 50, "No NULL-encryption suites",
+      "A NULL suite sends the traffic in clear text inside TLS records.",
+      "RFC 9325 s4.1; " SSLLABS " 2009r (insecure suite: F)"}},
+    {"tls.cipher.null",
+     {"tls.cipher.export", "transport", SEV_CRITICAL, 2, 50, "No EXPORT suites",
+      "40- and 56-bit export suites are broken in hours and enable FREAK and Logjam downgrades.",
+      "RFC 9325 s4.1; " SSLLABS " 2009r (export: F)"}},
+    {"tls.cipher.export",
+     {"tls.cipher.anon", "transport", SEV_CRITICAL, 2, 50, "No anonymous suites",
+      "Anonymous suites authenticate no server: any on-path attacker can impersonate it.",
+      "RFC 9325 s4.1; " SSLLABS " 2009r (anonymous: F)"}},
+    {"tls.cipher.anon",
+     {"tls.cipher.rc4", "transport", SEV_HIGH, 3, 70, "No RC4 suites",
+      "RC4 keystream biases let attackers recover repeated secrets such as cookies.",
+      "RFC 7465; " SSLLABS " 2009r (RC4: C)"}},
+    {"tls.cipher.rc4",
+     {"tls.cipher.3des", "transport", SEV_MEDIUM, 2, 70, "No 3DES or other 64-bit block suites",
+      "64-bit block ciphers leak plaintext after about 32 GB on one connection (Sweet32).",
+      "RFC 9325 s4.1; " SSLLABS " 2009r (3DES: C); " NCSCTLS " 2025 (phase out)"}},
+    {"tls.cipher.3des",
+     {"tls.cipher.fs", "transport", SEV_MEDIUM, 2, 80, "Forward secrecy offered",
+      "Without an ephemeral key exchange one stolen server key decrypts every recorded session.",
+      "RFC 9325 s4.1; " SSLLABS " 2009r (no forward secrecy: B)"}},
+    {"tls.cipher.fs",
+     {"tls.cipher.aead", "transport", SEV_MEDIUM, 2, 80, "AEAD suites offered",
+      "Only AEAD suites (GCM, ChaCha20-Poly1305) are free of the CBC padding-oracle family.",
+      "RFC 9325 s4.2; " SSLLABS " 2009r (no AEAD: B)"}},
+    {"tls.cipher.aead",
+     {"tls.cipher.cbc", "transport", SEV_LOW, 1, 100, "Not CBC suites only",
+      "A server that only speaks CBC exposes every connection to Lucky13-style timing attacks.",
+      "RFC 9325 s4.2; " NCSCTLS " 2025"}},
+    {"tls.cipher.cbc",
+     {"tls.kex.dh", "transport", SEV_MEDIUM, 2, 80, "Finite-field DH of 2048 bits or more",
+      "DH groups below 2048 bits are within reach of precomputation (Logjam).",
+      "RFC 9325 s4.1; " SSLLABS " 2009r (DH 1024: B); " NCSCTLS " 2025"}},
+    {"web.hsts.subdomains",
+     {"mail.starttls", "transport", SEV_HIGH, 4, 70, "Every MX offers STARTTLS with TLS 1.2+",
+      "Without STARTTLS mail, and the patient data in it, crosses the internet in clear text.",
+      "RFC 3207; RFC 8996; " NCSCTLS " 2025"}},
+};
+
 static const struct method_delta deltas[] = {
     {.version = 2,
      .base = 1,
@@ -160,6 +244,7 @@ static const struct method_delta deltas[] = {
      .change = changed_v2,
      .nchange = sizeof changed_v2 / sizeof changed_v2[0]},
     {.version = 3, .base = 2, .factors = factors_v3, .nfactors = sizeof factors_v3 / sizeof factors_v3[0]},
+    {.version = 4, .base = 3, .add = added_v4, .nadd = sizeof added_v4 / sizeof added_v4[0]},
 };
 
 #define NMETHODS   (1 + sizeof deltas / sizeof deltas[0])

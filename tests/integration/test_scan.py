@@ -44,7 +44,7 @@ def test_every_organization_is_graded(manifest, scan):
     records, _, _ = scan
     for org in manifest["organizations"]:
         rec = records[org["org_id"]]
-        assert rec["scores"]["method"] == 3
+        assert rec["scores"]["method"] == 4
         # Nothing determinate is known of a domain whose only name server is silent: no grade.
         if org.get("hostile") == "silent_dns":
             assert rec["scores"]["grade"] is None
@@ -217,7 +217,11 @@ def test_organization_deadline_cancels_what_is_in_flight(bed, tmp_path):
     assert p.returncode == 0, p.stderr
     recs = stream_orgs(out)
     web = [f for f in recs["hostile001"]["findings"] if f["check"].startswith(("web.", "tls."))]
-    assert web and all(f["status"] == "indeterminate" and f["reason"] == "timeout" for f in web)
+    assert web and all(f["status"] == "indeterminate" for f in web)
+    # the web probe's checks were under way; the deep-TLS ones say whether their probe ran
+    import expect
+    assert all(f["reason"] == "timeout" for f in web if f["check"] in expect.WEB_CHECKS)
+    assert all(f["reason"] in ("timeout", "not_observed") for f in web)
     assert statuses(recs["hostile001"])["dns.spf.present"]["status"] == "pass"
     assert all(f["status"] == "indeterminate" for f in recs["hostile003"]["findings"])
     con = sqlite3.connect(db)

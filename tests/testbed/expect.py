@@ -14,6 +14,12 @@ after) lists the pass <-> fail differences between two entries of one organisati
 testbed's `evolve`), and org_status(statuses, check) an organisation's status under the
 worst-status rule.
 
+expected_tls_checks(truth, service) maps a deep-TLS case's ground truth (tlscases.py truth(),
+manifest.json tls_cases.endpoints[]) to the statuses of the version 4 tls.* checks (TLS_V4_CHECKS)
+on that endpoint, as a web ("https") or MX ("smtp") endpoint. CHECK_IDS stays the checks every
+organisation gets a determinate expectation for today; TLS_V4_CHECKS and mail.starttls join it
+when the testbed's organisations carry the deep-TLS cases.
+
 expected_hostile(org) maps every check id to (status, reason) for the hostile organisations
 (org["hostile"] set: hostile001-005, whose servers misbehave); expected_checks(org) gives
 the statuses alone for them too. A reason of None means: no reason for `pass`/`fail`
@@ -183,6 +189,56 @@ PAGE_CHECKS = ["web.csp", "web.csp.unsafe", "web.framing", "web.nosniff", "web.r
                "web.cookies.secure", "web.cookies.httponly", "web.cookies.samesite",
                "web.server.version"]
 SECTXT_CHECKS = ["web.securitytxt.present", "web.securitytxt.contact", "web.securitytxt.expires"]
+
+
+# The deep-TLS checks of methodology version 4, judged per endpoint from tls_scans
+# (src/analyze/analyze_tls.c, in its order); mail.starttls is judged per domain.
+TLS_V4_CHECKS = [
+    "tls.cert.current", "tls.cert.chain", "tls.cert.key", "tls.cert.signature", "tls.cert.lifetime",
+    "tls.ocsp.stapling", "tls.protocol.sslv3", "tls.protocol.tls13",
+    "tls.cipher.null", "tls.cipher.export", "tls.cipher.anon", "tls.cipher.rc4", "tls.cipher.3des",
+    "tls.cipher.fs", "tls.cipher.aead", "tls.cipher.cbc", "tls.kex.dh",
+]
+# not applicable on SMTP endpoints: opportunistic STARTTLS does not authenticate the certificate
+TLS_SMTP_NA = ["tls.cert.current", "tls.cert.chain", "tls.cert.lifetime", "tls.ocsp.stapling"]
+# the class each tls.cipher.* check fails on (tlscases.CLASSES vocabulary)
+_CIPHER_CLASS = {"tls.cipher.null": "null", "tls.cipher.export": "export", "tls.cipher.anon": "anon",
+                 "tls.cipher.rc4": "rc4", "tls.cipher.3des": "3des", "tls.cipher.fs": "no_fs",
+                 "tls.cipher.aead": "no_aead", "tls.cipher.cbc": "cbc_only"}
+
+
+def expected_tls_checks(truth: dict, service: str = "https") -> dict:
+    """Check id -> status of every version 4 tls.* check for one deep-TLS endpoint, from its
+    ground truth as tests/testbed/tlscases.py truth() writes it (manifest.json tls_cases.endpoints[]).
+
+    As src/analyze/analyze_tls.c decides: a protocol, class or certificate property the case shows
+    fails its check, everything else passes; tls.ocsp.stapling fails without a staple; tls.kex.dh
+    fails below 2048 bits; a self-signed leaf's own signature is not judged and its chain is
+    complete by itself. On an SMTP endpoint (service "smtp") the certificate's chain, current,
+    lifetime and stapling checks are na. The certificate checks assume the scan's trust store
+    holds the case's root (--ca-file with the tls-cases CA), without which no served chain
+    reaches an anchor. Expiry, trust and host name are version 3's (analyze_web.c), not here."""
+    cert, protos, classes = truth["cert"], truth["protocols"], set(truth["classes"])
+    weak_key = cert["key_bits"] < (2048 if cert["key_type"] in ("rsa", "dsa") else 256)
+    weak_sig = not cert["self_signed"] and any(h in cert["sig"] for h in ("sha1", "md5"))
+    r = {
+        "tls.cert.current": _pf(not cert["not_yet_valid"]),
+        "tls.cert.chain": _pf(cert["chain_complete"]),
+        "tls.cert.key": _pf(not weak_key),
+        "tls.cert.signature": _pf(not weak_sig),
+        "tls.cert.lifetime": _pf(not cert["over_398_days"]),
+        "tls.ocsp.stapling": _pf(truth["ocsp_stapled"]),
+        "tls.protocol.sslv3": _pf(not protos["SSLv3"]),
+        "tls.protocol.tls13": _pf(protos["TLSv1.3"]),
+        "tls.kex.dh": _pf(truth["dh_bits"] is None or truth["dh_bits"] >= 2048),
+    }
+    r.update({c: _pf(k not in classes) for c, k in _CIPHER_CLASS.items()})
+    if service == "smtp":
+        r.update({c: NA for c in TLS_SMTP_NA})
+    elif service != "https":
+        raise ValueError(f"unknown service {service!r}")
+    assert list(r) != [] and set(r) == set(TLS_V4_CHECKS), set(r) ^ set(TLS_V4_CHECKS)
+    return r
 
 
 def expected_hostile(org: dict) -> dict:

@@ -342,10 +342,68 @@ static void test_versions_as_deltas(void)
 	is_int(method_factor(v2, "nosuch"), -1, "an unknown factor is -1");
 }
 
+/* Version 4 is version 3 plus the deep-TLS checks and mail.starttls, each after its named row. */
+static void test_v4_delta(void)
+{
+	static const char *const added[][2] = {
+	    {"tls.cert.expiry", "tls.cert.current"},
+	    {"tls.cert.current", "tls.cert.chain"},
+	    {"tls.cert.chain", "tls.cert.key"},
+	    {"tls.cert.key", "tls.cert.signature"},
+	    {"tls.cert.signature", "tls.cert.lifetime"},
+	    {"tls.cert.lifetime", "tls.ocsp.stapling"},
+	    {"tls.protocol.legacy", "tls.protocol.sslv3"},
+	    {"tls.protocol.sslv3", "tls.protocol.tls13"},
+	    {"tls.protocol.tls13", "tls.cipher.null"},
+	    {"tls.cipher.null", "tls.cipher.export"},
+	    {"tls.cipher.export", "tls.cipher.anon"},
+	    {"tls.cipher.anon", "tls.cipher.rc4"},
+	    {"tls.cipher.rc4", "tls.cipher.3des"},
+	    {"tls.cipher.3des", "tls.cipher.fs"},
+	    {"tls.cipher.fs", "tls.cipher.aead"},
+	    {"tls.cipher.aead", "tls.cipher.cbc"},
+	    {"tls.cipher.cbc", "tls.kex.dh"},
+	    {"web.hsts.subdomains", "mail.starttls"},
+	};
+	const struct method *v3 = method_get(3), *v4 = method_get(4);
+	ok(v3 != NULL && v4 != NULL, "versions 3 and 4 exist");
+	if (v3 == NULL || v4 == NULL)
+		return;
+	is_int(v3->nchecks, 38, "version 3 has the 38 checks of version 2");
+	int placed = 1, fresh = 1, transport = 1, weight = 0;
+	for (size_t i = 0; i < sizeof added / sizeof added[0]; i++) {
+		const struct check_def *c = method_check(v4, added[i][1]);
+		fresh &= method_check(v3, added[i][1]) == NULL;
+		transport &= c != NULL && strcmp(c->factor, "transport") == 0;
+		weight += c ? c->weight : 0;
+		size_t at = 0, after = 0;
+		for (size_t j = 0; j < v4->nchecks; j++) {
+			at = strcmp(v4->checks[j].id, added[i][1]) == 0 ? j : at;
+			after = strcmp(v4->checks[j].id, added[i][0]) == 0 ? j : after;
+		}
+		placed &= at == after + 1;
+	}
+	ok(fresh, "version 3 does not know the version 4 checks");
+	ok(transport, "every version 4 check counts towards transport security");
+	ok(placed, "each version 4 check follows its named row");
+	is_int(weight, 42, "the version 4 checks weigh 42 in all");
+	int same = 1;
+	for (size_t i = 0; i < v3->nchecks; i++) {
+		const struct check_def *b = method_check(v4, v3->checks[i].id);
+		same &= b != NULL && memcmp(&v3->checks[i], b, sizeof *b) == 0;
+	}
+	ok(same, "every row of version 3 is in version 4 unchanged");
+	ok(v4->factors == v3->factors, "version 4 keeps version 3's factors and roll-up");
+	is_int(method_check(v4, "tls.cipher.null")->cap, 50, "a NULL suite is an F, as SSL Labs grades it");
+	is_int(method_check(v4, "tls.cipher.fs")->cap, 80, "no forward secrecy is a B at best");
+	ok(method_current()->version >= 4, "new scans are graded under version 4 or newer");
+}
+
 int main(void)
 {
 	const struct method *m = method_current();
 	test_versions_as_deltas();
+	test_v4_delta();
 	test_lookups();
 	test_table_sane(m);
 	test_doc_matches_code(m);
