@@ -339,9 +339,12 @@ def expected_tls_case(org: dict) -> dict:
     """Check id -> status for a deep-TLS case organisation (org["tls_case"] set, tlsNNN): its
     DNS is ordinary and good (as the hostile organisations'), and its one web endpoint (apex
     and www on the case's server) is built to show one deep-TLS property (org["tls_truth"],
-    tlscases.truth()). The version 1-3 web checks on it are not ground-truthed (the server
-    answers HTTPS only, with a bare page): only the DNS checks are expected here."""
-    return _dns(org)
+    tlscases.truth()). Expected: the DNS checks and every version 4 deep-TLS check of that
+    endpoint (expected_tls_checks). The version 1-3 web checks on it are not ground-truthed
+    (the server answers HTTPS only, with a bare page)."""
+    r = _dns(org)
+    r.update(expected_tls_checks(org["tls_truth"]))
+    return r
 
 
 def expected_endpoint_checks(org: dict) -> dict:
