@@ -152,6 +152,28 @@ static const struct factor_def factors_v3[] = {
     {"appsec", "Application security", 30, ROLLUP_WORST_HOST},
 };
 
+/*
+ * Version 4, as its differences from version 3. Mail transport (RFC 8461 MTA-STS, RFC 8460
+ * TLS-RPT, RFC 7672 DANE for SMTP) in the transport factor, rolled up by the worst domain or
+ * MX host like any transport check. The deep-TLS rows of version 4 (added_v4) are the TLS
+ * analyzer's; these are appended after them, so the two lists concatenate.
+ */
+static const struct check_add added_v4_mail[] = {
+    {NULL,
+     {"mail.mta_sts", "transport", SEV_MEDIUM, 2, 100, "MTA-STS policy enforced for every MX",
+      "Without an enforced MTA-STS policy an on-path attacker can strip STARTTLS or redirect mail to "
+      "another host unnoticed; testing mode only reports it.",
+      "RFC 8461"}},
+    {NULL,
+     {"mail.tlsrpt", "transport", SEV_LOW, 1, 100, "TLS-RPT record published",
+      "Without TLS-RPT, senders whose TLS deliveries fail never tell the domain.", "RFC 8460"}},
+    {NULL,
+     {"mail.dane", "transport", SEV_MEDIUM, 2, 100, "DANE TLSA records match each MX",
+      "DNSSEC-signed TLSA records let senders authenticate the MX certificate and refuse a downgrade; "
+      "records that do not match make DANE senders refuse the mail.",
+      "RFC 7672; RFC 6698"}},
+};
+
 static const struct method_delta deltas[] = {
     {.version = 2,
      .base = 1,
@@ -160,6 +182,10 @@ static const struct method_delta deltas[] = {
      .change = changed_v2,
      .nchange = sizeof changed_v2 / sizeof changed_v2[0]},
     {.version = 3, .base = 2, .factors = factors_v3, .nfactors = sizeof factors_v3 / sizeof factors_v3[0]},
+    {.version = 4,
+     .base = 3,
+     .add = added_v4_mail,
+     .nadd = sizeof added_v4_mail / sizeof added_v4_mail[0]},
 };
 
 #define NMETHODS   (1 + sizeof deltas / sizeof deltas[0])

@@ -6,6 +6,7 @@ static const struct probe_module *const modules[] = {
     &probe_deleg_module,
     &probe_axfr_module,
     &probe_web_module,
+    &probe_mailpol_module,
 };
 
 const struct probe_module *const *probes_all(size_t *n)

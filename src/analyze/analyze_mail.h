@@ -1,0 +1,22 @@
+/*
+ * The mail transport policy analyzer: mail.mta_sts (RFC 8461), mail.tlsrpt (RFC 8460)
+ * and mail.dane (RFC 7672) from a domain document's mail_policy (written by the mailpol
+ * probe), dns.mx and the SMTP endpoints' tls_scans (written by the tlsscan probe).
+ *
+ * One mail.mta_sts and one mail.tlsrpt finding per domain (the domain itself, no
+ * endpoint), one mail.dane finding per MX host (the host, no endpoint): DANE is
+ * published per host name, and every address of the host must serve a certificate the
+ * TLSA records match. Pure: no I/O, no clock. mail.starttls belongs to the TLS analyzer.
+ */
+#ifndef VITALS_ANALYZE_MAIL_H
+#define VITALS_ANALYZE_MAIL_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "finding.h"
+
+/* Appends the mail.* findings of one domain document; 0 or -ENOMEM. */
+int analyze_mail(const json_t *obs, time_t now, struct findings *out);
+
+#endif
