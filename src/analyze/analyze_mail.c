@@ -12,14 +12,14 @@
 #define MX_MAX 8 /* MX hosts judged, as many as discovery makes assets of */
 
 struct mailctx {
-	const char *domain;         /* obs.domain */
-	const json_t *obs;          /* the document */
-	const json_t *mp;           /* obs.mail_policy, or NULL */
-	const char *mx_reason;      /* the MX lookup failed or was not made: why; else NULL */
-	char mx[MX_MAX][256];       /* the domain's MX hosts, lower case, no trailing dot */
-	size_t nmx;                 /* how many (0 with mx_reason NULL: no mail, or a null MX) */
-	struct findings *out;       /* where findings go */
-	int rc;                     /* first error (-ENOMEM), 0 while none */
+	const char *domain;    /* obs.domain */
+	const json_t *obs;     /* the document */
+	const json_t *mp;      /* obs.mail_policy, or NULL */
+	const char *mx_reason; /* the MX lookup failed or was not made: why; else NULL */
+	char mx[MX_MAX][256];  /* the domain's MX hosts, lower case, no trailing dot */
+	size_t nmx;            /* how many (0 with mx_reason NULL: no mail, or a null MX) */
+	struct findings *out;  /* where findings go */
+	int rc;                /* first error (-ENOMEM), 0 while none */
 };
 
 static int is(const char *s, const char *lit)
@@ -38,11 +38,12 @@ static json_t *copy(const json_t *v)
 	return j != NULL ? j : json_null();
 }
 
-static void emit(struct mailctx *c, const char *check, const char *domain, enum fstatus st, const char *reason,
-                 json_t *evidence, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void emit(struct mailctx *c, const char *check, const char *domain, enum fstatus st,
+                 const char *reason, json_t *evidence, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
-static void emit(struct mailctx *c, const char *check, const char *domain, enum fstatus st, const char *reason,
-                 json_t *evidence, const char *fmt, ...)
+static void emit(struct mailctx *c, const char *check, const char *domain, enum fstatus st,
+                 const char *reason, json_t *evidence, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -97,7 +98,8 @@ static int mx_gate(struct mailctx *c, const char *check, const char *what)
 		return 1;
 	}
 	if (c->nmx == 0) {
-		emit(c, check, c->domain, FS_NA, "no_mx", copy(json_object_get(json_object_get(c->obs, "dns"), "mx")),
+		emit(c, check, c->domain, FS_NA, "no_mx",
+		     copy(json_object_get(json_object_get(c->obs, "dns"), "mx")),
 		     "%s receives no mail (no MX, or a null MX): %s does not apply", c->domain, what);
 		return 1;
 	}
@@ -117,7 +119,8 @@ static size_t unmatched(const struct mailctx *c, const json_t *patterns, char *b
 	buf[0] = '\0';
 	for (size_t k = 0; k < c->nmx; k++) {
 		int hit = 0;
-		json_array_foreach(patterns, i, p) hit |= json_is_string(p) && mtasts_mx_match(json_string_value(p), c->mx[k]);
+		json_array_foreach(patterns, i, p) hit |=
+		    json_is_string(p) && mtasts_mx_match(json_string_value(p), c->mx[k]);
 		if (hit)
 			continue;
 		int n = snprintf(buf + used, len - used, "%s%s", bad++ ? ", " : "", c->mx[k]);
@@ -142,24 +145,30 @@ static void sts_policy(struct mailctx *c, const json_t *sts, const json_t *pol)
 	char bad[512];
 	if (pol == NULL || is(st, "timeout") || is(st, "out_of_scope") || st == NULL)
 		emit(c, check, c->domain, FS_INDETERMINATE, st ? st : "not_observed", ev,
-		     "the MTA-STS policy of %s could not be fetched (%s)", c->domain, st ? st : "not fetched");
+		     "the MTA-STS policy of %s could not be fetched (%s)", c->domain,
+		     st ? st : "not fetched");
 	else if (!is(st, "ok"))
-		emit(c, check, c->domain, FS_FAIL, NULL, ev, "the MTA-STS policy at %s is not served (%s%s%s): senders have no policy",
+		emit(c, check, c->domain, FS_FAIL, NULL, ev,
+		     "the MTA-STS policy at %s is not served (%s%s%s): senders have no policy",
 		     jstr(pol, "url") ? jstr(pol, "url") : "?", st, jstr(pol, "error") ? ": " : "",
 		     jstr(pol, "error") ? jstr(pol, "error") : "");
 	else if (!json_is_true(json_object_get(pol, "valid")))
-		emit(c, check, c->domain, FS_FAIL, NULL, ev, "the MTA-STS policy of %s is invalid (%s): senders ignore it",
-		     c->domain, jstr(pol, "error") ? jstr(pol, "error") : "?");
+		emit(c, check, c->domain, FS_FAIL, NULL, ev,
+		     "the MTA-STS policy of %s is invalid (%s): senders ignore it", c->domain,
+		     jstr(pol, "error") ? jstr(pol, "error") : "?");
 	else if (unmatched(c, json_object_get(pol, "mx"), bad, sizeof bad) > 0)
 		emit(c, check, c->domain, FS_FAIL, NULL, ev,
-		     "MTA-STS policy (mode %s) matches no pattern for MX %s: enforcing senders refuse to deliver there",
+		     "MTA-STS policy (mode %s) matches no pattern for MX %s: enforcing senders refuse to "
+		     "deliver there",
 		     mode ? mode : "?", bad);
 	else if (is(mode, "enforce"))
-		emit(c, check, c->domain, FS_PASS, NULL, ev, "MTA-STS enforce policy covering every MX of %s", c->domain);
+		emit(c, check, c->domain, FS_PASS, NULL, ev, "MTA-STS enforce policy covering every MX of %s",
+		     c->domain);
 	else if (is(mode, "testing"))
-		emit(c, check, c->domain, FS_FAIL, NULL, ev,
-		     "MTA-STS in testing mode: senders report failures but still deliver over unauthenticated "
-		     "or plaintext connections");
+		emit(
+		    c, check, c->domain, FS_FAIL, NULL, ev,
+		    "MTA-STS in testing mode: senders report failures but still deliver over unauthenticated "
+		    "or plaintext connections");
 	else
 		emit(c, check, c->domain, FS_FAIL, NULL, ev, "MTA-STS policy mode %s: no policy applies",
 		     mode ? mode : "?");
@@ -179,11 +188,13 @@ static void check_mta_sts(struct mailctx *c)
 		     "the _mta-sts TXT lookup of %s gave no answer (%s)", c->domain, st ? st : "not made");
 	else if (!json_is_object(rec))
 		emit(c, check, c->domain, FS_FAIL, NULL, copy(sts),
-		     "no MTA-STS record at _mta-sts.%s: STARTTLS to the MX can be stripped or redirected unnoticed",
+		     "no MTA-STS record at _mta-sts.%s: STARTTLS to the MX can be stripped or redirected "
+		     "unnoticed",
 		     c->domain);
 	else if (!json_is_true(json_object_get(rec, "valid")))
-		emit(c, check, c->domain, FS_FAIL, NULL, copy(sts), "the MTA-STS record of %s is invalid (%s)",
-		     c->domain, jstr(rec, "error") ? jstr(rec, "error") : "?");
+		emit(c, check, c->domain, FS_FAIL, NULL, copy(sts),
+		     "the MTA-STS record of %s is invalid (%s)", c->domain,
+		     jstr(rec, "error") ? jstr(rec, "error") : "?");
 	else
 		sts_policy(c, sts, json_object_get(sts, "policy"));
 }
@@ -200,10 +211,12 @@ static void check_tlsrpt(struct mailctx *c)
 		     "the _smtp._tls TXT lookup of %s gave no answer (%s)", c->domain, st ? st : "not made");
 	else if (!json_is_object(rec))
 		emit(c, check, c->domain, FS_FAIL, NULL, copy(rpt),
-		     "no TLS-RPT record at _smtp._tls.%s: failed TLS deliveries are never reported", c->domain);
+		     "no TLS-RPT record at _smtp._tls.%s: failed TLS deliveries are never reported",
+		     c->domain);
 	else if (!json_is_true(json_object_get(rec, "valid")))
-		emit(c, check, c->domain, FS_FAIL, NULL, copy(rpt), "the TLS-RPT record of %s is invalid (%s)",
-		     c->domain, jstr(rec, "error") ? jstr(rec, "error") : "?");
+		emit(c, check, c->domain, FS_FAIL, NULL, copy(rpt),
+		     "the TLS-RPT record of %s is invalid (%s)", c->domain,
+		     jstr(rec, "error") ? jstr(rec, "error") : "?");
 	else
 		emit(c, check, c->domain, FS_PASS, NULL, copy(rpt), "TLS-RPT reports go to %s",
 		     json_string_value(json_array_get(json_object_get(rec, "rua"), 0))
@@ -288,10 +301,11 @@ static json_t *dane_certs(const struct mailctx *c, const char *host, const json_
 		*nbad += v == 0;
 		*nunknown += v < 0;
 		const json_t *leaf = json_array_get(chain, 0);
-		json_array_append_new(certs, json_pack("{s:s?, s:O?, s:s?, s:s?, s:o}", "addr", jstr(s, "addr"), "port",
-		                                       json_object_get(s, "port"), "leaf_sha256", jstr(leaf, "sha256"),
-		                                       "leaf_spki_sha256", jstr(leaf, "spki_sha256"), "matched",
-		                                       v < 0 ? json_null() : json_boolean(v == 1)));
+		json_array_append_new(
+		    certs, json_pack("{s:s?, s:O?, s:s?, s:s?, s:o}", "addr", jstr(s, "addr"), "port",
+		                     json_object_get(s, "port"), "leaf_sha256", jstr(leaf, "sha256"),
+		                     "leaf_spki_sha256", jstr(leaf, "spki_sha256"), "matched",
+		                     v < 0 ? json_null() : json_boolean(v == 1)));
 	}
 	return certs;
 }
@@ -321,22 +335,25 @@ static void dane_match(struct mailctx *c, const char *host, const json_t *tlsa)
 	size_t n = json_array_size(certs);
 	if (usable == 0)
 		emit(c, "mail.dane", host, FS_FAIL, NULL, ev,
-		     "TLSA records of %s have no DANE-TA(2) or DANE-EE(3) usage: unusable for SMTP (RFC 7672 s3.1.3)",
+		     "TLSA records of %s have no DANE-TA(2) or DANE-EE(3) usage: unusable for SMTP (RFC 7672 "
+		     "s3.1.3)",
 		     host);
 	else if (n == 0)
 		emit(c, "mail.dane", host, FS_INDETERMINATE, "no certificate observed", ev,
-		     "%zu TLSA record(s) for %s, but no certificate of its SMTP service was observed", usable, host);
+		     "%zu TLSA record(s) for %s, but no certificate of its SMTP service was observed", usable,
+		     host);
 	else if (nbad > 0)
 		emit(c, "mail.dane", host, FS_FAIL, NULL, ev,
-		     "the certificate of %d of %zu address(es) of %s matches no TLSA record: DANE senders refuse "
+		     "the certificate of %d of %zu address(es) of %s matches no TLSA record: DANE senders "
+		     "refuse "
 		     "to deliver there",
 		     nbad, n, host);
 	else if (nunknown > 0)
 		emit(c, "mail.dane", host, FS_INDETERMINATE, "digest not observed", ev,
 		     "the TLSA records of %s name digests the certificate summary does not hold", host);
 	else
-		emit(c, "mail.dane", host, FS_PASS, NULL, ev, "DNSSEC-signed TLSA records of %s match its certificate on %zu address(es)",
-		     host, n);
+		emit(c, "mail.dane", host, FS_PASS, NULL, ev,
+		     "DNSSEC-signed TLSA records of %s match its certificate on %zu address(es)", host, n);
 }
 
 static void check_dane_host(struct mailctx *c, const char *host)
@@ -345,10 +362,12 @@ static void check_dane_host(struct mailctx *c, const char *host)
 	const char *st = jstr(tlsa, "status"), *sec = jstr(tlsa, "sec");
 	json_t *ev = json_pack("{s:s, s:O?}", "mx", host, "tlsa", tlsa);
 	if (tlsa == NULL) {
-		emit(c, "mail.dane", host, FS_INDETERMINATE, "not_observed", ev, "no TLSA lookup for %s was made", host);
+		emit(c, "mail.dane", host, FS_INDETERMINATE, "not_observed", ev,
+		     "no TLSA lookup for %s was made", host);
 	} else if (is(sec, "bogus")) {
-		emit(c, "mail.dane", host, FS_FAIL, NULL, ev, "the TLSA answer for _25._tcp.%s is DNSSEC-bogus (%s)",
-		     host, jstr(tlsa, "why_bogus") ? jstr(tlsa, "why_bogus") : "?");
+		emit(c, "mail.dane", host, FS_FAIL, NULL, ev,
+		     "the TLSA answer for _25._tcp.%s is DNSSEC-bogus (%s)", host,
+		     jstr(tlsa, "why_bogus") ? jstr(tlsa, "why_bogus") : "?");
 	} else if (lookup_failed(st)) {
 		emit(c, "mail.dane", host, FS_INDETERMINATE, st ? st : "error", ev,
 		     "the TLSA lookup of _25._tcp.%s gave no answer (%s)", host, st ? st : "?");
@@ -381,7 +400,8 @@ int analyze_mail(const json_t *obs, time_t now, struct findings *out)
 	(void)now;
 	struct mailctx c = {.obs = obs, .out = out};
 	c.domain = jstr(obs, "domain") ? jstr(obs, "domain") : "";
-	c.mp = json_is_object(json_object_get(obs, "mail_policy")) ? json_object_get(obs, "mail_policy") : NULL;
+	c.mp =
+	    json_is_object(json_object_get(obs, "mail_policy")) ? json_object_get(obs, "mail_policy") : NULL;
 	read_mx(&c);
 	check_mta_sts(&c);
 	check_tlsrpt(&c);

@@ -182,10 +182,7 @@ static const struct method_delta deltas[] = {
      .change = changed_v2,
      .nchange = sizeof changed_v2 / sizeof changed_v2[0]},
     {.version = 3, .base = 2, .factors = factors_v3, .nfactors = sizeof factors_v3 / sizeof factors_v3[0]},
-    {.version = 4,
-     .base = 3,
-     .add = added_v4_mail,
-     .nadd = sizeof added_v4_mail / sizeof added_v4_mail[0]},
+    {.version = 4, .base = 3, .add = added_v4_mail, .nadd = sizeof added_v4_mail / sizeof added_v4_mail[0]},
 };
 
 #define NMETHODS   (1 + sizeof deltas / sizeof deltas[0])

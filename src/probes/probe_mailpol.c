@@ -38,12 +38,12 @@ typedef void (*mp_then)(struct mailpol *m, struct mp_ask *a, json_t *lookup);
 
 /* A lookup in flight for the module. */
 struct mp_ask {
-	struct op op;          /* registration with the organization */
-	struct mailpol *m;     /* the domain's state */
-	struct rquery *q;      /* the query */
-	mp_then then;          /* what the answer leads to (also on the deadline, to record it) */
-	char name[300];        /* what was asked */
-	char type[8];          /* its type */
+	struct op op;      /* registration with the organization */
+	struct mailpol *m; /* the domain's state */
+	struct rquery *q;  /* the query */
+	mp_then then;      /* what the answer leads to (also on the deadline, to record it) */
+	char name[300];    /* what was asked */
+	char type[8];      /* its type */
 };
 
 static void mailpol_put(struct mailpol *m)
@@ -61,8 +61,8 @@ static json_t *mp_doc(struct domain_scan *ds)
 {
 	json_t *mp = json_object_get(ds->doc, "mail_policy");
 	if (mp == NULL) {
-		mp = json_pack("{s:{s:n, s:n, s:n}, s:{s:n, s:n}, s:[]}", "mta_sts", "txt", "record", "policy", "tls_rpt",
-		               "txt", "record", "dane");
+		mp = json_pack("{s:{s:n, s:n, s:n}, s:{s:n, s:n}, s:[]}", "mta_sts", "txt", "record",
+		               "policy", "tls_rpt", "txt", "record", "dane");
 		json_object_set_new(ds->doc, "mail_policy", mp);
 	}
 	return mp;
@@ -86,8 +86,8 @@ static void ask_cancel(struct op *op)
 {
 	struct mp_ask *a = (struct mp_ask *)op;
 	resolver_cancel(a->q);
-	json_t *lk = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", a->name, "type", a->type, "status",
-	                       "timeout", "rcode", "sec", "why_bogus", "records");
+	json_t *lk = json_pack("{s:s, s:s, s:s, s:n, s:n, s:n, s:[]}", "name", a->name, "type", a->type,
+	                       "status", "timeout", "rcode", "sec", "why_bogus", "records");
 	ask_done(a, lk);
 }
 
@@ -244,7 +244,8 @@ static void policy_done(void *arg)
 	struct mailpol *m = arg;
 	json_t *pol = m->policy;
 	policy_status(pol, m->fetch);
-	json_object_set_new(pol, "content_type", content_type(m->fetch) ? json_string(content_type(m->fetch)) : json_null());
+	json_object_set_new(pol, "content_type",
+	                    content_type(m->fetch) ? json_string(content_type(m->fetch)) : json_null());
 	if (strcmp(json_string_value(json_object_get(pol, "status")), "ok") == 0)
 		policy_parse(m, pol, m->fetch);
 	json_object_set(pol, "fetch", m->fetch);
@@ -273,8 +274,13 @@ static void policy_host_then(struct mailpol *m, struct mp_ask *a, json_t *lookup
 	}
 	if (engine_org_expired(m->ds) || (m->fetch = json_object()) == NULL)
 		return;
-	struct web_get g = {json_string_value(json_object_get(m->policy, "url")), a->name, "443", addr,
-	                    MTASTS_POLICY_MAX, policy_done, m};
+	struct web_get g = {json_string_value(json_object_get(m->policy, "url")),
+	                    a->name,
+	                    "443",
+	                    addr,
+	                    MTASTS_POLICY_MAX,
+	                    policy_done,
+	                    m};
 	m->refs++;
 	if (web_get(m->e, m->ds, m->fetch, &g) < 0) {
 		m->refs--;
@@ -292,17 +298,17 @@ static void sts_then(struct mailpol *m, struct mp_ask *a, json_t *lookup)
 	if (n > 1)
 		rec = several(n, "MTA-STS");
 	else if (n == 1)
-		rec = json_pack("{s:b, s:s, s:s?}", "valid", mtasts_record_parse(s, strlen(s), &r) == 0, "id", r.id,
-		                "error", r.error);
+		rec = json_pack("{s:b, s:s, s:s?}", "valid", mtasts_record_parse(s, strlen(s), &r) == 0, "id",
+		                r.id, "error", r.error);
 	json_object_set_new(sts, "record", rec ? rec : json_null());
 	if (n != 1 || r.error != NULL)
 		return;
 	char host[300], url[400];
 	snprintf(host, sizeof host, "mta-sts.%s", m->ds->domain);
 	snprintf(url, sizeof url, "https://%s" MTA_STS_PATH, host);
-	m->policy = json_pack("{s:s, s:s, s:n, s:n, s:n, s:b, s:n, s:n, s:[], s:n, s:n}", "url", url, "status",
-	                      "not_observed", "http_status", "content_type", "error", "valid", 0, "mode", "max_age",
-	                      "mx", "mx_match", "fetch");
+	m->policy = json_pack("{s:s, s:s, s:n, s:n, s:n, s:b, s:n, s:n, s:[], s:n, s:n}", "url", url,
+	                      "status", "not_observed", "http_status", "content_type", "error", "valid", 0,
+	                      "mode", "max_age", "mx", "mx_match", "fetch");
 	json_object_set(sts, "policy", m->policy);
 	ask(m, host, "A", policy_host_then);
 }
@@ -344,7 +350,8 @@ static void tlsa_then(struct mailpol *m, struct mp_ask *a, json_t *lookup)
 	if (tlsa == NULL)
 		return;
 	json_object_set_new(tlsa, "secure", json_boolean(sec != NULL && strcmp(sec, "secure") == 0));
-	json_array_append_new(json_object_get(mp_doc(m->ds), "dane"), json_pack("{s:s, s:o}", "mx", host, "tlsa", tlsa));
+	json_array_append_new(json_object_get(mp_doc(m->ds), "dane"),
+	                      json_pack("{s:s, s:o}", "mx", host, "tlsa", tlsa));
 }
 
 static int mail_host_start(struct engine *e, struct domain_scan *ds, const char *host)
@@ -368,8 +375,8 @@ static int mailpol_start(struct engine *e, struct domain_scan *ds, const struct 
 	return u->kind == UNIT_MAIL_HOST ? mail_host_start(e, ds, u->name) : domain_start(e, ds);
 }
 
-static const char *const mailpol_observes[] = {"mail_policy.mta_sts", "mail_policy.tls_rpt", "mail_policy.dane",
-                                               NULL};
+static const char *const mailpol_observes[] = {"mail_policy.mta_sts", "mail_policy.tls_rpt",
+                                               "mail_policy.dane", NULL};
 
 /* Mail transport policy: MTA-STS and TLS-RPT per domain, DANE TLSA per MX host. */
 const struct probe_module probe_mailpol_module = {

@@ -89,8 +89,8 @@ static json_t *tlsa_value(const ldns_rr *rr)
 		text[2 * i + 1] = hex[b[i] & 15];
 	}
 	text[2 * n] = '\0';
-	json_t *j = json_pack("{s:i, s:i, s:i, s:s}", "usage", ldns_rdf2native_int8(ldns_rr_rdf(rr, 0)), "selector",
-	                      ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)), "mtype",
+	json_t *j = json_pack("{s:i, s:i, s:i, s:s}", "usage", ldns_rdf2native_int8(ldns_rr_rdf(rr, 0)),
+	                      "selector", ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)), "mtype",
 	                      ldns_rdf2native_int8(ldns_rr_rdf(rr, 2)), "data", text);
 	free(text);
 	return j ? j : json_null();

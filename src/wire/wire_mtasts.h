@@ -34,18 +34,18 @@ struct mtasts_record {
 
 /* The policy file (s3.2). */
 struct mtasts_policy {
-	enum mtasts_mode mode;                         /* mode: */
-	long max_age;                                  /* max_age: in seconds; -1 when absent */
-	size_t nmx;                                    /* mx: patterns kept */
-	char mx[MTASTS_MX_MAX][MTASTS_NAME_MAX + 1];   /* lower case, no trailing dot */
-	const char *error;                             /* static text when invalid, else NULL */
+	enum mtasts_mode mode;                       /* mode: */
+	long max_age;                                /* max_age: in seconds; -1 when absent */
+	size_t nmx;                                  /* mx: patterns kept */
+	char mx[MTASTS_MX_MAX][MTASTS_NAME_MAX + 1]; /* lower case, no trailing dot */
+	const char *error;                           /* static text when invalid, else NULL */
 };
 
 /* The _smtp._tls TXT record (RFC 8460 s3). */
 struct tlsrpt_record {
-	size_t nrua;                                     /* rua URIs kept */
-	char rua[TLSRPT_RUA_MAX][MTASTS_NAME_MAX + 1];   /* as written */
-	const char *error;                               /* static text when invalid, else NULL */
+	size_t nrua;                                   /* rua URIs kept */
+	char rua[TLSRPT_RUA_MAX][MTASTS_NAME_MAX + 1]; /* as written */
+	const char *error;                             /* static text when invalid, else NULL */
 };
 
 /* 1 when a TXT string is an MTA-STS record candidate (begins "v=STSv1;" or is "v=STSv1"). */

@@ -1,4 +1,5 @@
-/* Unit tests for the MTA-STS and TLS-RPT parsers (wire_mtasts.c): RFC 8461/8460 examples and malformed ones. */
+/* Unit tests for the MTA-STS and TLS-RPT parsers (wire_mtasts.c): RFC 8461/8460 examples and malformed ones.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,18 +72,23 @@ static void test_policy(void)
 	is_int(p.mode, MTASTS_MODE_TESTING, "CRLF: testing");
 	is_str(p.mx[0], "mx.org.test", "mx lower-cased, trailing dot dropped");
 	is_int(pol("version: STSv1\nmode: none\nmax_age: 86400", &p), 0, "mode none without mx: valid");
-	is_int(pol("version: STSv1\nmode: enforce\nmax_age: 86400\n", &p), -EINVAL, "enforce without mx: invalid");
+	is_int(pol("version: STSv1\nmode: enforce\nmax_age: 86400\n", &p), -EINVAL,
+	       "enforce without mx: invalid");
 	is_str(p.error, "no mx pattern", "enforce without mx: why");
 	is_int(pol("version: STSv2\nmode: enforce\nmx: a.test\nmax_age: 1\n", &p), -EINVAL, "STSv2: invalid");
 	is_int(pol("mode: enforce\nmx: a.test\nmax_age: 1\n", &p), -EINVAL, "no version: invalid");
 	is_str(p.error, "no version", "no version: why");
-	is_int(pol("version: STSv1\nmode: Enforce\nmx: a.test\nmax_age: 1\n", &p), -EINVAL, "mode Enforce: invalid");
+	is_int(pol("version: STSv1\nmode: Enforce\nmx: a.test\nmax_age: 1\n", &p), -EINVAL,
+	       "mode Enforce: invalid");
 	is_int(pol("version: STSv1\nmode: enforce\nmx: a.test\n", &p), -EINVAL, "no max_age: invalid");
 	is_int(pol("version: STSv1\nmode: enforce\nmx: a.test\nmax_age: 31557601\n", &p), -EINVAL,
 	       "max_age over a year: invalid");
-	is_int(pol("version: STSv1\nmode: enforce\nmx: a.test\nmax_age: 31557600\n", &p), 0, "max_age a year: valid");
-	is_int(pol("version: STSv1\nmode: enforce\nmx: a.test\nmax_age: -5\n", &p), -EINVAL, "negative max_age");
-	is_int(pol("version: STSv1\nmode: enforce\nmx: *.*.test\nmax_age: 1\n", &p), -EINVAL, "two wildcards");
+	is_int(pol("version: STSv1\nmode: enforce\nmx: a.test\nmax_age: 31557600\n", &p), 0,
+	       "max_age a year: valid");
+	is_int(pol("version: STSv1\nmode: enforce\nmx: a.test\nmax_age: -5\n", &p), -EINVAL,
+	       "negative max_age");
+	is_int(pol("version: STSv1\nmode: enforce\nmx: *.*.test\nmax_age: 1\n", &p), -EINVAL,
+	       "two wildcards");
 	is_int(pol("version: STSv1\nmode: enforce\nmx: a..test\nmax_age: 1\n", &p), -EINVAL, "empty label");
 	is_int(pol("version: STSv1\nmode: enforce\nmx: a.test\nmax_age: 1\nmode: none\n", &p), 0,
 	       "repeated mode: the first counts");
@@ -122,7 +128,8 @@ static void test_tlsrpt(void)
 	/* RFC 8460 s3's examples. */
 	is_int(rpt("v=TLSRPTv1; rua=mailto:reports@example.com", &r), 0, "s3 mailto example: valid");
 	is_str(r.rua[0], "mailto:reports@example.com", "s3 mailto example: rua");
-	is_int(rpt("v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt", &r), 0, "s3 https example: valid");
+	is_int(rpt("v=TLSRPTv1; rua=https://reporting.example.com/v1/tlsrpt", &r), 0,
+	       "s3 https example: valid");
 	is_int(rpt("v=TLSRPTv1;rua=mailto:a@x.test, https://r.test/x;", &r), 0, "two URIs: valid");
 	is_int(r.nrua, 2, "two URIs: both kept");
 	is_str(r.rua[1], "https://r.test/x", "two URIs: second trimmed");
