@@ -124,7 +124,7 @@ def test_trend_over_two_scans(bed, scan, cohort_db, tmp_path):
         "scan_id,started,method,organizations,dns,transport,appsec,overall,findings_per_org\n")
     assert len(rows) == 2 and int(rows[0]["scan_id"]) < int(rows[1]["scan_id"]), rows
     for row, recs in zip(rows, (records, again)):
-        assert row["method"] == "3"
+        assert row["method"] == "4"
         assert {k: v for k, v in row.items() if k not in ("scan_id", "started", "method")} == \
             figures(list(recs.values())), row
     page = html.read_text()

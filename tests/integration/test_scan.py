@@ -44,7 +44,7 @@ def test_every_organization_is_graded(manifest, scan):
     records, _, _ = scan
     for org in manifest["organizations"]:
         rec = records[org["org_id"]]
-        assert rec["scores"]["method"] == 3
+        assert rec["scores"]["method"] == 4
         # Nothing determinate is known of a domain whose only name server is silent: no grade.
         if org.get("hostile") == "silent_dns":
             assert rec["scores"]["grade"] is None
