@@ -323,76 +323,117 @@ static const json_t *dane_entry(const struct mailctx *c, const char *host)
 	return NULL;
 }
 
+/* One MX host's DANE verdict; the domain's finding is the worst of its hosts'. */
+struct dane_host {
+	enum fstatus st;  /* pass, fail or indeterminate */
+	const char *why;  /* the reason of an indeterminate verdict */
+	char detail[512]; /* one line */
+	json_t *evidence; /* the host's records and certificates (owned) */
+};
+
+static void verdict(struct dane_host *v, enum fstatus st, const char *why, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void verdict(struct dane_host *v, enum fstatus st, const char *why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->detail, sizeof v->detail, fmt, ap);
+	va_end(ap);
+	v->st = st;
+	v->why = why;
+	json_object_set_new(v->evidence, "status", json_string(fstatus_name(st)));
+}
+
 /* Secure TLSA records exist: they must match the certificate of every address of the host. */
-static void dane_match(struct mailctx *c, const char *host, const json_t *tlsa)
+static void dane_match(struct mailctx *c, const char *host, const json_t *tlsa, struct dane_host *v)
 {
 	const json_t *records = json_object_get(tlsa, "records"), *r;
 	size_t i, usable = 0;
 	json_array_foreach(records, i, r) usable += tlsa_usable(r);
 	int nbad = 0, nunknown = 0;
 	json_t *certs = dane_certs(c, host, records, &nbad, &nunknown);
-	json_t *ev = json_pack("{s:s, s:O, s:o}", "mx", host, "tlsa", tlsa, "certs", certs);
 	size_t n = json_array_size(certs);
+	json_object_set_new(v->evidence, "certs", certs);
 	if (usable == 0)
-		emit(c, "mail.dane", host, FS_FAIL, NULL, ev,
-		     "TLSA records of %s have no DANE-TA(2) or DANE-EE(3) usage: unusable for SMTP (RFC 7672 "
-		     "s3.1.3)",
-		     host);
+		verdict(
+		    v, FS_FAIL, NULL,
+		    "TLSA records of %s have no DANE-TA(2) or DANE-EE(3) usage: unusable for SMTP (RFC 7672 "
+		    "s3.1.3)",
+		    host);
 	else if (n == 0)
-		emit(c, "mail.dane", host, FS_INDETERMINATE, "no certificate observed", ev,
-		     "%zu TLSA record(s) for %s, but no certificate of its SMTP service was observed", usable,
-		     host);
+		verdict(v, FS_INDETERMINATE, "no certificate observed",
+		        "%zu TLSA record(s) for %s, but no certificate of its SMTP service was observed",
+		        usable, host);
 	else if (nbad > 0)
-		emit(c, "mail.dane", host, FS_FAIL, NULL, ev,
-		     "the certificate of %d of %zu address(es) of %s matches no TLSA record: DANE senders "
-		     "refuse "
-		     "to deliver there",
-		     nbad, n, host);
+		verdict(v, FS_FAIL, NULL,
+		        "the certificate of %d of %zu address(es) of %s matches no TLSA record: DANE senders "
+		        "refuse "
+		        "to deliver there",
+		        nbad, n, host);
 	else if (nunknown > 0)
-		emit(c, "mail.dane", host, FS_INDETERMINATE, "digest not observed", ev,
-		     "the TLSA records of %s name digests the certificate summary does not hold", host);
+		verdict(v, FS_INDETERMINATE, "digest not observed",
+		        "the TLSA records of %s name digests the certificate summary does not hold", host);
 	else
-		emit(c, "mail.dane", host, FS_PASS, NULL, ev,
-		     "DNSSEC-signed TLSA records of %s match its certificate on %zu address(es)", host, n);
+		verdict(v, FS_PASS, NULL,
+		        "DNSSEC-signed TLSA records of %s match its certificate on %zu address(es)", host, n);
 }
 
-static void check_dane_host(struct mailctx *c, const char *host)
+static void dane_host(struct mailctx *c, const char *host, struct dane_host *v)
 {
 	const json_t *d = dane_entry(c, host), *tlsa = json_object_get(d, "tlsa");
 	const char *st = jstr(tlsa, "status"), *sec = jstr(tlsa, "sec");
-	json_t *ev = json_pack("{s:s, s:O?}", "mx", host, "tlsa", tlsa);
-	if (tlsa == NULL) {
-		emit(c, "mail.dane", host, FS_INDETERMINATE, "not_observed", ev,
-		     "no TLSA lookup for %s was made", host);
-	} else if (is(sec, "bogus")) {
-		emit(c, "mail.dane", host, FS_FAIL, NULL, ev,
-		     "the TLSA answer for _25._tcp.%s is DNSSEC-bogus (%s)", host,
-		     jstr(tlsa, "why_bogus") ? jstr(tlsa, "why_bogus") : "?");
-	} else if (lookup_failed(st)) {
-		emit(c, "mail.dane", host, FS_INDETERMINATE, st ? st : "error", ev,
-		     "the TLSA lookup of _25._tcp.%s gave no answer (%s)", host, st ? st : "?");
-	} else if (!is(sec, "secure")) {
-		emit(c, "mail.dane", host, FS_FAIL, NULL, ev,
-		     "%s: the zone of %s is not DNSSEC-signed, so senders cannot use DANE (RFC 7672 s2.2)",
-		     is(st, "ok") ? "TLSA records present but insecure" : "no TLSA record", host);
-	} else if (!is(st, "ok")) {
-		emit(c, "mail.dane", host, FS_FAIL, NULL, ev,
-		     "no TLSA record at _25._tcp.%s (zone signed): senders cannot authenticate the MX", host);
-	} else {
-		json_decref(ev);
-		dane_match(c, host, tlsa);
-		return;
-	}
+	v->evidence = json_pack("{s:s, s:O?}", "mx", host, "tlsa", tlsa);
+	if (v->evidence == NULL)
+		v->evidence = json_object();
+	if (tlsa == NULL)
+		verdict(v, FS_INDETERMINATE, "not_observed", "no TLSA lookup for %s was made", host);
+	else if (is(sec, "bogus"))
+		verdict(v, FS_FAIL, NULL, "the TLSA answer for _25._tcp.%s is DNSSEC-bogus (%s)", host,
+		        jstr(tlsa, "why_bogus") ? jstr(tlsa, "why_bogus") : "?");
+	else if (lookup_failed(st))
+		verdict(v, FS_INDETERMINATE, st ? st : "error",
+		        "the TLSA lookup of _25._tcp.%s gave no answer (%s)", host, st ? st : "?");
+	else if (!is(sec, "secure"))
+		verdict(v, FS_FAIL, NULL,
+		        "%s: the zone of %s is not DNSSEC-signed, so senders cannot use DANE (RFC 7672 s2.2)",
+		        is(st, "ok") ? "TLSA records present but insecure" : "no TLSA record", host);
+	else if (!is(st, "ok"))
+		verdict(v, FS_FAIL, NULL,
+		        "no TLSA record at _25._tcp.%s (zone signed): senders cannot authenticate the MX",
+		        host);
+	else
+		dane_match(c, host, tlsa, v);
 }
 
+/* fail before indeterminate before pass: one MX host without DANE is a way around it. */
+static int dane_rank(enum fstatus st)
+{
+	return st == FS_FAIL ? 2 : st == FS_INDETERMINATE ? 1 : 0;
+}
+
+/* One finding for the domain: every MX host judged, the worst standing for them all. */
 static void check_dane(struct mailctx *c)
 {
+	struct dane_host v[MX_MAX];
+	size_t worst = 0;
 	if (c->mx_reason != NULL || c->nmx == 0 || c->mp == NULL) {
 		mx_gate(c, "mail.dane", "DANE");
 		return;
 	}
-	for (size_t k = 0; k < c->nmx; k++)
-		check_dane_host(c, c->mx[k]);
+	json_t *hosts = json_array();
+	for (size_t k = 0; k < c->nmx; k++) {
+		dane_host(c, c->mx[k], &v[k]);
+		json_array_append_new(hosts, v[k].evidence);
+		if (dane_rank(v[k].st) > dane_rank(v[worst].st))
+			worst = k;
+	}
+	if (c->nmx == 1)
+		emit(c, "mail.dane", c->domain, v[worst].st, v[worst].why, json_pack("{s:o}", "mx", hosts),
+		     "%s", v[worst].detail);
+	else
+		emit(c, "mail.dane", c->domain, v[worst].st, v[worst].why, json_pack("{s:o}", "mx", hosts),
+		     "%s (the worst of %zu MX hosts)", v[worst].detail, c->nmx);
 }
 
 int analyze_mail(const json_t *obs, time_t now, struct findings *out)

@@ -109,10 +109,12 @@ def test_dane_waits_for_the_certificate_or_judges_it(manifest, scan, mail_docs):
     records, _, _ = scan
     for oid, verdict in (("mail001", "pass"), ("mail006", "fail")):
         f = [f for f in records[oid]["findings"] if f["check"] == "mail.dane"]
-        assert len(f) == 1 and f[0]["domain"] == f"mx.{oid}.test", f
+        assert len(f) == 1 and f[0]["domain"] == f"{oid}.test", f
+        host = f[0]["evidence"]["mx"][0]
+        assert host["mx"] == f"mx.{oid}.test", host
         if smtp_certs(mail_docs[oid]):
             assert f[0]["status"] == verdict, f[0]
-            assert f[0]["evidence"]["certs"][0]["leaf_spki_sha256"], f[0]["evidence"]
+            assert host["certs"][0]["leaf_spki_sha256"], host
         else:
             assert (f[0]["status"], f[0]["reason"]) == ("indeterminate", expect.NO_CERT), f[0]
-        assert f[0]["evidence"]["tlsa"]["records"][0]["selector"] == 1
+        assert host["tlsa"]["records"][0]["selector"] == 1

@@ -15,7 +15,7 @@ testbed's `evolve`), and org_status(statuses, check) an organisation's status un
 worst-status rule.
 
 expected_mail_checks(org, certs_observed) maps (check, domain) to (status, reason) for the mail
-transport checks (mail.*): MTA-STS and TLS-RPT per domain, DANE and STARTTLS per MX host, from
+transport checks (mail.*): MTA-STS, TLS-RPT and DANE per domain, STARTTLS per MX host, from
 the regular organisations' DNS and the mail cases' manifest part (tests/testbed/mail.py).
 
 expected_hostile(org) maps every check id to (status, reason) for the hostile organisations
@@ -339,7 +339,8 @@ _STARTTLS = {"good": PASS, "self_signed": PASS, "expired": PASS, "tls10": PASS, 
 def expected_mail_checks(org: dict, certs_observed: bool) -> dict:
     """(check, domain) -> (status, reason) of the mail transport checks of a regular or mail
     organisation ({} for traps and hostile ones): mail.mta_sts and mail.tlsrpt on the domain,
-    mail.dane and mail.starttls on each MX host (on the domain, "na", when there is no MX).
+    mail.dane on the domain (the worst of its MX hosts), mail.starttls on each MX host (on the
+    domain, "na", when there is no MX).
     `certs_observed`: whether the scan holds the MX's certificate (tls_scans of service smtp);
     without it mail.dane over secure, usable TLSA records is indeterminate ("no certificate
     observed"). reason is None for pass/fail and for indeterminate findings whose reason is
@@ -353,7 +354,7 @@ def expected_mail_checks(org: dict, certs_observed: bool) -> dict:
     m = org.get("mail")
     if m is None:  # the regular organisations: no policy, no TLSA, nothing listens on port 25
         return {("mail.mta_sts", dom): (FAIL, None), ("mail.tlsrpt", dom): (FAIL, None),
-                ("mail.dane", mx): (FAIL, None), ("mail.starttls", mx): (INDETERMINATE, None)}
+                ("mail.dane", dom): (FAIL, None), ("mail.starttls", mx): (INDETERMINATE, None)}
     sts = PASS if m["mta_sts"] in ("enforce", "enforce_wildcard") else FAIL
     rpt = PASS if m["tls_rpt"] == "good" else FAIL
     if m["dane"] == "none" or org["dnssec"] != "signed":
@@ -362,7 +363,7 @@ def expected_mail_checks(org: dict, certs_observed: bool) -> dict:
         dane = (INDETERMINATE, NO_CERT)
     else:
         dane = (PASS if m["dane"] == "match" else FAIL, None)
-    return {("mail.mta_sts", dom): (sts, None), ("mail.tlsrpt", dom): (rpt, None), ("mail.dane", mx): dane,
+    return {("mail.mta_sts", dom): (sts, None), ("mail.tlsrpt", dom): (rpt, None), ("mail.dane", dom): dane,
             ("mail.starttls", mx): (_STARTTLS[m["smtp"]], None)}
 
 

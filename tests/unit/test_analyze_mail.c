@@ -197,7 +197,7 @@ static const char *dane_status(const char *d, const char *scans, char *r)
 {
 	char p[4096];
 	snprintf(p, sizeof p, "%s", policy("null", "ok", RPT_OK, d));
-	return status(MX1, p, scans, "mail.dane", "mx.m.test", r, 64);
+	return status(MX1, p, scans, "mail.dane", "m.test", r, 64);
 }
 
 static void test_dane(void)
@@ -268,20 +268,43 @@ static void test_dane(void)
 	                     "[{\"usage\": 3, \"selector\": 1, \"mtype\": 1, \"data\": \"00\"}]")));
 	json_t *d = doc(MX1, p, SCAN);
 	analyze_mail(d, 0, &fs);
-	const struct finding *f = get(&fs, "mail.dane", "mx.m.test");
-	ok(f != NULL && f->endpoint == NULL, "mail.dane: one finding on the MX host, no endpoint");
-	json_t *cert = json_array_get(json_object_get(f ? f->evidence : NULL, "certs"), 0);
+	const struct finding *f = get(&fs, "mail.dane", "m.test");
+	ok(f != NULL && f->endpoint == NULL, "mail.dane: one finding on the domain, no endpoint");
+	json_t *host = json_array_get(json_object_get(f ? f->evidence : NULL, "mx"), 0);
+	is_str(json_string_value(json_object_get(host, "mx")), "mx.m.test", "evidence: the MX host");
+	is_str(json_string_value(json_object_get(host, "status")), "fail", "evidence: the host's verdict");
+	json_t *cert = json_array_get(json_object_get(host, "certs"), 0);
 	is_str(json_string_value(json_object_get(cert, "leaf_spki_sha256")), LEAF_SPKI,
 	       "evidence: the leaf SPKI digest");
 	ok(json_is_false(json_object_get(cert, "matched")), "evidence: not matched");
-	is_str(json_string_value(json_object_get(
-	           json_array_get(json_object_get(json_object_get(f ? f->evidence : NULL, "tlsa"), "records"),
-	                          0),
-	           "data")),
-	       "00", "evidence: the TLSA record");
+	json_t *rec0 = json_array_get(json_object_get(json_object_get(host, "tlsa"), "records"), 0);
+	is_str(json_string_value(json_object_get(rec0, "data")), "00", "evidence: the TLSA record");
 	is_int(fs.n, 3, "one finding per check: mta_sts, tlsrpt, dane");
 	json_decref(d);
 	findings_clear(&fs);
+}
+
+/* Two MX hosts: the worst stands for the domain, and a host without TLSA is a way around DANE. */
+static void test_dane_two_hosts(void)
+{
+	char r[64], p[4096];
+	const char *mx2 =
+	    "[{\"pref\": 10, \"host\": \"mx.m.test.\"}, {\"pref\": 20, \"host\": \"mx2.m.test.\"}]";
+	const char *both =
+	    "[{\"mx\": \"mx.m.test\", \"tlsa\": {\"status\": \"ok\", \"sec\": \"secure\", "
+	    "\"records\": [{\"usage\": 3, \"selector\": 1, \"mtype\": 1, \"data\": \"" LEAF_SPKI "\"}]}},"
+	    " {\"mx\": \"mx2.m.test\", \"tlsa\": {\"status\": \"nodata\", \"sec\": \"secure\", "
+	    "\"records\": []}}]";
+	snprintf(p, sizeof p, "%s", policy("null", "ok", RPT_OK, both));
+	is_str(status(mx2, p, SCAN, "mail.dane", "m.test", r, sizeof r), "fail",
+	       "two MX, one without TLSA: fail");
+	const char *second =
+	    "[{\"mx\": \"mx.m.test\", \"tlsa\": {\"status\": \"ok\", \"sec\": \"secure\", "
+	    "\"records\": [{\"usage\": 3, \"selector\": 1, \"mtype\": 1, \"data\": \"" LEAF_SPKI "\"}]}}]";
+	snprintf(p, sizeof p, "%s", policy("null", "ok", RPT_OK, second));
+	is_str(status(mx2, p, SCAN, "mail.dane", "m.test", r, sizeof r), "indeterminate",
+	       "two MX, the second's TLSA not looked up: indeterminate");
+	is_str(r, "not_observed", "two MX, the second not looked up: reason");
 }
 
 int main(void)
@@ -289,5 +312,6 @@ int main(void)
 	test_mta_sts();
 	test_tlsrpt();
 	test_dane();
+	test_dane_two_hosts();
 	return done_testing();
 }
