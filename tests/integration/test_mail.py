@@ -83,7 +83,12 @@ def test_mail_findings_agree_with_the_manifest(manifest, scan, mail_docs):
     for o in manifest["organizations"]:
         certs = smtp_certs(mail_docs.get(o["org_id"], {}))
         rec = records[o["org_id"]]
+        mx = [f for f in rec["findings"] if f["check"] == "dns.mx.present" and f["domain"] == o["domain"]]
         for (check, domain), want in expect.expected_mail_checks(o, certs).items():
+            # The mail checks read the same MX answer as dns.mx.present: when that timed out in this
+            # scan (a loaded machine: bogus zones), they must say so, with the same reason.
+            if mx and mx[0]["status"] == "indeterminate" and check != "mail.starttls":
+                want = ("indeterminate", mx[0]["reason"])
             got = [f for f in rec["findings"] if f["check"] == check and f["domain"] == domain]
             if check == "mail.starttls" and not any(f["check"] == check for f in rec["findings"]):
                 continue  # no TLS analyzer of SMTP endpoints in this build
