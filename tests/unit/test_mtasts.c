@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "wire_dns.h"
 #include "wire_mtasts.h"
 
 static int rec(const char *s, struct mtasts_record *r)
@@ -146,11 +147,40 @@ static void test_tlsrpt(void)
 	ok(!tlsrpt_is_record("v=TLSRPTv10", 11), "is_record: v=TLSRPTv10 is not");
 }
 
+/* The TLSA records DANE is judged on reach the evidence as usage, selector, matching type, hex (wire_dns.c).
+ */
+static void test_tlsa_evidence(void)
+{
+	unsigned char pkt[512] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0};
+	size_t n = 12;
+	static const unsigned char q[] = {3,   '_', '2', '5', 4, '_', 't', 'c', 'p', 2,
+	                                  'm', 'x', 1,   't', 0, 0,   52,  0,   1};
+	memcpy(pkt + n, q, sizeof q);
+	n += sizeof q;
+	static const unsigned char an[] = {0xc0, 0x0c, 0, 52, 0, 1, 0, 0, 1, 44, 0, 3 + 32, 3, 1, 1};
+	memcpy(pkt + n, an, sizeof an);
+	n += sizeof an;
+	for (int i = 0; i < 32; i++)
+		pkt[n++] = (unsigned char)(0xa0 + i);
+	json_t *lk = dns_lookup_new("_25._tcp.mx.t.", 52, "error");
+	dns_lookup_fill(lk, 52, pkt, n);
+	json_t *r = json_array_get(json_object_get(lk, "records"), 0);
+	is_str(json_string_value(json_object_get(lk, "status")), "ok", "TLSA answer: ok");
+	is_int(json_integer_value(json_object_get(r, "usage")), 3, "TLSA: usage");
+	is_int(json_integer_value(json_object_get(r, "selector")), 1, "TLSA: selector");
+	is_int(json_integer_value(json_object_get(r, "mtype")), 1, "TLSA: matching type");
+	is_str(json_string_value(json_object_get(r, "data")),
+	       "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf",
+	       "TLSA: data as lower-case hex");
+	json_decref(lk);
+}
+
 int main(void)
 {
 	test_sts_record();
 	test_policy();
 	test_mx_match();
 	test_tlsrpt();
+	test_tlsa_evidence();
 	return done_testing();
 }
