@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <time.h>
 
+#include "analyze_mail.h"
 #include "finding.h"
 
 /* dns.dnssec.*, dns.spf.*, dns.dmarc.*, dns.caa.present, dns.mx.present, dns.ns.*, dns.axfr.refused */
@@ -24,7 +25,7 @@ int analyze_web(const json_t *obs, time_t now, struct findings *out);
 /* 1 when the observations show every name server of the domain is outside the scan scope. */
 int analyze_dns_out_of_scope(const json_t *obs);
 /*
- * The above and analyze_tls() (analyze_tls.h), in that order; indeterminate findings caused by failed
+ * The above, analyze_tls() (analyze_tls.h) and analyze_mail() (analyze_mail.h), in that order; indeterminate findings caused by failed
  * resolution get reason "out_of_scope" when analyze_dns_out_of_scope() holds.
  * Returns 0 or a negative errno code.
  */

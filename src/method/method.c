@@ -156,7 +156,8 @@ static const struct factor_def factors_v3[] = {
  * Version 4, as its differences from version 3: the deep-TLS checks on every endpoint (the
  * tls_scans observation: each web endpoint on port 443 and each MX host on port 25 after
  * STARTTLS), each a cap of the SSL Labs rating guide (2009r and its 2025 update) expressed
- * as a check, and mail.starttls. Same factors and roll-up as version 3.
+ * as a check, and mail.starttls; and mail transport policy (RFC 8461 MTA-STS, RFC 8460
+ * TLS-RPT, RFC 7672 DANE for SMTP), after mail.starttls. Same factors and roll-up as version 3.
  */
 #define SSLLABS "SSL Labs rating guide"
 #define CABF    "CA/B Forum Baseline Requirements"
@@ -234,6 +235,19 @@ static const struct check_add added_v4[] = {
      {"mail.starttls", "transport", SEV_HIGH, 4, 70, "Every MX offers STARTTLS with TLS 1.2+",
       "Without STARTTLS mail, and the patient data in it, crosses the internet in clear text.",
       "RFC 3207; RFC 8996; " NCSCTLS " 2025"}},
+    {"mail.starttls",
+     {"mail.mta_sts", "transport", SEV_MEDIUM, 2, 100, "MTA-STS policy enforced for every MX",
+      "Without an enforced MTA-STS policy an on-path attacker can strip STARTTLS or redirect mail to "
+      "another host unnoticed; testing mode only reports it.",
+      "RFC 8461"}},
+    {"mail.mta_sts",
+     {"mail.tlsrpt", "transport", SEV_LOW, 1, 100, "TLS-RPT record published",
+      "Without TLS-RPT, senders whose TLS deliveries fail never tell the domain.", "RFC 8460"}},
+    {"mail.tlsrpt",
+     {"mail.dane", "transport", SEV_MEDIUM, 2, 100, "DANE TLSA records match each MX",
+      "DNSSEC-signed TLSA records let senders authenticate the MX certificate and refuse a downgrade; "
+      "records that do not match make DANE senders refuse the mail.",
+      "RFC 7672; RFC 6698"}},
 };
 
 static const struct method_delta deltas[] = {

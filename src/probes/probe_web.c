@@ -107,6 +107,9 @@ struct fetch {
 	char tls_version[16];          /* protocol the response came over, "" for http */
 	char errbuf[CURL_ERROR_SIZE];  /* curl's detailed error text */
 	struct pace_ticket *ticket;    /* the pacing's slot for its address, while waited for or held */
+	int verify;                    /* web_get: the certificate must verify (trust store, host name) */
+	void (*done)(void *arg);       /* web_get: told when the fetch has ended, or NULL */
+	void *done_arg;                /* its argument */
 };
 
 struct sockev {
@@ -373,7 +376,7 @@ static int versions_refused(const char *err)
  */
 static int legacy_retry(struct fetch *f, CURLcode rc)
 {
-	if (f->legacy || rc != CURLE_SSL_CONNECT_ERROR || strncmp(f->url, "https:", 6) != 0 ||
+	if (f->legacy || f->verify || rc != CURLE_SSL_CONNECT_ERROR || strncmp(f->url, "https:", 6) != 0 ||
 	    !versions_refused(f->errbuf) || engine_org_expired(f->op.ds))
 		return 0;
 	struct fetch *r = fetch_new(f->e, f->ep, f->out, f->url, f->host, f->port, f->addr);
@@ -679,6 +682,8 @@ static void fetch_finish(struct fetch *f, CURLcode rc)
 	if (f->starved || !legacy_retry(f, rc)) {
 		fetch_record(f, rc);
 		fetch_detach(f);
+		if (f->done != NULL)
+			f->done(f->done_arg);
 		if (!f->starved && f->kind == FK_SECTXT)
 			sectxt_fallback(f);
 		else if (!f->starved && f->kind == FK_CHAIN)
@@ -709,6 +714,8 @@ static void fetch_cancel(struct op *op)
 	json_object_set_new(f->out, "error", json_string("organization deadline"));
 	f->ep->abandoned = 1;
 	fetch_detach(f);
+	if (f->done != NULL)
+		f->done(f->done_arg);
 	op_done(&f->op);
 	fetch_free(f);
 }
@@ -813,8 +820,10 @@ static int fetch_setup(struct fetch *f)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, f->verify ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, f->verify ? 2L : 0L);
+	if (f->verify && engine_opts(f->e)->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, engine_opts(f->e)->ca_file);
 	if (f->legacy) {
 		curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_0);
 		curl_easy_setopt(c, CURLOPT_SSL_CIPHER_LIST, LEGACY_CIPHERS);
@@ -918,6 +927,32 @@ static int fetch_start(struct web_ep *ep, json_t *out, const char *scheme, const
 		f->deadline_ms =
 		    now_ms() + (long long)CHAIN_BUDGET_TIMEOUTS * engine_opts(e)->conn_timeout_ms;
 	return fetch_go(f, ds);
+}
+
+int web_get(struct engine *e, struct domain_scan *ds, json_t *out, const struct web_get *g)
+{
+	/* A web part of its own that nothing shares: the fetch's owner until it ends. */
+	struct web_ep *ep = calloc(1, sizeof *ep);
+	json_t *web = json_object();
+	struct fetch *f = ep && web ? fetch_new(e, ep, out, g->url, g->host, g->port, g->addr) : NULL;
+	if (f == NULL) {
+		json_decref(web);
+		free(ep);
+		engine_starved(ds);
+		return -ENOMEM;
+	}
+	ep->e = e;
+	ep->ds = ds;
+	ep->web = web;
+	ep->pending++; /* the starter's hold, dropped below */
+	f->kind = FK_PAGE;
+	f->body_cap = g->body_cap;
+	f->verify = 1;
+	f->done = g->done;
+	f->done_arg = g->arg;
+	int rc = fetch_go(f, ds);
+	ep_put(ep);
+	return rc;
 }
 
 struct tls_op {

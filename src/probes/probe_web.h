@@ -12,6 +12,8 @@
 #define VITALS_PROBE_WEB_H
 
 #include <event2/event.h>
+#include <jansson.h>
+#include <stddef.h>
 
 #include "scope.h"
 
@@ -39,5 +41,31 @@ int web_hop_parse(const char *base, const char *loc, struct web_hop *t);
  * "scheme", "port" or "off_site".
  */
 const char *web_hop_refusal(const struct web_hop *t, const char *site, const char **reason);
+
+struct engine;
+struct domain_scan;
+
+/* A single GET another probe asks of the web probe's curl loop (web_get). */
+struct web_get {
+	const char *url;         /* what to fetch */
+	const char *host;        /* the URL's host, as written in it */
+	const char *port;        /* its port, "443" for https */
+	const char *addr;        /* the address to connect to (resolved and checked by the caller) */
+	size_t body_cap;         /* body bytes kept (more: truncated); 0 keeps none */
+	void (*done)(void *arg); /* called from the loop once the fetch object is complete */
+	void *arg;               /* its argument */
+};
+
+/*
+ * One fetch for another probe (the MTA-STS policy of probe_mailpol.c) with this module's
+ * guards: curl connects only to g->addr, and only when it is in scope; no proxy; no
+ * redirect followed; the body kept up to g->body_cap; the connection timeout as its total
+ * deadline. Unlike the web's own fetches the certificate must verify, against --ca-file
+ * (else the system's store) and the URL's host: a failure is status "tls_error". Fills
+ * `out` as a fetch object (docs/OBSERVATIONS.md); g->done runs once when it has ended,
+ * also when the organization's deadline cut it ("timeout"), never from inside this call.
+ * Returns 0, or a negative errno when it could not start (g->done is then not called).
+ */
+int web_get(struct engine *e, struct domain_scan *ds, json_t *out, const struct web_get *g);
 
 #endif

@@ -69,6 +69,33 @@ static json_t *caa_value(const ldns_rr *rr)
 	return j ? j : json_null();
 }
 
+/* TLSA rdata (RFC 6698 s2.1): usage, selector, matching type, and the data as lower-case hex. */
+static json_t *tlsa_value(const ldns_rr *rr)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (ldns_rr_rd_count(rr) < 4)
+		return json_null();
+	for (size_t i = 0; i < 3; i++)
+		if (ldns_rdf_size(ldns_rr_rdf(rr, i)) != 1)
+			return json_null();
+	const ldns_rdf *d = ldns_rr_rdf(rr, 3);
+	size_t n = ldns_rdf_size(d);
+	const uint8_t *b = ldns_rdf_data(d);
+	char *text = malloc(2 * n + 1);
+	if (text == NULL)
+		return json_null();
+	for (size_t i = 0; i < n; i++) {
+		text[2 * i] = hex[b[i] >> 4];
+		text[2 * i + 1] = hex[b[i] & 15];
+	}
+	text[2 * n] = '\0';
+	json_t *j = json_pack("{s:i, s:i, s:i, s:s}", "usage", ldns_rdf2native_int8(ldns_rr_rdf(rr, 0)),
+	                      "selector", ldns_rdf2native_int8(ldns_rr_rdf(rr, 1)), "mtype",
+	                      ldns_rdf2native_int8(ldns_rr_rdf(rr, 2)), "data", text);
+	free(text);
+	return j ? j : json_null();
+}
+
 /* The rdata field `i`, or NULL: an empty or short rdata must not reach ldns's asserts. */
 static const ldns_rdf *rdf_at(const ldns_rr *rr, size_t i)
 {
@@ -91,6 +118,8 @@ static json_t *record_value(const ldns_rr *rr)
 		return json_pack("{s:i, s:o}", "pref", ldns_rdf2native_int16(r0), "host", rdf_text(r1, 1));
 	case LDNS_RR_TYPE_CAA:
 		return caa_value(rr);
+	case LDNS_RR_TYPE_TLSA:
+		return tlsa_value(rr);
 	default: {
 		char *s = ldns_rr2str(rr);
 		json_t *j = s ? json_string(s) : json_null();

@@ -1,6 +1,6 @@
 /*
  * Fuzzes the DNS packet to evidence conversion (wire_dns.c): arbitrary bytes as a
- * response to TXT, A, NS, MX, CAA and SOA questions, and as a referral. The
+ * response to TXT, A, NS, MX, CAA, SOA and TLSA questions, and as a referral. The
  * lookup must stay valid JSON whatever the packet says.
  */
 #include <assert.h>
@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int types[] = {16, 1, 2, 15, 257, 6};
+	static const int types[] = {16, 1, 2, 15, 257, 6, 52};
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
 		json_t *lk = dns_lookup_new("fuzz.test", types[i], "error");
 		assert(lk != NULL);

@@ -20,6 +20,10 @@ on that endpoint, as a web ("https") or MX ("smtp") endpoint. CHECK_IDS stays th
 organisation gets a determinate expectation for today; TLS_V4_CHECKS and mail.starttls join it
 when the testbed's organisations carry the deep-TLS cases.
 
+expected_mail_checks(org, certs_observed) maps (check, domain) to (status, reason) for the mail
+transport checks (mail.*): MTA-STS, TLS-RPT and DANE per domain, STARTTLS per MX host, from
+the regular organisations' DNS and the mail cases' manifest part (tests/testbed/mail.py).
+
 expected_hostile(org) maps every check id to (status, reason) for the hostile organisations
 (org["hostile"] set: hostile001-005, whose servers misbehave); expected_checks(org) gives
 the statuses alone for them too. A reason of None means: no reason for `pass`/`fail`
@@ -404,6 +408,46 @@ def changes(before: dict, after: dict) -> list:
         out.append({"org_id": before["org_id"], "check": key[0], "domain": key[1], "endpoint": key[2],
                     "from": a[key], "to": b[key]})
     return out
+
+
+MAIL_CHECK_IDS = ["mail.starttls", "mail.mta_sts", "mail.tlsrpt", "mail.dane"]
+NO_CERT = "no certificate observed"
+# a mail case's SMTP server -> mail.starttls: every MX offers STARTTLS and completes a handshake
+# (a self-signed, expired or TLS 1.0-only certificate still completes one: MTA-STS, DANE and the
+# tls.* checks judge it); the hostile listeners leave it unknown
+_STARTTLS = {"good": PASS, "self_signed": PASS, "expired": PASS, "tls10": PASS, "none": FAIL,
+             "broken": FAIL, "silent": INDETERMINATE, "garbage": INDETERMINATE}
+
+
+def expected_mail_checks(org: dict, certs_observed: bool) -> dict:
+    """(check, domain) -> (status, reason) of the mail transport checks of a regular or mail
+    organisation ({} for traps and hostile ones): mail.mta_sts and mail.tlsrpt on the domain,
+    mail.dane on the domain (the worst of its MX hosts), mail.starttls on each MX host (on the
+    domain, "na", when there is no MX).
+    `certs_observed`: whether the scan holds the MX's certificate (tls_scans of service smtp);
+    without it mail.dane over secure, usable TLSA records is indeterminate ("no certificate
+    observed"). reason is None for pass/fail and for indeterminate findings whose reason is
+    the TLS analyzer's (mail.starttls)."""
+    if org.get("trap") or org.get("hostile"):
+        return {}
+    dom = org["domain"]
+    if not org["mx"]:
+        return {(c, dom): (NA, None) for c in MAIL_CHECK_IDS}
+    mx = org["mx_host"]
+    m = org.get("mail")
+    if m is None:  # the regular organisations: no policy, no TLSA, nothing listens on port 25
+        return {("mail.mta_sts", dom): (FAIL, None), ("mail.tlsrpt", dom): (FAIL, None),
+                ("mail.dane", dom): (FAIL, None), ("mail.starttls", mx): (INDETERMINATE, None)}
+    sts = PASS if m["mta_sts"] in ("enforce", "enforce_wildcard") else FAIL
+    rpt = PASS if m["tls_rpt"] == "good" else FAIL
+    if m["dane"] == "none" or org["dnssec"] != "signed":
+        dane = (FAIL, None)  # no TLSA, or TLSA in an unsigned zone (RFC 7672 s2.2)
+    elif not certs_observed:
+        dane = (INDETERMINATE, NO_CERT)
+    else:
+        dane = (PASS if m["dane"] == "match" else FAIL, None)
+    return {("mail.mta_sts", dom): (sts, None), ("mail.tlsrpt", dom): (rpt, None), ("mail.dane", dom): dane,
+            ("mail.starttls", mx): (_STARTTLS[m["smtp"]], None)}
 
 
 def main(argv):

@@ -2,7 +2,7 @@
 """vitals simulated-sector testbed: a small internet of healthcare organisations on 127.0.0.0/8.
 
 Subcommands:
-  up     --orgs N --seed S [--dir DIR] [--no-trap] [--no-hostile] [--tls-cases]
+  up     --orgs N --seed S [--dir DIR] [--no-trap] [--no-hostile] [--tls-cases] [--no-mail]
                                                     stand everything up (idempotent)
   down   [--dir DIR]                                  stop everything this testbed started
   status [--dir DIR]                                  show what runs; exit 0 if up, 1 if not
@@ -34,6 +34,7 @@ import sys
 import time
 from pathlib import Path
 
+import mail
 import tlscases
 
 SCRIPT = Path(__file__).resolve()
@@ -1776,6 +1777,7 @@ def our_processes(d):
         "hostile": f"_hostile --dir {ds}",
     }
     checks.update(tlscases.markers(d))
+    checks.update(mail.markers(d))
     for label, marker in checks.items():
         pid = read_pid(pids / f"{label}.pid")
         if pid and alive(pid) and marker in (proc_cmdline(pid) or ""):
@@ -1873,7 +1875,7 @@ def lock(d):
 
 
 GENERATED = ["knot/root/zones", "knot/root/run", "knot/tld/zones", "knot/tld/run", "knot/host/zones",
-             "knot/host/run", "nginx", "www", "pids", "logs", "pki/certs", "pki/ca-db"]
+             "knot/host/run", "nginx", "www", "pids", "logs", "pki/certs", "pki/ca-db", "mail"]
 GENERATED_FILES = ["manifest.json", "targets.csv", "targets-assets.csv", "root.hints", "root.key", "ca.pem", "trap.log",
                    "hostile.log", "resolver-example.conf", "state.json"]
 
@@ -2034,6 +2036,11 @@ def do_up(args):
     sites = all_sites(orgs)
     regular = [o for o in orgs if is_regular(o)]
     hostile_web = [o for o in orgs if o["hostile"] in ("silent_web", "huge_headers", "drip", "huge_tls")]
+    # the mail transport cases (mail.py): organisations mail001.., after every other one
+    mail_off = "--no-mail" if args.no_mail else mail.available()
+    mails = [] if mail_off else mail.orgs()
+    if mail_off and not args.no_mail:
+        log(f"mail cases left out: {mail_off}")
     busy = busy_ports(orgs, trap, hostile)
     if busy:
         raise RuntimeError(f"{len(busy)} address(es) the testbed needs are already in use, e.g. "
@@ -2054,6 +2061,12 @@ def do_up(args):
             host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o), "signed": True})
         for o in (o for o in orgs if o.get("tls_case")):  # the same for the deep-TLS cases
             host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o), "signed": True})
+        if mails:  # their zones carry TLSA digests of the MX keys
+            mail.make_keys(d, mails)
+        for o in mails:
+            extra = "".join(f"{a} {t} {r}\n" for a, t, r in mail.zone_records(d, o))
+            host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o) + extra,
+                               "signed": o["dnssec"] == "signed"})
         host = Knot(d, "host", list(NSHOST.values()), host_zones)
         host.write()
         host.start()
@@ -2077,6 +2090,11 @@ def do_up(args):
             t = time.monotonic()
             start_hostile(d)
             mark("hostile listener", t)
+        mail_cases = {"enabled": False, "reason": mail_off}
+        if mails:
+            t = time.monotonic()
+            mail_cases = mail.start(d, mails)
+            mark("mail cases", t)
         tls_cases = {"enabled": False}
         if args.tls_cases:
             t = time.monotonic()
@@ -2163,6 +2181,7 @@ server:
     local-zone: "test." nodefault
     val-log-level: 2
 """)
+    orgs += mails
     for o in orgs:  # the manifest's copy of the tags the targets files give (cohort_tags)
         o["tags"] = {k: o[k] for k in ("type", "region") if o.get(k)}
     with open(d / "targets.csv", "w", newline="") as f:
@@ -2211,6 +2230,7 @@ server:
         "ipv6": {"enabled": ipv6, "prefix": IPV6_PREFIX + "/64",
                  "addrs": sorted({a for s in sites for a in s["addrs"] if ":" in a})},
         "tls_cases": tls_cases,
+        "mail": mail_cases,
         "timings": timings,
         "organizations": public,
     }
@@ -2260,6 +2280,8 @@ def cmd_status(args):
         want.append("hostile")
     if manifest and manifest.get("tls_cases", {}).get("enabled"):
         want += list(tlscases.markers(d))
+    if manifest and manifest.get("mail", {}).get("enabled"):
+        want += list(mail.markers(d))
     ok = manifest is not None
     for label in want:
         pids = by_label.get(label)
@@ -2476,12 +2498,13 @@ def cmd_evolve(args):
         raise RuntimeError(f"the testbed in {d} is not running")
     orgs = build_model(state["orgs"], state["seed"], state["trap"], state["hostile"], state["ipv6"],
                        state.get("tls_cases", False))
-    if [o["org_id"] for o in orgs] != [o["org_id"] for o in manifest["organizations"]]:
+    mails = [o for o in manifest["organizations"] if o.get("mail")]  # mail.py's: never evolved
+    if [o["org_id"] for o in orgs] != [o["org_id"] for o in manifest["organizations"] if not o.get("mail")]:
         raise RuntimeError("the manifest does not match the model of state.json")
     changes, cohorts, zones, axfr, expired = evolve_model(orgs, args.seed)
     evolve_dns(d, zones, axfr)
     evolve_web(d, orgs, expired)
-    manifest["organizations"] = public_orgs(orgs, all_sites(orgs))
+    manifest["organizations"] = public_orgs(orgs, all_sites(orgs)) + mails
     manifest["evolution"] = {"seed": args.seed, "evolved": rfc3339(utcnow()), "changes": changes,
                              "cohorts": cohorts}
     write(d / "manifest.json", json.dumps(manifest, indent=1) + "\n")
@@ -2504,6 +2527,8 @@ def main(argv=None):
                     help="leave out hostile001-005 and the hostile listener")
     up.add_argument("--tls-cases", action="store_true",
                     help="also serve the deep-TLS cases on 127.97.0.0/24 (tlscases.py), each an organisation tlsNNN")
+    up.add_argument("--no-mail", action="store_true",
+                    help="leave out the mail transport cases mail001.. (mail.py)")
     up.add_argument("--ipv6", action="store_true",
                     help="ONLY inside a network namespace of your own (unshare -n): add "
                          f"{IPV6_PREFIX}/64 addresses to lo and publish AAAA records")
