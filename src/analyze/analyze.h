@@ -25,7 +25,8 @@ int analyze_web(const json_t *obs, time_t now, struct findings *out);
 /* 1 when the observations show every name server of the domain is outside the scan scope. */
 int analyze_dns_out_of_scope(const json_t *obs);
 /*
- * The above, analyze_tls() (analyze_tls.h) and analyze_mail() (analyze_mail.h), in that order; indeterminate findings caused by failed
+ * The above, analyze_tls() (analyze_tls.h) and analyze_mail() (analyze_mail.h), in that
+ * order; indeterminate findings caused by failed
  * resolution get reason "out_of_scope" when analyze_dns_out_of_scope() holds.
  * Returns 0 or a negative errno code.
  */
