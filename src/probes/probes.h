@@ -17,6 +17,9 @@ extern const struct probe_module probe_axfr_module;  /* UNIT_NAME_SERVER: zone t
 extern const struct probe_module
     probe_web_module; /* UNIT_HOST, UNIT_ADDRESS: per endpoint, TLS and fetches */
 
+extern const struct probe_module
+    probe_tlsscan_module; /* UNIT_HOST, UNIT_ADDRESS, UNIT_MAIL_HOST: deep TLS per endpoint */
+
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);
 

@@ -230,6 +230,7 @@ struct tls_summary {
 	int alert;                      /* the last alert's description, or -1 */
 	uint8_t alert_level;            /* its level */
 	unsigned dh_bits;               /* DHE prime size (0: none) */
+	int ocsp;                       /* a CertificateStatus (stapled OCSP response) was read */
 	int done;                       /* ServerHelloDone, or encrypted flight (TLS 1.3), was seen */
 	unsigned ncerts;                /* certificates in the chain */
 	uint8_t *certs;                 /* their DER, concatenated (malloc'd, owned) */
