@@ -130,15 +130,21 @@ static int group_named(const struct tsp *s, uint16_t code)
 	return 0;
 }
 
-/* TLS 1.3 groups, the hybrids first (the server picks by its own order or ours); `fresh`: none named yet. */
+/* Offer order of TLS 1.3 groups: hybrids, then classical ones, then pure post-quantum KEMs. */
+static int group_pass(const struct tls_group *g)
+{
+	return g->kind == TLS_GROUP_HYBRID ? 0 : g->kind == TLS_GROUP_PQ ? 2 : 1;
+}
+
+/* TLS 1.3 groups in that order (the server picks by its own order or ours); `fresh`: none named yet. */
 static void offer_groups(const struct tsp *s, struct tq *q, int pq_only, int fresh)
 {
 	size_t n;
 	const struct tls_group *g = tls_groups_all(&n);
 	q->ngroups = 0;
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < n && q->ngroups < TSP_GROUPS_MAX; i++)
-			if (is_v13_group(&g[i]) && is_pq_group(&g[i]) == (pass == 0) &&
+			if (is_v13_group(&g[i]) && group_pass(&g[i]) == pass &&
 			    !(pq_only && !is_pq_group(&g[i])) && (fresh || !group_named(s, g[i].code)))
 				q->groups[q->ngroups++] = g[i].code;
 }
@@ -449,14 +455,16 @@ static void plan_full(struct tsp *s, struct tq *out, unsigned *n, unsigned max)
 		offer_groups(s, q, 0, 1);
 }
 
+/* TLS 1.2 first: the probe asks the first question alone, and it is the likeliest answered. */
 static void plan_versions(struct tsp *s, struct tq *out, unsigned *n, unsigned max)
 {
-	for (int vi = 0; vi < TSP_VERSIONS; vi++) {
-		struct tq *q = new_q(out, n, max, TQ_VERSION, vi, "");
+	static const int order[TSP_VERSIONS] = {V12, V13, 2, 1, 0};
+	for (int i = 0; i < TSP_VERSIONS; i++) {
+		struct tq *q = new_q(out, n, max, TQ_VERSION, order[i], "");
 		if (q == NULL)
 			return;
 		offer(s, q, NULL);
-		if (vi == V13)
+		if (order[i] == V13)
 			offer_groups(s, q, 0, 1);
 	}
 }
