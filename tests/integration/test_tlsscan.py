@@ -6,10 +6,16 @@ organizations: every case's protocols, classes, DH prime size, certificate facts
 stapling must equal the manifest's ground truth (tests/testbed/tlscases.py), both depths must
 agree on every class, full depth must list suites for every accepted version, and the hostile
 organizations must end with a non-ok tls_scans status within the organization deadline.
+Two small ESMTP servers of the test's own, on two organizations' MX addresses (port 25: the
+testbed serves no mail), show the STARTTLS preamble: one offers STARTTLS, one does not.
 """
 import json
+import socket
+import socketserver
+import ssl
 import sqlite3
 import subprocess
+import threading
 from collections import Counter
 
 import pytest
@@ -152,3 +158,88 @@ def test_hostile_organizations_end_indeterminate_in_time(tls_scans):
             assert took <= ORG_TIMEOUT_MS / 1000 + 2, f"{depth} {org} took {took} s"
         assert {s["status"] for s in scans["hostile002"] if s["service"] == "https" and s["addr"]} == {"not_tls"}
         assert {s["status"] for s in scans["hostile001"] if s["service"] == "https" and s["addr"]} == {"timeout"}
+
+
+def readline(sock, cap=512):
+    line = b""
+    while not line.endswith(b"\n") and len(line) < cap:
+        b = sock.recv(1)
+        if not b:
+            break
+        line += b
+    return line
+
+
+class Esmtp(socketserver.ThreadingTCPServer):
+    """Greeting, EHLO (with or without STARTTLS), then STARTTLS into a TLS handshake; counts connections."""
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, addr, starttls, ctx):
+        self.starttls, self.ctx, self.connections = starttls, ctx, 0
+        super().__init__((addr, 25), EsmtpHandler)
+
+
+class EsmtpHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        srv, s = self.server, self.request
+        srv.connections += 1
+        s.settimeout(5)
+        try:
+            s.sendall(b"220-mx.test ESMTP vitals-test\r\n220 ready\r\n")
+            if not readline(s).upper().startswith(b"EHLO"):
+                return
+            caps = [b"mx.test", b"PIPELINING", b"SIZE 10240000"] + ([b"STARTTLS"] if srv.starttls else []) + [b"8BITMIME"]
+            s.sendall(b"".join((b"250 " if i == len(caps) - 1 else b"250-") + c + b"\r\n" for i, c in enumerate(caps)))
+            if srv.starttls and readline(s).upper().startswith(b"STARTTLS"):
+                s.sendall(b"220 2.0.0 go ahead\r\n")
+                srv.ctx.wrap_socket(s, server_side=True).close()
+        except (OSError, ssl.SSLError):
+            pass
+
+
+@pytest.fixture(scope="module")
+def smtp_scan(bed, manifest, tmp_path_factory):
+    d = tmp_path_factory.mktemp("tlsscan-smtp")
+    orgs = [o for o in manifest["organizations"]
+            if o.get("mail_addr") and not o["trap"] and not o["hostile"] and o["mail_addr"] != o["web_addr"]][:2]
+    assert len(orgs) == 2, "the testbed must have two organizations with their own MX"
+    pki = bed / "tlscases" / "pki"
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki / "tls001.chain.pem", pki / "ec256.key")
+    servers = [Esmtp(orgs[0]["mail_addr"], True, ctx), Esmtp(orgs[1]["mail_addr"], False, ctx)]
+    for srv in servers:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        t = d / "t.csv"
+        t.write_text("org_id,name,domain\n" + "".join(f"{o['org_id']},{o['name']},{o['domain']}\n" for o in orgs))
+        db = d / "smtp.db"
+        p = subprocess.run(scan_args(bed, db, ["--tls", "sweep", str(t)]), text=True, capture_output=True, timeout=120)
+        assert p.returncode == 0, p.stderr[-3000:]
+    finally:
+        for srv in servers:
+            srv.shutdown()
+            srv.server_close()
+    scans = {org: [s for doc in ds for s in doc.get("tls_scans", []) if s["service"] == "smtp"]
+             for org, ds in docs(db).items()}
+    return orgs, scans, [srv.connections for srv in servers]
+
+
+def test_smtp_starttls_preamble(smtp_scan):
+    orgs, scans, conns = smtp_scan
+    with_tls, without = scans[orgs[0]["org_id"]], scans[orgs[1]["org_id"]]
+    assert len(with_tls) == 1 and len(without) == 1, (with_tls, without)
+    s = with_tls[0]
+    print(f"\nMX with STARTTLS: {s['connections']} connections; asked {[q['q'] for q in s['asked']]}")
+    assert (s["port"], s["status"], s["addr"]) == (25, "ok", orgs[0]["mail_addr"]), s
+    assert s["smtp"]["banner"] == "220 mx.test ESMTP vitals-test"
+    assert s["smtp"]["ehlo"] == ["PIPELINING", "SIZE 10240000", "STARTTLS", "8BITMIME"]
+    assert (s["smtp"]["starttls"], s["smtp"]["starttls_reply"], s["smtp"]["status"]) == (True, 220, "ok")
+    assert s["protocols"] == {"SSLv3": False, "TLSv1.0": False, "TLSv1.1": False, "TLSv1.2": True, "TLSv1.3": True}
+    assert s["cert"]["chain"][0]["subject"] == "CN=tls001.tls.test" and s["cert"]["hostname_match"] is False
+    # every question repeats the preamble on a connection of its own
+    assert s["connections"] == conns[0] == sum(q["conns"] for q in s["asked"]), (s["connections"], conns)
+    n = without[0]
+    assert (n["status"], n["connections"], conns[1]) == ("no_starttls", 1, 1), n
+    assert n["smtp"]["starttls"] is False and n["smtp"]["starttls_reply"] is None
+    assert all(v is None for v in n["protocols"].values())
