@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "errbuf.h"
 #include "probes.h"
+#include "share.h"
 #include "tls_suites.h"
 #include "tlsscan_plan.h"
 #include "wire_smtp.h"
@@ -91,6 +92,8 @@ struct tse {
 	json_t *cert;                   /* the chain's summary, once seen */
 	int ocsp;                       /* -1 unknown, 0/1 */
 	int cut;                        /* the organization deadline cancelled it */
+	int starved;                    /* a connection lacked descriptors: not a result to share */
+	char *key;                      /* the share key when measured for the whole scan, else NULL */
 };
 
 /* ---- state ---- */
@@ -192,6 +195,13 @@ static void endpoint_record(struct tse *ep)
 	json_object_set_new(s, "ocsp_stapled", ep->ocsp < 0 ? json_null() : json_boolean(ep->ocsp));
 }
 
+/* The organization will be scanned again later (engine.h): this measurement is not a result. */
+static void starve(struct tse *ep)
+{
+	ep->starved = 1;
+	engine_starved(ep->op.ds);
+}
+
 static void endpoint_free(struct tse *ep)
 {
 	for (unsigned i = 0; i < TSP_BATCH_MAX; i++) {
@@ -202,12 +212,16 @@ static void endpoint_free(struct tse *ep)
 	json_decref(ep->scan);
 	json_decref(ep->smtp_obj);
 	json_decref(ep->cert);
+	free(ep->key);
 	free(ep);
 }
 
 static void endpoint_finish(struct tse *ep)
 {
 	endpoint_record(ep);
+	/* Cut short, it is no one's result: the next organization asking measures again. */
+	if (ep->key != NULL)
+		share_publish(engine_opts(ep->e)->share, ep->key, ep->cut || ep->starved ? NULL : ep->scan);
 	op_done(&ep->op);
 	endpoint_free(ep);
 }
@@ -368,7 +382,7 @@ static void release_gate(struct tse *ep, enum fate f)
 		         rc == -ECANCELED ? status_of_fate[f] : err_text(-rc));
 		tsp_unasked(&ep->plan, t->q, why);
 		if (rc != -ECANCELED && engine_resource_error(rc))
-			engine_starved(ep->op.ds);
+			starve(ep);
 	}
 }
 
@@ -557,7 +571,7 @@ static void on_done(struct conn *c, enum conn_status st, int err, void *arg)
 {
 	struct tsq *t = arg;
 	if (engine_resource_error(err))
-		engine_starved(t->ep->op.ds);
+		starve(t->ep);
 	if (t->stage != ST_TLS) {
 		smtp_done(t, st);
 		return;
@@ -622,7 +636,7 @@ static unsigned batch_start(struct tse *ep)
 		if (rc == 0)
 			continue;
 		if (engine_resource_error(rc))
-			engine_starved(ep->op.ds);
+			starve(ep);
 		snprintf(why, sizeof why, "not asked: %s", err_text(-rc));
 		tsp_unasked(&ep->plan, t->q, why);
 	}
@@ -688,40 +702,130 @@ static int entry_unreached(json_t *scans, json_t *e, const char *status, int ful
 	return rc;
 }
 
+/* What one endpoint is, for measuring it or waiting for another organization's measurement. */
+struct ep_spec {
+	char host[256]; /* SNI and name ("" for a given address) */
+	char addr[64];  /* the address */
+	int smtp;       /* port 25 with STARTTLS */
+	int full;       /* --tls full */
+};
+
+static int endpoint_measure(struct engine *e, struct domain_scan *ds, json_t *entry, const struct ep_spec *sp,
+                            const char *key)
+{
+	struct tse *ep = calloc(1, sizeof *ep);
+	if (ep == NULL || (key != NULL && (ep->key = strdup(key)) == NULL)) {
+		free(ep);
+		if (key != NULL) /* claimed but never measured: let the next asker measure it */
+			share_publish(engine_opts(e)->share, key, NULL);
+		return -ENOMEM;
+	}
+	ep->e = e;
+	ep->st = engine_state(e, &probe_tlsscan_module);
+	ep->scan = json_incref(entry);
+	engine_sockaddr(sp->addr, sp->smtp ? PORT_SMTP : PORT_HTTPS, &ep->sa, &ep->salen);
+	ep->smtp = sp->smtp;
+	ep->ocsp = -1;
+	snprintf(ep->host, sizeof ep->host, "%s", sp->host);
+	tsp_init(&ep->plan, sp->full);
+	op_begin(&ep->op, ds, endpoint_cancel);
+	batch_next(ep);
+	return 0;
+}
+
+/* Waiting for another organization's measurement of a shared endpoint. */
+struct tsw {
+	struct op op;            /* registration with the organization */
+	struct engine *e;        /* the engine */
+	struct share_wait *wait; /* the wait */
+	json_t *entry;           /* the entry to fill (a reference) */
+	struct ep_spec sp;       /* the endpoint */
+};
+
+static int endpoint_claim(struct engine *e, struct domain_scan *ds, json_t *entry, const struct ep_spec *sp);
+
+static void tsw_end(struct tsw *w, const char *status)
+{
+	if (status != NULL)
+		json_object_set_new(w->entry, "status", json_string(status));
+	op_done(&w->op);
+	json_decref(w->entry);
+	free(w);
+}
+
+static void on_shared(void *arg, json_t *result)
+{
+	struct tsw *w = arg;
+	const char *status = NULL;
+	w->wait = NULL;
+	if (result != NULL)
+		json_object_update(w->entry, result);
+	else if (engine_org_expired(w->op.ds))
+		status = "timeout";
+	else if (endpoint_claim(w->e, w->op.ds, w->entry, &w->sp) < 0)
+		status = "error"; /* abandoned by its measurer, and this organization could not take it on */
+	json_decref(result);
+	tsw_end(w, status);
+}
+
+static void tsw_cancel(struct op *op)
+{
+	struct tsw *w = (struct tsw *)op;
+	share_cancel(engine_opts(w->e)->share, w->wait);
+	tsw_end(w, "timeout");
+}
+
+/* A shared endpoint: measured here for the whole scan, taken from the table, or waited for. */
+static int endpoint_claim(struct engine *e, struct domain_scan *ds, json_t *entry, const struct ep_spec *sp)
+{
+	char key[400];
+	json_t *result = NULL;
+	struct share_wait *wait = NULL;
+	struct tsw *w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return -ENOMEM;
+	snprintf(key, sizeof key, "tlsscan %s %s %s %d", sp->full ? "full" : "sweep", sp->host, sp->addr,
+	         sp->smtp ? PORT_SMTP : PORT_HTTPS);
+	int rc = share_claim(engine_opts(e)->share, key, engine_base(e), on_shared, w, &result, &wait);
+	if (rc == SHARE_WAIT) {
+		*w = (struct tsw){.e = e, .wait = wait, .entry = json_incref(entry), .sp = *sp};
+		op_begin(&w->op, ds, tsw_cancel);
+		return 0;
+	}
+	free(w);
+	if (rc == SHARE_DONE) {
+		json_object_update(entry, result);
+		json_decref(result);
+		return 0;
+	}
+	return rc == SHARE_MEASURE ? endpoint_measure(e, ds, entry, sp, key) : rc;
+}
+
 static int endpoint_start(struct engine *e, struct domain_scan *ds, const struct unit *u, const char *addr,
                           int smtp, int full)
 {
 	json_t *scans = scans_of(ds->doc), *entry = entry_new(u, addr, smtp, full);
-	struct tse *ep = NULL;
-	int rc = scans && entry ? 0 : -ENOMEM;
+	struct ep_spec sp = {.smtp = smtp, .full = full};
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	if (rc == 0 && engine_sockaddr(addr, smtp ? PORT_SMTP : PORT_HTTPS, &ss, &sl) < 0)
-		return entry_unreached(scans, entry, "error", full);
-	if (rc == 0 && !engine_in_scope(e, (struct sockaddr *)&ss))
-		return entry_unreached(scans, entry, "out_of_scope", full);
-	if (rc == 0 && (ep = calloc(1, sizeof *ep)) == NULL)
-		rc = -ENOMEM;
-	if (rc == 0 && json_array_append(scans, entry) < 0)
-		rc = -ENOMEM;
-	if (rc < 0) {
+	if (scans == NULL || entry == NULL) {
 		json_decref(entry);
-		free(ep);
-		return rc;
+		return -ENOMEM;
 	}
-	ep->e = e;
-	ep->st = engine_state(e, &probe_tlsscan_module);
-	ep->scan = entry;
-	ep->sa = ss;
-	ep->salen = sl;
-	ep->smtp = smtp;
-	ep->ocsp = -1;
-	if (u->kind != UNIT_ADDRESS)
-		snprintf(ep->host, sizeof ep->host, "%s", u->name);
-	tsp_init(&ep->plan, full);
-	op_begin(&ep->op, ds, endpoint_cancel);
-	batch_next(ep);
-	return 0;
+	if (engine_sockaddr(addr, smtp ? PORT_SMTP : PORT_HTTPS, &ss, &sl) < 0)
+		return entry_unreached(scans, entry, "error", full);
+	if (!engine_in_scope(e, (struct sockaddr *)&ss))
+		return entry_unreached(scans, entry, "out_of_scope", full);
+	if (json_array_append(scans, entry) < 0) {
+		json_decref(entry);
+		return -ENOMEM;
+	}
+	snprintf(sp.host, sizeof sp.host, "%s", u->kind == UNIT_ADDRESS ? "" : u->name);
+	snprintf(sp.addr, sizeof sp.addr, "%s", addr);
+	int rc = u->shared && engine_opts(e)->share ? endpoint_claim(e, ds, entry, &sp)
+	                                            : endpoint_measure(e, ds, entry, &sp, NULL);
+	json_decref(entry);
+	return rc;
 }
 
 static int tlsscan_start(struct engine *e, struct domain_scan *ds, const struct unit *u)

@@ -23,8 +23,9 @@
  * - Every question has the connection deadline (--timeout) from its connect, bytes never
  *   extend it, and the reader's cap bounds memory; the organization deadline cancels the
  *   rest (then status "timeout" with what was learned so far).
- * - Not shared across organizations (the web probe shares vendor endpoints): a vendor's
- *   portal is scanned once per organization that lists it.
+ * - An endpoint outside the organization's domains (a vendor's portal or MX, a given
+ *   address) is measured once per scan (share.h), as the web probe does; the others take
+ *   the published entry or wait for it. Keyed by depth, host, address and port.
  * It judges nothing: analyze_tls.c does.
  */
 #ifndef VITALS_PROBE_TLSSCAN_H

@@ -204,10 +204,15 @@ def smtp_scan(bed, manifest, tmp_path_factory):
     orgs = [o for o in manifest["organizations"]
             if o.get("mail_addr") and not o["trap"] and not o["hostile"] and o["mail_addr"] != o["web_addr"]][:2]
     assert len(orgs) == 2, "the testbed must have two organizations with their own MX"
+    # two organizations of the shared mail provider: its MX is measured once for both
+    provider = manifest["mailhost"]
+    orgs += [o for o in manifest["organizations"] if o.get("mx_host") == provider["mx"]][:2]
+    assert len(orgs) == 4, "the testbed must have two organizations using the shared mail provider"
     pki = bed / "tlscases" / "pki"
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(pki / "tls001.chain.pem", pki / "ec256.key")
-    servers = [Esmtp(orgs[0]["mail_addr"], True, ctx), Esmtp(orgs[1]["mail_addr"], False, ctx)]
+    servers = [Esmtp(orgs[0]["mail_addr"], True, ctx), Esmtp(orgs[1]["mail_addr"], False, ctx),
+               Esmtp(provider["addr"], True, ctx)]
     for srv in servers:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
@@ -243,3 +248,11 @@ def test_smtp_starttls_preamble(smtp_scan):
     assert (n["status"], n["connections"], conns[1]) == ("no_starttls", 1, 1), n
     assert n["smtp"]["starttls"] is False and n["smtp"]["starttls_reply"] is None
     assert all(v is None for v in n["protocols"].values())
+
+
+def test_a_shared_mx_is_measured_once_per_scan(smtp_scan):
+    orgs, scans, conns = smtp_scan
+    a, b = scans[orgs[2]["org_id"]], scans[orgs[3]["org_id"]]
+    assert len(a) == 1 and a == b, "both organizations carry the same measurement of the provider's MX"
+    assert a[0]["shared"] is True and a[0]["status"] == "ok" and a[0]["host"] == "mx.mailhost.test"
+    assert conns[2] == a[0]["connections"], f"the provider's MX saw {conns[2]} connections, one measurement is {a[0]['connections']}"
