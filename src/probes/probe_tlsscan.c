@@ -26,6 +26,7 @@
 #include "tls_suites.h"
 #include "tlsscan_plan.h"
 #include "wire_smtp.h"
+#include "wire_text.h"
 #include "wire_tls.h"
 #include "wire_x509.h"
 
@@ -246,14 +247,16 @@ static json_t *smtp_evidence(const char *status, int starttls_reply)
 	return o;
 }
 
-/* The greeting's first line, as "220 text". */
+/* The greeting's first line, as "220 text" (any bytes: the peer's text is made valid JSON). */
 static void note_banner(struct tse *ep, const struct smtp_reply *r)
 {
+	char line[SMTP_REPLY_MAX + 8];
 	if (ep->smtp_obj == NULL)
 		ep->smtp_obj = smtp_evidence("ok", 0);
-	if (ep->smtp_obj != NULL && json_is_null(json_object_get(ep->smtp_obj, "banner")) && r->nlines > 0)
-		json_object_set_new(ep->smtp_obj, "banner",
-		                    json_sprintf("%d %s", r->code, smtp_reply_line(r, 0)));
+	if (ep->smtp_obj == NULL || !json_is_null(json_object_get(ep->smtp_obj, "banner")) || r->nlines == 0)
+		return;
+	int n = snprintf(line, sizeof line, "%d %s", r->code, smtp_reply_line(r, 0));
+	json_object_set_new(ep->smtp_obj, "banner", text_json(line, n > 0 ? strlen(line) : 0));
 }
 
 static void note_ehlo(struct tse *ep, const struct smtp_reply *r)
@@ -262,7 +265,7 @@ static void note_ehlo(struct tse *ep, const struct smtp_reply *r)
 	if (a == NULL || json_array_size(a) > 0)
 		return;
 	for (unsigned i = 1; i < r->nlines; i++)
-		json_array_append_new(a, json_string(smtp_reply_line(r, i)));
+		json_array_append_new(a, text_json(smtp_reply_line(r, i), r->len[i]));
 	json_object_set_new(ep->smtp_obj, "starttls", json_boolean(smtp_ehlo_has(r, "STARTTLS")));
 }
 

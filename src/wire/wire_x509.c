@@ -1,6 +1,8 @@
 /* A served certificate chain as the tls_scans "cert" object: see wire_x509.h. */
 #include "wire_x509.h"
 
+#include "wire_text.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -161,7 +163,7 @@ static json_t *names_json(X509 *leaf)
 	if (a != NULL && gens == NULL) {
 		char cn[256];
 		if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName, cn, sizeof cn) > 0)
-			json_array_append_new(a, json_string(cn));
+			json_array_append_new(a, text_json(cn, strlen(cn)));
 	}
 	GENERAL_NAMES_free(gens);
 	return a;
