@@ -156,8 +156,7 @@ static json_t *names_json(X509 *leaf)
 	for (int i = 0; a != NULL && i < sk_GENERAL_NAME_num(gens) && json_array_size(a) < NAMES_MAX; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 		if (g->type == GEN_DNS)
-			json_array_append_new(a,
-			                      json_stringn((const char *)ASN1_STRING_get0_data(g->d.dNSName),
+			json_array_append_new(a, text_json((const char *)ASN1_STRING_get0_data(g->d.dNSName),
 			                                   (size_t)ASN1_STRING_length(g->d.dNSName)));
 	}
 	if (a != NULL && gens == NULL) {
