@@ -198,36 +198,55 @@ class EsmtpHandler(socketserver.BaseRequestHandler):
             pass
 
 
+def esmtp_on(candidates, addr_of, starttls, ctx, n):
+    """Servers on the first n candidates whose address:25 is free (a testbed server may hold one)."""
+    got = []
+    for c in candidates:
+        try:
+            got.append((c, Esmtp(addr_of(c), starttls, ctx)))
+        except OSError:
+            continue
+        if len(got) == n:
+            break
+    return got
+
+
 @pytest.fixture(scope="module")
 def smtp_scan(bed, manifest, tmp_path_factory):
     d = tmp_path_factory.mktemp("tlsscan-smtp")
-    orgs = [o for o in manifest["organizations"]
-            if o.get("mail_addr") and not o["trap"] and not o["hostile"] and o["mail_addr"] != o["web_addr"]][:2]
-    assert len(orgs) == 2, "the testbed must have two organizations with their own MX"
-    # two organizations of the shared mail provider: its MX is measured once for both
-    provider = manifest["mailhost"]
-    orgs += [o for o in manifest["organizations"] if o.get("mx_host") == provider["mx"]][:2]
-    assert len(orgs) == 4, "the testbed must have two organizations using the shared mail provider"
     pki = bed / "tlscases" / "pki"
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(pki / "tls001.chain.pem", pki / "ec256.key")
-    servers = [Esmtp(orgs[0]["mail_addr"], True, ctx), Esmtp(orgs[1]["mail_addr"], False, ctx),
-               Esmtp(provider["addr"], True, ctx)]
-    for srv in servers:
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    own = [o for o in manifest["organizations"]
+           if o.get("mail_addr") and not o["trap"] and not o["hostile"] and o.get("mx_host", "").startswith("mail.")]
+    a = esmtp_on(own, lambda o: o["mail_addr"], True, ctx, 1)
+    b = esmtp_on([o for o in own if a and o["mail_addr"] != a[0][0]["mail_addr"]], lambda o: o["mail_addr"], False,
+                 ctx, 1)
+    # two organizations of the shared mail provider: its MX is measured once for both
+    provider = manifest["mailhost"]
+    users = [o for o in manifest["organizations"] if o.get("mx_host") == provider["mx"]][:2]
+    c = esmtp_on([provider], lambda p: p["addr"], True, ctx, 1)
+    pairs, started = a + b + c, []
     try:
+        assert len(a) == 1 and len(b) == 1, "the testbed must have two organizations with their own MX"
+        assert len(users) == 2 and len(c) == 1, "the testbed must have two organizations of the mail provider"
+        for _, srv in pairs:
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+            started.append(srv)
+        orgs = [a[0][0], b[0][0]] + users
         t = d / "t.csv"
         t.write_text("org_id,name,domain\n" + "".join(f"{o['org_id']},{o['name']},{o['domain']}\n" for o in orgs))
         db = d / "smtp.db"
         p = subprocess.run(scan_args(bed, db, ["--tls", "sweep", str(t)]), text=True, capture_output=True, timeout=120)
         assert p.returncode == 0, p.stderr[-3000:]
     finally:
-        for srv in servers:
+        for srv in started:
             srv.shutdown()
+        for _, srv in pairs:
             srv.server_close()
     scans = {org: [s for doc in ds for s in doc.get("tls_scans", []) if s["service"] == "smtp"]
              for org, ds in docs(db).items()}
-    return orgs, scans, [srv.connections for srv in servers]
+    return orgs, scans, [srv.connections for _, srv in pairs]
 
 
 def test_smtp_starttls_preamble(smtp_scan):
