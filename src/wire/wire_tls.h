@@ -11,7 +11,8 @@
  * - tls_parse_*() read ServerHello (and HelloRetryRequest), Alert, Certificate (TLS 1.2
  *   and older form), ServerKeyExchange (DHE prime size and generator, ECDHE curve) and
  *   ServerHelloDone, every length checked against its input.
- * - struct tls_summary gathers what one handshake attempt showed, for an observation.
+ * - struct tls_summary gathers what one handshake attempt showed, for an observation
+ *   (a CertificateStatus message says an OCSP response was stapled).
  *
  * It opens no socket, does no cryptography (no Finished, no key derivation: TLS 1.3
  * records after the ServerHello stay encrypted and are only counted) and judges nothing.
