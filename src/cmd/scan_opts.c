@@ -32,6 +32,8 @@ static void usage(FILE *f)
 	           "                       processors online); --concurrency and --rate are shared\n"
 	           "  --timeout MS         per DNS query and per connection, 100 to 600000 (default 5000)\n"
 	           "  --org-timeout MS     per organization, 100 to 3600000 (default 60000)\n"
+	           "  --tls DEPTH          deep TLS on every endpoint: sweep (default), full (every\n"
+	           "                       accepted suite, in the server's order) or off\n"
 	           "  --shard I/N          scan only slice I of N (0 <= I < N)\n"
 	           "  --seed N             seed of the scan order permutation (default 1)\n"
 	           "  --resume ID          continue scan ID under its own options, skipping\n"
@@ -113,6 +115,7 @@ enum {
 	OPT_WORKERS,
 	OPT_CONN_RATE,
 	OPT_PER_ADDRESS,
+	OPT_TLS,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +133,7 @@ static const struct option long_opts[] = {
     {"per-address", required_argument, NULL, OPT_PER_ADDRESS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"org-timeout", required_argument, NULL, OPT_ORG_TIMEOUT},
+    {"tls", required_argument, NULL, OPT_TLS},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"seed", required_argument, NULL, OPT_SEED},
     {"resume", required_argument, NULL, OPT_RESUME},
@@ -229,7 +233,31 @@ static unsigned given_bit(int c)
 		return GIVEN_CONN_RATE;
 	case OPT_PER_ADDRESS:
 		return GIVEN_PER_ADDRESS;
+	case OPT_TLS:
+		return GIVEN_TLS;
 	}
+	return 0;
+}
+
+static const char *const tls_depths[] = {
+    [TLS_DEPTH_SWEEP] = "sweep", [TLS_DEPTH_FULL] = "full", [TLS_DEPTH_OFF] = "off"};
+
+static int tls_depth_of(const char *s)
+{
+	for (int i = 0; s != NULL && i < 3; i++)
+		if (strcmp(s, tls_depths[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int parse_tls(struct scan_opts *o, const char *arg)
+{
+	int d = tls_depth_of(arg);
+	if (d < 0) {
+		log_error("--tls: '%s' is not sweep, full or off", arg);
+		return -EINVAL;
+	}
+	o->eng.tls_depth = d;
 	return 0;
 }
 
@@ -273,6 +301,8 @@ static int parse_one(struct scan_opts *o, int c, const char *arg)
 	case 'v':
 		log_set_level(LOG_DEBUG);
 		return 0;
+	case OPT_TLS:
+		return parse_tls(o, arg);
 	case OPT_SHARD:
 		if (parse_shard(arg, &o->shard, &o->shards) == 0)
 			return 0;
@@ -343,7 +373,7 @@ json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256)
 {
 	return json_pack(
 	    "{s:i, s:o, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:i, s:f, s:i, s:f, "
-	    "s:i}",
+	    "s:i, s:s}",
 	    "args_version", 2, "targets", abs_path(o->targets), "targets_sha256", targets_sha256, "output",
 	    abs_path(o->output), "scope", o->scope ? json_string(o->scope) : json_null(), "exclude",
 	    o->exclude ? json_string(o->exclude) : json_null(), "root_hints", abs_path(o->eng.root_hints),
@@ -351,7 +381,7 @@ json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256)
 	    o->eng.query_timeout_ms, "org_timeout_ms", o->eng.org_timeout_ms, "seed", (json_int_t)o->seed,
 	    "shard", (json_int_t)o->shard, "shards", (json_int_t)o->shards, "concurrency", o->eng.concurrency,
 	    "rate", o->eng.rate, "workers", o->workers, "conn_rate", o->conn_rate, "per_address",
-	    o->per_address);
+	    o->per_address, "tls", tls_depths[o->eng.tls_depth]);
 }
 
 /* A scan-defining option: its name on the command line, its keys in the stored args. */
@@ -373,6 +403,7 @@ static const struct defining defining[] = {
     {"--shard", {"shard", "shards"}, GIVEN_SHARD, "none"},
     {"--seed", {"seed"}, GIVEN_SEED, "none"},
     {"--output", {"output"}, GIVEN_OUTPUT, "no NDJSON output"},
+    {"--tls", {"tls"}, GIVEN_TLS, "sweep"},
 };
 
 /* The stored value of a key; a key that older scans did not record reads as null. */
@@ -471,6 +502,9 @@ static void apply(struct scan_opts *o, const json_t *a)
 		o->conn_rate = json_number_value(json_object_get(a, "conn_rate"));
 	if (!(g & GIVEN_PER_ADDRESS))
 		o->per_address = int_or(a, "per_address", o->per_address);
+	/* Scans stored before --tls had no deep-TLS probe: resumed, they go on with the default. */
+	if (!(g & GIVEN_TLS) && tls_depth_of(text_or_null(a, "tls")) >= 0)
+		o->eng.tls_depth = tls_depth_of(text_or_null(a, "tls"));
 	if (o->targets == NULL)
 		o->targets = text_or_null(a, "targets");
 }

@@ -3,7 +3,7 @@
  * define a scan with it, and restoring them on --resume.
  *
  * A scan is defined by its scope, exclusions, resolver inputs (root hints, trust
- * anchor, CA file), deadlines, shard, seed, output stream and targets: a resume runs
+ * anchor, CA file), deadlines, shard, seed, output stream, --tls depth and targets: a resume runs
  * under exactly those. An option given again on resume must have the stored value
  * (else a usage error naming both); one left out takes the stored value. Pace
  * (--concurrency, --rate, --workers, --conn-rate, --per-address) may change on resume. Paths are stored
@@ -44,6 +44,7 @@ enum {
 	GIVEN_WORKERS = 1 << 12,
 	GIVEN_CONN_RATE = 1 << 13,
 	GIVEN_PER_ADDRESS = 1 << 14,
+	GIVEN_TLS = 1 << 15,
 };
 
 struct scan_opts {

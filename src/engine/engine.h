@@ -36,6 +36,8 @@
 struct engine;
 struct org_scan;
 
+enum { TLS_DEPTH_SWEEP = 0, TLS_DEPTH_FULL, TLS_DEPTH_OFF };
+
 struct engine_opts {
 	const char *root_hints;    /* root hints file (NULL: unbound's built-in) */
 	const char *trust_anchor;  /* DNSSEC trust anchor file (NULL: no validation) */
@@ -50,6 +52,7 @@ struct engine_opts {
 	int workers;               /* engines running in the process (each in its own thread) */
 	struct share *share;       /* measurements shared by the whole scan (share.h), or NULL */
 	struct pace *pace;         /* connection pacing shared by every engine of the scan, or NULL */
+	int tls_depth;             /* deep-TLS probe (--tls): TLS_DEPTH_SWEEP (0, the default), _FULL, _OFF */
 	const struct probe_module *const *modules; /* the probe modules to run (probes.h) */
 	size_t nmodules;                           /* how many */
 };

@@ -30,6 +30,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "endpoints.h"
 #include "engine.h"
 #include "probes.h"
 #include "probe_tls.h"
@@ -38,12 +39,11 @@
 #include "wire_text.h"
 #include "errbuf.h"
 
-#define HEADER_BYTES_MAX     (64 * 1024)
-#define HEADER_COUNT_MAX     200
-#define PAGE_BYTES_MAX       (256 * 1024)
-#define SECTXT_BYTES_MAX     (32 * 1024)
-#define CHAIN_HOPS_MAX       10 /* redirects followed from http://HOST/ */
-#define WEB_ADDRS_PER_FAMILY 4  /* addresses of a host probed, per address family */
+#define HEADER_BYTES_MAX (64 * 1024)
+#define HEADER_COUNT_MAX 200
+#define PAGE_BYTES_MAX   (256 * 1024)
+#define SECTXT_BYTES_MAX (32 * 1024)
+#define CHAIN_HOPS_MAX   10 /* redirects followed from http://HOST/ */
 /* The whole chain's time, in connection timeouts: ten slow hops must not starve the organization. */
 #define CHAIN_BUDGET_TIMEOUTS 2
 /* What the legacy retry allows: TLS 1.0 and 1.1 need security level 0 in OpenSSL 3. */
@@ -1180,44 +1180,26 @@ static int ep_start(struct engine *e, struct domain_scan *ds, const struct ep_sp
 	return sp->shared ? ep_shared(e, ds, web, sp) : ep_run(e, ds, web, sp, NULL);
 }
 
-/* A host with no address to probe: one web part saying why (`why`, the lookups' failure, or none). */
-static void host_unreached(struct domain_scan *ds, const char *host, const json_t *asset, const char *why)
+/* A host with no address to probe: one web part saying why (endpoints.h). */
+static void host_unreached(struct domain_scan *ds, const char *host, const char *why)
 {
-	const char *st = why;
-	const char *keys[] = {"a", "aaaa"};
-	for (size_t i = 0; i < 2; i++) {
-		const char *s = json_string_value(json_object_get(json_object_get(asset, keys[i]), "status"));
-		/* A failed lookup says more than an empty one. */
-		if (s != NULL && strcmp(s, "ok") != 0 && strcmp(s, "nodata") != 0 &&
-		    strcmp(s, "nxdomain") != 0)
-			st = st ? st : s;
-	}
 	json_t *web = json_pack("{s:s, s:n}", "host", host, "addr");
-	web_unreached(web, st ? st : "no_address");
+	web_unreached(web, why);
 	json_array_append_new(json_object_get(ds->doc, "webs"), web);
 }
 
 static int web_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
 {
 	struct ep_spec sp = {u->name, u->name, u->site, u->shared};
-	if (u->kind == UNIT_ADDRESS)
-		return ep_start(e, ds, &sp);
-	const char *keys[] = {"a", "aaaa"};
-	int n = 0, rc = 0;
-	/* A scan whose scope holds no IPv6 block skips AAAA endpoints: the asset still lists them. */
-	int v6 = scope_allows_family(engine_opts(e)->scope, AF_INET6);
-	for (size_t k = 0; k < (v6 ? 2u : 1u) && rc == 0; k++) {
-		json_t *recs = json_object_get(json_object_get(u->asset, keys[k]), "records");
-		for (size_t i = 0; i < json_array_size(recs) && i < WEB_ADDRS_PER_FAMILY && rc == 0; i++) {
-			sp.addr = json_string_value(json_array_get(recs, i));
-			if (sp.addr != NULL && ++n)
-				rc = ep_start(e, ds, &sp);
-		}
+	struct endpoints eps;
+	int rc = 0;
+	unit_endpoints(u, engine_opts(e)->scope, &eps);
+	for (size_t i = 0; i < eps.n && rc == 0; i++) {
+		sp.addr = eps.addr[i];
+		rc = ep_start(e, ds, &sp);
 	}
-	size_t skipped =
-	    v6 ? 0 : json_array_size(json_object_get(json_object_get(u->asset, "aaaa"), "records"));
-	if (n == 0)
-		host_unreached(ds, u->name, u->asset, skipped ? "out_of_scope" : NULL);
+	if (eps.n == 0)
+		host_unreached(ds, u->name, eps.unreached);
 	return rc;
 }
 

@@ -18,6 +18,8 @@ extern const struct probe_module
     probe_web_module; /* UNIT_HOST, UNIT_ADDRESS: per endpoint, TLS and fetches */
 
 extern const struct probe_module
+    probe_tlsscan_module; /* UNIT_HOST, UNIT_ADDRESS, UNIT_MAIL_HOST: deep TLS per endpoint */
+extern const struct probe_module
     probe_mailpol_module; /* UNIT_DOMAIN, UNIT_MAIL_HOST: MTA-STS, TLS-RPT, DANE TLSA */
 
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */

@@ -772,6 +772,10 @@ static int on_handshake(struct tls_summary *s, const struct tls_event *ev)
 		if (rc == 0 && ske.kind == TLS_SKE_ECDHE)
 			s->group = ske.curve;
 		return rc == -ENOTSUP ? 0 : rc;
+	case TLS_HS_CERTIFICATE_STATUS:
+		/* RFC 6066 s8: status_type ocsp(1) and a non-empty response. */
+		s->ocsp = ev->len > 4 && ev->body[0] == 1;
+		return 0;
 	case TLS_HS_SERVER_HELLO_DONE:
 		rc = tls_parse_server_hello_done(ev->body, ev->len);
 		s->done = rc == 0;

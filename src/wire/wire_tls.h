@@ -11,7 +11,8 @@
  * - tls_parse_*() read ServerHello (and HelloRetryRequest), Alert, Certificate (TLS 1.2
  *   and older form), ServerKeyExchange (DHE prime size and generator, ECDHE curve) and
  *   ServerHelloDone, every length checked against its input.
- * - struct tls_summary gathers what one handshake attempt showed, for an observation.
+ * - struct tls_summary gathers what one handshake attempt showed, for an observation
+ *   (a CertificateStatus message says an OCSP response was stapled).
  *
  * It opens no socket, does no cryptography (no Finished, no key derivation: TLS 1.3
  * records after the ServerHello stay encrypted and are only counted) and judges nothing.
@@ -230,6 +231,7 @@ struct tls_summary {
 	int alert;                      /* the last alert's description, or -1 */
 	uint8_t alert_level;            /* its level */
 	unsigned dh_bits;               /* DHE prime size (0: none) */
+	int ocsp;                       /* a CertificateStatus (stapled OCSP response) was read */
 	int done;                       /* ServerHelloDone, or encrypted flight (TLS 1.3), was seen */
 	unsigned ncerts;                /* certificates in the chain */
 	uint8_t *certs;                 /* their DER, concatenated (malloc'd, owned) */

@@ -17,6 +17,7 @@ from conftest import agreement, read_stream, scan_args, statuses, stream_orgs
 import expect
 
 TIMEOUT_S = 3.0  # conftest's --timeout 3000
+ROUNDS = 4  # connection deadlines a drip organization may take (see test_dripping_servers_...)
 
 
 def drip_verdicts(rec):
@@ -29,7 +30,10 @@ def test_dripping_servers_end_at_the_connection_deadline(bed, manifest, scan):
     rec = records["hostile004"]
     took = rec["finished"] - rec["started"]
     print(f"hostile004 scanned in {took} s (connection timeout {TIMEOUT_S} s, organization deadline 40 s)")
-    assert took < TIMEOUT_S * 3, f"the drip kept hostile004 for {took} s"
+    # hostile004's apex and www share the drip address: the web probe's connections and the deep-TLS
+    # probe's first question of each wait in turn for the four slots per address (--per-address),
+    # each slot held for one connection deadline: a few deadlines in all, never the drip's pace
+    assert took < TIMEOUT_S * ROUNDS, f"the drip kept hostile004 for {took} s"
     got = drip_verdicts(rec)
     assert got["dns.axfr.refused"] == ("indeterminate", "timeout"), got["dns.axfr.refused"]
     assert got["tls.https.available"] == ("indeterminate", "timeout"), got["tls.https.available"]
@@ -50,7 +54,7 @@ def test_drip_verdict_does_not_depend_on_the_timing(bed, manifest, scan, tmp_pat
     assert p.returncode == 0, p.stderr[-2000:]
     rec = read_stream(out)[0][0]
     print(f"hostile004 with --timeout 1700: {rec['finished'] - rec['started']} s")
-    assert rec["finished"] - rec["started"] < 1.7 * 3
+    assert rec["finished"] - rec["started"] < 1.7 * ROUNDS
     assert drip_verdicts(rec) == drip_verdicts(records["hostile004"])
 
 

@@ -375,6 +375,32 @@ static void test_restore_pacing(const json_t *full)
 	json_decref(stored);
 }
 
+/* --tls: parsed, stored, restored, and a conflicting depth refused on resume. */
+static void test_tls_depth(void)
+{
+	struct scan_opts o;
+	is_int(PARSE(&o, "t.csv"), 0, "tls: default");
+	is_int(o.eng.tls_depth, TLS_DEPTH_SWEEP, "tls: sweep by default");
+	is_int(PARSE(&o, "--tls", "full", "t.csv"), 0, "tls: full parses");
+	is_int(o.eng.tls_depth, TLS_DEPTH_FULL, "tls: full");
+	ok(o.given & GIVEN_TLS, "tls: given");
+	json_t *j = scan_opts_json(&o, NULL);
+	is_str(str_of(j, "tls"), "full", "tls: stored as its name");
+	is_int(PARSE(&o, "--tls", "off", "t.csv"), 0, "tls: off parses");
+	is_int(o.eng.tls_depth, TLS_DEPTH_OFF, "tls: off");
+	is_int(PARSE(&o, "--tls", "deep", "t.csv"), -EINVAL, "tls: an unknown depth is a usage error");
+	PARSE(&o, "--resume", "7");
+	is_int(scan_opts_restore(&o, 7, j, err, sizeof err), 0, "tls: restored");
+	is_int(o.eng.tls_depth, TLS_DEPTH_FULL, "tls: the stored depth");
+	scan_opts_clear(&o);
+	PARSE(&o, "--resume", "7", "--tls", "sweep");
+	is_int(scan_opts_restore(&o, 7, j, err, sizeof err), -EINVAL,
+	       "tls: another depth on resume is refused");
+	ok(strstr(err, "--tls") != NULL, "tls: the message names the option");
+	scan_opts_clear(&o);
+	json_decref(j);
+}
+
 int main(void)
 {
 	if (getcwd(cwd, sizeof cwd) == NULL)
@@ -392,5 +418,6 @@ int main(void)
 	json_decref(stored);
 	test_restore_defaults();
 	test_restore_legacy();
+	test_tls_depth();
 	return done_testing();
 }

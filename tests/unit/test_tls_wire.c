@@ -445,8 +445,32 @@ static void test_parser_errors(void)
 	is_str(tls_alert_name(200), "unknown", "alert 200");
 }
 
+/* A CertificateStatus message (RFC 6066 s8) is a stapled OCSP response; an empty one is not. */
+static void test_certificate_status(void)
+{
+	static const uint8_t staple[] = {22, 3, 3, 0, 11, 22, 0, 0, 7, 1, 0, 0, 3, 0xaa, 0xbb, 0xcc};
+	static const uint8_t empty[] = {22, 3, 3, 0, 4, 22, 0, 0, 0};
+	const uint8_t *recs[] = {staple, empty};
+	size_t lens[] = {sizeof staple, sizeof empty};
+	for (int i = 0; i < 2; i++) {
+		struct tls_reader *r = tls_reader_new(0);
+		struct tls_summary s;
+		tls_summary_init(&s);
+		int rc = r ? tls_reader_feed(r, recs[i], lens[i]) : -1;
+		if (rc == 0)
+			rc = tls_summary_update(&s, r);
+		is_int(rc, 0,
+		       i == 0 ? "CertificateStatus: read, more to come" : "empty CertificateStatus: read");
+		is_int(s.ocsp, i == 0,
+		       i == 0 ? "a stapled OCSP response is noted" : "an empty one is not a staple");
+		tls_summary_clear(&s);
+		tls_reader_free(r);
+	}
+}
+
 int main(void)
 {
+	test_certificate_status();
 	test_suite_registry();
 	test_suite_entries();
 	test_groups();
