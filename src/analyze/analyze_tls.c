@@ -461,19 +461,23 @@ const char *analyze_tls_check_id(size_t i)
 
 /* ---- one endpoint ---- */
 
-/* Whether the endpoint's status lets the check be judged; if not, emits why. */
+/*
+ * Whether the endpoint's status lets the check be judged; if not, emits why. The status
+ * comes first: an MX that was out of scope or timed out is indeterminate for every check,
+ * and only a reached one has certificate checks that opportunistic SMTP makes na.
+ */
 static int gated(struct tctx *c, const struct tls_check *k)
 {
 	static const char *const na[] = {"no_tls", "not_tls", "no_starttls", "starttls_failed", "no_address"};
 	const char *st = jstr(c->scan, "status");
-	if (c->smtp && k->smtp_na) {
+	if (is(st, "ok")) {
+		if (!c->smtp || !k->smtp_na)
+			return 0;
 		emit(c, k->id, FS_NA, "smtp_opportunistic", evidence(c, NULL),
 		     "%s: SMTP STARTTLS is opportunistic; its certificate is judged by MTA-STS and DANE",
 		     c->label);
 		return 1;
 	}
-	if (is(st, "ok"))
-		return 0;
 	for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
 		if (is(st, na[i])) {
 			emit(c, k->id, FS_NA, st, evidence(c, NULL), "%s: no TLS to judge (%s)", c->label,

@@ -378,6 +378,13 @@ static void test_smtp(void)
 	is_str(f ? f->reason : NULL, "no_starttls", "the MX without STARTTLS: its tls checks say why");
 	is_int(f ? (long long)f->status : -1, FS_NA, "... not applicable");
 
+	/* An MX the scope keeps out: every check, certificate ones too, says so. */
+	run(doc(json_pack("[o]", mx("127.99.0.10", "out_of_scope")), "ok"));
+	statuses("127.99.0.10:25", got);
+	is_str(got, "iiiiiiiiiiiiiiiii", "smtp out of scope: every check indeterminate");
+	f = get("tls.cert.chain", "127.99.0.10:25");
+	is_str(f ? f->reason : NULL, "out_of_scope", "... the certificate checks too (not smtp_opportunistic)");
+
 	run(doc(json_pack("[o]", mx("127.26.0.25", "starttls_failed")), "ok"));
 	is_int(starttls_status(), FS_FAIL, "STARTTLS answered other than 220: fail");
 
