@@ -383,7 +383,8 @@ static void test_smtp(void)
 	statuses("127.99.0.10:25", got);
 	is_str(got, "iiiiiiiiiiiiiiiii", "smtp out of scope: every check indeterminate");
 	f = get("tls.cert.chain", "127.99.0.10:25");
-	is_str(f ? f->reason : NULL, "out_of_scope", "... the certificate checks too (not smtp_opportunistic)");
+	is_str(f ? f->reason : NULL, "out_of_scope",
+	       "... the certificate checks too (not smtp_opportunistic)");
 
 	run(doc(json_pack("[o]", mx("127.26.0.25", "starttls_failed")), "ok"));
 	is_int(starttls_status(), FS_FAIL, "STARTTLS answered other than 220: fail");
