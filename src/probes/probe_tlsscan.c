@@ -397,11 +397,20 @@ static void question_end(struct tsq *t, enum fate f)
 	if (t->stage == ST_OVER)
 		return;
 	answer_of(t, f, &a, text, sizeof text);
+	char why[96];
+	int illegal = tsp_hello_check(t->q, &a, why, sizeof why) < 0;
+	if (illegal) {
+		/* Not an answer to what was asked: the question stays open, the endpoint erred. */
+		f = F_ERROR;
+		a = (struct ta){.fate = TA_FAILED};
+		snprintf(text, sizeof text, "error: %s", why);
+	}
 	ep->fates[f]++;
-	if (t->q->kind != TQ_CERT)
+	if (t->q->kind == TQ_CERT) {
+		if (f == F_HELLO)
+			snprintf(text, sizeof text, "certificate: %u in the chain", a.ncerts = t->sum.ncerts);
+	} else if (!illegal)
 		take_chain(ep, t);
-	else if (f == F_HELLO)
-		snprintf(text, sizeof text, "certificate: %u in the chain", a.ncerts = t->sum.ncerts);
 	tsp_answer(&ep->plan, t->q, &a, text);
 	question_clear(t);
 	ep->running--;

@@ -787,6 +787,30 @@ int tsp_hello(const struct tq *q, const char *sni, const uint8_t random[32], uin
 	return tls_hello_build(&sp, buf, cap);
 }
 
+int tsp_hello_check(const struct tq *q, const struct ta *a, char *why, size_t len)
+{
+	const struct tls_suite *t = tls_suite_by_code(a->suite);
+	int offered = 0, group = a->group == 0 || q->ngroups == 0;
+	if (q->kind == TQ_CERT || a->fate != TA_HELLO)
+		return 0;
+	for (unsigned i = 0; i < q->nsuites && !offered; i++)
+		offered = q->suites[i] == a->suite;
+	for (unsigned i = 0; i < q->ngroups && !group; i++)
+		group = q->groups[i] == a->group;
+	if (!offered)
+		snprintf(why, len, "illegal hello: suite 0x%04x was not offered", a->suite);
+	else if (a->version < TLS_V_SSL3 || a->version > tsp_version_codes[q->vi])
+		snprintf(why, len, "illegal hello: version 0x%04x above the 0x%04x offered", a->version,
+		         tsp_version_codes[q->vi]);
+	else if (t != NULL && (a->version < t->min_version || a->version > t->max_version))
+		snprintf(why, len, "illegal hello: suite 0x%04x at version 0x%04x", a->suite, a->version);
+	else if (!group)
+		snprintf(why, len, "illegal hello: group 0x%04x was not offered", a->group);
+	else
+		return 0;
+	return -EPROTO;
+}
+
 void tsp_unasked(struct tsp *s, const struct tq *q, const char *why)
 {
 	struct ta a = {.fate = TA_FAILED};

@@ -150,6 +150,15 @@ int tsp_any_accepted(const struct tsp *s);
  */
 int tsp_result(const struct tsp *s, json_t *scan);
 
+/*
+ * Whether a ServerHello (or HelloRetryRequest) answers q's ClientHello as RFC 5246 s7.4.1.3
+ * and RFC 8446 s4.1.3-4 allow: a suite q offered, valid at the negotiated version; a version
+ * no higher than q offered; an HRR group q offered. A client that gets anything else aborts
+ * (illegal_parameter): such an answer tells nothing about the server's configuration and
+ * is no answer (a hostile or broken peer). 0, or -EPROTO with the reason in why.
+ */
+int tsp_hello_check(const struct tq *q, const struct ta *a, char *why, size_t len);
+
 /* The ClientHello of q (not TQ_CERT) for `sni` (NULL: none) with the caller's random bytes. */
 int tsp_hello(const struct tq *q, const char *sni, const uint8_t random[32], uint8_t *buf, size_t cap);
 

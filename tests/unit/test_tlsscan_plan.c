@@ -3,6 +3,7 @@
  * batch holds given the earlier answers (and which are skipped as implied), the classes,
  * protocols, groups and full-depth lists the answers give, and the ClientHellos' shapes.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -352,8 +353,48 @@ static void test_unasked_and_hello(void)
 	free(s);
 }
 
+/* A ServerHello that does not answer the ClientHello (hostile005's canned one) is no answer. */
+static void test_hello_check(void)
+{
+	struct tsp *s = malloc(sizeof *s);
+	char why[96] = "";
+	tsp_init(s, 0);
+	unsigned n = tsp_next(s, batch, TSP_BATCH_MAX);
+	const struct tq *q12 = find(n, "TLSv1.2"), *q11 = find(n, "TLSv1.1"), *q13 = find(n, "TLSv1.3");
+	uint16_t gcm = code("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+	         cbc = code("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA");
+	uint16_t aes13 = code("TLS_AES_128_GCM_SHA256");
+	struct ta a = {.fate = TA_HELLO, .version = TLS_V_TLS12, .suite = gcm};
+	is_int(q12 ? tsp_hello_check(q12, &a, why, sizeof why) : -1, 0,
+	       "TLS 1.2 GCM answers the TLS 1.2 hello");
+	is_int(q11 ? tsp_hello_check(q11, &a, why, sizeof why) : -1, -EPROTO,
+	       "a TLS 1.2 hello to a TLS 1.1 offer is illegal");
+	is_str(why, "illegal hello: suite 0xc02f was not offered",
+	       "... first by its suite (GCM is not a 1.1 suite)");
+	a.suite = cbc;
+	is_int(q11 ? tsp_hello_check(q11, &a, why, sizeof why) : -1, -EPROTO,
+	       "an offered suite above the version");
+	is_str(why, "illegal hello: version 0x0303 above the 0x0302 offered", "... by its version");
+	a.version = TLS_V_TLS10;
+	is_int(q11 ? tsp_hello_check(q11, &a, why, sizeof why) : -1, 0,
+	       "a lower version answers a legacy offer");
+	a = (struct ta){.fate = TA_HELLO, .version = TLS_V_TLS12, .suite = gcm};
+	is_int(q13 ? tsp_hello_check(q13, &a, why, sizeof why) : -1, -EPROTO,
+	       "a TLS 1.2 suite to a TLS 1.3-only offer is illegal");
+	a = (struct ta){
+	    .fate = TA_HELLO, .version = TLS_V_TLS13, .suite = aes13, .hrr = 1, .group = group("x25519")};
+	is_int(q13 ? tsp_hello_check(q13, &a, why, sizeof why) : -1, 0, "an HRR naming an offered group");
+	a.group = 0x1234;
+	is_int(q13 ? tsp_hello_check(q13, &a, why, sizeof why) : -1, -EPROTO,
+	       "an HRR naming a group not offered");
+	a = (struct ta){.fate = TA_REJECTED};
+	is_int(q11 ? tsp_hello_check(q11, &a, why, sizeof why) : -1, 0, "a refusal is always an answer");
+	free(s);
+}
+
 int main(void)
 {
+	test_hello_check();
 	test_version_batch();
 	test_modern();
 	test_cbc_only();
