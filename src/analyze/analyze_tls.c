@@ -478,12 +478,15 @@ static int gated(struct tctx *c, const struct tls_check *k)
 		     c->label);
 		return 1;
 	}
-	for (size_t i = 0; i < sizeof na / sizeof na[0]; i++)
-		if (is(st, na[i])) {
-			emit(c, k->id, FS_NA, st, evidence(c, NULL), "%s: no TLS to judge (%s)", c->label,
-			     st);
-			return 1;
-		}
+	/* Port 443 refusing connections is a site without HTTPS (tls.https.available judges it);
+	 * port 25 refusing them is an MX that cannot be reached: that stays indeterminate. */
+	int no_tls = !c->smtp && is(st, "refused");
+	for (size_t i = 0; i < sizeof na / sizeof na[0] && !no_tls; i++)
+		no_tls = is(st, na[i]);
+	if (no_tls) {
+		emit(c, k->id, FS_NA, st, evidence(c, NULL), "%s: no TLS to judge (%s)", c->label, st);
+		return 1;
+	}
 	emit(c, k->id, FS_INDETERMINATE, st ? st : "not_observed", evidence(c, NULL), "%s: TLS scan %s",
 	     c->label, st ? st : "not recorded");
 	return 1;

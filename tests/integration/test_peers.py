@@ -9,6 +9,7 @@ import datetime
 import json
 import os
 import pathlib
+import sqlite3
 import sys
 
 import pytest
@@ -96,12 +97,18 @@ def _need(tool):
         pytest.skip("the testbed's tls cases need gnutls-serv and socat (scripts/install-deps.sh)")
 
 
-def test_peers_agree_with_manifest(manifest):
+@pytest.fixture(scope="module")
+def peer_results(manifest):
+    """sslscan on every case, testssl.sh on TESTSSL_CASES: peers.run_all's results, once."""
     _need(peers.SSLSCAN)
     ts = TESTSSL_CASES if os.access(peers.TESTSSL, os.X_OK) else ()
+    return ts, peers.run_all(manifest, ts)
+
+
+def test_peers_agree_with_manifest(manifest, peer_results):
+    ts, results = peer_results
     cases = manifest["tls_cases"]
     assert cases["enabled"] and len(cases["endpoints"]) == 18
-    results = peers.run_all(manifest, ts)
     print(peers.report(results))
     assert len(results["sslscan"]) == 18
     assert sorted(e["case"] for e in results["testssl"].values()) == sorted(ts)
@@ -137,3 +144,47 @@ def test_manifest_tls_cases_shape(bed, manifest):
     assert sorted(r for r in running if r.startswith("tlscases-")) == [
         "tlscases-gnutls-tls017", "tlscases-gnutls-tls018", "tlscases-nginx", "tlscases-socat-tls017",
         "tlscases-socat-tls018"]
+
+
+def case_scans(db, cases):
+    """The session scan's tls_scans object of each case's apex endpoint (host tlsNNN.test on
+    the case's address), by case id."""
+    want = {(c["host"], c["addr"]): c["id"] for c in cases}
+    out = {}
+    con = sqlite3.connect(db)
+    for (doc,) in con.execute("select doc from observations where scan_id = 1"):
+        for t in json.loads(doc).get("tls_scans") or []:
+            if (t.get("host"), t.get("addr")) in want and t.get("port") == 443:
+                out[want[(t["host"], t["addr"])]] = t
+    con.close()
+    return out
+
+
+def test_vitals_agrees_with_manifest_and_peers(manifest, scan, peer_results):
+    """vitals' own deep-TLS observation of every case, from the session scan (the default sector
+    sweep), agrees with the manifest on every field, with no limitation of its own, and with each
+    peer on every field that peer judged."""
+    _, results = peer_results
+    _, _, db = scan
+    cases = manifest["tls_cases"]["endpoints"]
+    got = case_scans(db, cases)
+    assert sorted(got) == sorted(c["id"] for c in cases), "a case endpoint has no tls_scans"
+    wrong, versus_peers = [], []
+    for c in cases:
+        v = peers.vitals_verdict(got[c["id"]])
+        for field, want, have, note in peers.compare("vitals", c, v):
+            if note is not None:
+                wrong.append(f"{c['id']} {c['case']} {field}: manifest {want!r}, vitals {have!r}")
+        for peer, eps in results.items():
+            if c["id"] in eps:
+                # each peer's own verdict, rebuilt from its comparison rows (field -> its value)
+                theirs = {f: h for f, _, h, _ in eps[c["id"]]["rows"]}
+                mine = peers.flatten(v)
+                versus_peers += [f"{c['id']} {c['case']} {f}: vitals {mine[f]!r}, {peer} {h!r}"
+                                 for f, h in theirs.items() if h is not None and mine[f] != h]
+    conns = sorted(t.get("connections", 0) for t in got.values())
+    print(f"\nvitals on {len(got)} cases: connections per endpoint {conns[0]}-{conns[-1]} "
+          f"(median {conns[len(conns) // 2]}), {len(wrong)} disagreement(s) with the manifest, "
+          f"{len(versus_peers)} with the peers")
+    assert not wrong, "\n".join(wrong)
+    assert not versus_peers, "\n".join(versus_peers)

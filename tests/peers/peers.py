@@ -205,6 +205,28 @@ def run_testssl(ep, ca, now):
             return testssl_verdict(json.load(f), now), el
 
 
+# ------------------------------------------------------------------ vitals
+
+def vitals_verdict(scan):
+    """One endpoint's verdict from vitals' own observation: a `tls_scans` object of a domain
+    document (docs/OBSERVATIONS.md). An unanswered question (null) stays None, as a peer's
+    unknown does; classes are None when any class is unknown."""
+    classes = scan.get("classes") or {}
+    cert = scan.get("cert") or {}
+    leaf = (cert.get("chain") or [{}])[0]
+    days = cert.get("validity_days")
+    return {
+        "protocols": {p: (scan.get("protocols") or {}).get(p) for p in PROTOCOLS},
+        "classes": None if not classes or None in classes.values() else sorted(k for k, v in classes.items() if v),
+        "dh_bits": scan.get("dh_bits"),
+        "cert": {"key_type": leaf.get("key_type"), "key_bits": leaf.get("key_bits"), "sig": leaf.get("sig"),
+                 "chain_complete": cert.get("chain_complete"), "self_signed": leaf.get("self_signed"),
+                 "validity_days": days, "over_398_days": None if days is None else days > 398,
+                 "expired": cert.get("expired"), "not_yet_valid": cert.get("not_yet_valid")},
+        "ocsp_stapled": scan.get("ocsp_stapled"),
+    }
+
+
 # ------------------------------------------------------------------ comparing
 
 def flatten(v):

@@ -39,6 +39,14 @@ import sys
 
 PASS, FAIL, NA, INDETERMINATE = "pass", "fail", "na", "indeterminate"
 
+# the version 4 deep-TLS checks of every endpoint (tls_scans: src/analyze/analyze_tls.c)
+TLS_V4_CHECKS = [
+    "tls.cert.current", "tls.cert.chain", "tls.cert.key", "tls.cert.signature", "tls.cert.lifetime",
+    "tls.ocsp.stapling", "tls.protocol.sslv3", "tls.protocol.tls13",
+    "tls.cipher.null", "tls.cipher.export", "tls.cipher.anon", "tls.cipher.rc4", "tls.cipher.3des",
+    "tls.cipher.fs", "tls.cipher.aead", "tls.cipher.cbc", "tls.kex.dh",
+]
+
 CHECK_IDS = [
     "dns.dnssec.signed", "dns.dnssec.valid",
     "dns.spf.present", "dns.spf.single", "dns.spf.syntax", "dns.spf.all", "dns.spf.lookups",
@@ -54,7 +62,7 @@ CHECK_IDS = [
     "web.cookies.secure", "web.cookies.httponly", "web.cookies.samesite",
     "web.server.version",
     "web.securitytxt.present", "web.securitytxt.contact", "web.securitytxt.expires",
-]
+] + TLS_V4_CHECKS
 
 
 def _pf(cond):
@@ -180,6 +188,28 @@ def _posture(org):
     else:
         r["web.securitytxt.contact"] = _pf(st != "no_contact")
         r["web.securitytxt.expires"] = _pf(st not in ("expired", "no_expires"))
+    r.update(_deep_posture(https))
+    return r
+
+
+def _deep_posture(https):
+    """Version 4 tls.* statuses of a regular web endpoint from its https variant. Every site's
+    nginx serves the shared EC P-256 leaf key with a certificate of the testbed CA (ECDSA
+    SHA-256, 365 days, no intermediate, no OCSP staple) and nginx's default HIGH suites, all
+    ECDHE-ECDSA (forward secrecy, GCM next to CBC, no DHE: an EC certificate has none); so
+    everything passes but stapling. Self-signed: its chain is itself and its own signature is
+    not judged (tls.cert.trusted fails it); expired: its validity began (395 days ago) and lasted
+    365 days, so tls.cert.current and tls.cert.lifetime pass (tls.cert.expiry fails it); wrong
+    host: another site's valid certificate. tls10_only (ssl_protocols TLSv1, DEFAULT at
+    @SECLEVEL=0): no TLS 1.3 and only ECDHE-ECDSA CBC suites, so tls.protocol.tls13,
+    tls.cipher.aead and tls.cipher.cbc fail. none: nothing listens on 443, the first question
+    is refused: not applicable (tls.https.available fails it)."""
+    if https == "none":
+        return {c: NA for c in TLS_V4_CHECKS}
+    r = {c: PASS for c in TLS_V4_CHECKS}
+    r["tls.ocsp.stapling"] = FAIL
+    if https == "tls10_only":
+        r["tls.protocol.tls13"] = r["tls.cipher.aead"] = r["tls.cipher.cbc"] = FAIL
     return r
 
 
@@ -197,12 +227,6 @@ SECTXT_CHECKS = ["web.securitytxt.present", "web.securitytxt.contact", "web.secu
 
 # The deep-TLS checks of methodology version 4, judged per endpoint from tls_scans
 # (src/analyze/analyze_tls.c, in its order); mail.starttls is judged per domain.
-TLS_V4_CHECKS = [
-    "tls.cert.current", "tls.cert.chain", "tls.cert.key", "tls.cert.signature", "tls.cert.lifetime",
-    "tls.ocsp.stapling", "tls.protocol.sslv3", "tls.protocol.tls13",
-    "tls.cipher.null", "tls.cipher.export", "tls.cipher.anon", "tls.cipher.rc4", "tls.cipher.3des",
-    "tls.cipher.fs", "tls.cipher.aead", "tls.cipher.cbc", "tls.kex.dh",
-]
 # not applicable on SMTP endpoints: opportunistic STARTTLS does not authenticate the certificate
 TLS_SMTP_NA = ["tls.cert.current", "tls.cert.chain", "tls.cert.lifetime", "tls.ocsp.stapling"]
 # the class each tls.cipher.* check fails on (tlscases.CLASSES vocabulary)
@@ -309,7 +333,40 @@ def expected_hostile(org: dict) -> dict:
         r["dns.axfr.refused"] = (INDETERMINATE, "not_observed")
     else:
         raise ValueError(f"not a hostile organisation: {org.get('org_id')} ({kind!r})")
-    assert set(r) == set(CHECK_IDS), set(CHECK_IDS) ^ set(r)
+    r.update(_hostile_deep_tls(kind))
+    assert set(r) == set(CHECK_IDS) | set(TLS_V4_CHECKS), (set(CHECK_IDS) | set(TLS_V4_CHECKS)) ^ set(r)
+    return r
+
+
+def _hostile_deep_tls(kind):
+    """The version 4 tls.* checks of a hostile organisation's apex endpoint (tls_scans).
+
+    silent_web and drip: the first question times out, so the endpoint's status is timeout
+    and every check is indeterminate "timeout". huge_headers: garbage answers the first
+    ClientHello, status not_tls: not applicable (tls.https.available judges it). silent_dns:
+    the apex has no address, so no tls_scans; every check is indeterminate with the apex
+    lookup's failure (timeout/servfail). huge_tls: the same canned TLS 1.2 ServerHello answers
+    every ClientHello, legal only for the TLS 1.2 offer (its suite and version were offered):
+    TLS 1.2 is accepted with an ECDHE-RSA AES-GCM suite (forward secrecy, AEAD, not CBC: those
+    pass, and tls.kex.dh passes as no DHE suite was seen); every other answer names a suite or
+    version that was not offered and is no answer (RFC 8446 s4.1.3), so SSLv3, TLS 1.3 and the
+    weak classes are indeterminate "unanswered:..."; the 1 MiB Certificate message exceeds
+    the reader's cap and OpenSSL's, so no chain is seen: the certificate checks and stapling
+    are indeterminate "unanswered:cert" / "unanswered:ocsp_stapled"."""
+    if kind in ("silent_web", "drip"):
+        return {c: (INDETERMINATE, "timeout") for c in TLS_V4_CHECKS}
+    if kind == "huge_headers":
+        return {c: (NA, "not_tls") for c in TLS_V4_CHECKS}
+    if kind == "silent_dns":
+        return {c: (INDETERMINATE, None) for c in TLS_V4_CHECKS}
+    r = {c: (INDETERMINATE, "unanswered:cert") for c in TLS_V4_CHECKS if c.startswith("tls.cert.")}
+    r["tls.ocsp.stapling"] = (INDETERMINATE, "unanswered:ocsp_stapled")
+    r["tls.protocol.sslv3"] = (INDETERMINATE, "unanswered:protocols.SSLv3")
+    r["tls.protocol.tls13"] = (INDETERMINATE, "unanswered:protocols.TLSv1.3")
+    for c in ("null", "export", "anon", "rc4", "3des"):
+        r[f"tls.cipher.{c}"] = (INDETERMINATE, f"unanswered:classes.{c}")
+    for c in ("tls.cipher.fs", "tls.cipher.aead", "tls.cipher.cbc", "tls.kex.dh"):
+        r[c] = (PASS, None)
     return r
 
 

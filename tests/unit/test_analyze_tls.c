@@ -289,7 +289,7 @@ static void test_statuses(void)
 	static const struct {
 		const char *status; /* tls_scans[].status */
 		char letter;        /* every check's status */
-	} gates[] = {{"timeout", 'i'}, {"refused", 'i'}, {"error", 'i'},     {"out_of_scope", 'i'},
+	} gates[] = {{"timeout", 'i'}, {"refused", 'n'}, {"error", 'i'},     {"out_of_scope", 'i'},
 	             {"no_tls", 'n'},  {"not_tls", 'n'}, {"no_address", 'n'}};
 	for (size_t g = 0; g < sizeof gates / sizeof gates[0]; g++) {
 		json_t *s = modern();
@@ -377,6 +377,11 @@ static void test_smtp(void)
 	f = get("tls.cipher.rc4", "127.26.0.26:25");
 	is_str(f ? f->reason : NULL, "no_starttls", "the MX without STARTTLS: its tls checks say why");
 	is_int(f ? (long long)f->status : -1, FS_NA, "... not applicable");
+
+	/* Port 25 refused is an MX not reached (port 443 refused is a site without HTTPS: na). */
+	run(doc(json_pack("[o]", mx("127.26.0.25", "refused")), "ok"));
+	statuses("127.26.0.25:25", got);
+	is_str(got, "iiiiiiiiiiiiiiiii", "smtp refused: every check indeterminate");
 
 	/* An MX the scope keeps out: every check, certificate ones too, says so. */
 	run(doc(json_pack("[o]", mx("127.99.0.10", "out_of_scope")), "ok"));
