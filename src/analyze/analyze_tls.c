@@ -291,8 +291,10 @@ static void judge_dh(struct tctx *c, const struct tls_check *k)
 	else if (json_is_integer(bits))
 		emit(c, k->id, FS_PASS, NULL, ev, "%s uses a %lld-bit finite-field DH group", c->label,
 		     (long long)json_integer_value(bits));
-	else
+	else if (json_is_false(json_object_get(c->scan, "dhe")))
 		emit(c, k->id, FS_PASS, NULL, ev, "%s accepts no finite-field DHE suite", c->label);
+	else /* a DHE suite without its prime, or no answer about DHE at all: never a pass */
+		unanswered(c, k, json_is_true(json_object_get(c->scan, "dhe")) ? "dh_bits" : "dhe", ev);
 }
 
 /* The leaf certificate, or NULL after emitting the indeterminate finding. */

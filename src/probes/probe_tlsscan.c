@@ -870,6 +870,7 @@ static const char *const tlsscan_observes[] = {
     "tls_scans[].protocols",
     "tls_scans[].classes",
     "tls_scans[].dh_bits",
+    "tls_scans[].dhe",
     "tls_scans[].groups",
     "tls_scans[].groups_complete",
     "tls_scans[].pq",

@@ -30,6 +30,7 @@ void tsp_init(struct tsp *s, int full)
 		s->vers[i] = -1;
 	s->pq = -1;
 	s->order = -1;
+	s->dhe = -1;
 }
 
 static int version_index(uint16_t v)
@@ -593,6 +594,8 @@ void tsp_answer(struct tsp *s, const struct tq *q, const struct ta *a, const cha
 	int fresh = a->fate == TA_HELLO && note_suite(s, q, avi, a->suite);
 	if (a->dh_bits != 0 && (s->dh_bits == 0 || a->dh_bits < s->dh_bits))
 		s->dh_bits = a->dh_bits;
+	if (q->kind == TQ_DHE)
+		s->dhe = a->fate == TA_HELLO ? 1 : a->fate == TA_REJECTED ? 0 : -1;
 	switch (q->kind) {
 	case TQ_VERSION:
 		answer_version(s, q, a, avi);
@@ -713,6 +716,27 @@ static json_t *asked_json(const struct tsp *s)
 	return a;
 }
 
+/*
+ * Whether a finite-field DHE suite is accepted: a prime was read; the DHE question's answer;
+ * full lists that hold none; or no legacy version accepted (TLS 1.3 has no DHE suites).
+ * -1 when nothing says (the question failed or was never asked), so that a check of the
+ * DH size never passes on no evidence.
+ */
+static int dhe_value(const struct tsp *s)
+{
+	int legacy = 0;
+	if (s->dh_bits != 0)
+		return 1;
+	if (s->dhe >= 0)
+		return s->dhe;
+	if (lists_whole(s))
+		return 0;
+	for (int vi = 0; vi < V13; vi++)
+		if (s->vers[vi] != 0)
+			legacy = 1;
+	return !legacy && s->vers[V13] == 1 ? 0 : -1;
+}
+
 int tsp_result(const struct tsp *s, json_t *scan)
 {
 	json_t *p = json_object();
@@ -722,6 +746,7 @@ int tsp_result(const struct tsp *s, json_t *scan)
 	int rc = json_object_set_new(scan, "protocols", p);
 	rc |= json_object_set_new(scan, "classes", classes_json(s));
 	rc |= json_object_set_new(scan, "dh_bits", s->dh_bits ? json_integer(s->dh_bits) : json_null());
+	rc |= json_object_set_new(scan, "dhe", tri(dhe_value(s)));
 	rc |= json_object_set_new(scan, "groups", groups_json(s));
 	rc |= json_object_set_new(scan, "groups_complete",
 	                          v13 ? json_boolean(s->groups_complete) : json_null());

@@ -116,6 +116,7 @@ struct tsp {
 	int fs_asked, aead_asked, noncbc_asked;     /* one-shot class questions */
 	int dhe_asked;                              /* the DHE question went out */
 	unsigned dh_bits;                           /* smallest DHE prime seen (0: none) */
+	int dhe;                                    /* the DHE question's answer: -1 none, 0 refused, 1 */
 	unsigned ngroups;                           /* TLS 1.3 groups named */
 	uint16_t groups[TSP_GROUPS_MAX];            /* in the server's order */
 	int groups_done;                            /* the group loop ended */
@@ -145,8 +146,8 @@ void tsp_unasked(struct tsp *s, const struct tq *q, const char *why);
 /* 1 when some version question got a ServerHello. */
 int tsp_any_accepted(const struct tsp *s);
 /*
- * Sets protocols, classes, dh_bits, groups, groups_complete, pq, suites, server_order and
- * asked in the tls_scans entry `scan`. 0 or -ENOMEM.
+ * Sets protocols, classes, dh_bits, dhe, groups, groups_complete, pq, suites, server_order
+ * and asked in the tls_scans entry `scan`. 0 or -ENOMEM.
  */
 int tsp_result(const struct tsp *s, json_t *scan);
 

@@ -348,9 +348,9 @@ def _hostile_deep_tls(kind):
     lookup's failure (timeout/servfail). huge_tls: the same canned TLS 1.2 ServerHello answers
     every ClientHello, legal only for the TLS 1.2 offer (its suite and version were offered):
     TLS 1.2 is accepted with an ECDHE-RSA AES-GCM suite (forward secrecy, AEAD, not CBC: those
-    pass, and tls.kex.dh passes as no DHE suite was seen); every other answer names a suite or
-    version that was not offered and is no answer (RFC 8446 s4.1.3), so SSLv3, TLS 1.3 and the
-    weak classes are indeterminate "unanswered:..."; the 1 MiB Certificate message exceeds
+    pass); every other answer, the DHE-only offer's too, names a suite or
+    version that was not offered and is no answer (RFC 8446 s4.1.3), so SSLv3, TLS 1.3, the
+    weak classes and DHE are indeterminate "unanswered:..."; the 1 MiB Certificate message exceeds
     the reader's cap and OpenSSL's, so no chain is seen: the certificate checks and stapling
     are indeterminate "unanswered:cert" / "unanswered:ocsp_stapled"."""
     if kind in ("silent_web", "drip"):
@@ -365,8 +365,9 @@ def _hostile_deep_tls(kind):
     r["tls.protocol.tls13"] = (INDETERMINATE, "unanswered:protocols.TLSv1.3")
     for c in ("null", "export", "anon", "rc4", "3des"):
         r[f"tls.cipher.{c}"] = (INDETERMINATE, f"unanswered:classes.{c}")
-    for c in ("tls.cipher.fs", "tls.cipher.aead", "tls.cipher.cbc", "tls.kex.dh"):
+    for c in ("tls.cipher.fs", "tls.cipher.aead", "tls.cipher.cbc"):
         r[c] = (PASS, None)
+    r["tls.kex.dh"] = (INDETERMINATE, "unanswered:dhe")
     return r
 
 

@@ -21,7 +21,7 @@ static const char modern_json[] =
     "  \"TLSv1.3\": true},"
     " \"classes\": {\"null\": false, \"export\": false, \"anon\": false, \"rc4\": false, \"3des\": false,"
     "  \"cbc_only\": false, \"no_fs\": false, \"no_aead\": false},"
-    " \"dh_bits\": null, \"groups\": [\"x25519\", \"secp256r1\"], \"pq\": false,"
+    " \"dh_bits\": null, \"dhe\": false, \"groups\": [\"x25519\", \"secp256r1\"], \"pq\": false,"
     " \"suites\": {\"TLSv1.2\": [\"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\","
     "  \"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256\"], \"TLSv1.3\": [\"TLS_AES_128_GCM_SHA256\"]},"
     " \"server_order\": true,"
@@ -315,6 +315,15 @@ static void test_statuses(void)
 	is_str(get("tls.protocol.sslv3", NULL)->detail,
 	       "tls001.tls.test 127.97.0.10: could not tell (protocols.SSLv3 has no answer)",
 	       "and the detail too");
+
+	s = modern();
+	set(s, "dhe", json_null());
+	expect_case("DHE unknown", s, "pppppfppppppppppi");
+	is_str(get("tls.kex.dh", NULL)->reason, "unanswered:dhe", "no answer about DHE: never a pass");
+	s = modern();
+	set(s, "dhe", json_true());
+	expect_case("DHE without its prime", s, "pppppfppppppppppi");
+	is_str(get("tls.kex.dh", NULL)->reason, "unanswered:dh_bits", "a DHE suite whose prime was not read");
 
 	s = modern();
 	json_object_set_new(leaf(s), "key_type", json_string("other"));

@@ -198,6 +198,24 @@ static void test_modern(void)
 	   "the loop ended by a refusal: complete, no PQ");
 	ok(json_is_null(json_object_get(r, "dh_bits")) && json_is_null(json_object_get(r, "suites")),
 	   "no DHE; no suite lists in a sweep");
+	ok(json_is_false(json_object_get(r, "dhe")), "the DHE question refused: dhe false");
+	json_decref(r);
+	free(s);
+}
+
+/* A DHE question that got no answer leaves DHE unknown: dh_bits null must not read "none". */
+static void test_dhe_unknown(void)
+{
+	struct tsp *s = malloc(sizeof *s);
+	tsp_init(s, 0);
+	unsigned n = tsp_next(s, batch, TSP_BATCH_MAX);
+	versions(s, n, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 1);
+	while ((n = tsp_next(s, batch, TSP_BATCH_MAX)) > 0)
+		for (unsigned i = 0; i < n; i++)
+			fate(s, &batch[i], batch[i].kind == TQ_DHE ? TA_FAILED : TA_REJECTED);
+	json_t *r = result(s);
+	ok(json_is_null(json_object_get(r, "dhe")) && json_is_null(json_object_get(r, "dh_bits")),
+	   "the DHE question failed: dhe null, dh_bits null");
 	json_decref(r);
 	free(s);
 }
@@ -397,6 +415,7 @@ int main(void)
 	test_hello_check();
 	test_version_batch();
 	test_modern();
+	test_dhe_unknown();
 	test_cbc_only();
 	test_weak_loop();
 	test_full();
