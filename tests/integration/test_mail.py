@@ -14,6 +14,7 @@ import json
 import socket
 import sqlite3
 import ssl
+import subprocess
 
 import pytest
 
@@ -194,3 +195,19 @@ def test_mx_servers_follow_the_manifest(manifest, bed):
         greeting, offered, got = _starttls(m, ctx)
         assert offered and isinstance(got, ssl.SSLError), got
         assert got.reason == "SSLV3_ALERT_HANDSHAKE_FAILURE", got
+
+
+def test_postfix_check_is_clean(manifest, bed):
+    """`postfix check` on the testbed's Postfix: exit 0 and no warning (ownership and modes of
+    the queue directories mail.py makes itself, the configuration, master.cf's services)."""
+    if not manifest.get("mail", {}).get("enabled"):
+        pytest.skip(f"the testbed has no mail cases: {manifest.get('mail', {}).get('reason')}")
+    log = bed / "logs" / "mail-postfix.maillog"
+    before = log.stat().st_size if log.exists() else 0
+    r = subprocess.run(["/usr/sbin/postfix", "-c", str(bed / "mail" / "postfix" / "etc"), "check"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    with open(log, "rb") as f:
+        f.seek(before)
+        new = [x for x in f.read().decode(errors="replace").splitlines() if "postfix/smtpd[" not in x]
+    assert not [x for x in new if "warning:" in x or "fatal:" in x], new
