@@ -7,7 +7,7 @@ PKGS=(
   libclang-rt-14-dev
   libevent-dev libunbound-dev libldns-dev libssl-dev libcurl4-openssl-dev
   libsqlite3-dev libjansson-dev libgsl-dev
-  knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh opensmtpd
+  knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh postfix
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
 )
 missing=()
@@ -18,19 +18,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  # postfix asks what kind of mail system to configure: none (the testbed configures its own)
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The Debian packages start system services (nginx on *:80 would block the testbed's
-# per-address listeners; opensmtpd listens on localhost:25); the testbed runs its own
-# instances. Only the system ones are stopped (and opensmtpd's kept from starting at boot):
-# the testbed's are started with -c/-p/-f pointing into its run directory. Note: opensmtpd
-# is a mail-transport-agent, so apt replaces another one (exim4, postfix) if present.
+# per-address listeners; a configured postfix listens on port 25); the testbed runs its own
+# instances. Only the system ones are stopped (and postfix's kept from starting at boot):
+# the testbed's are started with -c/-p pointing into its run directory. Note: postfix is a
+# mail-transport-agent, so apt replaces another one (exim4, opensmtpd) if present.
 if command -v systemctl >/dev/null 2>&1; then
-  systemctl stop nginx knot opensmtpd >/dev/null 2>&1 || true
-  systemctl disable opensmtpd >/dev/null 2>&1 || true
+  systemctl stop nginx knot postfix >/dev/null 2>&1 || true
+  systemctl disable postfix >/dev/null 2>&1 || true
 fi
-pgrep -a -x smtpd 2>/dev/null | grep -v -- ' -f ' | awk '{print $1}' | xargs -r kill 2>/dev/null || true
+# the system postfix (configuration /etc/postfix), never a testbed's (master -c DIR/...)
+if [ -f /etc/postfix/main.cf ]; then postfix stop >/dev/null 2>&1 || true; fi
 pkill -f '^nginx: master process /usr/sbin/nginx -g' >/dev/null 2>&1 || true
 pgrep -a -x knotd 2>/dev/null | grep -v -- ' -c ' | awk '{print $1}' | xargs -r kill 2>/dev/null || true
 exit 0

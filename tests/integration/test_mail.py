@@ -6,11 +6,15 @@ serves, and the mail.* findings must agree with expect.expected_mail_checks for 
 and mail organisation. mail.dane is judged against the MX certificate only where the scan holds
 one (tls_scans of service smtp, from the tlsscan probe); until then it must be indeterminate
 "no certificate observed" where the TLSA records are secure and usable. mail.starttls is the TLS
-analyzer's: it is compared where the scan has such findings.
+analyzer's: it is compared where the scan has such findings. The MX servers themselves are
+checked against the manifest with Python's socket and ssl, independently of the scanner.
 """
 import collections
 import json
+import socket
 import sqlite3
+import ssl
+import subprocess
 
 import pytest
 
@@ -123,3 +127,87 @@ def test_dane_waits_for_the_certificate_or_judges_it(manifest, scan, mail_docs):
         else:
             assert (f[0]["status"], f[0]["reason"]) == ("indeterminate", expect.NO_CERT), f[0]
         assert host["tlsa"]["records"][0]["selector"] == 1
+
+
+def _reply(f):
+    """The lines of one SMTP reply (continuations end with the line whose fourth byte is a space)."""
+    lines = []
+    while not lines or lines[-1][3:4] != " ":
+        line = f.readline(1024).decode("latin-1").rstrip("\r\n")
+        assert line, f"connection closed after {lines}"
+        lines.append(line)
+    return lines
+
+
+def _starttls(m, ctx):
+    """(greeting, whether EHLO offered STARTTLS, the TLS version or the ssl error) of one SMTP
+    session with the MX of a case."""
+    with socket.create_connection((m["mx_addr"], 25), timeout=5) as s:
+        f = s.makefile("rb")
+        greeting = _reply(f)[0]
+        s.sendall(b"EHLO client.vitals.test\r\n")
+        if "250-STARTTLS" not in _reply(f):
+            return greeting, False, None
+        s.sendall(b"STARTTLS\r\n")
+        assert _reply(f)[0].startswith("220 "), m
+        try:
+            with ctx.wrap_socket(s, server_hostname=m["mx"]) as t:
+                return greeting, True, t.version()
+        except ssl.SSLError as e:
+            return greeting, True, e
+
+
+def _client(ca, host=None, tls10=False):
+    """A client context: verifying against the testbed CA when a host name is given."""
+    ctx = ssl.create_default_context(cafile=str(ca))
+    if not host:
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    if tls10:  # what a client must offer to reach a TLS 1.0-only server under OpenSSL 3
+        ctx.set_ciphers("ALL:@SECLEVEL=0")
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1
+    return ctx
+
+
+def test_mx_servers_follow_the_manifest(manifest, bed):
+    """Every case but the two hostile ones is Postfix (it greets so); each serves its case:
+    TLS 1.3 with a verifiable, self-signed (verify code 18) or expired (10) certificate, TLS 1.0
+    only, no STARTTLS, or STARTTLS whose every handshake fails (alert 40, no shared cipher)."""
+    if not manifest.get("mail", {}).get("enabled"):
+        pytest.skip(f"the testbed has no mail cases: {manifest.get('mail', {}).get('reason')}")
+    cases = {o["mail"]["smtp"]: o["mail"] for o in manifest["organizations"] if o.get("mail")}
+    assert {k: m["server"] for k, m in cases.items()} == {
+        "good": "postfix", "none": "postfix", "self_signed": "postfix", "expired": "postfix",
+        "tls10": "postfix", "broken": "postfix", "silent": "emulator", "garbage": "emulator"}
+    ca = bed / "ca.pem"
+    for kind in ("good", "self_signed", "expired"):
+        m = cases[kind]
+        greeting, offered, got = _starttls(m, _client(ca, m["mx"]))
+        assert greeting == f"220 {m['mx']} ESMTP Postfix" and offered, (kind, greeting)
+        want = {"good": None, "self_signed": 18, "expired": 10}[kind]
+        assert (got == "TLSv1.3") if want is None else got.verify_code == want, (kind, got)
+    m = cases["tls10"]
+    assert _starttls(m, _client(ca, tls10=True))[2] == "TLSv1"
+    assert isinstance(_starttls(m, _client(ca))[2], ssl.SSLError)
+    m = cases["none"]
+    assert _starttls(m, _client(ca)) == (f"220 {m['mx']} ESMTP Postfix", False, None)
+    m = cases["broken"]
+    for ctx in (_client(ca), _client(ca, tls10=True)):
+        greeting, offered, got = _starttls(m, ctx)
+        assert offered and isinstance(got, ssl.SSLError), got
+        assert got.reason == "SSLV3_ALERT_HANDSHAKE_FAILURE", got
+
+
+def test_postfix_check_is_clean(manifest, bed):
+    """`postfix check` on the testbed's Postfix: exit 0 and no warning (ownership and modes of
+    the queue directories mail.py makes itself, the configuration, master.cf's services)."""
+    if not manifest.get("mail", {}).get("enabled"):
+        pytest.skip(f"the testbed has no mail cases: {manifest.get('mail', {}).get('reason')}")
+    log = bed / "logs" / "mail-postfix.maillog"
+    before = log.stat().st_size if log.exists() else 0
+    r = subprocess.run(["/usr/sbin/postfix", "-c", str(bed / "mail" / "postfix" / "etc"), "check"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    with open(log, "rb") as f:
+        f.seek(before)
+        new = [x for x in f.read().decode(errors="replace").splitlines() if "postfix/smtpd[" not in x]
+    assert not [x for x in new if "warning:" in x or "fatal:" in x], new

@@ -8,31 +8,27 @@ matching, not matching or in an unsigned zone, and two hostile SMTP listeners. C
 settings; truth(o) the ground truth written to the manifest (expect.expected_mail_checks reads it).
 
 Servers (tests/testbed/README.md, "Mail transport cases"):
-- OpenSMTPD 6.8 (Debian's opensmtpd, /usr/sbin/smtpd) is the real server for plain SMTP
-  (no STARTTLS) and for STARTTLS that is offered but cannot complete: Debian 12's OpenSMTPD
-  6.8 cannot finish a TLS handshake with OpenSSL 3 (its privilege-separated key engine fails
-  with "rsa routines::missing private key", OpenSMTPD issues #1171 and #1239; measured here
-  with RSA and EC keys), so it shows the real-world "STARTTLS advertised, handshake fails".
-  It has fixed spool and control-socket paths, so it runs in a mount namespace of its own
-  (`unshare -m`: a tmpfs over /var/spool and a directory of DIR over /run, private to it).
-- STARTTLS that completes is served by an SMTP emulator in this file (`mail.py serve`), on
-  Python's ssl module (the system OpenSSL 3: TLS 1.2/1.3, or TLS 1.0 only at @SECLEVEL=0),
-  as are the hostile listeners (never a greeting; garbage after STARTTLS): no real server can
-  be told to misbehave so. Postfix would replace the emulator for the TLS cases where it is
-  installed; it is not on this machine.
+- Postfix 3.7 (Debian's postfix) is the real SMTP server of every case a real server can show:
+  one instance of the testbed's own (configuration, queue and data under DIR/mail/postfix), an
+  smtpd service per case address in its master.cf with that case's TLS settings (PF_TLS): good,
+  self-signed, expired, TLS 1.0 only, no STARTTLS, and STARTTLS offered but no handshake can
+  complete (a cipher list for RSA certificates in front of an EC key, TLS 1.3 off).
+- The two hostile listeners (never a greeting; garbage after STARTTLS) are an SMTP emulator in
+  this file (`mail.py serve`): no real server can be told to misbehave so. It speaks no TLS.
 - MTA-STS policies are served by an nginx of this module's own (mta-sts.mailNNN.test on
   127.30.1.N:443, the testbed CA's certificate, or a self-signed one for the bad-certificate case).
 """
 
 import argparse
 import datetime
+import grp
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -42,8 +38,8 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve()
 OPENSSL = "/usr/bin/openssl"
 NGINX = "/usr/sbin/nginx"
-SMTPD = "/usr/sbin/smtpd"
-UNSHARE = "/usr/bin/unshare"
+POSTFIX = "/usr/sbin/postfix"
+MASTER = "/usr/lib/postfix/sbin/master"  # postconf -d daemon_directory
 RANGE = "127.30.0.0/16"
 MX_NET = "127.30.0"     # MX host of mail case N: 127.30.0.N, port 25
 STS_NET = "127.30.1"    # mta-sts.mailNNN.test of case N: 127.30.1.N, port 443 (nginx)
@@ -54,9 +50,9 @@ MAX_CONNS = 200         # emulator connections kept open at once; beyond, new on
 GARBAGE = bytes(range(0x80, 0xc0)) * 2  # what the garbage listener sends after "STARTTLS"
 
 # case, SMTP server, MTA-STS, TLS-RPT, DANE, zone signed
-#   smtp: good (emulator, TLS 1.2+1.3, CA certificate), self_signed, expired, tls10 (emulator),
-#         none (OpenSMTPD, no STARTTLS), broken (OpenSMTPD, STARTTLS offered, handshake fails),
-#         silent, garbage (emulator, hostile)
+#   smtp: good (Postfix, TLS 1.2+1.3, CA certificate), self_signed, expired, tls10 (TLS 1.0 only),
+#         none (no STARTTLS), broken (STARTTLS offered, every handshake fails),
+#         silent, garbage (the emulator, hostile)
 #   sts:  none, enforce, enforce_wildcard, testing, mismatch (enforce, mx names another host),
 #         unreachable (TXT, the policy host's address does not answer), bad_cert (policy over a
 #         self-signed certificate), bad_record (a TXT record whose id= is malformed)
@@ -74,14 +70,19 @@ CASES = [
     ("smtp_silent", "silent", "none", "none", "none", True),
     ("starttls_garbage", "garbage", "none", "none", "none", True),
 ]
-EMULATED = ("good", "self_signed", "expired", "tls10", "silent", "garbage")
+EMULATED = ("silent", "garbage")
 
 
 def available():
-    """Why the mail cases cannot run here, or None (they need OpenSMTPD and unshare)."""
-    for b in (SMTPD, UNSHARE, NGINX, OPENSSL):
+    """Why the mail cases cannot run here, or None (they need Postfix, its user and nginx)."""
+    for b in (POSTFIX, MASTER, NGINX, OPENSSL):
         if not os.access(b, os.X_OK):
-            return f"{b} is missing (scripts/install-deps.sh installs opensmtpd)"
+            return f"{b} is missing (scripts/install-deps.sh installs postfix)"
+    try:
+        pwd.getpwnam("postfix")
+        grp.getgrnam("postdrop")
+    except KeyError:
+        return "the postfix user or the postdrop group is missing (the postfix package makes them)"
     return None
 
 
@@ -103,7 +104,7 @@ def orgs():
         o["mail"] = {"case": case, "smtp": smtp, "mta_sts": sts, "tls_rpt": rpt, "dane": dane,
                      "mx": f"mx.{dom}", "mx_addr": f"{MX_NET}.{k}",
                      "sts_addr": f"{DEAD_NET if sts == 'unreachable' else STS_NET}.{k}" if sts != "none" else None,
-                     "server": "opensmtpd" if smtp in ("none", "broken") else "emulator"}
+                     "server": "emulator" if smtp in EMULATED else "postfix"}
         o["assets"] = [{"asset": dom, "reason": "apex", "addresses": []},
                        {"asset": f"mx.{dom}", "reason": "mx", "addresses": [f"{MX_NET}.{k}"]}]
         o["assets"] += [{"asset": n.rstrip("."), "reason": "ns", "addresses": [a]}
@@ -138,7 +139,7 @@ def make_keys(d, mails):
     if any(p.wait() != 0 for p in procs):
         raise RuntimeError("mail cases: key generation failed")
     for n in names:
-        os.chmod(pki / f"{n}.key", 0o600)  # OpenSMTPD refuses keys others can read
+        os.chmod(pki / f"{n}.key", 0o600)  # Postfix and nginx read them as root, before dropping privileges
 
 
 def spki_sha256(key):
@@ -290,20 +291,97 @@ http {{
     return path
 
 
-def smtpd_conf(d, mails):
-    """OpenSMTPD's cases, one instance: a listener per case, with a pki where STARTTLS is offered."""
-    lines = ["# generated by tests/testbed/mail.py - do not edit"]
-    for o in (o for o in mails if o["mail"]["server"] == "opensmtpd"):
-        m, oid = o["mail"], o["org_id"]
-        if m["smtp"] == "broken":
-            lines += [f'pki {oid} cert "{_pki(d) / (oid + "-mx.pem")}"', f'pki {oid} key "{_pki(d) / (oid + ".key")}"',
-                      f"listen on {m['mx_addr']} port 25 tls pki {oid} hostname {m['mx']}"]
-        else:
-            lines.append(f"listen on {m['mx_addr']} port 25 hostname {m['mx']}")
-    lines += ['action "deliver" mbox', 'match from any for domain "mail.invalid" action "deliver"']
-    path = d / "mail" / "smtpd.conf"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+# Postfix's TLS settings of each case (master.cf -o overrides of one smtpd service each).
+# good/self_signed/expired differ only by certificate; tls10 allows TLS 1.0 alone, at
+# @SECLEVEL=0 (OpenSSL 3 refuses TLS 1.0's SHA-1 signatures at the default level); broken
+# offers STARTTLS with suites for RSA certificates only (aRSA) and no TLS 1.3 in front of an
+# EC key: no client of any version finds a usable suite ("no shared cipher", alert 40).
+PF_TLS = {
+    "good": ["smtpd_tls_protocols=>=TLSv1.2", "smtpd_tls_mandatory_protocols=>=TLSv1.2"],
+    "tls10": ["smtpd_tls_protocols=>=TLSv1,<=TLSv1", "smtpd_tls_mandatory_protocols=>=TLSv1,<=TLSv1",
+              "smtpd_tls_ciphers=low", "tls_low_cipherlist=DEFAULT:@SECLEVEL=0"],
+    "broken": ["smtpd_tls_protocols=<=TLSv1.2", "smtpd_tls_mandatory_protocols=<=TLSv1.2",
+               "smtpd_tls_ciphers=high", "tls_high_cipherlist=aRSA"],
+}
+PF_TLS["self_signed"] = PF_TLS["expired"] = PF_TLS["good"]
+
+
+# Postfix's queue directories (postfix-files: owner, group, mode), made here: `postfix check`
+# makes them too, but runs a hundred processes (0.3-0.5 s) at every `up`; test_mail.py runs it.
+PF_QUEUE = {"pid": ("root", "root", 0o755), "public": ("postfix", "postdrop", 0o710),
+            "maildrop": ("postfix", "postdrop", 0o730)}
+PF_QUEUE.update((q, ("postfix", "root", 0o700)) for q in (
+    "active", "bounce", "corrupt", "defer", "deferred", "flush", "hold", "incoming", "private", "saved", "trace"))
+
+
+PF_MAIN = """\
+# generated by tests/testbed/mail.py - do not edit
+compatibility_level = 3.6
+queue_directory = {queue}
+# relative to the queue directory, where every Postfix program works: the master opens its
+# lock there as postfix, and DIR may sit under a directory postfix cannot traverse (pytest's)
+data_directory = ../data
+mail_owner = postfix
+setgid_group = postdrop
+# the cases' addresses are in master.cf; Postfix refuses an inet_interfaces address that no
+# interface carries, and the 127.30.0.N are bound without being added to lo
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+myhostname = mx.mail.invalid
+mydestination =
+mynetworks =
+relay_domains =
+local_recipient_maps =
+alias_maps =
+alias_database =
+smtpd_relay_restrictions = reject
+smtpd_recipient_restrictions = reject
+smtpd_tls_loglevel = 1
+maillog_file = {logs}/mail-postfix.maillog
+maillog_file_prefixes = {logs}
+"""
+
+
+def _pf_dir(d):
+    """Postfix's configuration directory; its queue (root's) and data (postfix's) are siblings:
+    `postfix check` wants the whole configuration tree owned by root."""
+    return d / "mail" / "postfix" / "etc"
+
+
+def _pf_service(d, o):
+    """The master.cf line of one case: an smtpd on the MX address with the case's settings."""
+    m, oid = o["mail"], o["org_id"]
+    opts = [f"myhostname={m['mx']}"]
+    if m["smtp"] == "none":
+        opts.append("smtpd_tls_security_level=none")
+    else:
+        opts += ["smtpd_tls_security_level=may", f"smtpd_tls_cert_file={_pki(d) / (oid + '-mx.pem')}",
+                 f"smtpd_tls_key_file={_pki(d) / (oid + '.key')}"] + PF_TLS[m["smtp"]]
+    return f"{m['mx_addr']}:25 inet n - n - - smtpd " + " ".join(f"-o {x}" for x in opts)
+
+
+def postfix_conf(d, mails):
+    """The one Postfix instance of the testbed: DIR/mail/postfix/etc/{main.cf,master.cf}, its
+    queue and data directories beside. It relays nothing and rejects every recipient: the scanner
+    only greets and asks for STARTTLS. Returns the configuration directory."""
+    pf, top = _pf_dir(d), _pf_dir(d).parent
+    dirs = {pf: ("root", "root", 0o755), top / "queue": ("root", "root", 0o755), top / "data": ("postfix", "postfix", 0o700)}
+    dirs.update((top / "queue" / q, v) for q, v in PF_QUEUE.items())
+    for path, (user, group, mode) in dirs.items():  # parents first: dicts keep their order
+        path.mkdir(parents=True, exist_ok=True)
+        shutil.chown(path, user, group)
+        os.chmod(path, mode)
+    (pf / "main.cf").write_text(PF_MAIN.format(queue=top / "queue", logs=d / "logs"))
+    services = [_pf_service(d, o) for o in mails if o["mail"]["server"] == "postfix"]
+    services += ["anvil unix - - n - 1 anvil", "rewrite unix - - n - - trivial-rewrite",
+                 "tlsmgr unix - - n 1000? 1 tlsmgr", "postlog unix-dgram n - n - 1 postlogd"]
+    (pf / "master.cf").write_text("# generated by tests/testbed/mail.py - do not edit\n" + "\n".join(services) + "\n")
+    # Postfix waits until a configuration file is at least a second old ("may be changing"),
+    # seconds at every start of a fresh one: date them a minute back
+    old = time.time() - 60
+    for f in ("main.cf", "master.cf"):
+        os.utime(pf / f, (old, old))
+    return pf
 
 
 def serve_conf(d, mails):
@@ -311,8 +389,7 @@ def serve_conf(d, mails):
     eps = []
     for o in (o for o in mails if o["mail"]["smtp"] in EMULATED):
         m = o["mail"]
-        eps.append({"addr": m["mx_addr"], "host": m["mx"], "kind": m["smtp"],
-                    "cert": str(_pki(d) / f"{o['org_id']}-mx.pem"), "key": str(_pki(d) / f"{o['org_id']}.key")})
+        eps.append({"addr": m["mx_addr"], "host": m["mx"], "kind": m["smtp"]})
     path = d / "mail" / "serve.json"
     path.write_text(json.dumps(eps, indent=1) + "\n")
     return path
@@ -345,12 +422,12 @@ def _wait_port(addr, port, procs, timeout=10.0):
 
 def markers(d):
     """label -> command-line marker of every daemon start() starts (testbed.our_processes)."""
-    return {"mail-nginx": str(d / "mail" / "nginx.conf"), "mail-smtpd": str(d / "mail" / "smtpd.conf"),
+    return {"mail-nginx": str(d / "mail" / "nginx.conf"), "mail-postfix": f"master -c {_pf_dir(d)}",
             "mail-serve": f"{SCRIPT.name} serve --dir {d}"}
 
 
 def start(d, mails):
-    """Certificates, the policy nginx, OpenSMTPD and the emulator; returns the manifest part."""
+    """Certificates, the policy nginx, Postfix and the emulator; returns the manifest part."""
     make_certs(d, mails)
     conf = nginx_conf(d, mails)
     r = subprocess.run([NGINX, "-c", str(conf), "-p", str(d / "mail" / "nginx") + "/",
@@ -358,14 +435,11 @@ def start(d, mails):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"mail cases: nginx failed:\n{r.stdout}")
-    run = d / "mail" / "run"
-    run.mkdir(parents=True, exist_ok=True)
-    # OpenSMTPD's spool and control socket have fixed paths: give it a mount namespace whose
-    # /var/spool and /run are its own, so nothing of the host's is touched or shared.
-    script = (f"mount -t tmpfs tmpfs /var/spool && mount --bind {run} /run && "
-              f"exec {SMTPD} -d -f {smtpd_conf(d, mails)}")
+    pf = postfix_conf(d, mails)
     serve_conf(d, mails)
-    procs = [("mail-smtpd", _spawn(d, "mail-smtpd", [UNSHARE, "-m", "--propagation", "private", "sh", "-c", script]))]
+    # the master in the foreground under our pid file, as `postfix start` would run it (without
+    # its `postfix check`: test_mail.py runs that on the testbed's configuration)
+    procs = [("mail-postfix", _spawn(d, "mail-postfix", [MASTER, "-c", str(pf), "-d"]))]
     procs.append(("mail-serve", _spawn(d, "mail-serve", [sys.executable, str(SCRIPT), "serve", "--dir", str(d)])))
     for o in mails:
         m = o["mail"]
@@ -382,34 +456,20 @@ def truth(o):
 
 # ------------------------------------------------------------------ the SMTP emulator
 
-def _contexts(ep):
-    """The emulator's TLS context for an endpoint kind, or None where no TLS is spoken."""
-    if ep["kind"] in ("silent", "garbage"):
-        return None
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    if ep["kind"] == "tls10":
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1
-    else:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(ep["cert"], ep["key"])
-    return ctx
-
-
 def _readline(f):
     """One command line, at most 1 KiB (a longer one is cut: the peer's problem)."""
     line = f.readline(1024)
     return line.decode("latin-1").strip() if line else None
 
 
-def _ehlo(host, starttls):
-    ext = ["PIPELINING", "SIZE 10240000", "8BITMIME"] + (["STARTTLS"] if starttls else [])
-    lines = [host] + ext
+def _ehlo(host):
+    lines = [host, "PIPELINING", "SIZE 10240000", "8BITMIME", "STARTTLS"]
     return "".join(f"250{'-' if i < len(lines) - 1 else ' '}{x}\r\n" for i, x in enumerate(lines)).encode()
 
 
-def _session(conn, ep, ctx, slots):
-    """One SMTP session: a greeting, EHLO/HELO/NOOP/RSET/QUIT, and STARTTLS as the kind says."""
+def _session(conn, ep, slots):
+    """One hostile SMTP session: "silent" never greets; "garbage" greets, offers STARTTLS and
+    answers it with bytes that are neither SMTP nor TLS."""
     try:
         conn.settimeout(15)
         if ep["kind"] == "silent":
@@ -417,21 +477,17 @@ def _session(conn, ep, ctx, slots):
                 pass
             return
         conn.sendall(f"220 {ep['host']} ESMTP vitals-testbed\r\n".encode())
-        f, tls = conn.makefile("rb"), False
+        f = conn.makefile("rb")
         while True:
             cmd = _readline(f)
             if cmd is None:
                 return
             verb = cmd.split(" ")[0].upper()
             if verb in ("EHLO", "HELO"):
-                conn.sendall(_ehlo(ep["host"], not tls) if verb == "EHLO" else f"250 {ep['host']}\r\n".encode())
-            elif verb == "STARTTLS" and not tls and ep["kind"] == "garbage":
+                conn.sendall(_ehlo(ep["host"]) if verb == "EHLO" else f"250 {ep['host']}\r\n".encode())
+            elif verb == "STARTTLS":
                 conn.sendall(GARBAGE)
                 return
-            elif verb == "STARTTLS" and not tls:
-                conn.sendall(b"220 2.0.0 Ready to start TLS\r\n")
-                conn = ctx.wrap_socket(conn, server_side=True)
-                f, tls = conn.makefile("rb"), True
             elif verb == "QUIT":
                 conn.sendall(b"221 2.0.0 Bye\r\n")
                 return
@@ -439,7 +495,7 @@ def _session(conn, ep, ctx, slots):
                 conn.sendall(b"250 2.0.0 Ok\r\n")
             else:
                 conn.sendall(b"502 5.5.2 Command not implemented\r\n")
-    except (OSError, ssl.SSLError, ValueError):
+    except (OSError, ValueError):
         pass
     finally:
         try:
@@ -450,7 +506,6 @@ def _session(conn, ep, ctx, slots):
 
 
 def _listen(ep, slots):
-    ctx = _contexts(ep)
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((ep["addr"], 25))
@@ -462,7 +517,7 @@ def _listen(ep, slots):
             if not slots.acquire(blocking=False):
                 conn.close()  # the cap on open sessions: the peer's problem, not ours
                 continue
-            threading.Thread(target=_session, args=(conn, ep, ctx, slots), daemon=True).start()
+            threading.Thread(target=_session, args=(conn, ep, slots), daemon=True).start()
     threading.Thread(target=loop, daemon=True).start()
 
 
