@@ -471,17 +471,18 @@ def changes(before: dict, after: dict) -> list:
 MAIL_CHECK_IDS = ["mail.starttls", "mail.mta_sts", "mail.tlsrpt", "mail.dane"]
 NO_CERT = "no certificate observed"
 # a mail case's SMTP server -> mail.starttls: every MX offers STARTTLS and completes a handshake
-# (a self-signed, expired or TLS 1.0-only certificate still completes one: MTA-STS, DANE and the
-# tls.* checks judge it); the hostile listeners leave it unknown
-_STARTTLS = {"good": PASS, "self_signed": PASS, "expired": PASS, "tls10": PASS, "none": FAIL,
+# at TLS 1.2 or newer (a self-signed or expired certificate still completes one: MTA-STS, DANE
+# judge it; TLS 1.0 only does not count, RFC 8996; an offered STARTTLS whose every handshake
+# fails is no TLS); the hostile listeners leave it unknown
+_STARTTLS = {"good": PASS, "self_signed": PASS, "expired": PASS, "tls10": FAIL, "none": FAIL,
              "broken": FAIL, "silent": INDETERMINATE, "garbage": INDETERMINATE}
 
 
 def expected_mail_checks(org: dict, certs_observed: bool) -> dict:
     """(check, domain) -> (status, reason) of the mail transport checks of a regular or mail
     organisation ({} for traps and hostile ones): mail.mta_sts and mail.tlsrpt on the domain,
-    mail.dane on the domain (the worst of its MX hosts), mail.starttls on each MX host (on the
-    domain, "na", when there is no MX).
+    mail.dane on the domain (the worst of its MX hosts), mail.starttls on the domain (the worst
+    of its MX endpoints, src/analyze/analyze_tls.c; "na" when there is no MX).
     `certs_observed`: whether the scan holds the MX's certificate (tls_scans of service smtp);
     without it mail.dane over secure, usable TLSA records is indeterminate ("no certificate
     observed"). reason is None for pass/fail and for indeterminate findings whose reason is
@@ -491,11 +492,10 @@ def expected_mail_checks(org: dict, certs_observed: bool) -> dict:
     dom = org["domain"]
     if not org["mx"]:
         return {(c, dom): (NA, None) for c in MAIL_CHECK_IDS}
-    mx = org["mx_host"]
     m = org.get("mail")
     if m is None:  # the regular organisations: no policy, no TLSA, nothing listens on port 25
         return {("mail.mta_sts", dom): (FAIL, None), ("mail.tlsrpt", dom): (FAIL, None),
-                ("mail.dane", dom): (FAIL, None), ("mail.starttls", mx): (INDETERMINATE, None)}
+                ("mail.dane", dom): (FAIL, None), ("mail.starttls", dom): (INDETERMINATE, "refused")}
     sts = PASS if m["mta_sts"] in ("enforce", "enforce_wildcard") else FAIL
     rpt = PASS if m["tls_rpt"] == "good" else FAIL
     if m["dane"] == "none" or org["dnssec"] != "signed":
@@ -505,7 +505,7 @@ def expected_mail_checks(org: dict, certs_observed: bool) -> dict:
     else:
         dane = (PASS if m["dane"] == "match" else FAIL, None)
     return {("mail.mta_sts", dom): (sts, None), ("mail.tlsrpt", dom): (rpt, None), ("mail.dane", dom): dane,
-            ("mail.starttls", mx): (_STARTTLS[m["smtp"]], None)}
+            ("mail.starttls", dom): (_STARTTLS[m["smtp"]], None)}
 
 
 def main(argv):
