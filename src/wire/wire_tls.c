@@ -398,6 +398,9 @@ static int record_event(struct tls_reader *r, uint8_t ct, uint16_t ver, const ui
 		ev->desc = frag[1];
 		return 1;
 	}
+	/* Zero-length handshake fragments MUST NOT be sent (RFC 5246 s6.2.1, RFC 8446 s5.1). */
+	if (n == 0)
+		return -EBADMSG;
 	r->hs_version = ver;
 	return append_handshake(r, frag, n);
 }

@@ -397,6 +397,9 @@ static int first_error(const char *bytes, size_t n, enum tls_peer *peer)
 static void test_reader_errors(void)
 {
 	enum tls_peer p;
+	/* found by fuzz_tlsrec: an empty handshake record before any handshake byte */
+	is_int(first_error("\x16\x03\x03\x00\x00", 5, &p), -EBADMSG,
+	       "a zero-length handshake record is malformed (RFC 8446 s5.1)");
 	is_int(first_error("HTTP/1.1 400 Bad Request\r\n", 26, &p), -EPROTO, "http: -EPROTO");
 	is_int(p, TLS_PEER_HTTP, "http: recognized");
 	is_int(first_error("220 mx.test ESMTP\r\n", 19, &p), -EPROTO, "banner: -EPROTO");
