@@ -8,6 +8,7 @@
  * resumed scan runs under the options it was started with (scan_opts.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,6 +492,9 @@ static int skip_stored(struct scan_run *run, const json_t *have, size_t *order, 
 #define FDS_PER_DOMAIN 24
 /* Descriptors for everything but probes and the resolver: the database, logs, the loop. */
 #define FDS_BASE 256
+/* What the process itself needs at least besides probes and resolvers (database, logs,
+ * each worker's loop, libcurl's and libunbound's own pipes): kept out of the probes' cap. */
+#define FDS_OWN 32
 
 /*
  * Raises the open-file limit to the hard limit (a scan holds many sockets) and
@@ -512,8 +516,15 @@ static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	rlim_t reserved = FDS_BASE + 2 * (rlim_t)o->workers * resolver_ports(o->workers);
+	rlim_t resolvers = 2 * (rlim_t)o->workers * resolver_ports(o->workers);
+	rlim_t reserved = FDS_BASE + resolvers;
 	rlim_t room = rl.rlim_cur > reserved ? rl.rlim_cur - reserved : 0;
+	/* However few organizations are in flight, the probes' sockets together never take
+	 * the resolvers' descriptors: pacing holds connections past this many (pace.h). */
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)INT_MAX) {
+		rlim_t probes = rl.rlim_cur > resolvers + FDS_OWN ? rl.rlim_cur - resolvers - FDS_OWN : 0;
+		o->max_in_flight = probes < 4 ? 4 : (int)probes;
+	}
 	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)o->eng.concurrency * per_org > room) {
 		int fit = (int)(room / per_org);
 		o->eng.concurrency = fit > 0 ? fit : 1;
@@ -543,8 +554,10 @@ static int run_engine(struct scan_run *run, size_t *order, size_t n)
 	run->progress = run->o->progress < 0 ? isatty(STDERR_FILENO) : run->o->progress;
 	/* One pacing object for the whole scan: every worker's connections share its limits. */
 	int rc = pace_new(run->o->conn_rate, run->o->per_address, &run->o->eng.pace);
-	if (rc == 0)
+	if (rc == 0) {
+		pace_set_max_in_flight(run->o->eng.pace, run->o->max_in_flight);
 		rc = workers_scan(&wr, &st, err, sizeof err);
+	}
 	else
 		st = (struct workers_stats){.unstarted = n};
 	run->o->eng.pace = pace_free(run->o->eng.pace);

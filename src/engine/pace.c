@@ -21,7 +21,7 @@
 #define PACE_BUCKETS 4096 /* address table size; entries exist only while in use */
 #define PACE_KEYLEN  17   /* family byte and up to 16 address bytes */
 
-enum ticket_state { T_ADDR_WAIT = 0, T_RATE_WAIT, T_GRANTED, T_DELIVERED };
+enum ticket_state { T_ADDR_WAIT = 0, T_GLOBAL_WAIT, T_RATE_WAIT, T_GRANTED, T_DELIVERED };
 
 struct pace_addr {
 	uint8_t key[PACE_KEYLEN]; /* the address */
@@ -38,7 +38,7 @@ struct pace_ticket {
 	pace_cb cb;                      /* the owner's callback */
 	void *arg;                       /* its argument */
 	enum ticket_state state;         /* where it is */
-	struct pace_ticket *prev, *next; /* in its address FIFO or the token FIFO */
+	struct pace_ticket *prev, *next; /* in its address FIFO, the global FIFO or the token FIFO */
 };
 
 struct pace {
@@ -52,6 +52,9 @@ struct pace {
 	pace_clock_fn clock;                   /* the clock */
 	void *clock_arg;                       /* its argument */
 	struct pace_ticket *rq_head, *rq_tail; /* holding a slot, waiting for a token */
+	int max_global;                        /* connections in flight across the scan, 0: no limit */
+	int global;                            /* tickets holding a global slot */
+	struct pace_ticket *gq_head, *gq_tail; /* holding an address slot, waiting for a global one */
 	struct pace_addr *table[PACE_BUCKETS]; /* addresses in use */
 };
 
@@ -99,6 +102,21 @@ struct pace *pace_free(struct pace *p)
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 	return NULL;
+}
+
+void pace_set_max_in_flight(struct pace *p, int max)
+{
+	pthread_mutex_lock(&p->mu);
+	p->max_global = max > 0 ? max : 0;
+	pthread_mutex_unlock(&p->mu);
+}
+
+int pace_global_in_flight(struct pace *p)
+{
+	pthread_mutex_lock(&p->mu);
+	int n = p->global;
+	pthread_mutex_unlock(&p->mu);
+	return n;
 }
 
 void pace_set_clock(struct pace *p, pace_clock_fn fn, void *arg)
@@ -243,7 +261,37 @@ static void pump_tokens(struct pace *p)
 	}
 }
 
-/* Slots of `a` to its first waiters, as far as the limit allows; they go on to the tokens. */
+/* A ticket with both slots goes on to the tokens, or is granted when there is no rate. */
+static void to_tokens(struct pace *p, struct pace_ticket *t)
+{
+	p->global++;
+	if (p->rate > 0) {
+		t->state = T_RATE_WAIT;
+		q_push(&p->rq_head, &p->rq_tail, t);
+	} else {
+		grant(t);
+	}
+}
+
+static int global_free(const struct pace *p)
+{
+	return p->max_global == 0 || p->global < p->max_global;
+}
+
+/* Global slots to the first tickets waiting for one. */
+static void pump_global(struct pace *p)
+{
+	struct pace_ticket *t;
+
+	while (global_free(p) && (t = p->gq_head) != NULL) {
+		q_remove(&p->gq_head, &p->gq_tail, t);
+		to_tokens(p, t);
+	}
+	if (p->rate > 0)
+		pump_tokens(p);
+}
+
+/* Slots of `a` to its first waiters, as far as the limit allows; they go on to a global slot. */
 static void pump_addr(struct pace *p, struct pace_addr *a)
 {
 	struct pace_ticket *t;
@@ -251,11 +299,11 @@ static void pump_addr(struct pace *p, struct pace_addr *a)
 	while (a->in_flight < p->per_addr && (t = a->head) != NULL) {
 		q_remove(&a->head, &a->tail, t);
 		a->in_flight++;
-		if (p->rate > 0) {
-			t->state = T_RATE_WAIT;
-			q_push(&p->rq_head, &p->rq_tail, t);
+		if (global_free(p) && p->gq_head == NULL) {
+			to_tokens(p, t);
 		} else {
-			grant(t);
+			t->state = T_GLOBAL_WAIT;
+			q_push(&p->gq_head, &p->gq_tail, t);
 		}
 	}
 	if (p->rate > 0)
@@ -322,10 +370,16 @@ static void unqueue(struct pace *p, struct pace_ticket *t)
 
 	if (t->state == T_ADDR_WAIT) {
 		q_remove(&a->head, &a->tail, t);
+	} else if (t->state == T_GLOBAL_WAIT) {
+		q_remove(&p->gq_head, &p->gq_tail, t);
+		a->in_flight--;
+		pump_addr(p, a);
 	} else {
 		if (t->state == T_RATE_WAIT)
 			q_remove(&p->rq_head, &p->rq_tail, t);
 		a->in_flight--;
+		p->global--;
+		pump_global(p);
 		pump_addr(p, a);
 	}
 	/* The head's timer went with it: the new head needs its own. */

@@ -1,15 +1,20 @@
 /*
  * Pacing: the politeness every probe of a scan shares. One object for the whole
- * scan, shared by every engine (each on its own thread and event loop), with two
+ * scan, shared by every engine (each on its own thread and event loop), with three
  * limits on the connections they start:
  * - a global connection rate: connections started per second across the scan, a
  *   token bucket holding at most PACE_BURST_MS worth of tokens (at least one); 0
  *   means no limit;
  * - a per-address limit: connections in flight to one IP address (IPv4 or IPv6,
- *   the port ignored; an IPv4-mapped IPv6 address counts as the IPv4 one).
+ *   the port ignored; an IPv4-mapped IPv6 address counts as the IPv4 one);
+ * - an optional global limit: connections in flight across the scan, set from the
+ *   open-file limit so that the probes' sockets never take the descriptors the
+ *   resolvers need (unbound does not report a failed socket(): it counts a timeout,
+ *   backs off the name server and fails every later query to it).
  *
  * A connection asks first for a slot at its address (waiters of an address are
- * served in FIFO order), then for a token (one FIFO across the scan). The grant
+ * served in FIFO order), then for a global slot (one FIFO), then for a token (one
+ * FIFO across the scan). The grant
  * arrives as a callback from the loop of the base given to pace_acquire, never
  * inside pace_acquire and never on another thread: the ticket owns an event on
  * that base, which a release on any thread makes active under the lock
@@ -44,6 +49,10 @@ typedef int64_t (*pace_clock_fn)(void *arg);
 int pace_new(double rate, int per_addr, struct pace **out);
 /* Frees the object; every ticket must have been released. Accepts NULL; returns NULL. */
 struct pace *pace_free(struct pace *p);
+/* Connections in flight across the scan (0: no limit); before any pace_acquire. */
+void pace_set_max_in_flight(struct pace *p, int max);
+/* Tickets holding a global slot now. */
+int pace_global_in_flight(struct pace *p);
 /* Replaces the clock (tests); before any pace_acquire. */
 void pace_set_clock(struct pace *p, pace_clock_fn fn, void *arg);
 /*

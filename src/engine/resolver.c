@@ -24,6 +24,8 @@ struct rquery {
 	char *name;                 /* asked name */
 	int type;                   /* asked type */
 	struct rquery *prev, *next; /* in-flight list */
+	int submitted;              /* handed to unbound (else waiting in the pending FIFO) */
+	struct rquery *pnext;       /* pending FIFO */
 };
 
 struct resolver {
@@ -33,6 +35,9 @@ struct resolver {
 	int timeout_ms;          /* per query */
 	struct rquery *inflight; /* queries under way */
 	size_t ninflight;        /* their count */
+	size_t nactive;          /* of them, handed to unbound */
+	size_t max_active;       /* the most handed to unbound at once */
+	struct rquery *pend_head, *pend_tail; /* the others, in order */
 };
 
 static int set_opt(struct ub_ctx *ub, const char *opt, const char *val, char *err, size_t errlen)
@@ -88,6 +93,14 @@ static int configure(struct ub_ctx *ub, const struct resolver_opts *o, int valid
 	    {"num-queries-per-thread:", "4096"},
 	    {"outgoing-range:", "4096"},
 	    {"qname-minimisation:", "no"},
+	    /*
+	     * A name server that timed out is not written off for the rest of the scan: unbound
+	     * would back it off for infra-host-ttl (900 s) and fail every later query to it, and
+	     * one moment of loss at a hosting provider's servers would cost every organization
+	     * they serve. Keep probing it, and forget the penalty after a minute.
+	     */
+	    {"infra-keep-probing:", "yes"},
+	    {"infra-host-ttl:", "60"},
 	    {"verbosity:", "0"},
 	    {"use-syslog:", "no"},
 	    {"logfile:", ""},
@@ -126,6 +139,12 @@ int resolver_new(struct event_base *base, const struct resolver_opts *o, struct 
 	r->base = base;
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
 	/*
+	 * unbound sends through at most outgoing-range sockets and queues the rest inside,
+	 * where our deadline would run for queries not yet asked: past twice that many (each
+	 * of ours may take a few upstream queries), queries wait here, their time not running.
+	 */
+	r->max_active = 2 * (size_t)resolver_ports(o->workers);
+	/*
 	 * A validating resolver answers SERVFAIL for bogus data (val-permissive-mode
 	 * would hide the bogus state instead), so a second, non-validating context
 	 * fetches those records: the DNSSEC checks see "bogus", the others the data.
@@ -143,9 +162,29 @@ int resolver_new(struct event_base *base, const struct resolver_opts *o, struct 
 	return 0;
 }
 
+static void pend_remove(struct resolver *r, struct rquery *q)
+{
+	struct rquery **pp = &r->pend_head, *prev = NULL;
+	while (*pp != NULL && *pp != q) {
+		prev = *pp;
+		pp = &(*pp)->pnext;
+	}
+	if (*pp == NULL)
+		return;
+	*pp = q->pnext;
+	if (r->pend_tail == q)
+		r->pend_tail = prev;
+}
+
+static void pump_pending(struct resolver *r);
+
 static void rquery_unlink_free(struct rquery *q)
 {
 	struct resolver *r = q->r;
+	if (q->submitted)
+		r->nactive--;
+	else
+		pend_remove(r, q);
 	if (q->prev)
 		q->prev->next = q->next;
 	else
@@ -160,15 +199,19 @@ static void rquery_unlink_free(struct rquery *q)
 	json_decref(q->answer);
 	json_decref(q->bogus);
 	free(q->name);
+	int was_active = q->submitted;
 	free(q);
+	if (was_active)
+		pump_pending(r);
 }
 
 struct resolver *resolver_free(struct resolver *r)
 {
 	if (r == NULL)
 		return NULL;
+	r->max_active = 0; /* nothing pending is handed over while the queries go */
 	while (r->inflight) {
-		if (r->inflight->answer == NULL)
+		if (r->inflight->submitted && r->inflight->answer == NULL)
 			ub_cancel(r->inflight->active, r->inflight->async_id);
 		rquery_unlink_free(r->inflight);
 	}
@@ -268,6 +311,50 @@ static int type_number(const char *type)
 	return t == 0 ? -EINVAL : (int)t;
 }
 
+/*
+ * Hands q to unbound and starts its deadline then: a query waiting for its turn has not
+ * been asked, so its time does not run. 0, -ENOMEM or -EIO.
+ */
+static int submit(struct rquery *q)
+{
+	struct resolver *r = q->r;
+	struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
+	if (evtimer_add(q->timer, &tv) < 0)
+		return -ENOMEM;
+	q->submitted = 1;
+	r->nactive++;
+	q->active = r->ub;
+	int ub = ub_resolve_event(r->ub, q->name, q->type, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id);
+	if (ub != 0) {
+		q->submitted = 0;
+		r->nactive--;
+		evtimer_del(q->timer);
+		return ub == UB_NOMEM ? -ENOMEM : -EIO;
+	}
+	return 0;
+}
+
+/*
+ * The next waiting queries, as far as the cap allows. One that cannot be asked gets an
+ * "error" lookup through its own deliver event (never a callback from here).
+ */
+static void pump_pending(struct resolver *r)
+{
+	struct rquery *q;
+	while (r->nactive < r->max_active && (q = r->pend_head) != NULL) {
+		r->pend_head = q->pnext;
+		if (r->pend_head == NULL)
+			r->pend_tail = NULL;
+		q->pnext = NULL;
+		if (submit(q) < 0) {
+			q->submitted = 1; /* its slot is released with it */
+			r->nactive++;
+			q->answer = dns_lookup_new(q->name, q->type, "error");
+			event_active(q->deliver, 0, 0);
+		}
+	}
+}
+
 int resolver_query(struct resolver *r, const char *name, const char *type, resolver_cb cb, void *arg,
                    struct rquery **out)
 {
@@ -290,15 +377,21 @@ int resolver_query(struct resolver *r, const char *name, const char *type, resol
 	r->ninflight++;
 	q->timer = evtimer_new(r->base, on_timeout, q);
 	q->deliver = event_new(r->base, -1, 0, on_deliver, q);
-	struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
-	if (q->timer == NULL || q->deliver == NULL || evtimer_add(q->timer, &tv) < 0) {
+	if (q->timer == NULL || q->deliver == NULL) {
 		rquery_unlink_free(q);
 		return -ENOMEM; /* the engine's back-pressure retries later */
 	}
-	int ub = ub_resolve_event((q->active = r->ub), name, t, LDNS_RR_CLASS_IN, q, on_answer, &q->async_id);
-	if (ub != 0) {
-		rquery_unlink_free(q);
-		return ub == UB_NOMEM ? -ENOMEM : -EIO;
+	if (r->nactive < r->max_active && r->pend_head == NULL) {
+		int rc = submit(q);
+		if (rc < 0) {
+			rquery_unlink_free(q);
+			return rc;
+		}
+	} else if (r->pend_tail != NULL) {
+		r->pend_tail->pnext = q;
+		r->pend_tail = q;
+	} else {
+		r->pend_head = r->pend_tail = q;
 	}
 	if (out)
 		*out = q;
@@ -309,7 +402,7 @@ void resolver_cancel(struct rquery *q)
 {
 	if (q == NULL)
 		return;
-	if (q->answer == NULL)
+	if (q->submitted && q->answer == NULL)
 		ub_cancel(q->active, q->async_id);
 	rquery_unlink_free(q);
 }

@@ -119,6 +119,41 @@ static void test_per_address(void)
 	event_base_free(base);
 }
 
+/* The global limit: at most N in flight across addresses, FIFO, a release lets the next in. */
+static void test_global(void)
+{
+	struct event_base *base = event_base_new();
+	struct grants g = {0};
+	struct pace *p = NULL;
+	char addr[32];
+
+	is_int(pace_new(0, 2, &p), 0, "global: pace_new");
+	pace_set_max_in_flight(p, 3);
+	for (int i = 0; i < 5; i++) {
+		snprintf(addr, sizeof addr, "127.0.0.%d", i + 1);
+		struct sockaddr_storage s = v4(addr, 443);
+		ask(p, base, &g, i, &s);
+	}
+	settle(base);
+	is_int(g.n, 3, "global: three of five addresses get a connection");
+	is_int(pace_global_in_flight(p), 3, "global: three in flight");
+	g.t[1] = pace_release(g.t[1]);
+	settle(base);
+	is_int(g.n, 4, "global: a release lets one more in");
+	is_int(g.order[3], 3, "global: the oldest waiter (3)");
+	g.t[4] = pace_release(g.t[4]); /* a waiter gives up: its address slot goes too */
+	g.t[0] = pace_release(g.t[0]);
+	settle(base);
+	is_int(g.n, 4, "global: nobody left waiting");
+	is_int(pace_global_in_flight(p), 2, "global: two in flight");
+	for (int i = 0; i < 5; i++)
+		g.t[i] = pace_release(g.t[i]);
+	is_int(pace_addresses(p), 0, "global: every address entry is gone once idle");
+	is_int(pace_global_in_flight(p), 0, "global: none in flight");
+	pace_free(p);
+	event_base_free(base);
+}
+
 /* A grant on its way (event active) and then a release: the callback never runs. */
 static void test_cancel_granted(void)
 {
@@ -320,6 +355,7 @@ static void test_threads(void)
 
 int main(void)
 {
+	test_global();
 	/* As the workers do: before any base, so a release may wake another thread's loop. */
 	evthread_use_pthreads();
 	test_per_address();
