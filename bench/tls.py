@@ -22,6 +22,7 @@ first ratio is conservative; the second divides by the time deep TLS adds to the
 import argparse
 import datetime
 import json
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -34,6 +35,24 @@ sys.path.insert(0, str(ROOT / "tests" / "peers"))
 import peers  # noqa: E402
 
 
+def bed_cpu(bed):
+    """CPU seconds used so far by the testbed's servers: every process whose command line
+    names DIR (nginx and knot masters, gnutls-serv, socat, postfix) and their children
+    (nginx's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+            st = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        procs[pid] = (cmd, st[1], int(st[11]) + int(st[12]))  # ppid, utime + stime
+    ours = {pid for pid, (cmd, _, _) in procs.items() if str(bed) in cmd}
+    ours |= {pid for pid, (_, ppid, _) in procs.items() if ppid in ours}
+    return sum(procs[p][2] for p in ours) / tick
+
+
 def run_vitals(vitals, bed, depth, tag):
     """(wall seconds, peak RSS KiB, organizations, database) of one scan of targets-assets.csv."""
     db, out = bed / f"bench-tls-{tag}.db", bed / f"bench-tls-{tag}.ndjson"
@@ -41,12 +60,16 @@ def run_vitals(vitals, bed, depth, tag):
         if p.exists():
             p.unlink()
     timef = bed / f"bench-tls-{tag}.time"
-    cmd = ["/usr/bin/time", "-f", "%e %M", "-o", str(timef), vitals, "scan", "--scope", "127.0.0.0/8",
+    cmd = ["/usr/bin/time", "-f", "%e %M %U %S", "-o", str(timef), vitals, "scan", "--scope", "127.0.0.0/8",
            "--root-hints", str(bed / "root.hints"), "--trust-anchor", str(bed / "root.key"),
            "--ca-file", str(bed / "ca.pem"), "--db", str(db), "-o", str(out), "--no-progress",
            "--tls", depth, str(bed / "targets-assets.csv")]
+    before = bed_cpu(bed)
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    secs, kb = timef.read_text().split()
+    servers = bed_cpu(bed) - before
+    secs, kb, user, sys_ = timef.read_text().split()
+    print(f"  {tag:5}: wall {float(secs):.1f} s; CPU vitals {float(user) + float(sys_):.1f} s, "
+          f"the testbed's servers {servers:.1f} s (2 cores)")
     recs = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     return float(secs), int(kb), sum(1 for r in recs if r.get("type") == "organization"), db
 
@@ -103,7 +126,7 @@ def main(argv):
     keys = sorted(ok)
     if a.sslscan_sample:
         keys = keys[:a.sslscan_sample]
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), bed_cpu(bed)
     disagree, compared = [], 0
     for host, addr in keys:
         ep = {"host": host, "addr": addr, "port": 443}
@@ -120,9 +143,10 @@ def main(argv):
                 theirs, mine_f = sorted(theirs or []), mine[field]
             if theirs != mine_f:
                 disagree.append(f"{host} {addr} {field}: vitals {mine_f}, sslscan {theirs}")
-    ssl_s = time.monotonic() - t0
+    ssl_s, ssl_cpu = time.monotonic() - t0, bed_cpu(bed) - cpu0
     ssl_rate = len(keys) / ssl_s if ssl_s else 0.0
-    print(f"sslscan (one at a time): {len(keys)} endpoints in {ssl_s:.1f} s = {ssl_rate:.2f} endpoints/s")
+    print(f"sslscan (one at a time): {len(keys)} endpoints in {ssl_s:.1f} s = {ssl_rate:.2f} endpoints/s; "
+          f"the testbed's servers used {ssl_cpu:.1f} s CPU")
 
     cases = manifest.get("tls_cases", {}).get("endpoints", [])[:a.testssl_sample]
     if cases:
