@@ -557,8 +557,7 @@ static int run_engine(struct scan_run *run, size_t *order, size_t n)
 	if (rc == 0) {
 		pace_set_max_in_flight(run->o->eng.pace, run->o->max_in_flight);
 		rc = workers_scan(&wr, &st, err, sizeof err);
-	}
-	else
+	} else
 		st = (struct workers_stats){.unstarted = n};
 	run->o->eng.pace = pace_free(run->o->eng.pace);
 	if (run->progress)

@@ -62,9 +62,10 @@ struct scan_opts {
 	int workers;            /* --workers: engines on their own threads */
 	double conn_rate;       /* --conn-rate: connections started per second across the scan, 0: no limit */
 	int per_address;        /* --per-address: connections in flight per address, 1 or more */
-	int max_in_flight;      /* probe connections in flight across the scan (0: no limit), from the file limit */
-	unsigned given;         /* GIVEN_* bits */
-	json_t *restored;       /* the stored options the strings above may point into */
+	int max_in_flight; /* probe connections in flight across the scan (0: no limit), from the file limit
+	                    */
+	unsigned given;    /* GIVEN_* bits */
+	json_t *restored;  /* the stored options the strings above may point into */
 };
 
 /* Defaults for everything. */
