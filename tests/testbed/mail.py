@@ -35,6 +35,9 @@ import threading
 import time
 from pathlib import Path
 
+import daemons
+
+WHO = "mail cases"  # names this part of the testbed in errors
 SCRIPT = Path(__file__).resolve()
 OPENSSL = "/usr/bin/openssl"
 NGINX = "/usr/sbin/nginx"
@@ -117,10 +120,7 @@ def orgs():
 # ------------------------------------------------------------------ keys, records, certificates
 
 def _run(cmd, **kw):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-    if r.returncode != 0:
-        raise RuntimeError(f"mail cases: {' '.join(map(str, cmd))} failed:\n{r.stdout}")
-    return r.stdout
+    return daemons.run(cmd, WHO, **kw)
 
 
 def _pki(d):
@@ -395,31 +395,6 @@ def serve_conf(d, mails):
     return path
 
 
-def _spawn(d, label, cmd, env=None):
-    """Starts one daemon in its own session, its pid in DIR/pids/LABEL.pid (for `down`)."""
-    log = open(d / "logs" / f"{label}.log", "wb")
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                         start_new_session=True, close_fds=True, env=env)
-    log.close()
-    (d / "pids" / f"{label}.pid").write_text(f"{p.pid}\n")
-    return p
-
-
-def _wait_port(addr, port, procs, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection((addr, port), timeout=0.5).close()
-            return
-        except OSError:
-            for label, p in procs:
-                if p is not None and p.poll() is not None:
-                    raise RuntimeError(f"mail cases: {label} exited with {p.returncode}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"mail cases: nothing listens on {addr}:{port}")
-            time.sleep(0.02)
-
-
 def markers(d):
     """label -> command-line marker of every daemon start() starts (testbed.our_processes)."""
     return {"mail-nginx": str(d / "mail" / "nginx.conf"), "mail-postfix": f"master -c {_pf_dir(d)}",
@@ -439,13 +414,13 @@ def start(d, mails):
     serve_conf(d, mails)
     # the master in the foreground under our pid file, as `postfix start` would run it (without
     # its `postfix check`: test_mail.py runs that on the testbed's configuration)
-    procs = [("mail-postfix", _spawn(d, "mail-postfix", [MASTER, "-c", str(pf), "-d"]))]
-    procs.append(("mail-serve", _spawn(d, "mail-serve", [sys.executable, str(SCRIPT), "serve", "--dir", str(d)])))
+    procs = [("mail-postfix", daemons.spawn(d, "mail-postfix", [MASTER, "-c", str(pf), "-d"]))]
+    procs.append(("mail-serve", daemons.spawn(d, "mail-serve", [sys.executable, str(SCRIPT), "serve", "--dir", str(d)])))
     for o in mails:
         m = o["mail"]
-        _wait_port(m["mx_addr"], 25, procs)
+        daemons.wait_port(m["mx_addr"], 25, procs, WHO)
         if m["mta_sts"] not in ("none", "unreachable"):
-            _wait_port(m["sts_addr"], 443, [])
+            daemons.wait_port(m["sts_addr"], 443, [], WHO)
     return {"enabled": True, "range": RANGE, "cases": [truth(o) for o in mails]}
 
 

@@ -20,8 +20,8 @@ import datetime
 import os
 import shutil
 import subprocess
-import time
-from pathlib import Path
+
+import daemons
 
 OPENSSL = "/usr/bin/openssl"
 NGINX = "/usr/sbin/nginx"
@@ -64,6 +64,13 @@ _GNUTLS_CASES = [
     ("rc4_cipher", f"{_GNUTLS_BASE}:+AES-128-GCM:+AEAD:+ARCFOUR-128:+SHA1", ["rc4"]),
     ("3des_cipher", f"{_GNUTLS_BASE}:+AES-128-GCM:+AEAD:+3DES-CBC:+SHA1", ["3des"]),
 ]
+
+
+WHO = "tls cases"  # names this part of the testbed in errors
+
+
+def _run(cmd):
+    daemons.run(cmd, WHO)
 
 
 def cases():
@@ -145,12 +152,6 @@ x509_extensions = v3_leaf
 [ policy_any ]
 commonName = supplied
 """
-
-
-def _run(cmd):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{r.stdout}")
 
 
 def _keys(pki):
@@ -310,32 +311,6 @@ http {{
     return path
 
 
-def _spawn(d, label, cmd):
-    """Starts one daemon in its own session, its pid in DIR/pids/LABEL.pid (for `down`)."""
-    log = open(d / "logs" / f"{label}.log", "wb")
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                         start_new_session=True, close_fds=True)
-    log.close()
-    (d / "pids" / f"{label}.pid").write_text(f"{p.pid}\n")
-    return p
-
-
-def _wait_port(addr, port, procs, timeout=10.0):
-    import socket
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection((addr, port), timeout=0.5).close()
-            return
-        except OSError:
-            for label, p in procs:
-                if p.poll() is not None:
-                    raise RuntimeError(f"tls cases: {label} exited with {p.returncode}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"tls cases: nothing listens on {addr}:{port}")
-            time.sleep(0.02)
-
-
 def _socat_lock(d, c):
     """socat's lock file: it puts DIR in socat's command line, so that `down` (and `up` of
     another DIR, such as a nested test testbed) tells this testbed's forwarders from others'."""
@@ -370,16 +345,16 @@ def start(d):
     procs = []
     for c in (c for c in cases() if c["server"] == "gnutls"):
         key = pki / f"{c['cert']['key']}.key"
-        procs.append((c["id"], _spawn(d, f"tlscases-gnutls-{c['id']}", [
+        procs.append((c["id"], daemons.spawn(d, f"tlscases-gnutls-{c['id']}", [
             GNUTLS_SERV, "--http", "--port", str(c["port"]), "--x509certfile", str(_chain(pki, c)),
             "--x509keyfile", str(key), "--priority", c["priority"]])))
-        procs.append((c["id"], _spawn(d, f"tlscases-socat-{c['id']}", [
+        procs.append((c["id"], daemons.spawn(d, f"tlscases-socat-{c['id']}", [
             SOCAT, "-L", _socat_lock(d, c), f"TCP-LISTEN:443,bind={c['addr']},reuseaddr,fork",
             f"TCP:127.0.0.1:{c['port']}"])))
     for c in cases():
-        _wait_port(c["addr"], 443, procs)
+        daemons.wait_port(c["addr"], 443, procs, WHO)
         if c["server"] == "gnutls":
-            _wait_port("127.0.0.1", c["port"], procs)
+            daemons.wait_port("127.0.0.1", c["port"], procs, WHO)
     return {"enabled": True, "range": RANGE, "ca": str(d / "tlscases" / "ca.pem"),
             "vocabulary": {"protocols": PROTOCOLS, "classes": CLASSES},
             "endpoints": [truth(c) for c in cases()]}
