@@ -20,17 +20,21 @@ def compare(a, b):
         va, vb = verdicts(a[org]), verdicts(b[org])
         # An address lookup that failed under load in one run only leaves that host unreached
         # there (no address: an endpoint of its own) and probed on its addresses in the other.
+        # Both directions are judged on both runs' whole verdicts: the unreached host's
+        # timeout is in one run, its addresses' verdicts in the other.
+        alone = {id(mine): [k for k in mine if k not in theirs] for mine, theirs in ((va, vb), (vb, va))}
         for mine, theirs in ((va, vb), (vb, va)):
-            alone = [k for k in mine if k not in theirs]
-            hosts = {k[1] for k in alone}
+            hosts = {k[1] for k in alone[id(mine)]}
             timed_out = any(v[1] in LOAD and k[1] in hosts for d in (va, vb) for k, v in d.items())
-            if alone and not timed_out:
+            if alone[id(mine)] and not timed_out:
                 # Say what each run saw of those hosts: the verdicts and the assets' lookups.
                 other = sorted((k, v) for k, v in theirs.items() if k[1] in hosts)
                 seen = [[x for x in r[org].get("assets", []) if x.get("host") in hosts] for r in (a, b)]
-                raise AssertionError(f"{org}: only in one run: {alone[:3]}; the other: {other[:3]}; assets {seen}")
-            timeouts += len(alone)
-            for k in alone:
+                raise AssertionError(f"{org}: only in one run: {alone[id(mine)][:3]}; the other: {other[:3]}; "
+                                     f"assets {seen}")
+            timeouts += len(alone[id(mine)])
+        for mine in (va, vb):
+            for k in alone[id(mine)]:
                 del mine[k]
         for k in va:
             compared += 1
