@@ -2,6 +2,7 @@
 #include "tlsscan_plan.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,12 +84,28 @@ static unsigned rank(const struct tls_suite *t)
 
 static int by_rank(const void *a, const void *b)
 {
-	const struct tls_suite *x = tls_suite_by_code(*(const uint16_t *)a);
-	const struct tls_suite *y = tls_suite_by_code(*(const uint16_t *)b);
+	const struct tls_suite *x = *(const struct tls_suite *const *)a;
+	const struct tls_suite *y = *(const struct tls_suite *const *)b;
 	unsigned rx = rank(x), ry = rank(y);
 	if (rx != ry)
 		return rx < ry ? -1 : 1;
 	return x->code < y->code ? -1 : x->code > y->code;
+}
+
+/* The suite registry in offering order, sorted once for every question of every scan. */
+static const struct tls_suite **ranked;
+static size_t nranked;
+static pthread_once_t ranked_once = PTHREAD_ONCE_INIT;
+
+static void rank_suites(void)
+{
+	const struct tls_suite *all = tls_suites_all(&nranked);
+	ranked = malloc(nranked * sizeof *ranked);
+	if (ranked == NULL)
+		abort();
+	for (size_t i = 0; i < nranked; i++)
+		ranked[i] = &all[i];
+	qsort(ranked, nranked, sizeof *ranked, by_rank);
 }
 
 static int accepted_at(const struct tsp *s, int vi, uint16_t code)
@@ -104,13 +121,11 @@ typedef int (*suite_pred)(const struct tsp *s, const struct tq *q, const struct 
 
 static void offer(const struct tsp *s, struct tq *q, suite_pred want)
 {
-	size_t n;
-	const struct tls_suite *all = tls_suites_all(&n);
+	pthread_once(&ranked_once, rank_suites);
 	q->nsuites = 0;
-	for (size_t i = 0; i < n && q->nsuites < TSP_SUITES_MAX; i++)
-		if (valid_at(&all[i], q->vi) && (want == NULL || want(s, q, &all[i])))
-			q->suites[q->nsuites++] = all[i].code;
-	qsort(q->suites, q->nsuites, sizeof q->suites[0], by_rank);
+	for (size_t i = 0; i < nranked && q->nsuites < TSP_SUITES_MAX; i++)
+		if (valid_at(ranked[i], q->vi) && (want == NULL || want(s, q, ranked[i])))
+			q->suites[q->nsuites++] = ranked[i]->code;
 }
 
 static int is_v13_group(const struct tls_group *g)
