@@ -264,7 +264,7 @@ int dicom_assoc_parse(const uint8_t *pdu, size_t len, struct dicom_assoc *out)
 
 int dicom_ctx_result(const struct dicom_assoc *a, uint8_t id)
 {
-	for (unsigned i = 0; i < a->nctx; i++)
+	for (unsigned i = 0; i < a->nctx && i < DICOM_CTX_MAX; i++)
 		if (a->ctx_id[i] == id)
 			return a->ctx_result[i];
 	return -1;
