@@ -250,6 +250,69 @@ static const struct check_add added_v4[] = {
       "RFC 7672; RFC 6698"}},
 };
 
+/*
+ * Version 5, as its differences from version 4: exposed services and clinical systems, the
+ * svc.* checks of the port sweep and the service probes (src/analyze/analyze_services.c and
+ * its family tables), in three new factors, each rolled up by the organization's worst
+ * address; the factor weights are rebalanced to make room for them.
+ */
+#define HICP    "HHS 405(d) HICP" /* practices: 3 access, 6 network, 7 vulnerability, 9 medical devices */
+#define HIPAA_T "HIPAA 164.312(e) transmission security"
+#define HIPAA_A "HIPAA 164.312(a)(1) access control"
+
+static const struct factor_def factors_v5[] = {
+    {"dns", "DNS health", 20, ROLLUP_EACH},
+    {"transport", "Transport security", 30, ROLLUP_WORST},
+    {"appsec", "Application security", 20, ROLLUP_WORST_HOST},
+    {"exposure", "Network exposure", 15, ROLLUP_WORST},
+    {"clinical", "Clinical systems", 10, ROLLUP_WORST},
+    /* the patching (5) factor comes with its first checks */
+};
+
+static const struct check_add added_v5[] = {
+    /* Network exposure */
+    {NULL,
+     {"svc.redis.noauth", "exposure", SEV_CRITICAL, 5, 20, "Redis refuses commands without a password",
+      "An internet-reachable Redis that answers PING without AUTH lets anyone read, change or wipe "
+      "every key, and is a known foothold for code execution.",
+      HICP " Practice 3 (access management); " HIPAA_A}},
+    /* Clinical systems (analyze_svc_clinical.c) */
+    {NULL,
+     {"svc.dicom.any_aet", "clinical", SEV_HIGH, 4, 60, "DICOM refuses unknown AE titles",
+      "The called AE title is a DICOM archive's only gate: one that accepts a title nobody configured "
+      "admits any caller, as 99.56% of internet-facing DICOM servers did in 2025.",
+      HICP " Practice 9 (medical device security); " HIPAA_A}},
+    {NULL,
+     {"svc.dicom.find_open", "clinical", SEV_CRITICAL, 5, 20, "DICOM refuses unauthenticated queries",
+      "An archive that answers C-FIND from a stranger gives out its patients' names, identifiers and "
+      "studies to anyone who asks; such servers have leaked tens of millions of records.",
+      HICP " Practice 9 (medical device security); " HIPAA_A}},
+    {NULL,
+     {"svc.dicom.cleartext", "clinical", SEV_HIGH, 3, 80, "DICOM spoken over TLS",
+      "DICOM without TLS carries patient names, identifiers and images in clear text over every network "
+      "between modality, archive and viewer.",
+      "DICOM PS3.15 Annex B (TLS secure transport); " HIPAA_T}},
+    {NULL,
+     {"svc.pacs_web.noauth", "clinical", SEV_CRITICAL, 5, 20, "PACS web API asks for credentials",
+      "A PACS REST API (Orthanc) that answers /system and /patients without credentials lists and "
+      "downloads every patient and study it holds.",
+      HICP " Practice 3 (access management); " HIPAA_A}},
+    {NULL,
+     {"svc.hl7.exposed", "clinical", SEV_HIGH, 4, 50, "No HL7 v2 interface reachable",
+      "MLLP has neither authentication nor encryption: an HL7 listener reachable from the internet takes "
+      "forged orders and results from anyone, and its replies can carry patient data.",
+      HICP " Practice 6 (network management); " HIPAA_T}},
+    {NULL,
+     {"svc.fhir.anonymous_read", "clinical", SEV_CRITICAL, 5, 20, "FHIR refuses anonymous patient searches",
+      "A FHIR server that answers a Patient search without a token gives patient records to anyone.",
+      "HL7 FHIR R4 Security (s6.1); SMART App Launch 2.0; " HIPAA_A}},
+    {NULL,
+     {"svc.fhir.no_security", "clinical", SEV_MEDIUM, 2, 100, "FHIR server declares its security",
+      "A CapabilityStatement without a security section and no SMART configuration tells every client that "
+      "no authorization is in force.",
+      "HL7 FHIR R4 CapabilityStatement.rest.security; SMART App Launch 2.0 s2.1"}},
+};
+
 static const struct method_delta deltas[] = {
     {.version = 2,
      .base = 1,
@@ -259,6 +322,12 @@ static const struct method_delta deltas[] = {
      .nchange = sizeof changed_v2 / sizeof changed_v2[0]},
     {.version = 3, .base = 2, .factors = factors_v3, .nfactors = sizeof factors_v3 / sizeof factors_v3[0]},
     {.version = 4, .base = 3, .add = added_v4, .nadd = sizeof added_v4 / sizeof added_v4[0]},
+    {.version = 5,
+     .base = 4,
+     .add = added_v5,
+     .nadd = sizeof added_v5 / sizeof added_v5[0],
+     .factors = factors_v5,
+     .nfactors = sizeof factors_v5 / sizeof factors_v5[0]},
 };
 
 #define NMETHODS   (1 + sizeof deltas / sizeof deltas[0])
