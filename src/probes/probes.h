@@ -25,8 +25,8 @@ extern const struct probe_module
 extern const struct probe_module
     probe_ports_module; /* UNIT_HOST, UNIT_ADDRESS, UNIT_MAIL_HOST: TCP port sweep; finds UNIT_SERVICE */
 extern const struct probe_module probe_redis_module; /* UNIT_SERVICE 6379: PING and INFO without AUTH */
-extern const struct probe_module
-    probe_dicom_module; /* UNIT_SERVICE DICOM ports: association, C-ECHO, C-FIND */
+/* the clinical family */
+extern const struct probe_module probe_dicom_module;    /* UNIT_SERVICE DICOM ports: association, C-FIND */
 extern const struct probe_module probe_pacs_web_module; /* UNIT_SERVICE 8042 and web ports: Orthanc REST */
 extern const struct probe_module probe_hl7_module;      /* UNIT_SERVICE 2575: one MLLP message to reject */
 extern const struct probe_module probe_fhir_module;     /* UNIT_SERVICE web ports: metadata, SMART, count */
