@@ -9,6 +9,7 @@ PKGS=(
   libsqlite3-dev libjansson-dev libgsl-dev
   knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh postfix
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
+  orthanc dcmtk
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -30,6 +31,9 @@ fi
 # mail-transport-agent, so apt replaces another one (exim4, opensmtpd) if present.
 if command -v systemctl >/dev/null 2>&1; then
   systemctl stop nginx knot postfix >/dev/null 2>&1 || true
+  # the system Orthanc listens on *:4242 and *:8042, which the clinical cases' addresses need
+  systemctl stop orthanc >/dev/null 2>&1 || true
+  systemctl disable orthanc >/dev/null 2>&1 || true
   systemctl disable postfix >/dev/null 2>&1 || true
 fi
 # the system postfix (configuration /etc/postfix), never a testbed's (master -c DIR/...)
