@@ -88,7 +88,9 @@ static void on_get(struct clin_get *g, const char *status, const struct http1_re
 	struct fhir_probe *p = g->arg;
 	int probing = p->step <= F_METADATA_FHIR;
 	if (status != NULL && probing) {
-		svc_end(&p->s, strcmp(status, "not_http") == 0 ? "not_fhir" : status);
+		/* FHIR has no port of its own: a web port that does not answer is not shown to be FHIR */
+		json_object_set_new(p->s.out, "unanswered", json_string(status));
+		svc_end(&p->s, "not_fhir");
 	} else if (probing && r->status > 0 && !capability(p, r)) {
 		/* no CapabilityStatement at "/": HAPI's usual base is /fhir */
 		if (p->step == F_METADATA)
@@ -109,9 +111,9 @@ static void on_get(struct clin_get *g, const char *status, const struct http1_re
 static int fhir_begin(struct svc *s)
 {
 	struct fhir_probe *p = (struct fhir_probe *)s;
-	const char *keys[] = {"base",         "software",         "version",      "fhir_version",
-	                      "security",     "security_service", "smart_status", "smart_authorize",
-	                      "count_status", "count_total",      "count_entries"};
+	const char *keys[] = {"base",         "software",         "version",       "fhir_version",
+	                      "security",     "security_service", "smart_status",  "smart_authorize",
+	                      "count_status", "count_total",      "count_entries", "unanswered"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		json_object_set_new(s->out, keys[i], json_null());
 	int tls = s->port == 443 || s->port == 8443;
@@ -162,13 +164,21 @@ static int fhir_start(struct engine *e, struct domain_scan *ds, const struct uni
 }
 
 static const char *const fhir_observes[] = {
-    "services[].fhir.status",        "services[].fhir.tls",
-    "services[].fhir.base",          "services[].fhir.software",
-    "services[].fhir.version",       "services[].fhir.fhir_version",
-    "services[].fhir.security",      "services[].fhir.security_service",
-    "services[].fhir.smart_status",  "services[].fhir.smart_authorize",
-    "services[].fhir.count_status",  "services[].fhir.count_total",
-    "services[].fhir.count_entries", NULL,
+    "services[].fhir.status",
+    "services[].fhir.tls",
+    "services[].fhir.base",
+    "services[].fhir.software",
+    "services[].fhir.version",
+    "services[].fhir.fhir_version",
+    "services[].fhir.security",
+    "services[].fhir.security_service",
+    "services[].fhir.smart_status",
+    "services[].fhir.smart_authorize",
+    "services[].fhir.count_status",
+    "services[].fhir.count_total",
+    "services[].fhir.count_entries",
+    "services[].fhir.unanswered",
+    NULL,
 };
 
 const struct probe_module probe_fhir_module = {

@@ -52,13 +52,26 @@ static int identify(json_t *o, const struct http1_response *r)
 	return 0;
 }
 
+/*
+ * /system unanswered: on Orthanc's own port that leaves the question open; on a web port
+ * shared with every site (80, 443, 8080, 8443) a server that does not answer it as Orthanc
+ * is not shown to be a PACS, and the web probes judge that server.
+ */
+static const char *identify_failed(unsigned port, const char *status)
+{
+	return port == 8042 && strcmp(status, "not_http") != 0 ? status : "not_pacs_web";
+}
+
 static void on_get(struct clin_get *g, const char *status, const struct http1_response *r)
 {
 	struct pacs_probe *p = g->arg;
+	if (status != NULL && p->step == P_SYSTEM) {
+		json_object_set_new(p->s.out, "unanswered", json_string(status));
+		svc_end(&p->s, identify_failed(p->s.port, status));
+		return;
+	}
 	if (status != NULL) {
-		svc_end(&p->s, p->step == P_SYSTEM
-		                   ? (strcmp(status, "not_http") == 0 ? "not_pacs_web" : status)
-		                   : "ok");
+		svc_end(&p->s, "ok");
 		return;
 	}
 	json_object_set_new(p->s.out, status_keys[p->step], json_integer(r->status));
