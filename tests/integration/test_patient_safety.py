@@ -9,6 +9,7 @@ and storescp, and the HL7, FHIR and hostile DICOM emulators themselves. The prom
 C-STORE, C-MOVE or C-GET; no HL7 message a receiver could accept; no FHIR request that returns
 resources; no request with credentials.
 """
+import json
 import re
 import struct
 from urllib.parse import parse_qs, urlsplit
@@ -139,7 +140,9 @@ def test_clinical_probes_send_nothing_unsafe(bed, scan):
     cap = bed / "svc-clinical" / "capture"
     if not cap.is_dir():
         pytest.skip(f"no clinical cases in this testbed: {svc_clinical.available()}")
-    kinds = {c["id"]: c["server"] for c in svc_clinical.cases()}
+    # what served each case's port: orthanc, storescp, dicom_hostile, hl7, fhir_open, fhir_smart
+    kinds = {(e["case"], str(e["port"])): e["server"]
+             for e in json.loads((bed / "svc-clinical" / "serve.json").read_text())}
     seen = {k: 0 for k in ("associate", "C-ECHO-RQ", "C-FIND-RQ", "identifier", "hl7", "http",
                            "fhir_count", "tls")}
     for f in sorted(cap.glob("*.bin")):
@@ -151,9 +154,9 @@ def test_clinical_probes_send_nothing_unsafe(bed, scan):
             if port == "2762":
                 assert data[0] == 0x16, "DICOM over TLS starts with a TLS handshake"
                 seen["tls"] += 1  # encrypted: the same builder is checked on the cleartext cases
-            elif kinds[case] in ("orthanc", "storescp", "dicom_hostile") and port not in ("8042", "8080"):
+            elif kinds[case, port] in ("orthanc", "storescp", "dicom_hostile") and port != "8042":
                 check_dicom(data, seen)
-            elif kinds[case] == "hl7":
+            elif kinds[case, port] == "hl7":
                 check_hl7(data, seen)
             else:
                 check_http(data, seen)

@@ -1,8 +1,9 @@
 """Clinical service cases of the testbed (family 3, 127.40.3.0/24): DICOM, PACS web, HL7 v2, FHIR.
 
-Each case is one organisation svcNNN.test whose apex address 127.40.3.N serves one clinical
-posture. cases() lists them with their ground truth ({check id: status}); start(d, cases) starts
-the servers; available() says why they cannot run here (None when they can).
+Each case is one organisation svc3NN.test (services.py gives the ids) whose apex address
+127.40.3.N serves one clinical posture. cases() lists them with their ground truth ({check id:
+status}); start(d, cases) starts the servers; available() says why they cannot run here (None
+when they can).
 
 Servers (tests/testbed/README.md, "Clinical service cases"):
 - Orthanc 1.10 (Debian's orthanc), one instance per Orthanc case with its own configuration
@@ -36,7 +37,8 @@ from pathlib import Path
 
 import daemons
 
-WHO = "clinical service cases"
+FAMILY = 3
+WHO = "service cases (clinical)"
 SCRIPT = Path(__file__).resolve()
 ORTHANC = "/usr/sbin/Orthanc"
 STORESCP = "/usr/bin/storescp"
@@ -52,32 +54,33 @@ CHECKS = ["svc.dicom.any_aet", "svc.dicom.find_open", "svc.dicom.cleartext", "sv
           "svc.hl7.exposed", "svc.fhir.anonymous_read", "svc.fhir.no_security"]
 EXPOSURE = {"svc.hl7.exposed"}  # "pass" where the service is absent; the others are "na"
 
-# id, case, address byte, server, its settings, {check: status} where it differs from absent
+# case, address byte, server, its settings, {check: status} where it differs from absent
+# (the n-th case is organisation svc3NN, address 127.40.3.N)
 _CASES = [
-    ("svc301", "dicom_open", 1, "orthanc",
+    ("dicom_open", 1, "orthanc",
      {"ports": {"dicom": 4242, "http": 8042}, "called_aet": False, "find": True, "auth": False},
      {"svc.dicom.any_aet": "fail", "svc.dicom.find_open": "fail", "svc.dicom.cleartext": "fail",
       "svc.pacs_web.noauth": "fail"}),
-    ("svc302", "dicom_locked", 2, "orthanc",
+    ("dicom_locked", 2, "orthanc",
      {"ports": {"dicom": 104, "http": 8042}, "called_aet": True, "find": False, "auth": True},
      {"svc.dicom.any_aet": "pass", "svc.dicom.find_open": "pass", "svc.dicom.cleartext": "fail",
       "svc.pacs_web.noauth": "pass"}),
-    ("svc303", "dicom_no_find", 3, "orthanc",
+    ("dicom_no_find", 3, "orthanc",
      {"ports": {"dicom": 11112, "http": 8042}, "called_aet": False, "find": False, "auth": True},
      {"svc.dicom.any_aet": "fail", "svc.dicom.find_open": "pass", "svc.dicom.cleartext": "fail",
       "svc.pacs_web.noauth": "pass"}),
-    ("svc304", "storescp", 4, "storescp", {"ports": {"dicom": 11112}},
+    ("storescp", 4, "storescp", {"ports": {"dicom": 11112}},
      {"svc.dicom.any_aet": "fail", "svc.dicom.find_open": "pass", "svc.dicom.cleartext": "fail"}),
-    ("svc305", "dicom_tls", 5, "orthanc",
+    ("dicom_tls", 5, "orthanc",
      {"ports": {"dicom": 2762}, "called_aet": False, "find": True, "auth": True, "tls": True},
      {"svc.dicom.any_aet": "fail", "svc.dicom.find_open": "fail", "svc.dicom.cleartext": "pass"}),
-    ("svc306", "dicom_malformed", 6, "dicom_hostile", {"ports": {"dicom": 104}},
+    ("dicom_malformed", 6, "dicom_hostile", {"ports": {"dicom": 104}},
      {"svc.dicom.any_aet": "indeterminate", "svc.dicom.find_open": "indeterminate",
       "svc.dicom.cleartext": "indeterminate"}),
-    ("svc307", "hl7_open", 7, "hl7", {"ports": {"mllp": 2575}}, {"svc.hl7.exposed": "fail"}),
-    ("svc308", "fhir_open", 8, "fhir_open", {"ports": {"http": FHIR_PORT}},
+    ("hl7_open", 7, "hl7", {"ports": {"mllp": 2575}}, {"svc.hl7.exposed": "fail"}),
+    ("fhir_open", 8, "fhir_open", {"ports": {"http": FHIR_PORT}},
      {"svc.fhir.anonymous_read": "fail", "svc.fhir.no_security": "fail"}),
-    ("svc309", "fhir_smart", 9, "fhir_smart", {"ports": {"http": FHIR_PORT}},
+    ("fhir_smart", 9, "fhir_smart", {"ports": {"http": FHIR_PORT}},
      {"svc.fhir.anonymous_read": "pass", "svc.fhir.no_security": "pass"}),
 ]
 
@@ -90,10 +93,10 @@ def truth(c):
 
 
 def cases():
-    """The cases: id, case name, addr, ports, server and settings, truth."""
+    """The cases: case name, addr, ports, server and settings, truth."""
     out = []
-    for k, (cid, name, n, server, conf, differs) in enumerate(_CASES):
-        c = {"id": cid, "case": name, "addr": f"{NET}.{n}", "ports": sorted(conf["ports"].values()),
+    for k, (name, n, server, conf, differs) in enumerate(_CASES):
+        c = {"case": name, "addr": f"{NET}.{n}", "ports": sorted(conf["ports"].values()),
              "server": server, "config": conf, "differs": differs, "backend": k}
         c["truth"] = truth(c)
         del c["differs"]
@@ -111,17 +114,6 @@ def available():
 
 def _base(d):
     return d / "svc-clinical"
-
-
-def markers(d):
-    """label -> command-line marker of every daemon start() starts (testbed.our_processes)."""
-    out = {"svc-clinical-serve": f"{SCRIPT.name} serve --dir {d}"}
-    for c in cases():
-        if c["server"] == "orthanc":
-            out[f"svc-clinical-{c['id']}"] = str(_base(d) / c["id"] / "orthanc.json")
-        elif c["server"] == "storescp":
-            out[f"svc-clinical-{c['id']}"] = f"{STORESCP} --aetitle STORESCP --output-directory {_base(d) / c['id']}"
-    return out
 
 
 def _backend(c, kind):
@@ -163,7 +155,7 @@ def serve_conf(d, cs):
     eps = []
     for c in cs:
         for kind, port in c["config"]["ports"].items():
-            ep = {"addr": c["addr"], "port": port, "case": c["id"], "kind": c["server"]}
+            ep = {"addr": c["addr"], "port": port, "case": c["id"], "kind": c["server"], "server": c["server"]}
             if c["server"] in ("orthanc", "storescp"):
                 ep["kind"], ep["to"] = "forward", ["127.0.0.1", _backend(c, kind)]
             eps.append(ep)
