@@ -93,10 +93,11 @@ static void on_done(struct conn *c, enum conn_status st, int err, void *arg)
 	(void)err;
 	size_t len;
 	conn_data(g->c, &len);
-	/* the server closes after an HTTP/1.0 answer, and a full buffer is the cap reached */
+	/* the server closes after an HTTP/1.0 answer, and a full buffer is the cap reached;
+	 * either way try_parse finishes (and the owner may free g in its callback) */
 	if ((st == CONN_CLOSED || st == CONN_OVERSIZED) && len > 0)
 		try_parse(g, 1);
-	if (!g->over)
+	else
 		finish(g, svc_conn_status(st), NULL);
 }
 
