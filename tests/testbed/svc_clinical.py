@@ -116,6 +116,16 @@ def _base(d):
     return d / "svc-clinical"
 
 
+def _exe(d, label, real):
+    """`real` under a name of this testbed's own, DIR/svc-clinical/bin/LABEL (a symbolic link):
+    daemons.spawn records a daemon's program as the marker `down` looks for in command lines,
+    and /usr/sbin/Orthanc or /usr/bin/python3 would name every such process on the machine."""
+    link = _base(d) / "bin" / label
+    link.parent.mkdir(exist_ok=True)
+    link.symlink_to(real)
+    return str(link)
+
+
 def _backend(c, kind):
     return BACKEND_BASE + c["backend"] + (50 if kind == "dicom" else 0)
 
@@ -172,18 +182,19 @@ def start(d, cs):
     procs, waits = [], []
     for c in cs:
         (base / c["id"]).mkdir()
+        label = f"svc-clinical-{c['id']}"
         if c["server"] == "orthanc":
-            cmd = [ORTHANC, str(_orthanc_conf(d, c))]
+            cmd = [_exe(d, label, ORTHANC), str(_orthanc_conf(d, c))]
         elif c["server"] == "storescp":
-            cmd = [STORESCP, "--aetitle", "STORESCP", "--output-directory", str(base / c["id"]),
+            cmd = [_exe(d, label, STORESCP), "--aetitle", "STORESCP", "--output-directory", str(base / c["id"]),
                    str(_backend(c, "dicom"))]
         else:
             continue
-        procs.append((c["id"], daemons.spawn(d, f"svc-clinical-{c['id']}", cmd)))
+        procs.append((c["id"], daemons.spawn(d, label, cmd)))
         waits += [("127.0.0.1", _backend(c, k)) for k in c["config"]["ports"]]
     eps = serve_conf(d, cs)
-    procs.append(("serve", daemons.spawn(d, "svc-clinical-serve",
-                                         [sys.executable, str(SCRIPT), "serve", "--dir", str(d)])))
+    python = _exe(d, "svc-clinical-serve", sys.executable)
+    procs.append(("serve", daemons.spawn(d, "svc-clinical-serve", [python, str(SCRIPT), "serve", "--dir", str(d)])))
     for addr, port in waits + [(e["addr"], e["port"]) for e in eps]:
         daemons.wait_port(addr, port, procs, WHO, timeout=20.0)
     return {"range": f"{NET}.0/24", "capture": str(base / "capture"), "cases": [c["id"] for c in cs]}
