@@ -278,6 +278,7 @@ static int dicom_start(struct engine *e, struct domain_scan *ds, const struct un
 }
 
 static const char *const dicom_observes[] = {
+    "services[].dicom",
     "services[].dicom.status",
     "services[].dicom.tls",
     "services[].dicom.association",

@@ -164,6 +164,7 @@ static int fhir_start(struct engine *e, struct domain_scan *ds, const struct uni
 }
 
 static const char *const fhir_observes[] = {
+    "services[].fhir",
     "services[].fhir.status",
     "services[].fhir.tls",
     "services[].fhir.base",

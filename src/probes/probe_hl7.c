@@ -116,11 +116,17 @@ static int hl7_start(struct engine *e, struct domain_scan *ds, const struct unit
 }
 
 static const char *const hl7_observes[] = {
-    "services[].hl7.status",           "services[].hl7.sending_app",
-    "services[].hl7.sending_facility", "services[].hl7.message_type",
-    "services[].hl7.version",          "services[].hl7.msa",
-    "services[].hl7.ack_code",         "services[].hl7.ack_control_id",
-    "services[].hl7.ack_text",         NULL,
+    "services[].hl7",
+    "services[].hl7.status",
+    "services[].hl7.sending_app",
+    "services[].hl7.sending_facility",
+    "services[].hl7.message_type",
+    "services[].hl7.version",
+    "services[].hl7.msa",
+    "services[].hl7.ack_code",
+    "services[].hl7.ack_control_id",
+    "services[].hl7.ack_text",
+    NULL,
 };
 
 const struct probe_module probe_hl7_module = {

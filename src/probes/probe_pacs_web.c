@@ -143,6 +143,7 @@ static int pacs_start(struct engine *e, struct domain_scan *ds, const struct uni
 }
 
 static const char *const pacs_observes[] = {
+    "services[].pacs_web",
     "services[].pacs_web.status",
     "services[].pacs_web.tls",
     "services[].pacs_web.product",
