@@ -2,7 +2,8 @@
 
 Addresses 127.40.2.0/24, one case per address, each its own organisation svc2NN (see
 services.py). Real Debian servers where Debian has them:
-- OpenSSH's sshd on ADDR:22: a modern one (Debian's defaults) and a legacy one with
+- OpenSSH's sshd on ADDR:22: a modern one (Mozilla's modern lists), one with Debian's
+  defaults (which offer umac-64: weak_mac fails) and a legacy one with
   diffie-hellman-group1-sha1, group14-sha1, group-exchange-sha1, 3des-cbc, aes128-cbc,
   hmac-md5, hmac-sha1-96, umac-64 and the ssh-rsa host key algorithm added with "+"
   (FIELD-NOTES: OpenSSH 9.2 still negotiates them).
@@ -50,6 +51,15 @@ FAMILY_PORTS = [22, 3306, 5432, 9200, 27017]  # what the hostile cases listen on
 GARBAGE_BYTES = 1 << 20
 MONGO_REQUEST_MAX = 65536  # the emulator reads at most this much of a request
 
+# The modern sshd: Mozilla's modern OpenSSH lists (no SHA-1 exchange, no CBC, no 64-bit MAC tag).
+SSH_MODERN = {
+    "KexAlgorithms": "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,"
+                     "ecdh-sha2-nistp521,ecdh-sha2-nistp384,ecdh-sha2-nistp256,diffie-hellman-group-exchange-sha256",
+    "Ciphers": "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,"
+               "aes192-ctr,aes128-ctr",
+    "MACs": "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com,"
+            "hmac-sha2-512,hmac-sha2-256,umac-128@openssh.com",
+}
 # The legacy sshd: algorithms added to OpenSSH's defaults (FIELD-NOTES.md, measured here).
 SSH_LEGACY = {
     "KexAlgorithms": "+diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,"
@@ -83,7 +93,7 @@ INDETERMINATE = {k: "indeterminate" for k in CHECKS_ABSENT}
 
 # id, case, server, ports, settings, truth
 _CASES = [
-    ("svc201", "ssh_modern", "sshd", [22], {}, _truth(**SSH_GOOD)),
+    ("svc201", "ssh_modern", "sshd", [22], SSH_MODERN, _truth(**SSH_GOOD)),
     ("svc202", "ssh_legacy", "sshd", [22], SSH_LEGACY, _truth(**SSH_WEAK)),
     ("svc203", "postgresql_trust", "postgresql", [5432], {"auth": "trust"},
      _truth(svc__postgresql__exposed="fail", svc__postgresql__trust="fail")),
@@ -100,6 +110,8 @@ _CASES = [
      _truth(svc__mongodb__exposed="fail")),
     ("svc210", "hostile_silent", "emulator", FAMILY_PORTS, {"answer": "silent"}, dict(INDETERMINATE)),
     ("svc211", "hostile_garbage", "emulator", FAMILY_PORTS, {"answer": "garbage"}, dict(INDETERMINATE)),
+    # Debian's defaults: good but for umac-64 and umac-64-etm (64-bit tags) among the MACs
+    ("svc212", "ssh_debian_default", "sshd", [22], {}, _truth(**{**SSH_GOOD, "svc__ssh__weak_mac": "fail"})),
 ]
 
 
