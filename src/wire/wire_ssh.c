@@ -76,7 +76,7 @@ static int kexinit_payload(const uint8_t *p, size_t n, struct ssh_kexinit *out)
 {
 	size_t off = 1 + 16; /* message number, cookie */
 	for (int i = 0; i < SSH_NLISTS; i++) {
-		if (n - off < 4 || off > n)
+		if (off > n || n - off < 4)
 			return -EBADMSG;
 		uint32_t ln = get32(p + off);
 		off += 4;
