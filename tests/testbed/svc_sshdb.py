@@ -39,7 +39,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import daemons  # noqa: E402
 
-WHO = "sshdb service cases"
+FAMILY = 2
+WHO = "service cases (sshdb)"
 RANGE = "127.40.2.0/24"
 SSHD = "/usr/sbin/sshd"
 SSH_KEYGEN = "/usr/bin/ssh-keygen"
@@ -89,9 +90,13 @@ def _truth(**kw):
 
 SSH_WEAK = {f"svc__ssh__weak_{w}": "fail" for w in ("kex", "cipher", "mac", "hostkey")}
 SSH_GOOD = {f"svc__ssh__weak_{w}": "pass" for w in ("kex", "cipher", "mac", "hostkey")}
-INDETERMINATE = {k: "indeterminate" for k in CHECKS_ABSENT}
+# The hostile cases: every probe of the family ends indeterminate on the case address
+# (tests/integration/test_services.py checks those findings). The organisation's status rolls
+# up over its addresses (fail, pass, indeterminate, na): its shared MX address is swept too and
+# has none of these services, so the exposure checks come out pass, the others indeterminate.
+HOSTILE = {k: "pass" if absent == "pass" else "indeterminate" for k, absent in CHECKS_ABSENT.items()}
 
-# id, case, server, ports, settings, truth
+# id (services.py gives svc2NN in this order), case, server, ports, settings, truth
 _CASES = [
     ("svc201", "ssh_modern", "sshd", [22], SSH_MODERN, _truth(**SSH_GOOD)),
     ("svc202", "ssh_legacy", "sshd", [22], SSH_LEGACY, _truth(**SSH_WEAK)),
@@ -108,20 +113,20 @@ _CASES = [
      _truth(svc__elasticsearch__noauth="fail")),
     ("svc209", "mongodb_open", "emulator", [27017], {"answer": "mongo_hello"},
      _truth(svc__mongodb__exposed="fail")),
-    ("svc210", "hostile_silent", "emulator", FAMILY_PORTS, {"answer": "silent"}, dict(INDETERMINATE)),
-    ("svc211", "hostile_garbage", "emulator", FAMILY_PORTS, {"answer": "garbage"}, dict(INDETERMINATE)),
+    ("svc210", "hostile_silent", "emulator", FAMILY_PORTS, {"answer": "silent"}, dict(HOSTILE)),
+    ("svc211", "hostile_garbage", "emulator", FAMILY_PORTS, {"answer": "garbage"}, dict(HOSTILE)),
     # Debian's defaults: good but for umac-64 and umac-64-etm (64-bit tags) among the MACs
     ("svc212", "ssh_debian_default", "sshd", [22], {}, _truth(**{**SSH_GOOD, "svc__ssh__weak_mac": "fail"})),
 ]
 
 
 def cases():
-    """The family's cases: id, case, addr, ports, server, settings, truth ({check: status})."""
+    """The family's cases (services.py numbers them svc201..): case, addr, ports, server,
+    settings, truth ({check: status}), whether it is a hostile one."""
     out = []
-    for i, (cid, case, server, ports, settings, truth) in enumerate(_CASES, start=1):
-        out.append({"id": cid, "case": case, "addr": f"127.40.2.{i}", "ports": list(ports),
-                    "server": server, "settings": dict(settings), "truth": dict(truth),
-                    "hostile": case.startswith("hostile")})
+    for i, (_, case, server, ports, settings, truth) in enumerate(_CASES, start=1):
+        out.append({"case": case, "addr": f"127.40.{FAMILY}.{i}", "ports": list(ports), "server": server,
+                    "settings": dict(settings), "truth": dict(truth), "hostile_case": case.startswith("hostile")})
     return out
 
 
@@ -140,26 +145,13 @@ def priv_dir(d):
     return Path(f"{PRIV_ROOT}-{hashlib.sha1(str(Path(d).resolve()).encode()).hexdigest()[:12]}")
 
 
-def markers(d):
-    """label -> command-line marker of every daemon start() starts (testbed.our_processes)."""
-    p, out = priv_dir(d), {"svc-sshdb-emulator": f"_emulate --dir {d}"}
-    for c in cases():
-        if c["server"] == "sshd":
-            out[f"svc-sshd-{c['id']}"] = str(d / "sshdb" / f"sshd-{c['id']}.conf")
-        elif c["server"] == "postgresql":
-            out[f"svc-postgres-{c['id']}"] = str(p / c["id"])
-        elif c["server"] == "mariadb":
-            out[f"svc-mariadb-{c['id']}"] = str(p / c["id"])
-    return out
-
-
 # ============================================================= real servers
 
 def _host_keys(d):
     """ed25519 and RSA host keys, kept between `up`s (ssh-keygen's RSA takes a moment)."""
     keys = []
     for kind, extra in (("ed25519", []), ("rsa", ["-b", "2048"])):
-        k = d / "sshdb" / f"host_{kind}"
+        k = d / "sshdb-cache" / f"host_{kind}"
         if not k.exists():
             daemons.run([SSH_KEYGEN, "-q", "-t", kind, *extra, "-N", "", "-f", str(k)], WHO)
         keys.append(k)
@@ -167,9 +159,9 @@ def _host_keys(d):
 
 
 def _sshd(d, c, keys):
-    conf = d / "sshdb" / f"sshd-{c['id']}.conf"
+    conf = d / "services" / "sshdb" / f"sshd-{c['id']}.conf"
     lines = [f"ListenAddress {c['addr']}:22", *[f"HostKey {k}" for k in keys],
-             f"PidFile {d / 'sshdb' / ('sshd-' + c['id'] + '.pid')}", "UsePAM no",
+             f"PidFile {d / 'services' / 'sshdb' / ('sshd-' + c['id'] + '.pid')}", "UsePAM no",
              "PasswordAuthentication no", "KbdInteractiveAuthentication no", "PermitRootLogin no",
              "StrictModes no", "MaxStartups 100:30:200",
              *[f"{k} {v}" for k, v in c["settings"].items()]]
@@ -185,7 +177,7 @@ def _as(user, cmd):
 
 def _pg_template(d, p):
     """An initdb'ed cluster to copy, kept in DIR between `up`s (copied in: DIR may be private)."""
-    keep = d / "sshdb" / "pg-template.tar"
+    keep = d / "sshdb-cache" / "pg-template.tar"
     tmpl = p / "template"
     if keep.exists():
         daemons.run(["tar", "-C", str(p), "-xf", str(keep)], WHO)
@@ -202,10 +194,14 @@ def _postgres(d, p, tmpl, c):
     data = p / c["id"]
     daemons.run(["cp", "-a", str(tmpl), str(data)], WHO)
     (data / "pg_hba.conf").write_text(f"host all all 0.0.0.0/0 {c['settings']['auth']}\n")
-    return daemons.spawn(d, f"svc-postgres-{c['id']}", _as("postgres", [
+    label = f"svc-postgres-{c['id']}"
+    proc = daemons.spawn(d, label, _as("postgres", [
         str(PG_BIN / "postgres"), "-D", str(data), "-c", f"listen_addresses={c['addr']}", "-c", "port=5432",
         "-c", "unix_socket_directories=", "-c", "shared_buffers=8MB", "-c", "max_connections=20",
         "-c", "fsync=off", "-c", "logging_collector=off"]))
+    # setpriv execs postgres: `down` must look for postgres, not setpriv, in the command line
+    (d / "pids" / f"{label}.cmd").write_text(str(PG_BIN / "postgres"))
+    return proc
 
 
 def _mariadb(d, p, c):
@@ -219,11 +215,12 @@ def _mariadb(d, p, c):
         "--innodb-log-file-size=4M", "--max-connections=50"])
 
 
-def start(d, cs=None):
-    """Starts the family's servers (all at once, then waits for each port); the manifest part."""
+def start(d, cs):
+    """Starts the servers of the cases `cs` (services.py set their "id"): all at once, then waits
+    for each port; the manifest part."""
     d = Path(d)
-    cs = cases() if cs is None else cs
-    (d / "sshdb").mkdir(parents=True, exist_ok=True)
+    (d / "services" / "sshdb").mkdir(parents=True, exist_ok=True)
+    (d / "sshdb-cache").mkdir(exist_ok=True)
     p = priv_dir(d)
     shutil.rmtree(p, ignore_errors=True)
     p.mkdir(mode=0o755)
@@ -241,8 +238,8 @@ def start(d, cs=None):
     for c in cs:
         for port in c["ports"]:
             daemons.wait_port(c["addr"], port, procs, WHO, timeout=30.0)
-    return {"range": RANGE, "cases": [{k: c[k] for k in ("id", "case", "addr", "ports", "server", "truth")}
-                                      for c in cs]}
+    return {"range": RANGE, "data": str(p),
+            "cases": [{k: c[k] for k in ("id", "case", "addr", "ports", "server")} for c in cs]}
 
 
 # ============================================================= emulators
