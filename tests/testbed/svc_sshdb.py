@@ -167,8 +167,16 @@ def _sshd(d, c, keys):
              *[f"{k} {v}" for k, v in c["settings"].items()]]
     conf.write_text("\n".join(lines) + "\n")
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation's chroot
-    return daemons.spawn(d, f"svc-sshd-{c['id']}", [SSHD, "-D", "-f", str(conf), "-E",
-                                                    str(d / "logs" / f"svc-sshd-{c['id']}.log")])
+    return _spawn(d, f"svc-sshd-{c['id']}", [SSHD, "-D", "-f", str(conf), "-E",
+                                             str(d / "logs" / f"svc-sshd-{c['id']}.log")], str(conf))
+
+
+def _spawn(d, label, cmd, marker):
+    """daemons.spawn, and a marker naming DIR in its .cmd file: `down` checks a recorded pid's
+    command line against it, and a bare program path would match other testbeds' processes."""
+    proc = daemons.spawn(d, label, cmd)
+    (d / "pids" / f"{label}.cmd").write_text(marker)
+    return proc
 
 
 def _as(user, cmd):
@@ -194,25 +202,21 @@ def _postgres(d, p, tmpl, c):
     data = p / c["id"]
     daemons.run(["cp", "-a", str(tmpl), str(data)], WHO)
     (data / "pg_hba.conf").write_text(f"host all all 0.0.0.0/0 {c['settings']['auth']}\n")
-    label = f"svc-postgres-{c['id']}"
-    proc = daemons.spawn(d, label, _as("postgres", [
+    return _spawn(d, f"svc-postgres-{c['id']}", _as("postgres", [
         str(PG_BIN / "postgres"), "-D", str(data), "-c", f"listen_addresses={c['addr']}", "-c", "port=5432",
         "-c", "unix_socket_directories=", "-c", "shared_buffers=8MB", "-c", "max_connections=20",
-        "-c", "fsync=off", "-c", "logging_collector=off"]))
-    # setpriv execs postgres: `down` must look for postgres, not setpriv, in the command line
-    (d / "pids" / f"{label}.cmd").write_text(str(PG_BIN / "postgres"))
-    return proc
+        "-c", "fsync=off", "-c", "logging_collector=off"]), f"postgres -D {data}")  # setpriv execs postgres
 
 
 def _mariadb(d, p, c):
     data = p / c["id"]
     data.mkdir()
     shutil.chown(data, "mysql", "mysql")
-    return daemons.spawn(d, f"svc-mariadb-{c['id']}", [
+    return _spawn(d, f"svc-mariadb-{c['id']}", [
         MARIADBD, "--no-defaults", f"--datadir={data}", f"--bind-address={c['addr']}", "--port=3306",
         f"--socket={data / 'mysqld.sock'}", f"--pid-file={data / 'mysqld.pid'}", "--user=mysql",
         "--skip-grant-tables", "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=8M",
-        "--innodb-log-file-size=4M", "--max-connections=50"])
+        "--innodb-log-file-size=4M", "--max-connections=50"], f"--datadir={data}")
 
 
 def start(d, cs):
@@ -224,8 +228,8 @@ def start(d, cs):
     p = priv_dir(d)
     shutil.rmtree(p, ignore_errors=True)
     p.mkdir(mode=0o755)
-    procs = [("emulator", daemons.spawn(d, "svc-sshdb-emulator", [
-        sys.executable, str(Path(__file__).resolve()), "_emulate", "--dir", str(d)]))]
+    procs = [("emulator", _spawn(d, "svc-sshdb-emulator", [
+        sys.executable, str(Path(__file__).resolve()), "_emulate", "--dir", str(d)], f"_emulate --dir {d}"))]
     keys = _host_keys(d)
     tmpl = _pg_template(d, p) if any(c["server"] == "postgresql" for c in cs) else None
     for c in cs:

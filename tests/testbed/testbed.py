@@ -1820,12 +1820,15 @@ def our_processes(d):
                 found.setdefault(pid, "nginx-worker")
     except (OSError, ValueError):
         pass
-    # anything whose command line names one of our config files (pid files lost in a crash)
+    # anything whose command line names one of our config files (pid files lost in a crash);
+    # only markers naming DIR: a bare program path ("/usr/bin/python3", a .cmd file's) would
+    # match every such process on the machine, other testbeds' and other users' included
+    own = {label: marker for label, marker in checks.items() if ds in marker}
     for p in os.listdir("/proc"):
         if not p.isdigit() or int(p) == os.getpid():
             continue
         cl = proc_cmdline(int(p)) or ""
-        for label, marker in checks.items():
+        for label, marker in own.items():
             if marker in cl and alive(int(p)):
                 found.setdefault(int(p), label)
     for pid, label in list(found.items()):
