@@ -231,14 +231,15 @@ def start(d, cs):
     procs = [("emulator", _spawn(d, "svc-sshdb-emulator", [
         sys.executable, str(Path(__file__).resolve()), "_emulate", "--dir", str(d)], f"_emulate --dir {d}"))]
     keys = _host_keys(d)
-    tmpl = _pg_template(d, p) if any(c["server"] == "postgresql" for c in cs) else None
     for c in cs:
         if c["server"] == "sshd":
             procs.append((c["id"], _sshd(d, c, keys)))
-        elif c["server"] == "postgresql":
-            procs.append((c["id"], _postgres(d, p, tmpl, c)))
         elif c["server"] == "mariadb":
             procs.append((c["id"], _mariadb(d, p, c)))
+    # the PostgreSQL template (initdb, the slow part of a first `up`) while the others start
+    pgs = [c for c in cs if c["server"] == "postgresql"]
+    tmpl = _pg_template(d, p) if pgs else None
+    procs += [(c["id"], _postgres(d, p, tmpl, c)) for c in pgs]
     for c in cs:
         for port in c["ports"]:
             daemons.wait_port(c["addr"], port, procs, WHO, timeout=30.0)
