@@ -412,7 +412,7 @@ def emulate(d):
                     close(next(iter(conns.values())))
                 conns[sock.fileno()] = conn
                 if conn.answer == "garbage":
-                    conn.out, conn.closing = junk, True
+                    conn.out, conn.closing = memoryview(junk), True  # slices without copies
                 sel.register(sock, selectors.EVENT_READ | (selectors.EVENT_WRITE if conn.out else 0), conn)
                 continue
             conn = key.data
