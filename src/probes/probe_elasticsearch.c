@@ -116,6 +116,7 @@ static int es_start(struct engine *e, struct domain_scan *ds, const struct unit 
 }
 
 static const char *const es_observes[] = {
+    "services[].elasticsearch",
     "services[].elasticsearch.status",
     "services[].elasticsearch.http_status",
     "services[].elasticsearch.auth_challenge",

@@ -106,6 +106,7 @@ static int mongo_start(struct engine *e, struct domain_scan *ds, const struct un
 }
 
 static const char *const mongo_observes[] = {
+    "services[].mongodb",
     "services[].mongodb.status",
     "services[].mongodb.ok",
     "services[].mongodb.writable_primary",

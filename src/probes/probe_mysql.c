@@ -94,9 +94,16 @@ static int mysql_start(struct engine *e, struct domain_scan *ds, const struct un
 }
 
 static const char *const mysql_observes[] = {
-    "services[].mysql.status",     "services[].mysql.greeting",      "services[].mysql.protocol",
-    "services[].mysql.software",   "services[].mysql.tls",           "services[].mysql.auth_plugin",
-    "services[].mysql.error_code", "services[].mysql.error_message", NULL,
+    "services[].mysql",
+    "services[].mysql.status",
+    "services[].mysql.greeting",
+    "services[].mysql.protocol",
+    "services[].mysql.software",
+    "services[].mysql.tls",
+    "services[].mysql.auth_plugin",
+    "services[].mysql.error_code",
+    "services[].mysql.error_message",
+    NULL,
 };
 
 const struct probe_module probe_mysql_module = {

@@ -116,10 +116,15 @@ static int pg_start(struct engine *e, struct domain_scan *ds, const struct unit 
 }
 
 static const char *const pg_observes[] = {
-    "services[].postgresql.status",         "services[].postgresql.auth",
-    "services[].postgresql.auth_code",      "services[].postgresql.sasl_mechanisms",
-    "services[].postgresql.error_severity", "services[].postgresql.error_sqlstate",
-    "services[].postgresql.error_message",  NULL,
+    "services[].postgresql",
+    "services[].postgresql.status",
+    "services[].postgresql.auth",
+    "services[].postgresql.auth_code",
+    "services[].postgresql.sasl_mechanisms",
+    "services[].postgresql.error_severity",
+    "services[].postgresql.error_sqlstate",
+    "services[].postgresql.error_message",
+    NULL,
 };
 
 const struct probe_module probe_postgresql_module = {

@@ -144,6 +144,7 @@ static int ssh_start(struct engine *e, struct domain_scan *ds, const struct unit
 }
 
 static const char *const ssh_observes[] = {
+    "services[].ssh",
     "services[].ssh.status",
     "services[].ssh.identification",
     "services[].ssh.protocol",
