@@ -10,6 +10,7 @@ PKGS=(
   knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh postfix
   redis-server
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
+  openssh-server openssh-client postgresql-15 mariadb-server
   orthanc dcmtk
 )
 missing=()
@@ -32,6 +33,8 @@ fi
 # mail-transport-agent, so apt replaces another one (exim4, opensmtpd) if present.
 if command -v systemctl >/dev/null 2>&1; then
   systemctl stop nginx knot postfix redis-server >/dev/null 2>&1 || true
+  # the service cases' sshd, PostgreSQL and MariaDB bind 127.40.2.x: no system one on *:22, 5432, 3306
+  systemctl stop ssh postgresql mariadb >/dev/null 2>&1 || true
   # the system Orthanc listens on *:4242 and *:8042, which the clinical cases' addresses need
   systemctl stop orthanc >/dev/null 2>&1 || true
   systemctl disable orthanc >/dev/null 2>&1 || true

@@ -380,6 +380,10 @@ def _hostile_deep_tls(kind):
 # (pass for "is it exposed", na for "how is it configured")
 SVC_CHECKS = {
     "svc.redis.noauth": PASS,
+    # family sshdb (svc_sshdb.py, analyze_svc_sshdb.c)
+    "svc.ssh.weak_kex": NA, "svc.ssh.weak_cipher": NA, "svc.ssh.weak_mac": NA, "svc.ssh.weak_hostkey": NA,
+    "svc.postgresql.exposed": PASS, "svc.postgresql.trust": NA, "svc.mysql.exposed": PASS,
+    "svc.elasticsearch.noauth": PASS, "svc.mongodb.exposed": PASS,
     # the clinical family (svc_clinical.py)
     "svc.dicom.any_aet": NA,
     "svc.dicom.find_open": NA,

@@ -20,8 +20,9 @@ serves no web site, or one that is the case's own).
 
 import svc_clinical
 import svc_redis
+import svc_sshdb
 
-FAMILIES = [svc_redis, svc_clinical]
+FAMILIES = [svc_redis, svc_sshdb, svc_clinical]
 RANGE = "127.40.0.0/16"
 
 
