@@ -50,7 +50,7 @@ def test_unchanged_testbed_shows_nothing_significant(bed, scan, rescan, tmp_path
     assert c["method"] == c["scan"]["method"] and c["rescored"] == []
     assert c["correction"] == "holm" and c["alpha"] == 0.05 and c["cohort"] is None
     assert c["organizations"] == {"both": len(first), "joined": [], "left": []}
-    assert set(c["factors"]) == {"dns", "transport", "appsec", "overall"}
+    assert set(c["factors"]) == {"dns", "transport", "appsec", "exposure", "clinical", "overall"}
     assert [k for k, f in c["factors"].items() if f["significant"]] == []
     assert [k["check"] for k in c["checks"] if k["significant"]] == []
     assert len(c["checks"]) > 10
