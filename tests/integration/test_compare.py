@@ -69,7 +69,7 @@ def test_unchanged_testbed_shows_nothing_significant(bed, scan, rescan, tmp_path
     moved = [o["org_id"] for o in c["regressed"] + c["improved"]]
     assert [o for o in moved if not any_timeout(o)] == [], moved
     html = page.read_text()
-    assert html.count('class="chart factor-change"') == 4 and 'class="chart migration"' in html
+    assert html.count('class="chart factor-change"') == 6 and 'class="chart migration"' in html
     assert "<script" not in html.lower()
     print(f"\n{len(c['checks'])} checks compared, {len(c['changes'])} of {findings} findings changed (timeouts)")
 
