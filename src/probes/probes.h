@@ -22,7 +22,12 @@ extern const struct probe_module
 extern const struct probe_module
     probe_mailpol_module; /* UNIT_DOMAIN, UNIT_MAIL_HOST: MTA-STS, TLS-RPT, DANE TLSA */
 
+extern const struct probe_module
+    probe_tlsep_module; /* UNIT_DOMAIN of `vitals tls`: a named endpoint to the deep-TLS probe */
+
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);
+/* The modules of `vitals tls`: named endpoints (each target domain one) and the deep-TLS probe. */
+const struct probe_module *const *probes_tls(size_t *n);
 
 #endif
