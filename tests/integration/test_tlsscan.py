@@ -20,7 +20,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import TLS_CASES, scan_args
+from conftest import TLS_CASES, TRAP_RANGE, scan_args, vitals_bin
 
 pytestmark = pytest.mark.skipif(not TLS_CASES, reason="the TLS cases need gnutls-serv and socat")
 
@@ -276,3 +276,103 @@ def test_a_shared_mx_is_measured_once_per_scan(smtp_scan):
     assert len(a) == 1 and a == b, "both organizations carry the same measurement of the provider's MX"
     assert a[0]["shared"] is True and a[0]["status"] == "ok" and a[0]["host"] == "mx.mailhost.test"
     assert conns[2] == a[0]["connections"], f"the provider's MX saw {conns[2]} connections, one measurement is {a[0]['connections']}"
+
+
+# ---- vitals tls: the same probe on named endpoints ----
+
+# members that say how an endpoint was reached (a given address is shared in a scan) or how
+# many connections it cost, not what it is; every other member must be the same
+WHO = ("site", "shared", "asked", "connections")
+
+
+def tls_cmd(bed, args, ca=None):
+    """`vitals tls` with the testbed's resolver inputs: (returncode, NDJSON lines, stderr)."""
+    p = subprocess.run([vitals_bin(), "tls",
+                        "--scope", "127.0.0.0/8", "--exclude", TRAP_RANGE, "--root-hints", str(bed / "root.hints"),
+                        "--trust-anchor", str(bed / "root.key"), "--ca-file", str(ca or bed / "ca.pem"),
+                        "--timeout", "3000", *args], text=True, capture_output=True, timeout=120)
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    return p.returncode, lines, p.stderr
+
+
+def same_verdicts(mine, theirs, findings, label):
+    """What differs between a `vitals tls` line and the scan's entry and tls.* findings of that endpoint."""
+    wrong = [f"{label} {k}: tls {mine.get(k)}, scan {theirs.get(k)}"
+             for k in sorted(set(mine) | set(theirs)) if k not in WHO and k != "findings" and mine.get(k) != theirs.get(k)]
+    got = {f["check"]: (f["status"], f.get("reason")) for f in mine["findings"]}
+    want = {f["check"]: (f["status"], f.get("reason")) for f in findings if f["check"] in got}
+    assert len(got) >= 17 and all(f["endpoint"] == mine["addr"] or f["endpoint"].startswith(mine["addr"] + ":")
+                                  for f in mine["findings"]), mine["findings"]
+    wrong += [f"{label} {c}: tls {got[c]}, scan {want.get(c)}" for c in got if got[c] != want.get(c)]
+    return wrong
+
+
+@pytest.mark.parametrize("depth", ["sweep", "full"])
+def test_vitals_tls_agrees_with_the_scan(bed, manifest, tls_scans, tmp_path, depth):
+    """Every TLS case by its address: the same tls_scans members and tls.* findings as the scan stored."""
+    scans, recs = tls_scans[depth]
+    cases = manifest["tls_cases"]["endpoints"]
+    ca = tmp_path / "ca.pem"
+    ca.write_text((bed / "ca.pem").read_text() + (bed / "tlscases" / "ca.pem").read_text())
+    (tmp_path / "eps").write_text("# the TLS cases\n" + "".join(f"{c['addr']}\n" for c in cases[1:]))
+    rc, lines, err = tls_cmd(bed, ["--depth", depth, cases[0]["addr"], "-f", str(tmp_path / "eps")], ca=ca)
+    assert rc == 0, err
+    assert [x["addr"] for x in lines] == [c["addr"] for c in cases], "one line per endpoint, in the order named"
+    wrong = []
+    for c, line in zip(cases, lines):
+        assert line["depth"] == depth and line["port"] == 443 and line["host"] is None, line
+        mine = [f for f in recs[c["id"]]["findings"] if f["endpoint"] == c["addr"]]
+        wrong += same_verdicts(line, endpoint(scans, c), mine, f"{c['id']} {c['case']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_vitals_tls_resolves_a_host_as_the_scan_did(bed, scan):
+    """A regular organization's www host by name (resolved through the testbed's root): the
+    sweep the scan stored for each of its addresses, with SNI and host name match."""
+    records, _, db = scan
+    con = sqlite3.connect(db)
+    stored = {}
+    for org, doc in con.execute("select org_id, doc from observations order by org_id"):
+        for s in json.loads(doc).get("tls_scans") or []:
+            if (s["host"] and s["host"].startswith("www.") and s["status"] == "ok" and not s["shared"]
+                    and s["cert"] and s["cert"]["hostname_match"]):
+                stored.setdefault((org, s["host"]), []).append(s)
+    con.close()
+    (org, host), entries = next(iter(sorted(stored.items())))
+    rc, lines, err = tls_cmd(bed, ["--depth", "sweep", host])
+    assert rc == 0, err
+    assert sorted(x["addr"] for x in lines) == sorted(s["addr"] for s in entries), (host, lines)
+    wrong = []
+    for line in lines:
+        assert line["host"] == host and line["cert"] and line["cert"]["hostname_match"] is True, line
+        theirs = next(s for s in entries if s["addr"] == line["addr"])
+        mine = [f for f in records[org]["findings"] if f["domain"] == host and f["endpoint"] == line["addr"]]
+        wrong += same_verdicts(line, theirs, mine, f"{org} {host} {line['addr']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_vitals_tls_refuses_out_of_scope_and_bad_input(bed, tmp_path):
+    """An excluded address is refused before anything is contacted (a listener there sees no
+    connection); an unparsable endpoint and a bad file line are named with where they are."""
+    trap = socket.socket()
+    trap.bind(("127.99.0.77", 0))
+    trap.listen(8)
+    trap.setblocking(False)
+    port = trap.getsockname()[1]
+    rc, lines, err = tls_cmd(bed, ["127.0.0.1:1", f"127.99.0.77:{port}"])
+    assert rc == 3 and lines == [], err
+    assert f"127.99.0.77:{port}: 127.99.0.77 is outside --scope (or in --exclude): not contacted" in err, err
+    with pytest.raises(BlockingIOError):
+        trap.accept()
+    trap.close()
+
+    rc, lines, err = tls_cmd(bed, ["127.0.0.1", "127.0.0.1:99999"])
+    assert rc == 2 and lines == [], err
+    assert "endpoint 2: '127.0.0.1:99999': not a port (1 to 65535) after ':'" in err, err
+
+    eps = tmp_path / "eps.txt"
+    eps.write_text("127.0.0.1  # fine\n\nwww..org001.test\n127.0.0.1 starttls=imap\n")
+    rc, lines, err = tls_cmd(bed, ["-f", str(eps)])
+    assert rc == 3 and lines == [], err
+    assert f"{eps}:3: 'www..org001.test': neither an IP address nor a host name" in err, err
+    assert f"{eps}:4: 'starttls=imap': unknown option (sni=NAME or starttls=smtp)" in err, err
