@@ -273,29 +273,27 @@ static int check_scope(const struct tls_run *run)
 
 /* ---- results ---- */
 
-/* One tls_scans entry's line: the entry and the tls.* findings analyze_tls gives it alone. */
-static json_t *entry_line(const json_t *entry)
+/* One tls_scans entry's line: the entry (ours: the observations are dropped after) with the tls.*
+ * findings analyze_tls gives it alone added. A new reference, or NULL without memory. */
+static json_t *entry_line(json_t *entry)
 {
 	struct findings fs = {0};
 	const char *who = json_string_value(json_object_get(entry, "host"));
 	json_t *doc =
 	    json_pack("{s:s, s:[O]}", "domain", who ? who : json_string_value(json_object_get(entry, "addr")),
 	              "tls_scans", entry);
-	json_t *line = json_deep_copy(entry), *found = json_array();
-	int rc = doc && line && found ? analyze_tls(doc, &fs) : -ENOMEM;
+	json_t *found = json_array();
+	int rc = doc && found ? analyze_tls(doc, &fs) : -ENOMEM;
 	for (size_t i = 0; rc == 0 && i < fs.n; i++)
 		if (strncmp(fs.v[i].check, "tls.", 4) == 0 &&
 		    json_array_append_new(found, finding_to_json(&fs.v[i])) < 0)
 			rc = -ENOMEM;
-	if (rc == 0)
-		rc = json_object_set_new(line, "findings", found) < 0 ? -ENOMEM : 0;
-	else
-		json_decref(found);
 	findings_clear(&fs);
 	json_decref(doc);
-	if (rc < 0)
-		line = (json_decref(line), NULL);
-	return line;
+	if (rc == 0 && json_object_set_new(entry, "findings", found) == 0)
+		return json_incref(entry);
+	json_decref(found);
+	return NULL;
 }
 
 /* Writes every finished endpoint from the first not yet written, in the order they were named. */
