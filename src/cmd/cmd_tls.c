@@ -354,6 +354,10 @@ static int run_engine(struct tls_run *run)
 	for (size_t i = 0; i < run->tl.n; i++)
 		order[i] = i;
 	struct engine_opts *eng = &run->o.eng;
+	/* Each engine loads the trust store (the system's: a tenth of a second): no more than there are
+	 * endpoints. */
+	if ((size_t)run->o.workers > run->tl.n)
+		run->o.workers = (int)run->tl.n;
 	eng->scope = &run->scope;
 	eng->modules = probes_tls(&eng->nmodules);
 	struct workers_run wr = {.eng = eng,
