@@ -721,7 +721,9 @@ static void close_now(struct conn *c)
 	SSL_free(c->ssl);
 	c->ssl = NULL;
 	if (c->fd >= 0) {
-		drain(c->fd);
+		struct linger now = {.l_onoff = 1, .l_linger = 0};
+		if (!c->cfg.reset_close || setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now) < 0)
+			drain(c->fd);
 		close(c->fd);
 		c->fd = -1;
 	}

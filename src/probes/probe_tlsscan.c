@@ -618,7 +618,9 @@ static int question_start(struct tse *ep, struct tsq *t)
 	                       .connect_ms = o->conn_timeout_ms,
 	                       .total_ms = o->conn_timeout_ms,
 	                       .rcap = CONN_RCAP,
-	                       .pace = o->pace};
+	                       .pace = o->pace,
+	                       /* A question ends at the server's first flight: nothing more is wanted. */
+	                       .reset_close = 1};
 	tls_summary_init(&t->sum);
 	smtp_reply_init(&t->reply);
 	t->stage = ep->smtp ? ST_GREETING : ST_TLS;

@@ -20,6 +20,10 @@
  *   many connect together, so the probe never exceeds it. The first question of an
  *   endpoint goes alone: a silent, refusing or non-TLS peer (or an MX without STARTTLS)
  *   then costs one connection, not five.
+ * - A question's connection is closed with a reset once its answer is in (conn_cfg
+ *   reset_close): the server has sent its whole flight and is owed nothing more, and neither
+ *   side then spends a FIN exchange or keeps TIME_WAIT state for a connection that carried one
+ *   hello (about 15% of the servers' CPU and 3% of vitals' in a full enumeration).
  * - Every question has the connection deadline (--timeout) from its connect, bytes never
  *   extend it, and the reader's cap bounds memory; the organization deadline cancels the
  *   rest (then status "timeout" with what was learned so far).

@@ -239,6 +239,10 @@ def smtp_scan(bed, manifest, tmp_path_factory):
         db = d / "smtp.db"
         p = subprocess.run(scan_args(bed, db, ["--tls", "sweep", str(t)]), text=True, capture_output=True, timeout=120)
         assert p.returncode == 0, p.stderr[-3000:]
+        conns = [srv.connections for _, srv in pairs]
+        # vitals tls on the same two MX addresses: one by --starttls smtp, one by its file line
+        (d / "mx.txt").write_text(f"{b[0][0]['mail_addr']} starttls=smtp\n")
+        tls = tls_cmd(bed, ["--depth", "sweep", "--starttls", "smtp", a[0][0]["mail_addr"], "-f", str(d / "mx.txt")])
     finally:
         for srv in started:
             srv.shutdown()
@@ -246,11 +250,11 @@ def smtp_scan(bed, manifest, tmp_path_factory):
             srv.server_close()
     scans = {org: [s for doc in ds for s in doc.get("tls_scans", []) if s["service"] == "smtp"]
              for org, ds in docs(db).items()}
-    return orgs, scans, [srv.connections for _, srv in pairs]
+    return orgs, scans, conns, tls
 
 
 def test_smtp_starttls_preamble(smtp_scan):
-    orgs, scans, conns = smtp_scan
+    orgs, scans, conns, _ = smtp_scan
     with_tls, without = scans[orgs[0]["org_id"]], scans[orgs[1]["org_id"]]
     assert len(with_tls) == 1 and len(without) == 1, (with_tls, without)
     s = with_tls[0]
@@ -271,7 +275,7 @@ def test_smtp_starttls_preamble(smtp_scan):
 
 
 def test_a_shared_mx_is_measured_once_per_scan(smtp_scan):
-    orgs, scans, conns = smtp_scan
+    orgs, scans, conns, _ = smtp_scan
     a, b = scans[orgs[2]["org_id"]], scans[orgs[3]["org_id"]]
     assert len(a) == 1 and a == b, "both organizations carry the same measurement of the provider's MX"
     assert a[0]["shared"] is True and a[0]["status"] == "ok" and a[0]["host"] == "mx.mailhost.test"
@@ -376,3 +380,22 @@ def test_vitals_tls_refuses_out_of_scope_and_bad_input(bed, tmp_path):
     assert rc == 3 and lines == [], err
     assert f"{eps}:3: 'www..org001.test': neither an IP address nor a host name" in err, err
     assert f"{eps}:4: 'starttls=imap': unknown option (sni=NAME or starttls=smtp)" in err, err
+
+
+def test_vitals_tls_starttls_smtp(smtp_scan):
+    """--starttls smtp and a file line's starttls=smtp: the MX preamble of the scan's probe, port
+    25 by default, the same entry as the scan's (the address named, so no host name)."""
+    orgs, scans, _, (rc, lines, err) = smtp_scan
+    assert rc == 0, err
+    assert [x["addr"] for x in lines] == [orgs[0]["mail_addr"], orgs[1]["mail_addr"]], lines
+    a, n = lines
+    assert (a["service"], a["port"], a["status"], a["host"]) == ("smtp", 25, "ok", None), a
+    assert a["smtp"]["ehlo"] == ["PIPELINING", "SIZE 10240000", "STARTTLS", "8BITMIME"], a["smtp"]
+    theirs = {**scans[orgs[0]["org_id"]][0], "host": None}
+    wrong = [f"{k}: tls {a.get(k)}, scan {theirs.get(k)}" for k in sorted(set(a) | set(theirs))
+             if k not in WHO and k != "findings" and a.get(k) != theirs.get(k)]
+    assert not wrong, "\n".join(wrong)
+    got = {f["check"]: (f["status"], f.get("reason")) for f in a["findings"]}
+    assert got["tls.cert.chain"] == ("na", "smtp_opportunistic") and got["tls.protocol.tls13"] == ("pass", None), got
+    assert (n["service"], n["port"], n["status"], n["connections"]) == ("smtp", 25, "no_starttls", 1), n
+    assert {f["status"] for f in n["findings"]} == {"na"}, n["findings"]

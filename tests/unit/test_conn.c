@@ -331,6 +331,44 @@ static void test_out_of_scope(void)
 	peer_stop(&p);
 }
 
+static void on_connected_free(struct conn *c, void *arg)
+{
+	struct run *r = arg;
+	r->c = conn_free(c);
+}
+
+/* What the peer reads after the client closed: 0 (FIN) or -1 with ECONNRESET (a reset). */
+static int closed_how(int reset_close, int *err)
+{
+	struct conn_hooks h = {.connected = on_connected_free, .done = on_done};
+	struct conn_cfg cfg = cfg_of(loopback_scope("127.0.0.0/8"), 1000, 3000, 64);
+	struct peer p;
+	struct run r;
+	char buf[8];
+	memset(&p, 0, sizeof(p));
+	peer_listen(&p, 8);
+	cfg.reset_close = reset_close;
+	run_new(&r, &cfg, &h);
+	conn_connect(r.c, (struct sockaddr *)&p.sa, sizeof(p.sa));
+	run_loop(&r);
+	run_end(&r); /* the close happened: the accept queue holds what the peer sees of it */
+	int fd = accept(p.lfd, NULL, NULL);
+	ssize_t n = fd >= 0 ? recv(fd, buf, sizeof buf, 0) : -2;
+	*err = n < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	peer_stop(&p);
+	return (int)n;
+}
+
+static void test_reset_close(void)
+{
+	int err;
+	is_int(closed_how(0, &err), 0, "close: by default the peer reads an orderly end (FIN)");
+	is_int(closed_how(1, &err), -1, "close: with reset_close the peer's read fails");
+	is_int(err, ECONNRESET, "close: with a reset");
+}
+
 static void test_refused(void)
 {
 	struct conn_cfg cfg = cfg_of(loopback_scope("127.0.0.0/8"), 1000, 3000, 64);
@@ -775,6 +813,7 @@ int main(void)
 	test_exchange();
 	test_out_of_scope();
 	test_refused();
+	test_reset_close();
 	test_connect_deadline();
 	test_total_deadline();
 	test_read_cap();
