@@ -284,10 +284,16 @@ static json_t *entry_line(json_t *entry)
 	              "tls_scans", entry);
 	json_t *found = json_array();
 	int rc = doc && found ? analyze_tls(doc, &fs) : -ENOMEM;
-	for (size_t i = 0; rc == 0 && i < fs.n; i++)
-		if (strncmp(fs.v[i].check, "tls.", 4) == 0 &&
+	/* The endpoint's own come first; a check seen again is the domain-level one (an MX alone is
+	 * a domain without an https endpoint), not this endpoint's. */
+	for (size_t i = 0; rc == 0 && i < fs.n; i++) {
+		int again = 0;
+		for (size_t j = 0; j < i && !again; j++)
+			again = strcmp(fs.v[j].check, fs.v[i].check) == 0;
+		if (strncmp(fs.v[i].check, "tls.", 4) == 0 && !again &&
 		    json_array_append_new(found, finding_to_json(&fs.v[i])) < 0)
 			rc = -ENOMEM;
+	}
 	findings_clear(&fs);
 	json_decref(doc);
 	if (rc == 0 && json_object_set_new(entry, "findings", found) == 0)
