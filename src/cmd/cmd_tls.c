@@ -401,6 +401,19 @@ static int open_output(struct tls_run *run)
 	return EXIT_OK;
 }
 
+/* 1 when some endpoint is a host name (the resolver will be asked). */
+static int has_names(const struct tls_run *run)
+{
+	struct tls_endpoint ep;
+	char why[64];
+	for (size_t i = 0; i < run->tl.n; i++) {
+		const char *line = run->tl.v[i].domains[0];
+		if (tls_endpoint_line(line, strlen(line), &ep, why, sizeof why) == 1 && !ep.literal)
+			return 1;
+	}
+	return 0;
+}
+
 static int prepare(struct tls_run *run, char **args, int nargs)
 {
 	int rc = read_args(run, args, nargs);
@@ -409,6 +422,13 @@ static int prepare(struct tls_run *run, char **args, int nargs)
 	if (rc == EXIT_OK && run->tl.n == 0) {
 		log_error("no endpoint to scan: name some, or give -f FILE (see vitals tls --help)");
 		rc = EXIT_USAGE;
+	}
+	if (rc == EXIT_OK && !has_names(run)) {
+		/* Nothing to resolve: the default resolver inputs are neither read nor needed. */
+		if (!(run->o.given & GIVEN_ROOT_HINTS))
+			run->o.eng.root_hints = NULL;
+		if (!(run->o.given & GIVEN_TRUST_ANCHOR))
+			run->o.eng.trust_anchor = NULL;
 	}
 	if (rc == EXIT_OK && scan_build_scope(&run->o, &run->scope) < 0)
 		rc = EXIT_USAGE;

@@ -370,6 +370,13 @@ def test_vitals_tls_refuses_out_of_scope_and_bad_input(bed, tmp_path):
         trap.accept()
     trap.close()
 
+    # addresses alone need no resolver inputs: the default root hints are not even read
+    p = subprocess.run([vitals_bin(), "tls", "--scope", "127.0.0.0/8", "127.0.0.1:1"], text=True,
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0 and "root server" not in p.stderr, p.stderr
+    assert [(x["addr"], x["port"], x["status"], x["connections"]) for x in map(json.loads, p.stdout.splitlines())] \
+        == [("127.0.0.1", 1, "refused", 1)], p.stdout
+
     rc, lines, err = tls_cmd(bed, ["127.0.0.1", "127.0.0.1:99999"])
     assert rc == 2 and lines == [], err
     assert "endpoint 2: '127.0.0.1:99999': not a port (1 to 65535) after ':'" in err, err
