@@ -37,7 +37,8 @@ struct tls_run {
 	struct target_list tl; /* one target per endpoint: its canonical line as the domain */
 	json_t **lines;        /* per endpoint, its output lines once finished (an array) */
 	size_t next;           /* the first endpoint not yet written */
-	FILE *out;             /* where lines go */
+	FILE *out;             /* where NDJSON lines go, or NULL (a terminal without -o) */
+	int human;             /* a line per endpoint for a person on stdout (a terminal) */
 	int failed_write;      /* a write failed */
 	int incomplete;        /* an endpoint could not be analyzed */
 	size_t endpoints, ok;  /* lines written, and of them status ok */
@@ -302,6 +303,36 @@ static json_t *entry_line(json_t *entry)
 	return NULL;
 }
 
+/*
+ * One line for a person: the endpoint, its status, the versions it accepts and the checks it
+ * fails ("127.1.0.1:443 www.org1.test ok TLSv1.2 TLSv1.3 fails: tls.cipher.cbc").
+ */
+static int human_line(FILE *f, const json_t *line)
+{
+	const char *host = json_string_value(json_object_get(line, "host"));
+	const char *addr = json_string_value(json_object_get(line, "addr"));
+	json_t *protos = json_object_get(line, "protocols"), *fs = json_object_get(line, "findings"), *v;
+	const char *name;
+	size_t i, fails = 0;
+	int rc = fprintf(f, strchr(addr ? addr : "", ':') ? "[%s]:%lld" : "%s:%lld", addr ? addr : "-",
+	                 json_integer_value(json_object_get(line, "port")));
+	rc |= fprintf(f, "%s%s %s", host ? " " : "", host ? host : "",
+	              json_string_value(json_object_get(line, "status")));
+	json_object_foreach(protos, name, v)
+	{
+		if (json_is_true(v))
+			rc |= fprintf(f, " %s", name);
+	}
+	json_array_foreach(fs, i, v)
+	{
+		if (strcmp(json_string_value(json_object_get(v, "status")), "fail") == 0)
+			rc |=
+			    fprintf(f, "%s %s",
+			            fails++ ? "" : " fails:", json_string_value(json_object_get(v, "check")));
+	}
+	return rc < 0 || fputc('\n', f) == EOF ? -EIO : 0;
+}
+
 /* Writes every finished endpoint from the first not yet written, in the order they were named. */
 static void flush(struct tls_run *run)
 {
@@ -310,8 +341,10 @@ static void flush(struct tls_run *run)
 		size_t i;
 		json_array_foreach(a, i, line)
 		{
-			char *s = json_dumps(line, JSON_COMPACT);
-			if (s == NULL || fprintf(run->out, "%s\n", s) < 0)
+			char *s = run->out ? json_dumps(line, JSON_COMPACT) : NULL;
+			if (run->out && (s == NULL || fprintf(run->out, "%s\n", s) < 0))
+				run->failed_write = 1;
+			if (run->human && human_line(stdout, line) < 0)
 				run->failed_write = 1;
 			run->endpoints++;
 			run->ok +=
@@ -321,7 +354,7 @@ static void flush(struct tls_run *run)
 		json_decref(a);
 		run->lines[run->next] = NULL;
 	}
-	if (fflush(run->out) != 0)
+	if ((run->out && fflush(run->out) != 0) || (run->human && fflush(stdout) != 0))
 		run->failed_write = 1;
 }
 
@@ -390,10 +423,18 @@ static int run_engine(struct tls_run *run)
 	return st.unstarted || run->incomplete ? EXIT_INTERNAL : EXIT_OK;
 }
 
+/* NDJSON to -o FILE (or - for stdout), else to stdout unless it is a terminal: a person there
+ * gets one short line per endpoint instead (beside -o FILE too). */
 static int open_output(struct tls_run *run)
 {
 	const char *path = run->o.output;
-	run->out = path == NULL || strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	int tty = isatty(STDOUT_FILENO), to_stdout = path != NULL && strcmp(path, "-") == 0;
+	run->human = tty && !to_stdout;
+	if (path == NULL || to_stdout) {
+		run->out = run->human ? NULL : stdout;
+		return EXIT_OK;
+	}
+	run->out = fopen(path, "w");
 	if (run->out == NULL) {
 		log_error("%s: %s", path, strerror(errno));
 		return EXIT_IO;

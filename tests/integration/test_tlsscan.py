@@ -409,3 +409,33 @@ def test_vitals_tls_starttls_smtp(smtp_scan):
     assert got["tls.cert.chain"] == ("na", "smtp_opportunistic") and got["tls.protocol.tls13"] == ("pass", None), got
     assert (n["service"], n["port"], n["status"], n["connections"]) == ("smtp", 25, "no_starttls", 1), n
     assert {f["status"] for f in n["findings"]} == {"na"}, n["findings"]
+
+
+def test_vitals_tls_on_a_terminal(bed, manifest, tmp_path):
+    """On a terminal, one line per endpoint for a person (address:port, host, status, versions,
+    failed checks); with -o FILE the NDJSON goes to the file beside it."""
+    import os
+    import pty
+    case = manifest["tls_cases"]["endpoints"][0]
+    master, slave = pty.openpty()
+    out = tmp_path / "tls.ndjson"
+    p = subprocess.run([vitals_bin(), "tls", "--scope", "127.0.0.0/8", "--ca-file", str(bed / "ca.pem"), "-q",
+                        "--sni", "tls001.test", "-o", str(out), case["addr"]],
+                       stdout=slave, stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert p.returncode == 0, p.stderr
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    want = f"{case['addr']}:443 tls001.test ok " + " ".join(v for v, on in line["protocols"].items() if on)
+    fails = [f["check"] for f in line["findings"] if f["status"] == "fail"]
+    want += " fails: " + " ".join(fails) if fails else ""
+    assert shown.decode().replace("\r", "").splitlines() == [want], (shown, want)
