@@ -3,7 +3,7 @@
  * `ADDR`, `ADDR:PORT`, `[V6]`, `[V6]:PORT`, a bare IPv6 address, `HOST` or `HOST:PORT`,
  * and on a file line after the endpoint, separated by blanks, `sni=NAME` and
  * `starttls=smtp`. A line's canonical text (tls_endpoint_text) reads back to the same
- * endpoint, so the command hands each endpoint to the engine as that text.
+ * endpoint, so the command hands each endpoint to the engine (a target's domain) as that text.
  *
  * Pure parsing: no resolution, no scope (the engine resolves host names and guards
  * every address), no I/O.
@@ -41,7 +41,11 @@ int tls_endpoint_line(const char *line, size_t len, struct tls_endpoint *ep, cha
 /* The port to connect to: the given one, else 25 with STARTTLS, else 443. */
 unsigned tls_endpoint_port(const struct tls_endpoint *ep);
 
-/* The canonical line of *ep, which tls_endpoint_line reads back to it. Returns its length, or -ENOSPC. */
+/*
+ * The canonical line of *ep (the port always written), which tls_endpoint_line reads back to an
+ * endpoint of the same name, port (tls_endpoint_port), server name and STARTTLS. Returns its
+ * length, or -ENOSPC.
+ */
 int tls_endpoint_text(const struct tls_endpoint *ep, char *buf, size_t len);
 
 #endif
