@@ -11,9 +11,13 @@ DIR is a running testbed (`testbed.py up ... --tls-cases`). The script
    https) and the connections each cost; the difference from `off` is what deep TLS costs;
 2. runs sslscan on those endpoints one host at a time, as users run it (all of them, or the
    first N), and testssl.sh on a small sample (about 20 s a host);
-3. compares the verdicts (protocols and cipher classes) of vitals' full enumeration with
-   sslscan's on every endpoint both assessed, and prints endpoints per second for each, the
-   ratios, connections per endpoint and vitals' peak RSS per 1,000 endpoints in flight.
+3. runs `vitals tls --depth full` (and `--depth sweep`) on exactly the endpoints sslscan was
+   run on (the address, and the host name as SNI where the scan had one): apples to apples,
+   with the CPU of vitals and of the testbed's servers and the connections per endpoint;
+4. compares the verdicts (protocols and cipher classes) of vitals' full enumeration, and of
+   `vitals tls`, with sslscan's on every endpoint both assessed, and prints endpoints per
+   second for each, the ratios, connections per endpoint and vitals' peak RSS per 1,000
+   endpoints in flight.
 
 vitals' time is its whole scan (DNS, web, mail, the deep TLS of every endpoint), so the
 first ratio is conservative; the second divides by the time deep TLS adds to the scan. Everything runs on 127.0.0.0/8. Prints figures; asserts nothing.
@@ -74,6 +78,28 @@ def run_vitals(vitals, bed, depth, tag):
     return float(secs), int(kb), sum(1 for r in recs if r.get("type") == "organization"), db
 
 
+def run_tls(vitals, bed, keys, depth):
+    """`vitals tls --depth DEPTH` on the endpoints `keys` ((host or address, address) pairs):
+    (wall seconds, {key: its line}); prints its CPU, the servers' CPU and connections."""
+    eps, out, timef = bed / "bench-tls-eps.txt", bed / f"bench-tls-cmd-{depth}.ndjson", bed / "bench-tls-cmd.time"
+    eps.write_text("".join(f"{a} sni={h}\n" if h != a else f"{a}\n" for h, a in keys))
+    cmd = ["/usr/bin/time", "-f", "%e %M %U %S", "-o", str(timef), vitals, "tls", "--scope", "127.0.0.0/8",
+           "--root-hints", str(bed / "root.hints"), "--trust-anchor", str(bed / "root.key"),
+           "--ca-file", str(bed / "ca.pem"), "--depth", depth, "-o", str(out), "-f", str(eps)]
+    before = bed_cpu(bed)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    servers = bed_cpu(bed) - before
+    secs, kb, user, sys_ = timef.read_text().split()
+    lines = [json.loads(x) for x in out.read_text().splitlines() if x.strip()]
+    got = {(r.get("host") or r["addr"], r["addr"]): r for r in lines}
+    conns = [r.get("connections", 0) for r in lines]
+    print(f"vitals tls --depth {depth:5}: {len(lines)} endpoints in {float(secs):.2f} s = "
+          f"{len(lines) / float(secs):.1f} endpoints/s; CPU vitals {float(user) + float(sys_):.1f} s, "
+          f"servers {servers:.1f} s; connections per endpoint mean {statistics.mean(conns or [0]):.1f}, "
+          f"median {statistics.median(conns or [0]):.0f}, max {max(conns or [0])}; peak RSS {int(kb) / 1024:.0f} MiB")
+    return float(secs), got
+
+
 def tls_scans(db):
     """Every https tls_scans object the scan stored, keyed (host or address, addr)."""
     out = {}
@@ -91,6 +117,12 @@ def vitals_verdict(s):
     classes = s.get("classes") or {}
     return {"protocols": dict(s.get("protocols") or {}),
             "classes": sorted(k for k, v in classes.items() if v)}
+
+
+def facts(s):
+    """What a full enumeration concludes about an endpoint, for comparing two of them."""
+    return {k: s.get(k) for k in ("status", "protocols", "classes", "dh_bits", "dhe", "groups", "pq", "suites",
+                                  "server_order", "ocsp_stapled")}
 
 
 def main(argv):
@@ -127,7 +159,7 @@ def main(argv):
     if a.sslscan_sample:
         keys = keys[:a.sslscan_sample]
     t0, cpu0 = time.monotonic(), bed_cpu(bed)
-    disagree, compared = [], 0
+    disagree, compared, verdicts = [], 0, {}
     for host, addr in keys:
         ep = {"host": host, "addr": addr, "port": 443}
         verdict, _secs = peers.run_sslscan(ep, now)
@@ -143,10 +175,22 @@ def main(argv):
                 theirs, mine_f = sorted(theirs or []), mine[field]
             if theirs != mine_f:
                 disagree.append(f"{host} {addr} {field}: vitals {mine_f}, sslscan {theirs}")
+        verdicts[(host, addr)] = verdict
     ssl_s, ssl_cpu = time.monotonic() - t0, bed_cpu(bed) - cpu0
     ssl_rate = len(keys) / ssl_s if ssl_s else 0.0
     print(f"sslscan (one at a time): {len(keys)} endpoints in {ssl_s:.1f} s = {ssl_rate:.2f} endpoints/s; "
           f"the testbed's servers used {ssl_cpu:.1f} s CPU")
+    tls_s, tls_full = run_tls(a.vitals, bed, keys, "full")
+    run_tls(a.vitals, bed, keys, "sweep")
+    tls_rate = len(keys) / tls_s if tls_s else 0.0
+    if ssl_rate:
+        print(f"ratio vitals tls --depth full / sslscan, the same {len(keys)} endpoints: {tls_rate / ssl_rate:.1f}x")
+    tls_differ = [k for k in keys if k not in tls_full or facts(tls_full[k]) != facts(ok[k])]
+    print(f"vitals tls vs the scan's full enumeration (protocols, classes, DH, groups, suites, order): "
+          f"{len(keys) - len(tls_differ)} of {len(keys)} endpoints agree")
+    for k in tls_differ[:10]:
+        mine, theirs = facts(tls_full.get(k, {})), facts(ok[k])
+        print(f"  {k}: " + "; ".join(f"{f} tls {mine[f]} scan {theirs[f]}" for f in mine if mine[f] != theirs[f]))
 
     cases = manifest.get("tls_cases", {}).get("endpoints", [])[:a.testssl_sample]
     if cases:

@@ -24,7 +24,7 @@ for src in sorted((root / "src").glob("*/*.c")):
         for ch in shorts.replace(":", ""):
             if not re.search(r"(^|[\s,(\\fB])-" + re.escape(ch) + r"\b", man_plain, re.M):
                 missing.append(f"{src.name}: -{ch}")
-for cmd in ("scan", "show", "report", "rescore", "compare", "trend"):
+for cmd in ("scan", "show", "report", "rescore", "compare", "trend", "tls"):
     if f"vitals {cmd}" not in man_plain and f"B vitals {cmd}" not in man:
         missing.append(f"command {cmd}")
 if missing:

@@ -24,6 +24,7 @@ int cmd_report(int argc, char **argv);
 int cmd_rescore(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
+int cmd_tls(int argc, char **argv);
 
 /* Option values shared by the commands; each logs why a value is bad ("CMD: ...") and returns -EINVAL. */
 struct cohort;
@@ -39,5 +40,15 @@ struct store;
 int cmd_open_db(const char *cmd, const char *path, int writes, struct store **st);
 /* A methodology version for --method: "v2", "V2" or "2", one this build knows. 0 or -EINVAL. */
 int cmd_method_option(const char *cmd, const char *value, int *out);
+
+/* Shared with `vitals tls` by cmd_scan.c: the scope from --scope and --exclude, the resolver and
+ * TLS input files read and checked, the open-file limit raised and --concurrency fitted to it.
+ * The first two log what is wrong and return a negative errno. */
+struct scan_opts;
+struct scope;
+struct target_list;
+int scan_build_scope(const struct scan_opts *o, struct scope *s);
+int scan_check_inputs(const struct scan_opts *o, const struct scope *s);
+void scan_fit_file_limit(struct scan_opts *o, const struct target_list *tl);
 
 #endif

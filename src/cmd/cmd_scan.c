@@ -87,7 +87,7 @@ static void handle_signals(void (*fn)(int))
 
 /* ---- inputs ---- */
 
-static int build_scope(const struct scan_opts *o, struct scope *s)
+int scan_build_scope(const struct scan_opts *o, struct scope *s)
 {
 	const char *bad = "";
 	size_t badlen = 0;
@@ -131,7 +131,7 @@ static int check_ca(const struct input_check *c, const struct infile *f, char *e
 	return infile_check_ca(c->path, f, err, errlen);
 }
 
-static int check_inputs(const struct scan_opts *o, const struct scope *s)
+int scan_check_inputs(const struct scan_opts *o, const struct scope *s)
 {
 	const struct input_check checks[] = {
 	    {"--root-hints", o->eng.root_hints, INFILE_DNS_CAP, s, check_hints},
@@ -309,12 +309,12 @@ static int prepare(struct scan_run *run)
 	int code = o->resume ? restore(run) : 0;
 	if (code != 0)
 		return code;
-	if (build_scope(o, &run->scope) < 0)
+	if (scan_build_scope(o, &run->scope) < 0)
 		return EXIT_USAGE;
 	o->eng.scope = &run->scope;
 	if (check_output_distinct(o) < 0)
 		return EXIT_USAGE;
-	if (check_inputs(o, &run->scope) < 0 || load_targets(run) < 0)
+	if (scan_check_inputs(o, &run->scope) < 0 || load_targets(run) < 0)
 		return EXIT_INPUT;
 	return 0;
 }
@@ -501,7 +501,7 @@ static int skip_stored(struct scan_run *run, const json_t *have, size_t *order, 
  * lowers --concurrency when even that is not enough, rather than failing mid-scan.
  * Every worker's resolver (two contexts each) takes its share of the limit first.
  */
-static void fit_file_limit(struct scan_opts *o, const struct target_list *tl)
+void scan_fit_file_limit(struct scan_opts *o, const struct target_list *tl)
 {
 	size_t most = 1;
 	for (size_t i = 0; i < tl->n; i++)
@@ -777,7 +777,7 @@ static int scan_run_all(struct scan_run *run, const json_t *have)
 		free(order);
 		return EXIT_INTERNAL;
 	}
-	fit_file_limit(run->o, &run->tl);
+	scan_fit_file_limit(run->o, &run->tl);
 	log_info("scan %lld: %zu organizations, scope %s%s%s", (long long)run->scan_id, n,
 	         run->o->scope ? run->o->scope : "public unicast", run->o->exclude ? " minus " : "",
 	         run->o->exclude ? run->o->exclude : "");

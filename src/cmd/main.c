@@ -15,6 +15,7 @@ static const struct {
 	const char *summary;               /* one line for --help */
 } commands[] = {
     {"scan", cmd_scan, "scan organizations from a targets file; grade and store them"},
+    {"tls", cmd_tls, "deep TLS of named endpoints (addresses, hosts, ports), NDJSON out"},
     {"show", cmd_show, "print one organization's scorecard from the database"},
     {"report", cmd_report, "write a self-contained HTML report of a scan"},
     {"rescore", cmd_rescore, "re-grade a stored scan under a methodology version, offline"},

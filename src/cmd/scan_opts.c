@@ -357,6 +357,15 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o)
 	return 0;
 }
 
+int scan_opts_shared(struct scan_opts *o, const char *name, const char *arg)
+{
+	for (const struct option *op = long_opts; op->name != NULL; op++)
+		if (strcmp(op->name, name) == 0 && op->val != 'h')
+			return parse_one(o, op->val, arg);
+	log_error("--%s: not an option", name);
+	return -EINVAL;
+}
+
 /* ---- stored options ---- */
 
 /*

@@ -78,6 +78,12 @@ void scan_opts_clear(struct scan_opts *o);
  * after logging what is wrong.
  */
 int scan_opts_parse(int argc, char **argv, struct scan_opts *o);
+/*
+ * One option that another command shares with scan, by its long name ("scope",
+ * "timeout", "quiet"...; arg NULL for those without a value), checked as scan checks it.
+ * 0, or -EINVAL after logging what is wrong (an unknown name too).
+ */
+int scan_opts_shared(struct scan_opts *o, const char *name, const char *arg);
 /* The options that define the scan, as stored with it: paths absolute. NULL: out of memory. */
 json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256);
 /*

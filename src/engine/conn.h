@@ -61,8 +61,9 @@ struct conn_cfg {
 	int type;                  /* SOCK_STREAM (or 0) or SOCK_DGRAM (see "Datagrams" above) */
 	int ignore_icmp;           /* SOCK_DGRAM: ICMP errors do not end the exchange, the deadline does */
 	struct pace *pace;         /* shared politeness limits (pace.h), or NULL for none */
-	int reset_close;           /* TCP: close with a reset (SO_LINGER 0), leaving no TIME_WAIT
-	                              behind: for connect-only probes such as a port sweep */
+	int reset_close;           /* TCP: close with a reset (SO_LINGER 0), not FIN: the owner has all it
+	                              wants and neither side keeps state (no FIN exchange, no TIME_WAIT):
+	                              the port sweep, the deep-TLS questions */
 };
 
 /*

@@ -618,7 +618,9 @@ static int question_start(struct tse *ep, struct tsq *t)
 	                       .connect_ms = o->conn_timeout_ms,
 	                       .total_ms = o->conn_timeout_ms,
 	                       .rcap = CONN_RCAP,
-	                       .pace = o->pace};
+	                       .pace = o->pace,
+	                       /* A question ends at the server's first flight: nothing more is wanted. */
+	                       .reset_close = 1};
 	tls_summary_init(&t->sum);
 	smtp_reply_init(&t->reply);
 	t->stage = ep->smtp ? ST_GREETING : ST_TLS;
@@ -681,16 +683,24 @@ static json_t *scans_of(json_t *doc)
 	return a;
 }
 
-/* A new tls_scans entry with every member, null where nothing is known yet. */
-static json_t *entry_new(const struct unit *u, const char *addr, int smtp, int full)
+/* The host name an endpoint of u is asked and matched with: "" for a given address without SNI. */
+static const char *unit_host(const struct unit *u, const struct tlsscan_where *w)
 {
-	int given = u->kind == UNIT_ADDRESS;
-	json_t *e = json_pack(
-	    "{s:o, s:o, s:i, s:s, s:o, s:b, s:s, s:s, s:i}", "host",
-	    given ? json_null() : json_string(u->name), "addr", addr ? json_string(addr) : json_null(),
-	    "port", smtp ? PORT_SMTP : PORT_HTTPS, "service", smtp ? "smtp" : "https", "site",
-	    !given && u->site ? json_string(u->site) : json_null(), "shared", u->shared != 0, "depth",
-	    full ? "full" : "sweep", "status", "error", "connections", 0);
+	if (u->kind != UNIT_ADDRESS)
+		return u->name;
+	return w->sni ? w->sni : "";
+}
+
+/* A new tls_scans entry with every member, null where nothing is known yet. */
+static json_t *entry_new(const struct unit *u, const struct tlsscan_where *w, const char *addr, int full)
+{
+	const char *host = unit_host(u, w), *site = u->kind == UNIT_ADDRESS ? NULL : u->site;
+	json_t *e =
+	    json_pack("{s:o, s:o, s:i, s:s, s:o, s:b, s:s, s:s, s:i}", "host",
+	              host[0] ? json_string(host) : json_null(), "addr",
+	              addr ? json_string(addr) : json_null(), "port", (int)w->port, "service",
+	              w->smtp ? "smtp" : "https", "site", site ? json_string(site) : json_null(), "shared",
+	              u->shared != 0, "depth", full ? "full" : "sweep", "status", "error", "connections", 0);
 	const char *nulls[] = {"smtp", "cert", "ocsp_stapled"};
 	for (size_t i = 0; e != NULL && i < 3; i++)
 		json_object_set_new(e, nulls[i], json_null());
@@ -718,7 +728,8 @@ static int entry_unreached(json_t *scans, json_t *e, const char *status, int ful
 struct ep_spec {
 	char host[256]; /* SNI and name ("" for a given address) */
 	char addr[64];  /* the address */
-	int smtp;       /* port 25 with STARTTLS */
+	unsigned port;  /* TCP port */
+	int smtp;       /* STARTTLS first */
 	int full;       /* --tls full */
 };
 
@@ -735,7 +746,7 @@ static int endpoint_measure(struct engine *e, struct domain_scan *ds, json_t *en
 	ep->e = e;
 	ep->st = engine_state(e, &probe_tlsscan_module);
 	ep->scan = json_incref(entry);
-	engine_sockaddr(sp->addr, sp->smtp ? PORT_SMTP : PORT_HTTPS, &ep->sa, &ep->salen);
+	engine_sockaddr(sp->addr, sp->port, &ep->sa, &ep->salen);
 	ep->smtp = sp->smtp;
 	ep->ocsp = -1;
 	snprintf(ep->host, sizeof ep->host, "%s", sp->host);
@@ -796,8 +807,8 @@ static int endpoint_claim(struct engine *e, struct domain_scan *ds, json_t *entr
 	struct tsw *w = calloc(1, sizeof *w);
 	if (w == NULL)
 		return -ENOMEM;
-	snprintf(key, sizeof key, "tlsscan %s %s %s %d", sp->full ? "full" : "sweep", sp->host, sp->addr,
-	         sp->smtp ? PORT_SMTP : PORT_HTTPS);
+	snprintf(key, sizeof key, "tlsscan %s %s %s %u%s", sp->full ? "full" : "sweep", sp->host, sp->addr,
+	         sp->port, sp->smtp ? " starttls" : "");
 	int rc = share_claim(engine_opts(e)->share, key, engine_base(e), on_shared, w, &result, &wait);
 	if (rc == SHARE_WAIT) {
 		*w = (struct tsw){.e = e, .wait = wait, .entry = json_incref(entry), .sp = *sp};
@@ -813,18 +824,18 @@ static int endpoint_claim(struct engine *e, struct domain_scan *ds, json_t *entr
 	return rc == SHARE_MEASURE ? endpoint_measure(e, ds, entry, sp, key) : rc;
 }
 
-static int endpoint_start(struct engine *e, struct domain_scan *ds, const struct unit *u, const char *addr,
-                          int smtp, int full)
+static int endpoint_start(struct engine *e, struct domain_scan *ds, const struct unit *u,
+                          const struct tlsscan_where *w, const char *addr, int full)
 {
-	json_t *scans = scans_of(ds->doc), *entry = entry_new(u, addr, smtp, full);
-	struct ep_spec sp = {.smtp = smtp, .full = full};
+	json_t *scans = scans_of(ds->doc), *entry = entry_new(u, w, addr, full);
+	struct ep_spec sp = {.port = w->port, .smtp = w->smtp, .full = full};
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	if (scans == NULL || entry == NULL) {
 		json_decref(entry);
 		return -ENOMEM;
 	}
-	if (engine_sockaddr(addr, smtp ? PORT_SMTP : PORT_HTTPS, &ss, &sl) < 0)
+	if (engine_sockaddr(addr, w->port, &ss, &sl) < 0)
 		return entry_unreached(scans, entry, "error", full);
 	if (!engine_in_scope(e, (struct sockaddr *)&ss))
 		return entry_unreached(scans, entry, "out_of_scope", full);
@@ -832,7 +843,7 @@ static int endpoint_start(struct engine *e, struct domain_scan *ds, const struct
 		json_decref(entry);
 		return -ENOMEM;
 	}
-	snprintf(sp.host, sizeof sp.host, "%s", u->kind == UNIT_ADDRESS ? "" : u->name);
+	snprintf(sp.host, sizeof sp.host, "%s", unit_host(u, w));
 	snprintf(sp.addr, sizeof sp.addr, "%s", addr);
 	int rc = u->shared && engine_opts(e)->share ? endpoint_claim(e, ds, entry, &sp)
 	                                            : endpoint_measure(e, ds, entry, &sp, NULL);
@@ -840,20 +851,27 @@ static int endpoint_start(struct engine *e, struct domain_scan *ds, const struct
 	return rc;
 }
 
-static int tlsscan_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
+int tlsscan_unit(struct engine *e, struct domain_scan *ds, const struct unit *u,
+                 const struct tlsscan_where *w)
 {
 	const struct engine_opts *o = engine_opts(e);
 	struct endpoints eps;
-	int smtp = u->kind == UNIT_MAIL_HOST, full = o->tls_depth == TLS_DEPTH_FULL, rc = 0;
+	int full = o->tls_depth == TLS_DEPTH_FULL, rc = 0;
 	if (o->tls_depth == TLS_DEPTH_OFF)
 		return 0;
 	unit_endpoints(u, o->scope, &eps);
 	if (eps.n == 0)
-		return entry_unreached(scans_of(ds->doc), entry_new(u, NULL, smtp, full), eps.unreached,
-		                       full);
+		return entry_unreached(scans_of(ds->doc), entry_new(u, w, NULL, full), eps.unreached, full);
 	for (size_t i = 0; i < eps.n && rc == 0; i++)
-		rc = endpoint_start(e, ds, u, eps.addr[i], smtp, full);
+		rc = endpoint_start(e, ds, u, w, eps.addr[i], full);
 	return rc;
+}
+
+static int tlsscan_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
+{
+	int smtp = u->kind == UNIT_MAIL_HOST;
+	struct tlsscan_where w = {.port = smtp ? PORT_SMTP : PORT_HTTPS, .smtp = smtp};
+	return tlsscan_unit(e, ds, u, &w);
 }
 
 static const char *const tlsscan_observes[] = {

@@ -32,6 +32,8 @@ extern const struct probe_module probe_mysql_module;      /* UNIT_SERVICE 3306: 
 extern const struct probe_module
     probe_elasticsearch_module;                        /* UNIT_SERVICE 9200: GET / without credentials */
 extern const struct probe_module probe_mongodb_module; /* UNIT_SERVICE 27017: OP_MSG hello */
+extern const struct probe_module
+    probe_tlsep_module; /* UNIT_DOMAIN of `vitals tls`: a named endpoint to the deep-TLS probe */
 /* the clinical family */
 extern const struct probe_module probe_dicom_module;    /* UNIT_SERVICE DICOM ports: association, C-FIND */
 extern const struct probe_module probe_pacs_web_module; /* UNIT_SERVICE 8042 and web ports: Orthanc REST */
@@ -40,5 +42,7 @@ extern const struct probe_module probe_fhir_module;     /* UNIT_SERVICE web port
 
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);
+/* The modules of `vitals tls`: named endpoints (each target domain one) and the deep-TLS probe. */
+const struct probe_module *const *probes_tls(size_t *n);
 
 #endif

@@ -2,6 +2,8 @@
  * The TLS cipher suite, named group and signature scheme registries (see tls_suites.h).
  * The suite table is in code point order so lookups by code are a binary search.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "tls_suites.h"
@@ -527,15 +529,49 @@ const struct tls_suite *tls_suite_by_code(uint16_t code)
 	return NULL;
 }
 
+/* Every IANA and OpenSSL name with its suite, by name (case-insensitive), ties in table order. */
+struct suite_name {
+	const char *name;          /* an IANA or OpenSSL name */
+	const struct tls_suite *t; /* its suite */
+};
+static struct suite_name by_name[2 * NSUITES];
+static size_t nby_name;
+static pthread_once_t by_name_once = PTHREAD_ONCE_INIT;
+
+static int name_cmp(const void *a, const void *b)
+{
+	const struct suite_name *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+	return c != 0 ? c : (x->t > y->t) - (x->t < y->t);
+}
+
+static void index_names(void)
+{
+	for (size_t i = 0; i < NSUITES; i++) {
+		by_name[nby_name++] = (struct suite_name){suites[i].iana, &suites[i]};
+		if (suites[i].openssl != NULL)
+			by_name[nby_name++] = (struct suite_name){suites[i].openssl, &suites[i]};
+	}
+	qsort(by_name, nby_name, sizeof by_name[0], name_cmp);
+}
+
+/* A binary search of the name index (the analyzer looks up every suite of every endpoint). */
 const struct tls_suite *tls_suite_by_name(const char *name)
 {
+	size_t lo = 0, hi;
 	if (name == NULL)
 		return NULL;
-	for (size_t i = 0; i < NSUITES; i++)
-		if (strcasecmp(suites[i].iana, name) == 0 ||
-		    (suites[i].openssl != NULL && strcasecmp(suites[i].openssl, name) == 0))
-			return &suites[i];
-	return NULL;
+	pthread_once(&by_name_once, index_names);
+	hi = nby_name;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(by_name[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* lo is the first entry not below name: the earliest suite in the table of that name */
+	return lo < nby_name && strcasecmp(by_name[lo].name, name) == 0 ? by_name[lo].t : NULL;
 }
 
 static const char *const enc_names[] = {

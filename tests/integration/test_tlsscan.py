@@ -20,7 +20,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import TLS_CASES, scan_args
+from conftest import TLS_CASES, TRAP_RANGE, scan_args, vitals_bin
 
 pytestmark = pytest.mark.skipif(not TLS_CASES, reason="the TLS cases need gnutls-serv and socat")
 
@@ -241,6 +241,10 @@ def smtp_scan(bed, manifest, tmp_path_factory):
         p = subprocess.run(scan_args(bed, db, ["--tls", "sweep", "--services", "off", str(t)]), text=True,
                            capture_output=True, timeout=120)
         assert p.returncode == 0, p.stderr[-3000:]
+        conns = [srv.connections for _, srv in pairs]
+        # vitals tls on the same two MX addresses: one by --starttls smtp, one by its file line
+        (d / "mx.txt").write_text(f"{b[0][0]['mail_addr']} starttls=smtp\n")
+        tls = tls_cmd(bed, ["--depth", "sweep", "--starttls", "smtp", a[0][0]["mail_addr"], "-f", str(d / "mx.txt")])
     finally:
         for srv in started:
             srv.shutdown()
@@ -248,11 +252,11 @@ def smtp_scan(bed, manifest, tmp_path_factory):
             srv.server_close()
     scans = {org: [s for doc in ds for s in doc.get("tls_scans", []) if s["service"] == "smtp"]
              for org, ds in docs(db).items()}
-    return orgs, scans, [srv.connections for _, srv in pairs]
+    return orgs, scans, conns, tls
 
 
 def test_smtp_starttls_preamble(smtp_scan):
-    orgs, scans, conns = smtp_scan
+    orgs, scans, conns, _ = smtp_scan
     with_tls, without = scans[orgs[0]["org_id"]], scans[orgs[1]["org_id"]]
     assert len(with_tls) == 1 and len(without) == 1, (with_tls, without)
     s = with_tls[0]
@@ -273,8 +277,167 @@ def test_smtp_starttls_preamble(smtp_scan):
 
 
 def test_a_shared_mx_is_measured_once_per_scan(smtp_scan):
-    orgs, scans, conns = smtp_scan
+    orgs, scans, conns, _ = smtp_scan
     a, b = scans[orgs[2]["org_id"]], scans[orgs[3]["org_id"]]
     assert len(a) == 1 and a == b, "both organizations carry the same measurement of the provider's MX"
     assert a[0]["shared"] is True and a[0]["status"] == "ok" and a[0]["host"] == "mx.mailhost.test"
     assert conns[2] == a[0]["connections"], f"the provider's MX saw {conns[2]} connections, one measurement is {a[0]['connections']}"
+
+
+# ---- vitals tls: the same probe on named endpoints ----
+
+# members that say how an endpoint was reached (a given address is shared in a scan) or how
+# many connections it cost, not what it is; every other member must be the same
+WHO = ("site", "shared", "asked", "connections")
+
+
+def tls_cmd(bed, args, ca=None):
+    """`vitals tls` with the testbed's resolver inputs: (returncode, NDJSON lines, stderr)."""
+    p = subprocess.run([vitals_bin(), "tls",
+                        "--scope", "127.0.0.0/8", "--exclude", TRAP_RANGE, "--root-hints", str(bed / "root.hints"),
+                        "--trust-anchor", str(bed / "root.key"), "--ca-file", str(ca or bed / "ca.pem"),
+                        "--timeout", "3000", *args], text=True, capture_output=True, timeout=120)
+    lines = [json.loads(x) for x in p.stdout.splitlines()]
+    return p.returncode, lines, p.stderr
+
+
+def same_verdicts(mine, theirs, findings, label):
+    """What differs between a `vitals tls` line and the scan's entry and tls.* findings of that endpoint."""
+    wrong = [f"{label} {k}: tls {mine.get(k)}, scan {theirs.get(k)}"
+             for k in sorted(set(mine) | set(theirs)) if k not in WHO and k != "findings" and mine.get(k) != theirs.get(k)]
+    got = {f["check"]: (f["status"], f.get("reason")) for f in mine["findings"]}
+    want = {f["check"]: (f["status"], f.get("reason")) for f in findings if f["check"] in got}
+    assert len(got) >= 17 and all(f["endpoint"] == mine["addr"] or f["endpoint"].startswith(mine["addr"] + ":")
+                                  for f in mine["findings"]), mine["findings"]
+    wrong += [f"{label} {c}: tls {got[c]}, scan {want.get(c)}" for c in got if got[c] != want.get(c)]
+    return wrong
+
+
+@pytest.mark.parametrize("depth", ["sweep", "full"])
+def test_vitals_tls_agrees_with_the_scan(bed, manifest, tls_scans, tmp_path, depth):
+    """Every TLS case by its address: the same tls_scans members and tls.* findings as the scan stored."""
+    scans, recs = tls_scans[depth]
+    cases = manifest["tls_cases"]["endpoints"]
+    ca = tmp_path / "ca.pem"
+    ca.write_text((bed / "ca.pem").read_text() + (bed / "tlscases" / "ca.pem").read_text())
+    (tmp_path / "eps").write_text("# the TLS cases\n" + "".join(f"{c['addr']}\n" for c in cases[1:]))
+    rc, lines, err = tls_cmd(bed, ["--depth", depth, cases[0]["addr"], "-f", str(tmp_path / "eps")], ca=ca)
+    assert rc == 0, err
+    assert [x["addr"] for x in lines] == [c["addr"] for c in cases], "one line per endpoint, in the order named"
+    wrong = []
+    for c, line in zip(cases, lines):
+        assert line["depth"] == depth and line["port"] == 443 and line["host"] is None, line
+        mine = [f for f in recs[c["id"]]["findings"] if f["endpoint"] == c["addr"]]
+        wrong += same_verdicts(line, endpoint(scans, c), mine, f"{c['id']} {c['case']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_vitals_tls_resolves_a_host_as_the_scan_did(bed, scan):
+    """A regular organization's www host by name (resolved through the testbed's root): the
+    sweep the scan stored for each of its addresses, with SNI and host name match."""
+    records, _, db = scan
+    con = sqlite3.connect(db)
+    stored = {}
+    for org, doc in con.execute("select org_id, doc from observations order by org_id"):
+        for s in json.loads(doc).get("tls_scans") or []:
+            if (s["host"] and s["host"].startswith("www.") and s["status"] == "ok" and not s["shared"]
+                    and s["cert"] and s["cert"]["hostname_match"]):
+                stored.setdefault((org, s["host"]), []).append(s)
+    con.close()
+    (org, host), entries = next(iter(sorted(stored.items())))
+    rc, lines, err = tls_cmd(bed, ["--depth", "sweep", host])
+    assert rc == 0, err
+    assert sorted(x["addr"] for x in lines) == sorted(s["addr"] for s in entries), (host, lines)
+    wrong = []
+    for line in lines:
+        assert line["host"] == host and line["cert"] and line["cert"]["hostname_match"] is True, line
+        theirs = next(s for s in entries if s["addr"] == line["addr"])
+        mine = [f for f in records[org]["findings"] if f["domain"] == host and f["endpoint"] == line["addr"]]
+        wrong += same_verdicts(line, theirs, mine, f"{org} {host} {line['addr']}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_vitals_tls_refuses_out_of_scope_and_bad_input(bed, tmp_path):
+    """An excluded address is refused before anything is contacted (a listener there sees no
+    connection); an unparsable endpoint and a bad file line are named with where they are."""
+    trap = socket.socket()
+    trap.bind(("127.99.0.77", 0))
+    trap.listen(8)
+    trap.setblocking(False)
+    port = trap.getsockname()[1]
+    rc, lines, err = tls_cmd(bed, ["127.0.0.1:1", f"127.99.0.77:{port}"])
+    assert rc == 3 and lines == [], err
+    assert f"127.99.0.77:{port}: 127.99.0.77 is outside --scope (or in --exclude): not contacted" in err, err
+    with pytest.raises(BlockingIOError):
+        trap.accept()
+    trap.close()
+
+    # addresses alone need no resolver inputs: the default root hints are not even read
+    p = subprocess.run([vitals_bin(), "tls", "--scope", "127.0.0.0/8", "127.0.0.1:1"], text=True,
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0 and "root server" not in p.stderr, p.stderr
+    assert [(x["addr"], x["port"], x["status"], x["connections"]) for x in map(json.loads, p.stdout.splitlines())] \
+        == [("127.0.0.1", 1, "refused", 1)], p.stdout
+
+    rc, lines, err = tls_cmd(bed, ["127.0.0.1", "127.0.0.1:99999"])
+    assert rc == 2 and lines == [], err
+    assert "endpoint 2: '127.0.0.1:99999': not a port (1 to 65535) after ':'" in err, err
+
+    eps = tmp_path / "eps.txt"
+    eps.write_text("127.0.0.1  # fine\n\nwww..org001.test\n127.0.0.1 starttls=imap\n")
+    rc, lines, err = tls_cmd(bed, ["-f", str(eps)])
+    assert rc == 3 and lines == [], err
+    assert f"{eps}:3: 'www..org001.test': neither an IP address nor a host name" in err, err
+    assert f"{eps}:4: 'starttls=imap': unknown option (sni=NAME or starttls=smtp)" in err, err
+
+
+def test_vitals_tls_starttls_smtp(smtp_scan):
+    """--starttls smtp and a file line's starttls=smtp: the MX preamble of the scan's probe, port
+    25 by default, the same entry as the scan's (the address named, so no host name)."""
+    orgs, scans, _, (rc, lines, err) = smtp_scan
+    assert rc == 0, err
+    assert [x["addr"] for x in lines] == [orgs[0]["mail_addr"], orgs[1]["mail_addr"]], lines
+    a, n = lines
+    assert (a["service"], a["port"], a["status"], a["host"]) == ("smtp", 25, "ok", None), a
+    assert a["smtp"]["ehlo"] == ["PIPELINING", "SIZE 10240000", "STARTTLS", "8BITMIME"], a["smtp"]
+    # the scan named the MX host, the address alone names none: no host name to match
+    assert a["cert"]["hostname_match"] is None, a["cert"]
+    scanned = scans[orgs[0]["org_id"]][0]
+    theirs = {**scanned, "host": None, "cert": {**scanned["cert"], "hostname_match": None}}
+    wrong = [f"{k}: tls {a.get(k)}, scan {theirs.get(k)}" for k in sorted(set(a) | set(theirs))
+             if k not in WHO and k != "findings" and a.get(k) != theirs.get(k)]
+    assert not wrong, "\n".join(wrong)
+    got = {f["check"]: (f["status"], f.get("reason")) for f in a["findings"]}
+    assert got["tls.cert.chain"] == ("na", "smtp_opportunistic") and got["tls.protocol.tls13"] == ("pass", None), got
+    assert (n["service"], n["port"], n["status"], n["connections"]) == ("smtp", 25, "no_starttls", 1), n
+    assert {f["status"] for f in n["findings"]} == {"na"}, n["findings"]
+
+
+def test_vitals_tls_on_a_terminal(bed, manifest, tmp_path):
+    """On a terminal, one line per endpoint for a person (address:port, host, status, versions,
+    failed checks); with -o FILE the NDJSON goes to the file beside it."""
+    import os
+    import pty
+    case = manifest["tls_cases"]["endpoints"][0]
+    master, slave = pty.openpty()
+    out = tmp_path / "tls.ndjson"
+    p = subprocess.run([vitals_bin(), "tls", "--scope", "127.0.0.0/8", "--ca-file", str(bed / "ca.pem"), "-q",
+                        "--sni", "tls001.test", "-o", str(out), case["addr"]],
+                       stdout=slave, stderr=subprocess.PIPE, text=True, timeout=60)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert p.returncode == 0, p.stderr
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    want = f"{case['addr']}:443 tls001.test ok " + " ".join(v for v, on in line["protocols"].items() if on)
+    fails = [f["check"] for f in line["findings"] if f["status"] == "fail"]
+    want += " fails: " + " ".join(fails) if fails else ""
+    assert shown.decode().replace("\r", "").splitlines() == [want], (shown, want)

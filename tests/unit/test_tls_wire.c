@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tap.h"
 #include "tls_suites.h"
@@ -118,6 +119,23 @@ static void test_suite_entries(void)
 	is_int(s ? s->code : 0, 0xCCAA, "by IANA name");
 	ok(tls_suite_by_code(0x00FF) == NULL && tls_suite_by_name("nope") == NULL,
 	   "SCSV and unknowns absent");
+	/* The name index answers as a walk of the table would: the first suite of either name. */
+	size_t n, wrong = 0;
+	const struct tls_suite *all = tls_suites_all(&n);
+	for (size_t i = 0; i < n; i++) {
+		const char *names[] = {all[i].iana, all[i].openssl};
+		for (size_t k = 0; k < 2 && names[k] != NULL; k++) {
+			const struct tls_suite *first = NULL;
+			for (size_t j = 0; j < n && first == NULL; j++)
+				if (strcasecmp(all[j].iana, names[k]) == 0 ||
+				    (all[j].openssl && strcasecmp(all[j].openssl, names[k]) == 0))
+					first = &all[j];
+			wrong += tls_suite_by_name(names[k]) != first;
+		}
+	}
+	is_int((int)wrong, 0, "every IANA and OpenSSL name finds the first suite of that name");
+	ok(tls_suite_by_name("TLS_AES_128_GCM_SHA25") == NULL && tls_suite_by_name("") == NULL,
+	   "a prefix or an empty name finds none");
 	is_str(tls_enc_name(TLS_ENC_CHACHA20_POLY1305), "CHACHA20-POLY1305", "cipher name");
 	is_str(tls_kx_name(TLS_KX_ECDHE_PSK), "ECDHE-PSK", "key exchange name");
 }
