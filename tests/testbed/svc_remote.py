@@ -1,0 +1,220 @@
+"""Remote-access and file-sharing service cases of the testbed (family 1, 127.40.1.0/24).
+
+One case per address: xrdp (RDP without Network Level Authentication: xrdp has none), TigerVNC's
+Xvnc (security type None, and VncAuth), Samba (SMBv1 accepted with signing off, and SMB2+ with
+signing mandatory), inetutils-telnetd (behind socat, which hands it the accepted socket as
+stdin/stdout as inetd would), vsftpd (anonymous login on, and off). All are Debian's real
+servers; none is emulated. Each server listens only on its case's address.
+
+cases() gives the cases with their ground truth ("truth": {check id: status}); start(d, cases)
+starts them with daemons.py (pid files DIR/pids/svc-remote-*.pid, logs DIR/logs/); available()
+says why they cannot run, or None; markers(d) names each daemon's command line for `down`.
+"""
+
+import os
+import shutil
+import subprocess
+
+import daemons
+
+WHO = "remote services"  # names this part of the testbed in errors
+PREFIX = "127.40.1."
+XRDP = "/usr/sbin/xrdp"
+XVNC = "/usr/bin/Xvnc"
+VNCPASSWD = "/usr/bin/vncpasswd"
+SMBD = "/usr/sbin/smbd"
+TELNETD = "/usr/sbin/telnetd"
+VSFTPD = "/usr/sbin/vsftpd"
+SOCAT = "/usr/bin/socat"
+OPENSSL = "/usr/bin/openssl"
+SMB_BASE_PORT = 44500  # smbd of case svc1NN listens on 127.0.0.1:(44500 + NN)
+BINARIES = [XRDP, XVNC, VNCPASSWD, SMBD, TELNETD, VSFTPD, SOCAT, OPENSSL]
+
+# The family's checks: exposure checks pass where the service is absent, the others are "na".
+EXPOSURE = ["svc.rdp.exposed", "svc.vnc.exposed", "svc.smb.exposed", "svc.telnet.exposed",
+            "svc.ftp.exposed"]
+SPECIFIC = ["svc.rdp.nla", "svc.vnc.noauth", "svc.smb.v1", "svc.smb.signing", "svc.ftp.anonymous"]
+
+# case, server, port, settings, ground truth of the checks about this service
+_CASES = [
+    ("rdp_no_nla", "xrdp", 3389, {"security_layer": "negotiate"},
+     {"svc.rdp.exposed": "fail", "svc.rdp.nla": "fail"}),
+    ("vnc_noauth", "xvnc", 5900, {"security_types": "None"},
+     {"svc.vnc.exposed": "fail", "svc.vnc.noauth": "fail"}),
+    ("vnc_password", "xvnc", 5901, {"security_types": "VncAuth"},
+     {"svc.vnc.exposed": "fail", "svc.vnc.noauth": "pass"}),
+    ("smb1_unsigned", "samba", 445, {"min_protocol": "NT1", "signing": "disabled"},
+     {"svc.smb.exposed": "fail", "svc.smb.v1": "fail", "svc.smb.signing": "fail"}),
+    ("smb3_signed", "samba", 445, {"min_protocol": "SMB2_10", "signing": "mandatory"},
+     {"svc.smb.exposed": "fail", "svc.smb.v1": "pass", "svc.smb.signing": "pass"}),
+    ("telnet", "telnetd", 23, {}, {"svc.telnet.exposed": "fail"}),
+    ("ftp_anonymous", "vsftpd", 21, {"anonymous": True},
+     {"svc.ftp.exposed": "fail", "svc.ftp.anonymous": "fail"}),
+    ("ftp_no_anonymous", "vsftpd", 21, {"anonymous": False},
+     {"svc.ftp.exposed": "fail", "svc.ftp.anonymous": "pass"}),
+]
+
+
+def no_service_truth():
+    """The family's checks on an address where none of its services answers."""
+    return {**{c: "pass" for c in EXPOSURE}, **{c: "na" for c in SPECIFIC}}
+
+
+def cases():
+    """Every case: {"id", "case", "addr", "ports", "server", "settings", "truth"}."""
+    out = []
+    for k, (case, server, port, settings, truth) in enumerate(_CASES):
+        out.append({"id": f"svc1{k + 1:02d}", "case": case, "addr": f"{PREFIX}{k + 1}", "ports": [port],
+                    "server": server, "settings": settings, "truth": {**no_service_truth(), **truth}})
+    return out
+
+
+def available():
+    """None when every server can run here, else why not."""
+    missing = [b for b in BINARIES if not os.access(b, os.X_OK)]
+    return f"missing {', '.join(missing)} (scripts/install-deps.sh)" if missing else None
+
+
+def _base(d, c):
+    p = d / "svc" / "remote" / c["id"]
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def _xrdp(d, c):
+    """xrdp in the foreground, one listener on the case's address, a self-signed certificate."""
+    b = _base(d, c)
+    if not (b / "key.pem").exists():
+        daemons.run([OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                     "-nodes", "-keyout", str(b / "key.pem"), "-out", str(b / "cert.pem"), "-days", "365",
+                     "-subj", f"/CN={c['id']}.test"], WHO)
+    ini = (f"[Globals]\nini_version=1\nfork=true\nport=tcp://{c['addr']}:{c['ports'][0]}\n"
+           f"security_layer={c['settings']['security_layer']}\ncrypt_level=high\n"
+           f"certificate={b / 'cert.pem'}\nkey_file={b / 'key.pem'}\nssl_protocols=TLSv1.2, TLSv1.3\n"
+           f"[Logging]\nLogFile={d / 'logs' / ('svc-remote-' + c['id'] + '-xrdp.log')}\nLogLevel=INFO\n"
+           "EnableSyslog=false\n[Channels]\n")
+    (b / "xrdp.ini").write_text(ini)
+    # xrdp keeps its pid file in /run/xrdp, named by port: one per case port, no clash.
+    os.makedirs("/run/xrdp", exist_ok=True)
+    return [XRDP, "--nodaemon", "--config", str(b / "xrdp.ini")]
+
+
+def _xvnc(d, c):
+    """Xvnc with no X11 listener of its own but RFB on the case's address and port."""
+    b = _base(d, c)
+    cmd = [XVNC, "-displayfd", "1", "-nolisten", "tcp", "-interface", c["addr"], "-rfbport",
+           str(c["ports"][0]), "-SecurityTypes", c["settings"]["security_types"], "-geometry", "320x200"]
+    if c["settings"]["security_types"] == "VncAuth":
+        pw = b / "passwd"
+        # A password nobody uses: the probe never authenticates.
+        with open(pw, "wb") as f:
+            subprocess.run([VNCPASSWD, "-f"], input=b"vitals-testbed\n", stdout=f, check=True)
+        cmd += ["-PasswordFile", str(pw)]
+    return cmd
+
+
+def _smb_port(c):
+    """smbd's own port on 127.0.0.1 for case c (socat forwards the case's address:445 to it)."""
+    return SMB_BASE_PORT + int(c["id"][-2:])
+
+
+def _samba(d, c):
+    """smbd in the foreground on 127.0.0.1:_smb_port(c), no NetBIOS, every state directory under DIR.
+
+    Samba binds only addresses of network interfaces: 127.40.1.N is routed to lo but is not
+    one of its addresses, so `interfaces = 127.40.1.N/32` finds no interface and smbd panics
+    (measured); socat on the case's address forwards to it instead."""
+    b = _base(d, c)
+    for sub in ("run", "lock", "state", "cache", "private", "share"):
+        (b / sub).mkdir(exist_ok=True)
+    s = c["settings"]
+    conf = f"""[global]
+  server role = standalone server
+  interfaces = 127.0.0.1/8
+  bind interfaces only = yes
+  disable netbios = yes
+  smb ports = {_smb_port(c)}
+  server min protocol = {s['min_protocol']}
+  server signing = {s['signing']}
+  pid directory = {b / 'run'}
+  lock directory = {b / 'lock'}
+  state directory = {b / 'state'}
+  cache directory = {b / 'cache'}
+  private dir = {b / 'private'}
+  ncalrpc dir = {b / 'run' / 'ncalrpc'}
+  log file = {d / 'logs' / ('svc-remote-' + c['id'] + '-smbd.log')}
+  passdb backend = tdbsam:{b / 'private' / 'passdb.tdb'}
+  load printers = no
+  printing = bsd
+  printcap name = /dev/null
+  map to guest = never
+  restrict anonymous = 2
+[empty]
+  path = {b / 'share'}
+  read only = yes
+  guest ok = no
+"""
+    (b / "smb.conf").write_text(conf)
+    return [SMBD, "--foreground", "--no-process-group", "--debug-stdout", "-s", str(b / "smb.conf")]
+
+
+def _forward(d, c):
+    """socat from the case's address and port to smbd's own port."""
+    lock = str(d / "pids" / f"svc-remote-{c['id']}-socat.lock")
+    return [SOCAT, "-L", lock, f"TCP-LISTEN:{c['ports'][0]},bind={c['addr']},reuseaddr,fork",
+            f"TCP:127.0.0.1:{_smb_port(c)}"]
+
+
+def _telnetd(d, c):
+    """socat accepts and execs telnetd with the socket as its stdin and stdout (nofork), as inetd."""
+    lock = str(d / "pids" / f"svc-remote-{c['id']}.lock")
+    return [SOCAT, "-L", lock, f"TCP-LISTEN:{c['ports'][0]},bind={c['addr']},reuseaddr,fork",
+            f"EXEC:{TELNETD} -h,nofork"]
+
+
+def _vsftpd(d, c):
+    """vsftpd in the foreground; anonymous root is an empty folder it cannot write."""
+    b = _base(d, c)
+    (b / "anon").mkdir(exist_ok=True)
+    (b / "empty").mkdir(exist_ok=True)
+    os.chmod(b / "anon", 0o555)
+    anon = "YES" if c["settings"]["anonymous"] else "NO"
+    conf = (f"listen=YES\nlisten_ipv6=NO\nlisten_address={c['addr']}\nlisten_port={c['ports'][0]}\n"
+            f"background=NO\nanonymous_enable={anon}\nlocal_enable=YES\nwrite_enable=NO\n"
+            f"anon_root={b / 'anon'}\nsecure_chroot_dir={b / 'empty'}\nno_anon_password=NO\n"
+            "seccomp_sandbox=NO\nisolate=NO\nisolate_network=NO\npam_service_name=vsftpd\n"
+            f"xferlog_enable=NO\nvsftpd_log_file={d / 'logs' / ('svc-remote-' + c['id'] + '-vsftpd.log')}\n"
+            "dirlist_enable=NO\ndownload_enable=NO\n")
+    (b / "vsftpd.conf").write_text(conf)
+    return [VSFTPD, str(b / "vsftpd.conf")]
+
+
+_COMMANDS = {"xrdp": _xrdp, "xvnc": _xvnc, "samba": _samba, "telnetd": _telnetd, "vsftpd": _vsftpd}
+
+
+def markers(d):
+    """label -> a command-line marker of every daemon start() starts (for `down`)."""
+    out = {}
+    for c in cases():
+        b = d / "svc" / "remote" / c["id"]
+        out[f"svc-remote-{c['id']}"] = {
+            "xrdp": str(b / "xrdp.ini"), "xvnc": c["addr"], "samba": str(b / "smb.conf"),
+            "telnetd": str(d / "pids" / f"svc-remote-{c['id']}.lock"), "vsftpd": str(b / "vsftpd.conf"),
+        }[c["server"]]
+        if c["server"] == "samba":
+            out[f"svc-remote-{c['id']}-socat"] = str(d / "pids" / f"svc-remote-{c['id']}-socat.lock")
+    return out
+
+
+def start(d, cs):
+    """Starts every case's server at once, then waits until each listens."""
+    procs = []
+    for c in cs:
+        cmd = _COMMANDS[c["server"]](d, c)
+        procs.append((c["id"], daemons.spawn(d, f"svc-remote-{c['id']}", cmd)))
+        if c["server"] == "samba":
+            procs.append((c["id"], daemons.spawn(d, f"svc-remote-{c['id']}-socat", _forward(d, c))))
+    for c in cs:
+        daemons.wait_port(c["addr"], c["ports"][0], procs, WHO)
+        if c["server"] == "samba":
+            daemons.wait_port("127.0.0.1", _smb_port(c), procs, WHO)
