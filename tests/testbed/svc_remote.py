@@ -1,10 +1,12 @@
 """Remote-access and file-sharing service cases of the testbed (family 1, 127.40.1.0/24).
 
-One case per address: xrdp (RDP without Network Level Authentication: xrdp has none), TigerVNC's
+One case per address: xrdp (RDP without Network Level Authentication: xrdp has none), an RDP
+negotiation emulator that requires NLA as Windows does (no Debian RDP server offers CredSSP;
+serve_rdp_nla() below, documented in README.md), TigerVNC's
 Xvnc (security type None, and VncAuth), Samba (SMBv1 accepted with signing off, and SMB2+ with
 signing mandatory), inetutils-telnetd (behind socat, which hands it the accepted socket as
-stdin/stdout as inetd would), vsftpd (anonymous login on, and off). All are Debian's real
-servers; none is emulated. Each server listens only on its case's address.
+stdin/stdout as inetd would), vsftpd (anonymous login on, and off). Each server listens only on
+its case's address (smbd behind a socat forwarder: see _samba).
 
 cases() gives the cases with their ground truth ("truth": {check id: status}); start(d, cases)
 starts them with daemons.py (pid files DIR/pids/svc-remote-*.pid, logs DIR/logs/); available()
@@ -12,8 +14,10 @@ says why they cannot run, or None; markers(d) names each daemon's command line f
 """
 
 import os
-import shutil
+import socketserver
+import struct
 import subprocess
+import sys
 
 import daemons
 
@@ -39,6 +43,8 @@ SPECIFIC = ["svc.rdp.nla", "svc.vnc.noauth", "svc.smb.v1", "svc.smb.signing", "s
 _CASES = [
     ("rdp_no_nla", "xrdp", 3389, {"security_layer": "negotiate"},
      {"svc.rdp.exposed": "fail", "svc.rdp.nla": "fail"}),
+    ("rdp_nla_required", "emulator", 3389, {},
+     {"svc.rdp.exposed": "fail", "svc.rdp.nla": "pass"}),
     ("vnc_noauth", "xvnc", 5900, {"security_types": "None"},
      {"svc.vnc.exposed": "fail", "svc.vnc.noauth": "fail"}),
     ("vnc_password", "xvnc", 5901, {"security_types": "VncAuth"},
@@ -179,17 +185,55 @@ def _vsftpd(d, c):
     (b / "empty").mkdir(exist_ok=True)
     os.chmod(b / "anon", 0o555)
     anon = "YES" if c["settings"]["anonymous"] else "NO"
+    # Anonymous off: the names are refused at USER (530 at once). Through PAM instead, a failed
+    # PASS costs about 2 s (pam_unix's delay, measured), close to a probe's deadline.
+    (b / "userlist").write_text("anonymous\nftp\n")
     conf = (f"listen=YES\nlisten_ipv6=NO\nlisten_address={c['addr']}\nlisten_port={c['ports'][0]}\n"
             f"background=NO\nanonymous_enable={anon}\nlocal_enable=YES\nwrite_enable=NO\n"
             f"anon_root={b / 'anon'}\nsecure_chroot_dir={b / 'empty'}\nno_anon_password=NO\n"
             "seccomp_sandbox=NO\nisolate=NO\nisolate_network=NO\npam_service_name=vsftpd\n"
             f"xferlog_enable=NO\nvsftpd_log_file={d / 'logs' / ('svc-remote-' + c['id'] + '-vsftpd.log')}\n"
             "dirlist_enable=NO\ndownload_enable=NO\n")
+    if not c["settings"]["anonymous"]:
+        conf += f"userlist_enable=YES\nuserlist_deny=YES\nuserlist_file={b / 'userlist'}\n"
     (b / "vsftpd.conf").write_text(conf)
     return [VSFTPD, str(b / "vsftpd.conf")]
 
 
-_COMMANDS = {"xrdp": _xrdp, "xvnc": _xvnc, "samba": _samba, "telnetd": _telnetd, "vsftpd": _vsftpd}
+def _emulator(d, c):
+    return [sys.executable, os.path.abspath(__file__), "serve-rdp-nla", c["addr"], str(c["ports"][0])]
+
+
+class _RdpNla(socketserver.BaseRequestHandler):
+    """One connection: reads the client's X.224 Connection Request (one TPKT, at most 512 bytes,
+    5 s) and answers as a Windows server whose policy requires NLA (MS-RDPBCGR 3.3.5.3.1): a
+    client offering CredSSP gets it selected (then the emulator closes: it speaks no CredSSP), any
+    other offer gets the failure HYBRID_REQUIRED_BY_SERVER."""
+
+    def handle(self):
+        self.request.settimeout(5)
+        buf = b""
+        while len(buf) < 4 or len(buf) < struct.unpack(">H", buf[2:4])[0]:
+            chunk = self.request.recv(512 - len(buf))
+            if not chunk or buf[:1] not in (b"", b"\x03"):
+                return
+            buf += chunk
+        if len(buf) < 19 or buf[5] != 0xE0 or buf[11] != 1:
+            return
+        offered = struct.unpack("<I", buf[15:19])[0]
+        typ, value = (2, 2) if offered & 2 else (3, 5)
+        self.request.sendall(bytes([3, 0, 0, 19, 14, 0xD0, 0, 0, 0x12, 0x34, 0, typ, 0, 8, 0])
+                             + struct.pack("<I", value))
+
+
+def serve_rdp_nla(addr, port):
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    socketserver.ThreadingTCPServer.daemon_threads = True
+    with socketserver.ThreadingTCPServer((addr, port), _RdpNla) as srv:
+        srv.serve_forever()
+
+
+_COMMANDS = {"emulator": _emulator, "xrdp": _xrdp, "xvnc": _xvnc, "samba": _samba, "telnetd": _telnetd, "vsftpd": _vsftpd}
 
 
 def markers(d):
@@ -198,7 +242,7 @@ def markers(d):
     for c in cases():
         b = d / "svc" / "remote" / c["id"]
         out[f"svc-remote-{c['id']}"] = {
-            "xrdp": str(b / "xrdp.ini"), "xvnc": c["addr"], "samba": str(b / "smb.conf"),
+            "emulator": "serve-rdp-nla", "xrdp": str(b / "xrdp.ini"), "xvnc": c["addr"], "samba": str(b / "smb.conf"),
             "telnetd": str(d / "pids" / f"svc-remote-{c['id']}.lock"), "vsftpd": str(b / "vsftpd.conf"),
         }[c["server"]]
         if c["server"] == "samba":
@@ -218,3 +262,10 @@ def start(d, cs):
         daemons.wait_port(c["addr"], c["ports"][0], procs, WHO)
         if c["server"] == "samba":
             daemons.wait_port("127.0.0.1", _smb_port(c), procs, WHO)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve-rdp-nla":
+        serve_rdp_nla(sys.argv[2], int(sys.argv[3]))
+    else:
+        raise SystemExit("usage: svc_remote.py serve-rdp-nla ADDR PORT")
