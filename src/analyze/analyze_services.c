@@ -8,6 +8,7 @@
 /* Every family's table, in report order. */
 static const struct svc_check *const tables[] = {
     svc_checks_redis,
+    svc_checks_remote,
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

@@ -26,6 +26,13 @@ extern const struct probe_module
     probe_ports_module; /* UNIT_HOST, UNIT_ADDRESS, UNIT_MAIL_HOST: TCP port sweep; finds UNIT_SERVICE */
 extern const struct probe_module probe_redis_module; /* UNIT_SERVICE 6379: PING and INFO without AUTH */
 
+/* remote access and file sharing */
+extern const struct probe_module probe_rdp_module;    /* UNIT_SERVICE 3389: RDP negotiation, NLA */
+extern const struct probe_module probe_vnc_module;    /* UNIT_SERVICE 5900-5901: RFB security types */
+extern const struct probe_module probe_smb_module;    /* UNIT_SERVICE 445: SMB2 and SMB1 NEGOTIATE */
+extern const struct probe_module probe_telnet_module; /* UNIT_SERVICE 23: what the server sends first */
+extern const struct probe_module probe_ftp_module;    /* UNIT_SERVICE 21: greeting, anonymous login */
+
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);
 
