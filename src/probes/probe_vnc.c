@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "conn.h"
 #include "probes.h"
@@ -21,9 +20,10 @@
 #define VNC_READ_CAP (RFB_VERSION_LEN + 5 + RFB_REASON_MAX)
 
 struct vnc_probe {
-	struct svc s;   /* the kit's part, first */
-	struct conn *c; /* the exchange */
-	unsigned minor; /* the minor version answered (3, 7, 8); 0 before the server's version */
+	struct svc s;            /* the kit's part, first */
+	struct conn *c;          /* the exchange */
+	unsigned minor;          /* the minor version answered (3, 7, 8); 0 before the server's version */
+	struct rfb_security sec; /* the offer, once whole */
 };
 
 static void vnc_security(struct vnc_probe *p, const struct rfb_security *sec)
@@ -65,16 +65,11 @@ static void vnc_data(struct conn *c, void *arg)
 			svc_end(&p->s, "error");
 		return;
 	}
-	struct rfb_security *sec = malloc(sizeof *sec);
-	int rc = sec ? rfb_parse_security(b, len, p->minor, sec) : -ENOMEM;
+	int rc = rfb_parse_security(b, len, p->minor, &p->sec);
 	if (rc > 0)
-		vnc_security(p, sec);
-	free(sec);
+		vnc_security(p, &p->sec);
 	if (rc != 0)
-		svc_end(&p->s, rc > 0          ? "ok"
-		               : rc == -E2BIG  ? "oversized"
-		               : rc == -ENOMEM ? "error"
-		                               : "malformed");
+		svc_end(&p->s, rc > 0 ? "ok" : rc == -E2BIG ? "oversized" : "malformed");
 }
 
 static void vnc_done(struct conn *c, enum conn_status st, int err, void *arg)
