@@ -380,6 +380,10 @@ def _hostile_deep_tls(kind):
 # (pass for "is it exposed", na for "how is it configured")
 SVC_CHECKS = {
     "svc.redis.noauth": PASS,
+    # remote access and file sharing (analyze_svc_remote.c, tests/testbed/svc_remote.py)
+    "svc.rdp.exposed": PASS, "svc.rdp.nla": NA, "svc.vnc.exposed": PASS, "svc.vnc.noauth": NA,
+    "svc.smb.exposed": PASS, "svc.smb.v1": NA, "svc.smb.signing": NA, "svc.telnet.exposed": PASS,
+    "svc.ftp.exposed": PASS, "svc.ftp.anonymous": NA,
 }
 
 

@@ -9,8 +9,8 @@ stdin/stdout as inetd would), vsftpd (anonymous login on, and off). Each server 
 its case's address (smbd behind a socat forwarder: see _samba).
 
 cases() gives the cases with their ground truth ("truth": {check id: status}); start(d, cases)
-starts them with daemons.py (pid files DIR/pids/svc-remote-*.pid, logs DIR/logs/); available()
-says why they cannot run, or None; markers(d) names each daemon's command line for `down`.
+starts them with daemons.py (pid files DIR/pids/svc-remote-*.pid, logs DIR/logs/) and returns
+the manifest part; available() says why they cannot run, or None (services.py, the registry).
 """
 
 import os
@@ -21,7 +21,8 @@ import sys
 
 import daemons
 
-WHO = "remote services"  # names this part of the testbed in errors
+FAMILY = 1
+WHO = "service cases (remote)"  # names this part of the testbed in errors
 PREFIX = "127.40.1."
 XRDP = "/usr/sbin/xrdp"
 XVNC = "/usr/bin/Xvnc"
@@ -34,12 +35,8 @@ OPENSSL = "/usr/bin/openssl"
 SMB_BASE_PORT = 44500  # smbd of case svc1NN listens on 127.0.0.1:(44500 + NN)
 BINARIES = [XRDP, XVNC, VNCPASSWD, SMBD, TELNETD, VSFTPD, SOCAT, OPENSSL]
 
-# The family's checks: exposure checks pass where the service is absent, the others are "na".
-EXPOSURE = ["svc.rdp.exposed", "svc.vnc.exposed", "svc.smb.exposed", "svc.telnet.exposed",
-            "svc.ftp.exposed"]
-SPECIFIC = ["svc.rdp.nla", "svc.vnc.noauth", "svc.smb.v1", "svc.smb.signing", "svc.ftp.anonymous"]
-
-# case, server, port, settings, ground truth of the checks about this service
+# case, server, port, settings, ground truth of the checks about this service (the family's other
+# checks have the status of an address without their service: expect.SVC_CHECKS)
 _CASES = [
     ("rdp_no_nla", "xrdp", 3389, {"security_layer": "negotiate"},
      {"svc.rdp.exposed": "fail", "svc.rdp.nla": "fail"}),
@@ -61,18 +58,12 @@ _CASES = [
 ]
 
 
-def no_service_truth():
-    """The family's checks on an address where none of its services answers."""
-    return {**{c: "pass" for c in EXPOSURE}, **{c: "na" for c in SPECIFIC}}
-
-
 def cases():
-    """Every case: {"id", "case", "addr", "ports", "server", "settings", "truth"}."""
-    out = []
-    for k, (case, server, port, settings, truth) in enumerate(_CASES):
-        out.append({"id": f"svc1{k + 1:02d}", "case": case, "addr": f"{PREFIX}{k + 1}", "ports": [port],
-                    "server": server, "settings": settings, "truth": {**no_service_truth(), **truth}})
-    return out
+    """Every case: {"case", "addr", "ports", "server", "settings", "truth"}; services.py numbers them
+    svc101, svc102, ... in this order, which is also the address order (127.40.1.n)."""
+    return [{"case": case, "addr": f"{PREFIX}{n}", "ports": [port], "server": server, "settings": settings,
+             "truth": truth}
+            for n, (case, server, port, settings, truth) in enumerate(_CASES, 1)]
 
 
 def available():
@@ -82,7 +73,7 @@ def available():
 
 
 def _base(d, c):
-    p = d / "svc" / "remote" / c["id"]
+    p = d / "services" / "remote" / c["id"]
     p.mkdir(parents=True, exist_ok=True)
     return p
 
@@ -108,8 +99,10 @@ def _xrdp(d, c):
 def _xvnc(d, c):
     """Xvnc with no X11 listener of its own but RFB on the case's address and port."""
     b = _base(d, c)
+    # -desktop (the name a client is shown) carries the case's folder, for the marker (_marker)
     cmd = [XVNC, "-displayfd", "1", "-nolisten", "tcp", "-interface", c["addr"], "-rfbport",
-           str(c["ports"][0]), "-SecurityTypes", c["settings"]["security_types"], "-geometry", "320x200"]
+           str(c["ports"][0]), "-SecurityTypes", c["settings"]["security_types"], "-geometry", "320x200",
+           "-desktop", str(b)]
     if c["settings"]["security_types"] == "VncAuth":
         pw = b / "passwd"
         # A password nobody uses: the probe never authenticates.
@@ -201,7 +194,8 @@ def _vsftpd(d, c):
 
 
 def _emulator(d, c):
-    return [sys.executable, os.path.abspath(__file__), "serve-rdp-nla", c["addr"], str(c["ports"][0])]
+    # DIR is only there for the marker (_marker): it tells this testbed's emulator from others'.
+    return [sys.executable, os.path.abspath(__file__), "serve-rdp-nla", c["addr"], str(c["ports"][0]), str(d)]
 
 
 class _RdpNla(socketserver.BaseRequestHandler):
@@ -236,36 +230,33 @@ def serve_rdp_nla(addr, port):
 _COMMANDS = {"emulator": _emulator, "xrdp": _xrdp, "xvnc": _xvnc, "samba": _samba, "telnetd": _telnetd, "vsftpd": _vsftpd}
 
 
-def markers(d):
-    """label -> a command-line marker of every daemon start() starts (for `down`)."""
-    out = {}
-    for c in cases():
-        b = d / "svc" / "remote" / c["id"]
-        out[f"svc-remote-{c['id']}"] = {
-            "emulator": "serve-rdp-nla", "xrdp": str(b / "xrdp.ini"), "xvnc": c["addr"], "samba": str(b / "smb.conf"),
-            "telnetd": str(d / "pids" / f"svc-remote-{c['id']}.lock"), "vsftpd": str(b / "vsftpd.conf"),
-        }[c["server"]]
-        if c["server"] == "samba":
-            out[f"svc-remote-{c['id']}-socat"] = str(d / "pids" / f"svc-remote-{c['id']}-socat.lock")
-    return out
+def _spawn(d, label, cmd):
+    """daemons.spawn, then the daemon's arguments (each command has one under DIR) as its marker in
+    place of the program alone: `down` matches markers against every process's command line, and
+    "/usr/bin/socat" or python3 alone would match other testbeds' forwarders, the test runner
+    itself, or any python."""
+    p = daemons.spawn(d, label, cmd)
+    (d / "pids" / f"{label}.cmd").write_text(" ".join(cmd[1:]))
+    return p
 
 
 def start(d, cs):
     """Starts every case's server at once, then waits until each listens."""
     procs = []
     for c in cs:
-        cmd = _COMMANDS[c["server"]](d, c)
-        procs.append((c["id"], daemons.spawn(d, f"svc-remote-{c['id']}", cmd)))
+        procs.append((c["id"], _spawn(d, f"svc-remote-{c['id']}", _COMMANDS[c["server"]](d, c))))
         if c["server"] == "samba":
-            procs.append((c["id"], daemons.spawn(d, f"svc-remote-{c['id']}-socat", _forward(d, c))))
+            procs.append((c["id"], _spawn(d, f"svc-remote-{c['id']}-socat", _forward(d, c))))
     for c in cs:
         daemons.wait_port(c["addr"], c["ports"][0], procs, WHO)
         if c["server"] == "samba":
             daemons.wait_port("127.0.0.1", _smb_port(c), procs, WHO)
+    return {"cases": [{"id": c["id"], "case": c["case"], "addr": c["addr"], "ports": c["ports"],
+                       "server": c["server"], "settings": c["settings"]} for c in cs]}
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "serve-rdp-nla":
+    if len(sys.argv) == 5 and sys.argv[1] == "serve-rdp-nla":
         serve_rdp_nla(sys.argv[2], int(sys.argv[3]))
     else:
-        raise SystemExit("usage: svc_remote.py serve-rdp-nla ADDR PORT")
+        raise SystemExit("usage: svc_remote.py serve-rdp-nla ADDR PORT DIR")
