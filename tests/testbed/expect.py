@@ -395,6 +395,11 @@ def expected_svc_checks(org: dict) -> dict:
     nothing the checks look for). {} for traps and hostile organisations."""
     if org.get("trap") or org.get("hostile"):
         return {}
+    # A DNSSEC-bogus zone's addresses are swept only when its lookups answer before the deadline:
+    # with --timeout 3000 under ASan 61 to 66 of the 66 bogus zones' A lookups timed out (with and
+    # without --services), the rest answered; either way is right, so they are not ground-truthed.
+    if org.get("dnssec") == "bogus":
+        return {}
     if not (org["web_dns"] or org["mx"]):  # no address to sweep: every check not_observed
         return {c: INDETERMINATE for c in SVC_CHECKS}
     truth = org.get("svc_truth") or {}
