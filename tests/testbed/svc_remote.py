@@ -99,10 +99,8 @@ def _xrdp(d, c):
 def _xvnc(d, c):
     """Xvnc with no X11 listener of its own but RFB on the case's address and port."""
     b = _base(d, c)
-    # -desktop (the name a client is shown) carries the case's folder, for the marker (_marker)
     cmd = [XVNC, "-displayfd", "1", "-nolisten", "tcp", "-interface", c["addr"], "-rfbport",
-           str(c["ports"][0]), "-SecurityTypes", c["settings"]["security_types"], "-geometry", "320x200",
-           "-desktop", str(b)]
+           str(c["ports"][0]), "-SecurityTypes", c["settings"]["security_types"], "-geometry", "320x200"]
     if c["settings"]["security_types"] == "VncAuth":
         pw = b / "passwd"
         # A password nobody uses: the probe never authenticates.
@@ -194,8 +192,7 @@ def _vsftpd(d, c):
 
 
 def _emulator(d, c):
-    # DIR is only there for the marker (_marker): it tells this testbed's emulator from others'.
-    return [sys.executable, os.path.abspath(__file__), "serve-rdp-nla", c["addr"], str(c["ports"][0]), str(d)]
+    return [sys.executable, os.path.abspath(__file__), "serve-rdp-nla", c["addr"], str(c["ports"][0])]
 
 
 class _RdpNla(socketserver.BaseRequestHandler):
@@ -230,23 +227,13 @@ def serve_rdp_nla(addr, port):
 _COMMANDS = {"emulator": _emulator, "xrdp": _xrdp, "xvnc": _xvnc, "samba": _samba, "telnetd": _telnetd, "vsftpd": _vsftpd}
 
 
-def _spawn(d, label, cmd):
-    """daemons.spawn, then the daemon's arguments (each command has one under DIR) as its marker in
-    place of the program alone: `down` matches markers against every process's command line, and
-    "/usr/bin/socat" or python3 alone would match other testbeds' forwarders, the test runner
-    itself, or any python."""
-    p = daemons.spawn(d, label, cmd)
-    (d / "pids" / f"{label}.cmd").write_text(" ".join(cmd[1:]))
-    return p
-
-
 def start(d, cs):
     """Starts every case's server at once, then waits until each listens."""
     procs = []
     for c in cs:
-        procs.append((c["id"], _spawn(d, f"svc-remote-{c['id']}", _COMMANDS[c["server"]](d, c))))
+        procs.append((c["id"], daemons.spawn(d, f"svc-remote-{c['id']}", _COMMANDS[c["server"]](d, c))))
         if c["server"] == "samba":
-            procs.append((c["id"], _spawn(d, f"svc-remote-{c['id']}-socat", _forward(d, c))))
+            procs.append((c["id"], daemons.spawn(d, f"svc-remote-{c['id']}-socat", _forward(d, c))))
     for c in cs:
         daemons.wait_port(c["addr"], c["ports"][0], procs, WHO)
         if c["server"] == "samba":
@@ -256,7 +243,7 @@ def start(d, cs):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "serve-rdp-nla":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve-rdp-nla":
         serve_rdp_nla(sys.argv[2], int(sys.argv[3]))
     else:
-        raise SystemExit("usage: svc_remote.py serve-rdp-nla ADDR PORT DIR")
+        raise SystemExit("usage: svc_remote.py serve-rdp-nla ADDR PORT")
