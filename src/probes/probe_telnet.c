@@ -58,7 +58,7 @@ static void telnet_data(struct conn *c, void *arg)
 	if (p->t.state != 0 || (p->t.ncmds == 0 && p->t.textlen == 0 && p->t.other == 0))
 		return;
 	telnet_record(p);
-	svc_end(&p->s, p->t.ncmds > 0 || p->t.textlen > 0 ? "ok" : "not_telnet");
+	svc_end(&p->s, telnet_plausible(&p->t) ? "ok" : "not_telnet");
 }
 
 static void telnet_done(struct conn *c, enum conn_status st, int err, void *arg)

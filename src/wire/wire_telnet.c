@@ -78,6 +78,11 @@ void telnet_feed(struct telnet_scan *t, const uint8_t *b, size_t len)
 	}
 }
 
+int telnet_plausible(const struct telnet_scan *t)
+{
+	return (t->ncmds > 0 || t->textlen > 0) && t->other <= t->textlen;
+}
+
 const char *telnet_cmd_name(uint8_t cmd)
 {
 	switch (cmd) {

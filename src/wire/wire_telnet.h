@@ -48,6 +48,13 @@ void telnet_init(struct telnet_scan *t);
 /* Takes `len` more bytes of the stream. Never fails: every byte is data or a command. */
 void telnet_feed(struct telnet_scan *t, const uint8_t *b, size_t len);
 
+/*
+ * 1 when what came reads as a Telnet server's opening: some command or text, and no more
+ * unprintable data bytes than printable ones (a binary protocol's bytes hold IAC pairs and
+ * printable runs by chance, but are mostly unprintable); else 0.
+ */
+int telnet_plausible(const struct telnet_scan *t);
+
 /* "DO", "DONT", "WILL", "WONT", "SB" for a negotiation command; NULL otherwise. */
 const char *telnet_cmd_name(uint8_t cmd);
 

@@ -24,6 +24,30 @@ static void test_inetutils(void)
 	is_str(telnet_cmd_name(t.negs[2].cmd), "DO", "third: DO");
 	is_str(telnet_opt_name(t.negs[2].opt), "terminal-type", "terminal-type");
 	is_int(t.textlen, 0, "no text");
+	ok(telnet_plausible(&t), "a Telnet opening");
+}
+
+static void test_plausible(void)
+{
+	/* 1 KiB of bytes from a generator: IAC pairs and printable runs by chance, mostly binary. */
+	uint8_t junk[1024];
+	uint32_t x = 12345;
+	struct telnet_scan t;
+	for (size_t i = 0; i < sizeof junk; i++) {
+		x = x * 1103515245u + 12345u;
+		junk[i] = (uint8_t)(x >> 16);
+	}
+	telnet_init(&t);
+	telnet_feed(&t, junk, sizeof junk);
+	ok(t.textlen > 0 && t.ncmds > 0, "the garbage holds text and IAC commands (any of them passed before)");
+	ok(!telnet_plausible(&t), "binary garbage is no Telnet server");
+	telnet_init(&t);
+	ok(!telnet_plausible(&t), "nothing is no Telnet server");
+	feed(&t, "\001\002\003", 3);
+	ok(!telnet_plausible(&t), "control bytes alone neither");
+	telnet_init(&t);
+	feed(&t, "login: ", 7);
+	ok(telnet_plausible(&t), "a bare login prompt is one");
 }
 
 static void test_text(void)
@@ -60,5 +84,6 @@ int main(void)
 	test_inetutils();
 	test_text();
 	test_caps();
+	test_plausible();
 	return done_testing();
 }
