@@ -54,8 +54,9 @@ static void telnet_data(struct conn *c, void *arg)
 	const uint8_t *b = conn_data(c, &len);
 	telnet_feed(&p->t, b, len);
 	conn_consume(c, len);
-	/* A command cut between two reads: wait for its end. */
-	if (p->t.state != 0 || (p->t.ncmds == 0 && p->t.textlen == 0 && p->t.other == 0))
+	/* A command cut between two reads: wait for its end, but not past a read's worth of bytes. */
+	if (p->t.bytes < TELNET_READ_CAP &&
+	    (p->t.state != 0 || (p->t.ncmds == 0 && p->t.textlen == 0 && p->t.other == 0)))
 		return;
 	telnet_record(p);
 	svc_end(&p->s, telnet_plausible(&p->t) ? "ok" : "not_telnet");

@@ -47,10 +47,19 @@ static void option(struct telnet_scan *t, uint8_t c)
 	if (t->nnegs < TELNET_OPTS_MAX)
 		t->negs[t->nnegs++] = (struct telnet_neg){t->cmd, c};
 	t->state = t->cmd == TELNET_SB ? ST_SB : ST_DATA;
+	t->sblen = 0;
+}
+
+/* A parameter byte: real subnegotiations are a few bytes; a long one is not Telnet's. */
+static void sb_byte(struct telnet_scan *t)
+{
+	if (++t->sblen > TELNET_SB_MAX)
+		t->other++;
 }
 
 void telnet_feed(struct telnet_scan *t, const uint8_t *b, size_t len)
 {
+	t->bytes += len;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = b[i];
 		switch (t->state) {
@@ -70,9 +79,13 @@ void telnet_feed(struct telnet_scan *t, const uint8_t *b, size_t len)
 			/* A subnegotiation's parameters are not text: skipped up to IAC SE. */
 			if (c == TELNET_IAC)
 				t->state = ST_SB_IAC;
+			else
+				sb_byte(t);
 			break;
 		default: /* ST_SB_IAC: IAC SE ends it, IAC IAC is an escaped parameter byte */
 			t->state = c == TELNET_SE ? ST_DATA : ST_SB;
+			if (c != TELNET_SE)
+				sb_byte(t);
 			break;
 		}
 	}

@@ -16,6 +16,7 @@
 
 #define TELNET_OPTS_MAX 16  /* negotiations kept */
 #define TELNET_TEXT_MAX 256 /* bytes of text kept */
+#define TELNET_SB_MAX   64  /* parameter bytes of one subnegotiation; more count as unprintable data */
 
 #define TELNET_IAC  255
 #define TELNET_DONT 254
@@ -41,6 +42,8 @@ struct telnet_scan {
 	size_t textlen;                 /* bytes in text */
 	char text[TELNET_TEXT_MAX + 1]; /* printable text (and LF), NUL-terminated */
 	size_t other;                   /* data bytes neither kept nor printable (control bytes, 8-bit) */
+	size_t sblen;                   /* parameter bytes of the subnegotiation in progress */
+	size_t bytes;                   /* every byte taken */
 };
 
 void telnet_init(struct telnet_scan *t);

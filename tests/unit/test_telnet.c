@@ -39,8 +39,16 @@ static void test_plausible(void)
 	}
 	telnet_init(&t);
 	telnet_feed(&t, junk, sizeof junk);
-	ok(t.textlen > 0 && t.ncmds > 0, "the garbage holds text and IAC commands (any of them passed before)");
+	ok(t.textlen > 0 && t.ncmds > 0,
+	   "the garbage holds text and IAC commands (any of them passed before)");
 	ok(!telnet_plausible(&t), "binary garbage is no Telnet server");
+	/* IAC SB then binary: a subnegotiation that never ends counts as unprintable past its cap. */
+	telnet_init(&t);
+	feed(&t, "\377\372\030", 3);
+	feed(&t, "ab", 2);
+	telnet_feed(&t, junk, sizeof junk);
+	ok(t.other > 0 && !telnet_plausible(&t), "an endless subnegotiation is no Telnet server");
+	is_int(t.bytes, 5 + sizeof junk, "every byte taken is counted");
 	telnet_init(&t);
 	ok(!telnet_plausible(&t), "nothing is no Telnet server");
 	feed(&t, "\001\002\003", 3);
