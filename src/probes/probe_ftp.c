@@ -111,8 +111,9 @@ static int ftp_start(struct engine *e, struct domain_scan *ds, const struct unit
 	return svc_start(e, ds, u, &ftp_ops);
 }
 
-static const char *const ftp_observes[] = {"services[].ftp.status", "services[].ftp.banner",
-                                           "services[].ftp.user_code", "services[].ftp.pass_code", NULL};
+static const char *const ftp_observes[] = {"services[].ftp",           "services[].ftp.status",
+                                           "services[].ftp.banner",    "services[].ftp.user_code",
+                                           "services[].ftp.pass_code", NULL};
 
 const struct probe_module probe_ftp_module = {
     .name = "ftp",

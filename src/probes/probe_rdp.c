@@ -145,7 +145,8 @@ static int rdp_start(struct engine *e, struct domain_scan *ds, const struct unit
 	return svc_start(e, ds, u, &rdp_ops);
 }
 
-static const char *const rdp_observes[] = {"services[].rdp.status", "services[].rdp.negotiations", NULL};
+static const char *const rdp_observes[] = {"services[].rdp", "services[].rdp.status",
+                                           "services[].rdp.negotiations", NULL};
 
 const struct probe_module probe_rdp_module = {
     .name = "rdp",

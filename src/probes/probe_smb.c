@@ -116,7 +116,7 @@ static int smb_start(struct engine *e, struct domain_scan *ds, const struct unit
 	return svc_start(e, ds, u, &smb_ops);
 }
 
-static const char *const smb_observes[] = {"services[].smb.status", "services[].smb.smb2",
+static const char *const smb_observes[] = {"services[].smb", "services[].smb.status", "services[].smb.smb2",
                                            "services[].smb.smb1", NULL};
 
 const struct probe_module probe_smb_module = {

@@ -93,8 +93,9 @@ static int telnet_start(struct engine *e, struct domain_scan *ds, const struct u
 	return svc_start(e, ds, u, &telnet_ops);
 }
 
-static const char *const telnet_observes[] = {"services[].telnet.status", "services[].telnet.negotiations",
-                                              "services[].telnet.text", NULL};
+static const char *const telnet_observes[] = {"services[].telnet", "services[].telnet.status",
+                                              "services[].telnet.negotiations", "services[].telnet.text",
+                                              NULL};
 
 const struct probe_module probe_telnet_module = {
     .name = "telnet",

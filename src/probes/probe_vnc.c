@@ -104,8 +104,8 @@ static int vnc_start(struct engine *e, struct domain_scan *ds, const struct unit
 	return svc_start(e, ds, u, &vnc_ops);
 }
 
-static const char *const vnc_observes[] = {"services[].vnc.status", "services[].vnc.version",
-                                           "services[].vnc.security_types", NULL};
+static const char *const vnc_observes[] = {"services[].vnc", "services[].vnc.status",
+                                           "services[].vnc.version", "services[].vnc.security_types", NULL};
 
 const struct probe_module probe_vnc_module = {
     .name = "vnc",
