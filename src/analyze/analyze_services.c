@@ -9,6 +9,7 @@
 static const struct svc_check *const tables[] = {
     svc_checks_redis,
     svc_checks_remote,
+    svc_checks_sshdb,
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

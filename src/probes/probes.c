@@ -16,6 +16,12 @@ static const struct probe_module *const modules[] = {
     &probe_smb_module,
     &probe_telnet_module,
     &probe_ftp_module,
+    /* family sshdb: SSH and databases */
+    &probe_ssh_module,
+    &probe_postgresql_module,
+    &probe_mysql_module,
+    &probe_elasticsearch_module,
+    &probe_mongodb_module,
 };
 
 const struct probe_module *const *probes_all(size_t *n)

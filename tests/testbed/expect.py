@@ -384,6 +384,10 @@ SVC_CHECKS = {
     "svc.rdp.exposed": PASS, "svc.rdp.nla": NA, "svc.vnc.exposed": PASS, "svc.vnc.noauth": NA,
     "svc.smb.exposed": PASS, "svc.smb.v1": NA, "svc.smb.signing": NA, "svc.telnet.exposed": PASS,
     "svc.ftp.exposed": PASS, "svc.ftp.anonymous": NA,
+    # family sshdb (svc_sshdb.py, analyze_svc_sshdb.c)
+    "svc.ssh.weak_kex": NA, "svc.ssh.weak_cipher": NA, "svc.ssh.weak_mac": NA, "svc.ssh.weak_hostkey": NA,
+    "svc.postgresql.exposed": PASS, "svc.postgresql.trust": NA, "svc.mysql.exposed": PASS,
+    "svc.elasticsearch.noauth": PASS, "svc.mongodb.exposed": PASS,
 }
 
 

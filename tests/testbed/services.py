@@ -20,8 +20,9 @@ serves no web site, or one that is the case's own).
 
 import svc_redis
 import svc_remote
+import svc_sshdb
 
-FAMILIES = [svc_redis, svc_remote]
+FAMILIES = [svc_redis, svc_remote, svc_sshdb]
 RANGE = "127.40.0.0/16"
 
 
