@@ -10,6 +10,7 @@ PKGS=(
   knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh postfix
   redis-server
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
+  xrdp tigervnc-standalone-server tigervnc-tools samba inetutils-telnetd vsftpd
   openssh-server openssh-client postgresql-15 mariadb-server
   orthanc dcmtk
 )
@@ -39,6 +40,11 @@ if command -v systemctl >/dev/null 2>&1; then
   systemctl stop orthanc >/dev/null 2>&1 || true
   systemctl disable orthanc >/dev/null 2>&1 || true
   systemctl disable postfix >/dev/null 2>&1 || true
+  # the remote-access cases' servers bind *:3389, *:445, *:21 and (inetd) *:23 when started
+  for u in xrdp xrdp-sesman smbd nmbd samba-ad-dc vsftpd inetd openbsd-inetd inetutils-inetd; do
+    systemctl stop "$u" >/dev/null 2>&1 || true
+    systemctl disable "$u" >/dev/null 2>&1 || true
+  done
 fi
 # the system postfix (configuration /etc/postfix), never a testbed's (master -c DIR/...)
 if [ -f /etc/postfix/main.cf ]; then postfix stop >/dev/null 2>&1 || true; fi

@@ -50,8 +50,9 @@ struct svc_check {
 
 /* The family tables, each ended by a row with id NULL. */
 extern const struct svc_check svc_checks_redis[];
-extern const struct svc_check svc_checks_sshdb[]; /* analyze_svc_sshdb.c: SSH and databases */
-extern const struct svc_check svc_checks_clinical[];
+extern const struct svc_check svc_checks_remote[];   /* RDP, VNC, SMB, Telnet, FTP */
+extern const struct svc_check svc_checks_sshdb[];    /* analyze_svc_sshdb.c: SSH and databases */
+extern const struct svc_check svc_checks_clinical[]; /* DICOM, PACS web, HL7, FHIR */
 
 /* Appends the findings for one domain's observation document. 0 or a negative errno. */
 int analyze_services(const json_t *obs, struct findings *out);

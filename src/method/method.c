@@ -276,6 +276,54 @@ static const struct check_add added_v5[] = {
       "An internet-reachable Redis that answers PING without AUTH lets anyone read, change or wipe "
       "every key, and is a known foothold for code execution.",
       HICP " Practice 3 (access management); " HIPAA_A}},
+    /* Network exposure: remote access and file sharing (analyze_svc_remote.c) */
+    {NULL,
+     {"svc.rdp.exposed", "exposure", SEV_HIGH, 4, 70, "RDP not reachable from the internet",
+      "An RDP logon reachable from the internet is ransomware's most common way in: passwords are guessed or "
+      "bought, and pre-authentication flaws such as BlueKeep need no password at all.",
+      HICP " Practice 6 (network management); CISA #StopRansomware Guide; CVE-2019-0708"}},
+    {NULL,
+     {"svc.rdp.nla", "exposure", SEV_HIGH, 3, 50, "RDP requires Network Level Authentication",
+      "Without NLA (CredSSP) anyone reaches the Windows logon screen and the server's pre-authentication "
+      "code before proving who they are.",
+      HICP " Practice 3 (access management); " HIPAA_A "; MS-RDPBCGR 5.4.5"}},
+    {NULL,
+     {"svc.vnc.exposed", "exposure", SEV_HIGH, 3, 70, "VNC not reachable from the internet",
+      "VNC hands over a whole desktop; its own authentication is a single password of at most 8 characters, "
+      "easily guessed.",
+      HICP " Practice 6 (network management); RFC 6143 s7.2.2"}},
+    {NULL,
+     {"svc.vnc.noauth", "exposure", SEV_CRITICAL, 5, 20, "VNC asks for authentication",
+      "Security type None gives anyone who connects the screen, keyboard and mouse of the machine, with "
+      "whatever patient records it shows.",
+      HICP " Practice 3 (access management); " HIPAA_A "; RFC 6143 s7.2.1"}},
+    {NULL,
+     {"svc.smb.exposed", "exposure", SEV_HIGH, 4, 60, "SMB not reachable from the internet",
+      "File sharing open to the internet exposes shares and credentials to guessing and relay and has "
+      "carried worms such as WannaCry.",
+      HICP " Practice 6 (network management); US-CERT TA17-132A"}},
+    {NULL,
+     {"svc.smb.v1", "exposure", SEV_CRITICAL, 4, 30, "SMBv1 refused",
+      "SMBv1 is the protocol of EternalBlue (MS17-010), the hole WannaCry and NotPetya spread through, and "
+      "has no protection against downgrade.",
+      "Microsoft MS17-010; US-CERT TA17-132A; " HICP " Practice 7 (vulnerability management)"}},
+    {NULL,
+     {"svc.smb.signing", "exposure", SEV_MEDIUM, 2, 100, "SMB requires message signing",
+      "Without required signing, authentication relayed from another machine is accepted and traffic can be "
+      "altered in transit.",
+      "MS-SMB2 3.3.5.4; " HIPAA_T}},
+    {NULL,
+     {"svc.telnet.exposed", "exposure", SEV_HIGH, 3, 50, "Telnet not reachable from the internet",
+      "Telnet sends user names, passwords and the whole session in cleartext.",
+      HIPAA_T "; " HICP " Practice 6 (network management); RFC 854"}},
+    {NULL,
+     {"svc.ftp.exposed", "exposure", SEV_MEDIUM, 2, 100, "FTP not reachable from the internet",
+      "FTP sends logins and files in cleartext; files with patient data should move over SFTP or HTTPS.",
+      HIPAA_T "; RFC 959; RFC 4217"}},
+    {NULL,
+     {"svc.ftp.anonymous", "exposure", SEV_HIGH, 3, 60, "FTP refuses anonymous login",
+      "Anonymous FTP lets anyone read what the server holds, and often write to it.",
+      HICP " Practice 3 (access management); " HIPAA_A "; RFC 1635"}},
     /* family sshdb: SSH and databases (src/analyze/analyze_svc_sshdb.c) */
     {NULL,
      {"svc.ssh.weak_kex", "exposure", SEV_MEDIUM, 3, 100, "SSH offers no weak key exchange",

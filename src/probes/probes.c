@@ -11,6 +11,11 @@ static const struct probe_module *const modules[] = {
     /* exposed services: the sweep, then one probe per protocol */
     &probe_ports_module,
     &probe_redis_module,
+    &probe_rdp_module,
+    &probe_vnc_module,
+    &probe_smb_module,
+    &probe_telnet_module,
+    &probe_ftp_module,
     /* family sshdb: SSH and databases */
     &probe_ssh_module,
     &probe_postgresql_module,

@@ -40,6 +40,13 @@ extern const struct probe_module probe_pacs_web_module; /* UNIT_SERVICE 8042 and
 extern const struct probe_module probe_hl7_module;      /* UNIT_SERVICE 2575: one MLLP message to reject */
 extern const struct probe_module probe_fhir_module;     /* UNIT_SERVICE web ports: metadata, SMART, count */
 
+/* remote access and file sharing */
+extern const struct probe_module probe_rdp_module;    /* UNIT_SERVICE 3389: RDP negotiation, NLA */
+extern const struct probe_module probe_vnc_module;    /* UNIT_SERVICE 5900-5901: RFB security types */
+extern const struct probe_module probe_smb_module;    /* UNIT_SERVICE 445: SMB2 and SMB1 NEGOTIATE */
+extern const struct probe_module probe_telnet_module; /* UNIT_SERVICE 23: what the server sends first */
+extern const struct probe_module probe_ftp_module;    /* UNIT_SERVICE 21: greeting, anonymous login */
+
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);
 /* The modules of `vitals tls`: named endpoints (each target domain one) and the deep-TLS probe. */

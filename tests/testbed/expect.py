@@ -380,6 +380,10 @@ def _hostile_deep_tls(kind):
 # (pass for "is it exposed", na for "how is it configured")
 SVC_CHECKS = {
     "svc.redis.noauth": PASS,
+    # remote access and file sharing (analyze_svc_remote.c, tests/testbed/svc_remote.py)
+    "svc.rdp.exposed": PASS, "svc.rdp.nla": NA, "svc.vnc.exposed": PASS, "svc.vnc.noauth": NA,
+    "svc.smb.exposed": PASS, "svc.smb.v1": NA, "svc.smb.signing": NA, "svc.telnet.exposed": PASS,
+    "svc.ftp.exposed": PASS, "svc.ftp.anonymous": NA,
     # family sshdb (svc_sshdb.py, analyze_svc_sshdb.c)
     "svc.ssh.weak_kex": NA, "svc.ssh.weak_cipher": NA, "svc.ssh.weak_mac": NA, "svc.ssh.weak_hostkey": NA,
     "svc.postgresql.exposed": PASS, "svc.postgresql.trust": NA, "svc.mysql.exposed": PASS,
@@ -402,6 +406,11 @@ def expected_svc_checks(org: dict) -> dict:
     organisation the absent status for all (the testbed's web, mail and DNS servers expose
     nothing the checks look for). {} for traps and hostile organisations."""
     if org.get("trap") or org.get("hostile"):
+        return {}
+    # A DNSSEC-bogus zone's addresses are swept only when its lookups answer before the deadline:
+    # with --timeout 3000 under ASan 61 to 66 of the 66 bogus zones' A lookups timed out (with and
+    # without --services), the rest answered; either way is right, so they are not ground-truthed.
+    if org.get("dnssec") == "bogus":
         return {}
     if not (org["web_dns"] or org["mx"]):  # no address to sweep: every check not_observed
         return {c: INDETERMINATE for c in SVC_CHECKS}

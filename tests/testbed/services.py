@@ -20,9 +20,10 @@ serves no web site, or one that is the case's own).
 
 import svc_clinical
 import svc_redis
+import svc_remote
 import svc_sshdb
 
-FAMILIES = [svc_redis, svc_sshdb, svc_clinical]
+FAMILIES = [svc_redis, svc_remote, svc_sshdb, svc_clinical]
 RANGE = "127.40.0.0/16"
 
 
