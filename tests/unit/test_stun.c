@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -181,8 +182,53 @@ static void test_malformed(void)
 	       "HTTP is not STUN");
 }
 
+/* A stream captured from a testbed server (tests/fuzz/corpus/stun), cut into its messages. */
+static int read_stream(const char *name, struct stun_msg *m, size_t max, uint8_t *buf, size_t cap)
+{
+	char path[512];
+	const char *src = getenv("VITALS_SRCDIR");
+	snprintf(path, sizeof path, "%s/tests/fuzz/corpus/stun/%s", src ? src : ".", name);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return -1;
+	size_t len = fread(buf, 1, cap, f), off = 0, n = 0;
+	fclose(f);
+	while (off < len && n < max) {
+		int k = stun_frame(buf + off, len - off);
+		if (k <= 0 || (size_t)k > len - off || stun_parse(buf + off, (size_t)k, &m[n]) < 0)
+			return -(int)n - 2;
+		off += (size_t)k;
+		n++;
+	}
+	return (int)n;
+}
+
+static void test_coturn(void)
+{
+	static uint8_t buf[4096];
+	struct stun_msg m[5];
+	is_int(read_stream("coturn_open_stream.bin", m, 5, buf, sizeof buf), 5,
+	       "coturn open relay: 5 replies");
+	ok(m[0].method == STUN_BINDING && m[0].cls == STUN_SUCCESS, "Binding success");
+	ok(m[0].software_len == 20 && memcmp(m[0].software, "Coturn-4.6.1 'Gorst'", 20) == 0, "its SOFTWARE");
+	ok(m[1].method == TURN_ALLOCATE && m[1].cls == STUN_SUCCESS, "Allocate granted without credentials");
+	ok(m[1].relayed.family == 4 && memcmp(m[1].relayed.ip, "\x7f\x28\x04\x01", 4) == 0,
+	   "relayed on 127.40.4.1");
+	ok(m[1].has_lifetime && m[1].lifetime == 600, "for 600 s");
+	ok(m[2].method == TURN_CREATE_PERMISSION && m[2].cls == STUN_SUCCESS, "10.0.0.1 permitted");
+	ok(m[3].cls == STUN_ERROR && m[3].error_code == 403, "127.0.0.1 refused with 403");
+	ok(m[4].method == TURN_REFRESH && m[4].cls == STUN_SUCCESS, "Refresh to lifetime 0 accepted");
+	is_int(read_stream("coturn_ltcred_stream.bin", m, 5, buf, sizeof buf), 2,
+	       "coturn lt-cred-mech: 2 replies");
+	ok(m[1].cls == STUN_ERROR && m[1].error_code == 401 && m[1].has_nonce, "Allocate: 401 with a NONCE");
+	ok(m[1].realm_len == 13 && memcmp(m[1].realm, "turn.svc.test", 13) == 0, "and the REALM");
+	is_int(read_stream("coturn_malformed_stream.bin", m, 5, buf, sizeof buf), -2,
+	       "the hostile emulator's first reply is malformed");
+}
+
 int main(void)
 {
+	test_coturn();
 	test_rfc5769();
 	test_turn_replies();
 	test_build();
