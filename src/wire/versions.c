@@ -119,18 +119,21 @@ static size_t run(const char *s, int digits)
 	return n;
 }
 
+/* Where one version's segment ends and the other's goes on: the end sorts first, then a dot. */
+static int end_rank(char c)
+{
+	return c == '\0' ? 0 : c == '.' ? 1 : 2;
+}
+
 int version_cmp(const char *a, const char *b)
 {
 	while (*a != '\0' || *b != '\0') {
-		if (*a == '.' || *b == '.') {
-			/* A separator where the other has more of the same segment: that one is longer. */
+		if (end_rank(*a) < 2 || end_rank(*b) < 2) {
 			if (*a != *b)
-				return *a == '.' || *a == '\0' ? -1 : 1;
+				return end_rank(*a) < end_rank(*b) ? -1 : 1;
 			a++, b++;
 			continue;
 		}
-		if (*a == '\0' || *b == '\0')
-			return *a == '\0' ? -1 : 1;
 		int da = isdigit((unsigned char)*a) != 0, db = isdigit((unsigned char)*b) != 0;
 		if (da != db)
 			return da ? 1 : -1; /* a number is newer than a letter suffix */

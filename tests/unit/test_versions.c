@@ -25,6 +25,9 @@ static void test_cmp(void)
 	is_int(version_cmp("1.0rc1", "1.0"), 1, "1.0rc1 after 1.0 (no pre-release semantics)");
 	is_int(version_cmp("2.b", "2.a"), 1, "letters by bytes");
 	is_int(version_cmp("2.1", "2.a"), 1, "a number is newer than a letter");
+	is_int(version_cmp("9", "9.8p1"), -1, "9 < 9.8p1");
+	is_int(version_cmp("9.8p1", "9"), 1, "and the other way round (the fuzzer's find)");
+	is_int(version_cmp("1a", "1.2"), 1, "a segment that goes on is later than one that ends");
 }
 
 static void extract(const char *hint, const char *text, const char *product, const char *version,
