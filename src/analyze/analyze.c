@@ -6,6 +6,7 @@
  */
 #include "analyze.h"
 
+#include "analyze_services.h"
 #include "analyze_tls.h"
 
 #include <errno.h>
@@ -55,10 +56,11 @@ int analyze_domain(const json_t *obs, time_t now, struct findings *out)
 	int rc2 = analyze_web(obs, now, out);
 	int rc3 = analyze_tls(obs, out);
 	int rc4 = analyze_mail(obs, now, out);
+	int rc5 = analyze_services(obs, out);
 	if (analyze_dns_out_of_scope(obs))
 		for (size_t i = first; i < out->n; i++)
 			if (out->v[i].status == FS_INDETERMINATE && resolution_reason(out->v[i].reason) &&
 			    reattribute(&out->v[i]) < 0 && rc == 0)
 				rc = -ENOMEM;
-	return rc < 0 ? rc : rc2 < 0 ? rc2 : rc3 < 0 ? rc3 : rc4;
+	return rc < 0 ? rc : rc2 < 0 ? rc2 : rc3 < 0 ? rc3 : rc4 < 0 ? rc4 : rc5;
 }

@@ -34,6 +34,8 @@ static void usage(FILE *f)
 	           "  --org-timeout MS     per organization, 100 to 3600000 (default 60000)\n"
 	           "  --tls DEPTH          deep TLS on every endpoint: sweep (default), full (every\n"
 	           "                       accepted suite, in the server's order) or off\n"
+	           "  --services on|off    port sweep of every address and the service probes\n"
+	           "                       (default on)\n"
 	           "  --shard I/N          scan only slice I of N (0 <= I < N)\n"
 	           "  --seed N             seed of the scan order permutation (default 1)\n"
 	           "  --resume ID          continue scan ID under its own options, skipping\n"
@@ -116,6 +118,7 @@ enum {
 	OPT_CONN_RATE,
 	OPT_PER_ADDRESS,
 	OPT_TLS,
+	OPT_SERVICES,
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +137,7 @@ static const struct option long_opts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"org-timeout", required_argument, NULL, OPT_ORG_TIMEOUT},
     {"tls", required_argument, NULL, OPT_TLS},
+    {"services", required_argument, NULL, OPT_SERVICES},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"seed", required_argument, NULL, OPT_SEED},
     {"resume", required_argument, NULL, OPT_RESUME},
@@ -235,6 +239,8 @@ static unsigned given_bit(int c)
 		return GIVEN_PER_ADDRESS;
 	case OPT_TLS:
 		return GIVEN_TLS;
+	case OPT_SERVICES:
+		return GIVEN_SERVICES;
 	}
 	return 0;
 }
@@ -303,6 +309,13 @@ static int parse_one(struct scan_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_TLS:
 		return parse_tls(o, arg);
+	case OPT_SERVICES:
+		if (strcmp(arg, "on") == 0 || strcmp(arg, "off") == 0) {
+			o->eng.services_off = strcmp(arg, "off") == 0;
+			return 0;
+		}
+		log_error("--services: '%s' is not on or off", arg);
+		return -EINVAL;
 	case OPT_SHARD:
 		if (parse_shard(arg, &o->shard, &o->shards) == 0)
 			return 0;
@@ -373,7 +386,7 @@ json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256)
 {
 	return json_pack(
 	    "{s:i, s:o, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:I, s:I, s:I, s:i, s:f, s:i, s:f, "
-	    "s:i, s:s}",
+	    "s:i, s:s, s:s}",
 	    "args_version", 2, "targets", abs_path(o->targets), "targets_sha256", targets_sha256, "output",
 	    abs_path(o->output), "scope", o->scope ? json_string(o->scope) : json_null(), "exclude",
 	    o->exclude ? json_string(o->exclude) : json_null(), "root_hints", abs_path(o->eng.root_hints),
@@ -381,7 +394,8 @@ json_t *scan_opts_json(const struct scan_opts *o, const char *targets_sha256)
 	    o->eng.query_timeout_ms, "org_timeout_ms", o->eng.org_timeout_ms, "seed", (json_int_t)o->seed,
 	    "shard", (json_int_t)o->shard, "shards", (json_int_t)o->shards, "concurrency", o->eng.concurrency,
 	    "rate", o->eng.rate, "workers", o->workers, "conn_rate", o->conn_rate, "per_address",
-	    o->per_address, "tls", tls_depths[o->eng.tls_depth]);
+	    o->per_address, "tls", tls_depths[o->eng.tls_depth], "services",
+	    o->eng.services_off ? "off" : "on");
 }
 
 /* A scan-defining option: its name on the command line, its keys in the stored args. */
@@ -404,6 +418,7 @@ static const struct defining defining[] = {
     {"--seed", {"seed"}, GIVEN_SEED, "none"},
     {"--output", {"output"}, GIVEN_OUTPUT, "no NDJSON output"},
     {"--tls", {"tls"}, GIVEN_TLS, "sweep"},
+    {"--services", {"services"}, GIVEN_SERVICES, "off (scanned before the port sweep)"},
 };
 
 /* The stored value of a key; a key that older scans did not record reads as null. */
@@ -505,6 +520,11 @@ static void apply(struct scan_opts *o, const json_t *a)
 	/* Scans stored before --tls had no deep-TLS probe: resumed, they go on with the default. */
 	if (!(g & GIVEN_TLS) && tls_depth_of(text_or_null(a, "tls")) >= 0)
 		o->eng.tls_depth = tls_depth_of(text_or_null(a, "tls"));
+	/* Scans stored before --services had no port sweep: resumed, they go on without one. */
+	if (!(g & GIVEN_SERVICES)) {
+		const char *sv = text_or_null(a, "services");
+		o->eng.services_off = sv == NULL || strcmp(sv, "on") != 0;
+	}
 	if (o->targets == NULL)
 		o->targets = text_or_null(a, "targets");
 }

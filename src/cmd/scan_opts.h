@@ -45,6 +45,7 @@ enum {
 	GIVEN_CONN_RATE = 1 << 13,
 	GIVEN_PER_ADDRESS = 1 << 14,
 	GIVEN_TLS = 1 << 15,
+	GIVEN_SERVICES = 1 << 16,
 };
 
 struct scan_opts {

@@ -721,7 +721,11 @@ static void close_now(struct conn *c)
 	SSL_free(c->ssl);
 	c->ssl = NULL;
 	if (c->fd >= 0) {
-		drain(c->fd);
+		if (c->cfg.reset_close && c->cfg.type != SOCK_DGRAM) {
+			struct linger l = {.l_onoff = 1, .l_linger = 0};
+			setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+		} else
+			drain(c->fd);
 		close(c->fd);
 		c->fd = -1;
 	}

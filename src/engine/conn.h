@@ -61,6 +61,8 @@ struct conn_cfg {
 	int type;                  /* SOCK_STREAM (or 0) or SOCK_DGRAM (see "Datagrams" above) */
 	int ignore_icmp;           /* SOCK_DGRAM: ICMP errors do not end the exchange, the deadline does */
 	struct pace *pace;         /* shared politeness limits (pace.h), or NULL for none */
+	int reset_close;           /* TCP: close with a reset (SO_LINGER 0), leaving no TIME_WAIT
+	                              behind: for connect-only probes such as a port sweep */
 };
 
 /*

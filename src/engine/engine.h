@@ -53,6 +53,7 @@ struct engine_opts {
 	struct share *share;       /* measurements shared by the whole scan (share.h), or NULL */
 	struct pace *pace;         /* connection pacing shared by every engine of the scan, or NULL */
 	int tls_depth;             /* deep-TLS probe (--tls): TLS_DEPTH_SWEEP (0, the default), _FULL, _OFF */
+	int services_off;          /* --services off: no port sweep, so no service probes */
 	const struct probe_module *const *modules; /* the probe modules to run (probes.h) */
 	size_t nmodules;                           /* how many */
 };
@@ -87,14 +88,18 @@ enum unit_kind {
 	UNIT_HOST,          /* a web host (the apex, www, a given host) with its A and AAAA lookups */
 	UNIT_MAIL_HOST,     /* an MX host with its A and AAAA lookups */
 	UNIT_ADDRESS,       /* a given address */
+	UNIT_SERVICE,       /* an open TCP port of an address, found by the port sweep */
 	UNIT_KINDS,
 };
 
 struct unit {
 	enum unit_kind kind; /* which kind */
-	const char *name;    /* the domain, name server or host name; the address for UNIT_ADDRESS */
-	const char *addr;    /* UNIT_NAME_SERVER: the address, as text */
-	json_t *asset;       /* UNIT_HOST, UNIT_MAIL_HOST, UNIT_ADDRESS: its asset object (borrowed) */
+	const char *name;    /* the domain, name server or host name; the address for UNIT_ADDRESS;
+	                        UNIT_SERVICE: the host the address was found under, or the address */
+	const char *addr;    /* UNIT_NAME_SERVER, UNIT_SERVICE: the address, as text */
+	unsigned port;       /* UNIT_SERVICE: the open TCP port */
+	json_t *asset;       /* UNIT_HOST, UNIT_MAIL_HOST, UNIT_ADDRESS (UNIT_SERVICE: its parent's):
+	                        its asset object (borrowed) */
 	const char *site;    /* UNIT_HOST: the site its redirects may stay within (a domain or the host) */
 	int shared;          /* the host or address is not under the organization's domains: it may
 	                        serve many organizations, so it is measured once per scan */

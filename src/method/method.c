@@ -250,6 +250,58 @@ static const struct check_add added_v4[] = {
       "RFC 7672; RFC 6698"}},
 };
 
+/*
+ * Version 5, as its differences from version 4: exposed services and clinical systems, the
+ * svc.* checks of the port sweep and the service probes (src/analyze/analyze_services.c and
+ * its family tables), in three new factors, each rolled up by the organization's worst
+ * address; the factor weights are rebalanced to make room for them.
+ */
+#define HICP    "HHS 405(d) HICP" /* practices: 3 access, 6 network, 7 vulnerability, 9 medical devices */
+#define HIPAA_T "HIPAA 164.312(e) transmission security"
+#define HIPAA_A "HIPAA 164.312(a)(1) access control"
+
+static const struct factor_def factors_v5[] = {
+    {"dns", "DNS health", 20, ROLLUP_EACH},
+    {"transport", "Transport security", 30, ROLLUP_WORST},
+    {"appsec", "Application security", 20, ROLLUP_WORST_HOST},
+    {"exposure", "Network exposure", 15, ROLLUP_WORST},
+    {"clinical", "Clinical systems", 10, ROLLUP_WORST},
+    {"patching", "Patching (banner-inferred)", 5, ROLLUP_WORST},
+};
+
+static const struct check_add added_v5[] = {
+    /* Network exposure */
+    {NULL,
+     {"svc.redis.noauth", "exposure", SEV_CRITICAL, 5, 20, "Redis refuses commands without a password",
+      "An internet-reachable Redis that answers PING without AUTH lets anyone read, change or wipe "
+      "every key, and is a known foothold for code execution.",
+      HICP " Practice 3 (access management); " HIPAA_A}},
+    /* Clinical systems: STUN/TURN (telehealth relays) */
+    {NULL,
+     {"svc.turn.open_relay", "clinical", SEV_HIGH, 3, 60, "TURN relays require credentials",
+      "A TURN server that allocates a relay to anyone lets strangers route traffic through the "
+      "organization's telehealth infrastructure, hiding its origin and spending its bandwidth.",
+      "RFC 8656 (TURN: long-term credentials); " HICP " Practice 6 (network management)"}},
+    {NULL,
+     {"svc.turn.peer_filtering", "clinical", SEV_CRITICAL, 5, 40, "An open TURN relay refuses internal peers",
+      "A relay that permits loopback, private, link-local (cloud metadata) or carrier-grade NAT peers lets "
+      "anyone on the internet reach systems inside the network through it.",
+      "RFC 8656 s21 (security considerations); " HICP " Practice 6 (network management); " HIPAA_A}},
+    /* Patching (banner-inferred) */
+    {NULL,
+     {"svc.patching.eol", "patching", SEV_MEDIUM, 3, 100, "No end-of-life software announced",
+      "Software past its vendor's end of life gets no security fixes; read from the version a banner "
+      "announces, which distributions keep while backporting fixes, so of lower confidence.",
+      HICP " Practice 7 (vulnerability management); vendor end-of-life pages (data/versions.json)"}},
+    {NULL,
+     {"svc.patching.known_vuln", "patching", SEV_HIGH, 4, 100,
+      "No known-vulnerable software version announced",
+      "A version in the range of a published vulnerability is a lead an attacker follows first; read from "
+      "the version a banner announces, which distributions keep while backporting fixes, so of lower "
+      "confidence.",
+      HICP " Practice 7 (vulnerability management); CVE records (data/versions.json)"}},
+};
+
 static const struct method_delta deltas[] = {
     {.version = 2,
      .base = 1,
@@ -259,6 +311,12 @@ static const struct method_delta deltas[] = {
      .nchange = sizeof changed_v2 / sizeof changed_v2[0]},
     {.version = 3, .base = 2, .factors = factors_v3, .nfactors = sizeof factors_v3 / sizeof factors_v3[0]},
     {.version = 4, .base = 3, .add = added_v4, .nadd = sizeof added_v4 / sizeof added_v4[0]},
+    {.version = 5,
+     .base = 4,
+     .add = added_v5,
+     .nadd = sizeof added_v5 / sizeof added_v5[0],
+     .factors = factors_v5,
+     .nfactors = sizeof factors_v5 / sizeof factors_v5[0]},
 };
 
 #define NMETHODS   (1 + sizeof deltas / sizeof deltas[0])

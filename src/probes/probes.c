@@ -2,8 +2,16 @@
 #include "probes.h"
 
 static const struct probe_module *const modules[] = {
-    &probe_dns_module, &probe_deleg_module,   &probe_axfr_module,
-    &probe_web_module, &probe_tlsscan_module, &probe_mailpol_module,
+    &probe_dns_module,
+    &probe_deleg_module,
+    &probe_axfr_module,
+    &probe_web_module,
+    &probe_tlsscan_module,
+    &probe_mailpol_module,
+    /* exposed services: the sweep, then one probe per protocol */
+    &probe_ports_module,
+    &probe_redis_module,
+    &probe_turn_module,
 };
 
 const struct probe_module *const *probes_all(size_t *n)

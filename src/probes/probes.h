@@ -22,6 +22,11 @@ extern const struct probe_module
 extern const struct probe_module
     probe_mailpol_module; /* UNIT_DOMAIN, UNIT_MAIL_HOST: MTA-STS, TLS-RPT, DANE TLSA */
 
+extern const struct probe_module
+    probe_ports_module; /* UNIT_HOST, UNIT_ADDRESS, UNIT_MAIL_HOST: TCP port sweep; finds UNIT_SERVICE */
+extern const struct probe_module probe_redis_module; /* UNIT_SERVICE 6379: PING and INFO without AUTH */
+extern const struct probe_module probe_turn_module;  /* UNIT_SERVICE 3478, 5349: Allocate, CreatePermission */
+
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);
 

@@ -20,7 +20,17 @@
 #include "scope.h"
 #include "tap.h"
 
-enum script { SC_ANSWER, SC_DRIP, SC_FLOOD, SC_STARTTLS, SC_INJECT, SC_GREET, SC_UDP_ANSWER, SC_UDP_BIG };
+enum script {
+	SC_ANSWER,
+	SC_DRIP,
+	SC_FLOOD,
+	SC_STARTTLS,
+	SC_INJECT,
+	SC_GREET,
+	SC_UDP_ANSWER,
+	SC_UDP_BIG,
+	SC_WATCH
+};
 
 /* What SC_GREET sends at once: not TLS, as a plain HTTP server on port 443 would answer. */
 #define GREETING "HTTP/1.1 400 Bad Request\r\n\r\n"
@@ -32,6 +42,7 @@ struct peer {
 	SSL_CTX *sctx;         /* the server's TLS context (SC_STARTTLS) */
 	pthread_t th;          /* the thread playing the script */
 	int started;           /* th runs */
+	int end_errno;         /* SC_WATCH: how the client's side ended (0: EOF, else the errno) */
 };
 
 struct run {
@@ -113,6 +124,15 @@ static void *peer_main(void *arg)
 
 	if (fd < 0)
 		return NULL;
+	if (p->script == SC_WATCH) {
+		char b[16];
+		ssize_t n;
+		while ((n = recv(fd, b, sizeof b, 0)) > 0)
+			;
+		p->end_errno = n < 0 ? errno : 0;
+		close(fd);
+		return NULL;
+	}
 	if (p->script == SC_ANSWER) {
 		read_line(fd);
 		send(fd, "pong\n", 5, MSG_NOSIGNAL);
@@ -304,6 +324,32 @@ static void test_exchange(void)
 	is_int(r.ndone, 0, "exchange: freed in the data hook, done is never called");
 	run_end(&r);
 	peer_stop(&p);
+}
+
+static void on_connected_free(struct conn *c, void *arg)
+{
+	struct run *r = arg;
+	r->c = conn_free(c);
+}
+
+/* A connect-only probe (the port sweep) resets instead of closing: the peer reads a reset. */
+static void test_reset_close(void)
+{
+	for (int reset = 0; reset <= 1; reset++) {
+		struct conn_hooks h = {.connected = on_connected_free, .done = on_done};
+		struct conn_cfg cfg = cfg_of(loopback_scope("127.0.0.0/8"), 1000, 3000, 64);
+		struct peer p;
+		struct run r;
+		cfg.reset_close = reset;
+		peer_start(&p, SC_WATCH, NULL);
+		run_new(&r, &cfg, &h);
+		conn_connect(r.c, (struct sockaddr *)&p.sa, sizeof(p.sa));
+		run_loop(&r);
+		run_end(&r);
+		peer_stop(&p);
+		is_int(p.end_errno, reset ? ECONNRESET : 0,
+		       reset ? "reset_close: the peer sees a reset" : "a normal close: the peer sees EOF");
+	}
 }
 
 static void test_out_of_scope(void)
@@ -773,6 +819,7 @@ static void test_start_errors(void)
 int main(void)
 {
 	test_exchange();
+	test_reset_close();
 	test_out_of_scope();
 	test_refused();
 	test_connect_deadline();

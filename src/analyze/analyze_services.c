@@ -1,0 +1,148 @@
+/* The exposed-services analyzer: see analyze_services.h. */
+#include "analyze_services.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Every family's table, in report order. */
+static const struct svc_check *const tables[] = {
+    svc_checks_redis,
+    svc_checks_turn,
+    svc_checks_patching,
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+const char *analyze_services_check_id(size_t i)
+{
+	for (size_t t = 0; t < NTABLES; t++)
+		for (const struct svc_check *k = tables[t]; k->id != NULL; k++)
+			if (i-- == 0)
+				return k->id;
+	return NULL;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* Worse first: fail, then indeterminate, then pass, then not applicable. */
+static int badness(enum fstatus s)
+{
+	return s == FS_FAIL ? 3 : s == FS_INDETERMINATE ? 2 : s == FS_PASS ? 1 : 0;
+}
+
+static int add(struct findings *out, const struct svc_check *k, const char *domain, const char *endpoint,
+               const struct svc_verdict *v, json_t *evidence)
+{
+	size_t first = out->n;
+	int rc = findings_add(out, k->id, domain, v->status, v->reason, evidence, "%s", v->detail);
+	if (rc == 0 && endpoint != NULL && out->n > first &&
+	    (out->v[first].endpoint = strdup(endpoint)) == NULL)
+		rc = -ENOMEM;
+	return rc;
+}
+
+static void endpoint_of(const char *addr, long long port, char *buf, size_t len)
+{
+	if (port <= 0)
+		snprintf(buf, len, "%s", addr);
+	else if (strchr(addr, ':') != NULL)
+		snprintf(buf, len, "[%s]:%lld", addr, port);
+	else
+		snprintf(buf, len, "%s:%lld", addr, port);
+}
+
+/* The verdict of row k on one services entry, or 0 when the entry is not that service. */
+static int judge_entry(const struct svc_check *k, const json_t *entry, struct svc_verdict *v)
+{
+	/* A row over every probe of the entry ("*": patching) decides itself; na is "nothing here". */
+	if (strcmp(k->probe, "*") == 0) {
+		memset(v, 0, sizeof *v);
+		k->judge(entry, entry, v);
+		return v->status != FS_NA;
+	}
+	const json_t *probe = json_object_get(entry, k->probe);
+	const char *st = jstr(probe, "status");
+	if (probe == NULL || (st != NULL && strncmp(st, "not_", 4) == 0))
+		return 0;
+	memset(v, 0, sizeof *v);
+	if (st != NULL && strcmp(st, "ok") == 0) {
+		k->judge(probe, entry, v);
+		return 1;
+	}
+	v->status = FS_INDETERMINATE;
+	v->reason = st ? st : "error";
+	snprintf(v->detail, sizeof v->detail, "%s on port %lld: no answer could be read (%s)", k->what,
+	         json_integer_value(json_object_get(entry, "port")), v->reason);
+	return 1;
+}
+
+/* Row k on one swept address. */
+static int check_address(const json_t *obs, const struct svc_check *k, const json_t *sweep,
+                         struct findings *out)
+{
+	const char *addr = jstr(sweep, "addr"), *host = jstr(sweep, "host"), *sst = jstr(sweep, "status");
+	const char *domain = host ? host : jstr(obs, "domain");
+	const json_t *e, *worst = NULL;
+	struct svc_verdict v, w = {0};
+	char endpoint[128];
+	size_t i;
+	if (addr == NULL || domain == NULL)
+		return 0;
+	json_array_foreach(json_object_get(obs, "services"), i, e)
+	{
+		const char *ea = jstr(e, "addr");
+		if (ea == NULL || strcmp(ea, addr) != 0 || !judge_entry(k, e, &v))
+			continue;
+		if (worst == NULL || badness(v.status) > badness(w.status)) {
+			worst = e;
+			w = v;
+		}
+	}
+	if (worst != NULL) {
+		endpoint_of(addr, json_integer_value(json_object_get(worst, "port")), endpoint,
+		            sizeof endpoint);
+		return add(out, k, domain, endpoint, &w, json_deep_copy(worst));
+	}
+	if (sst != NULL && strcmp(sst, "ok") == 0) {
+		w.status = k->absent;
+		w.reason = k->absent == FS_NA ? "no_service" : NULL;
+		snprintf(w.detail, sizeof w.detail, "no %s reachable on %s", k->what, addr);
+	} else {
+		w.status = FS_INDETERMINATE;
+		w.reason = sst ? sst : "error";
+		snprintf(w.detail, sizeof w.detail, "the port sweep of %s did not finish (%s)", addr,
+		         w.reason);
+	}
+	json_t *ev = json_pack("{s:s, s:s?, s:O?}", "addr", addr, "sweep", sst, "open",
+	                       json_object_get(sweep, "open"));
+	return add(out, k, domain, addr, &w, ev);
+}
+
+int analyze_services(const json_t *obs, struct findings *out)
+{
+	const json_t *sweeps = json_object_get(obs, "port_sweeps"), *s;
+	const char *domain = jstr(obs, "domain");
+	int rc = 0;
+	for (size_t t = 0; t < NTABLES; t++)
+		for (const struct svc_check *k = tables[t]; k->id != NULL && rc == 0; k++) {
+			size_t i;
+			if (json_array_size(sweeps) == 0) {
+				/* absent: no sweep ran (--services off, an older scan); empty: no address */
+				struct svc_verdict v = {FS_INDETERMINATE,
+				                        sweeps ? "no_address" : "not_observed", ""};
+				snprintf(v.detail, sizeof v.detail, "no port sweep of %s's addresses%s",
+				         domain ? domain : "the domain", sweeps ? " (none was found)" : "");
+				rc = add(out, k, domain ? domain : "", NULL, &v, json_null());
+				continue;
+			}
+			json_array_foreach(sweeps, i, s)
+			{
+				if (rc == 0)
+					rc = check_address(obs, k, s, out);
+			}
+		}
+	return rc;
+}
