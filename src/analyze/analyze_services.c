@@ -83,8 +83,9 @@ static int judge_entry(const struct svc_check *k, const json_t *entry, struct sv
 static int check_address(const json_t *obs, const struct svc_check *k, const json_t *sweep,
                          struct findings *out)
 {
-	const char *addr = jstr(sweep, "addr"), *host = jstr(sweep, "host"), *sst = jstr(sweep, "status");
-	const char *domain = host ? host : jstr(obs, "domain");
+	/* the domain's own name: an address two hosts share has one finding, named the same way in
+	 * every scan whichever host found it first (the evidence names the host) */
+	const char *addr = jstr(sweep, "addr"), *sst = jstr(sweep, "status"), *domain = jstr(obs, "domain");
 	const json_t *e, *worst = NULL;
 	struct svc_verdict v, w = {0};
 	char endpoint[128];
@@ -130,11 +131,11 @@ int analyze_services(const json_t *obs, struct findings *out)
 		for (const struct svc_check *k = tables[t]; k->id != NULL && rc == 0; k++) {
 			size_t i;
 			if (json_array_size(sweeps) == 0) {
-				/* absent: no sweep ran (--services off, an older scan); empty: no address */
-				struct svc_verdict v = {FS_INDETERMINATE,
-				                        sweeps ? "no_address" : "not_observed", ""};
-				snprintf(v.detail, sizeof v.detail, "no port sweep of %s's addresses%s",
-				         domain ? domain : "the domain", sweeps ? " (none was found)" : "");
+				/* no sweep ran: --services off, an older scan, or no address was found */
+				struct svc_verdict v = {FS_INDETERMINATE, "not_observed", ""};
+				snprintf(v.detail, sizeof v.detail,
+				         "no port sweep of %s's addresses (none found, or --services off)",
+				         domain ? domain : "the domain");
 				rc = add(out, k, domain ? domain : "", NULL, &v, json_null());
 				continue;
 			}

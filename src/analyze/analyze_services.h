@@ -2,9 +2,9 @@
  * The exposed-services analyzer: the version 5 svc.* checks from the "port_sweeps" and
  * "services" parts of a domain's observations (docs/OBSERVATIONS.md).
  *
- * One finding per check and swept address: the domain is the host the address was found
- * under (the domain itself for a given address), the endpoint the address, ":PORT" added
- * when the finding is about one service. Checks are rows of per-family tables (one file
+ * One finding per check and swept address: the domain is the document's domain (the
+ * evidence names the host the address was found under), the endpoint the address, ":PORT"
+ * added when the finding is about one service. Checks are rows of per-family tables (one file
  * each: analyze_svc_redis.c, ...); a row names the probe whose evidence it judges, what
  * an address without that service gets (pass for "is it exposed", not applicable for
  * "how is it configured") and a function judging one measured service. On an address
@@ -14,8 +14,10 @@
  * ("not_<probe>") does not count as that service; a probe that could not read its
  * answer (timeout, refused, malformed...) is indeterminate with that reason; an address
  * whose sweep did not finish cannot show that a service is absent (indeterminate); a
- * document without port_sweeps (--services off, or older scans) gives one indeterminate
- * finding per check on the domain. Pure: no I/O, no clock.
+ * document without port_sweeps (--services off, no address found, or older scans) gives
+ * one indeterminate finding per check on the domain, reason not_observed (which the
+ * scope rule of analyze.c turns into out_of_scope when the domain's name servers are). Pure: no I/O, no
+ * clock.
  */
 #ifndef VITALS_ANALYZE_SERVICES_H
 #define VITALS_ANALYZE_SERVICES_H

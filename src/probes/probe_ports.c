@@ -98,16 +98,20 @@ static json_t *sweep_of(json_t *doc, const char *addr)
  */
 static int report_open(struct engine *e, struct domain_scan *ds, const struct unit *parent, json_t *entry)
 {
-	json_t *services = array_of(ds->doc, "services"), *p;
+	json_t *services, *p;
 	const char *addr = json_string_value(json_object_get(entry, "addr"));
 	size_t i;
-	int rc = services && addr ? 0 : -ENOMEM;
+	int rc = addr ? 0 : -ENOMEM;
 	json_array_foreach(json_object_get(entry, "open"), i, p)
 	{
 		unsigned port = (unsigned)json_integer_value(p);
 		const char *name = ports_service_name(port);
 		if (rc < 0 || svc_entry(ds->doc, addr, port) != NULL)
 			continue;
+		if ((services = array_of(ds->doc, "services")) == NULL) {
+			rc = -ENOMEM;
+			continue;
+		}
 		json_t *s =
 		    json_pack("{s:s, s:i, s:O, s:b, s:s?}", "addr", addr, "port", (int)port, "host",
 		              json_object_get(entry, "host"), "shared", parent->shared != 0, "service", name);
@@ -368,6 +372,8 @@ static int ports_start(struct engine *e, struct domain_scan *ds, const struct un
 	if (o->services_off)
 		return 0;
 	unit_endpoints(u, o->scope, &eps);
+	if (eps.n == 0)
+		return 0; /* no address: no sweep (the analyzer says not_observed) */
 	json_t *sweeps = array_of(ds->doc, "port_sweeps");
 	if (sweeps == NULL)
 		return -ENOMEM;
@@ -394,6 +400,7 @@ static int ports_start(struct engine *e, struct domain_scan *ds, const struct un
 }
 
 static const char *const ports_observes[] = {
+    "port_sweeps",          "services",
     "port_sweeps[].addr",   "port_sweeps[].host",
     "port_sweeps[].shared", "port_sweeps[].status",
     "port_sweeps[].ports",  "port_sweeps[].open",

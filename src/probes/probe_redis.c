@@ -124,8 +124,13 @@ static int redis_start(struct engine *e, struct domain_scan *ds, const struct un
 }
 
 static const char *const redis_observes[] = {
-    "services[].redis.status",         "services[].redis.ping",    "services[].redis.auth_required",
-    "services[].redis.protected_mode", "services[].redis.version", NULL,
+    "services[].redis",
+    "services[].redis.status",
+    "services[].redis.ping",
+    "services[].redis.auth_required",
+    "services[].redis.protected_mode",
+    "services[].redis.version",
+    NULL,
 };
 
 const struct probe_module probe_redis_module = {

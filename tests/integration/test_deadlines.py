@@ -71,7 +71,7 @@ def test_few_file_descriptors_are_back_pressure_not_errors(bed, manifest, tmp_pa
     """100 organizations, all allowed in flight at once, with 100 descriptors: the engine
     must hold back and retry, and every check must still agree with the manifest. Without
     the back-pressure about 1,000 findings were "error" / "not_tested" here."""
-    orgs = [o for o in manifest["organizations"] if not o["trap"] and not o["hostile"] and not o.get("tls_case")][:100]
+    orgs = [o for o in manifest["organizations"] if not o["trap"] and not o["hostile"] and not o.get("tls_case") and not o.get("svc_case")][:100]
     targets = tmp_path / "t.csv"
     targets.write_text("org_id,name,domain\n" + "".join(
         f"{o['org_id']},{o['name']},{o['domain']}\n" for o in orgs))

@@ -26,6 +26,8 @@ def spawn(d, label, cmd, env=None):
                          start_new_session=True, close_fds=True, env=env)
     log.close()
     (d / "pids" / f"{label}.pid").write_text(f"{p.pid}\n")
+    # what `down` checks the process's command line against before it kills a recorded pid
+    (d / "pids" / f"{label}.cmd").write_text(str(cmd[0]))
     return p
 
 

@@ -24,6 +24,10 @@ expected_mail_checks(org, certs_observed) maps (check, domain) to (status, reaso
 transport checks (mail.*): MTA-STS, TLS-RPT and DANE per domain, STARTTLS per MX host, from
 the regular organisations' DNS and the mail cases' manifest part (tests/testbed/mail.py).
 
+expected_svc_checks(org) maps every version 5 svc.* check (SVC_CHECKS) to the organisation's
+status (org_svc_status gives the scanner's, from its findings), from the exposed-service cases'
+ground truth (tests/testbed/services.py) and the absent status for everyone else.
+
 expected_hostile(org) maps every check id to (status, reason) for the hostile organisations
 (org["hostile"] set: hostile001-005, whose servers misbehave); expected_checks(org) gives
 the statuses alone for them too. A reason of None means: no reason for `pass`/`fail`
@@ -371,6 +375,39 @@ def _hostile_deep_tls(kind):
     return r
 
 
+# the version 5 exposed-service checks (src/analyze/analyze_services.c and its family tables):
+# check id -> the status of an organisation none of whose swept addresses has that service
+# (pass for "is it exposed", na for "how is it configured")
+SVC_CHECKS = {
+    "svc.redis.noauth": PASS,
+}
+
+
+def expected_svc_checks(org: dict) -> dict:
+    """svc.* check id -> the organisation's status for it under the worst-finding roll-up
+    (org_svc_status): an exposed-service case (org["svc_case"], services.py) has its ground truth
+    (svc_truth) for its family's checks and the absent status for the others; every other
+    organisation the absent status for all (the testbed's web, mail and DNS servers expose
+    nothing the checks look for). {} for traps and hostile organisations."""
+    if org.get("trap") or org.get("hostile"):
+        return {}
+    if not (org["web_dns"] or org["mx"]):  # no address to sweep: every check not_observed
+        return {c: INDETERMINATE for c in SVC_CHECKS}
+    truth = org.get("svc_truth") or {}
+    return {c: truth.get(c, absent) for c, absent in SVC_CHECKS.items()}
+
+
+def org_svc_status(findings: list, check: str):
+    """An organisation's status for a svc.* check from its findings (dicts with "check" and
+    "status"), by the method's roll-up order: fail, then pass, then indeterminate, then na;
+    None when it has none."""
+    seen = {f["status"] for f in findings if f["check"] == check}
+    for s in (FAIL, PASS, INDETERMINATE, NA):
+        if s in seen:
+            return s
+    return None
+
+
 def matches(expected: tuple, status: str, reason) -> bool:
     """Whether a finding's (status, reason) is what expected_hostile's (status, reason) allows."""
     want_status, want_reason = expected
@@ -391,6 +428,8 @@ def expected_checks(org: dict) -> dict:
         return {c: s for c, (s, _) in expected_hostile(org).items()}
     if org.get("tls_case"):
         return expected_tls_case(org)
+    if org.get("svc_case"):
+        return _dns(org)  # svc.* per expected_svc_checks; the web of a service address is not modelled
     r = _dns(org)
     r.update(_web(org))
     assert set(r) == set(CHECK_IDS), set(CHECK_IDS) ^ set(r)

@@ -2,7 +2,7 @@
 """vitals simulated-sector testbed: a small internet of healthcare organisations on 127.0.0.0/8.
 
 Subcommands:
-  up     --orgs N --seed S [--dir DIR] [--no-trap] [--no-hostile] [--tls-cases] [--no-mail]
+  up     --orgs N --seed S [--dir DIR] [--no-trap] [--no-hostile] [--tls-cases] [--no-mail] [--no-services]
                                                     stand everything up (idempotent)
   down   [--dir DIR]                                  stop everything this testbed started
   status [--dir DIR]                                  show what runs; exit 0 if up, 1 if not
@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 import mail
+import services
 import tlscases
 
 SCRIPT = Path(__file__).resolve()
@@ -670,9 +671,32 @@ def tls_case_orgs():
     return out
 
 
+def svc_case_orgs(chosen):
+    """One organisation per exposed-service case (services.py): svcNNN.test, its apex A record the
+    case address, ordinary good signed DNS with the shared MX, as the deep-TLS cases have. Their
+    svc.* checks are ground-truthed (svc_truth); their web checks are not (expect.expected_svc_case)."""
+    out = []
+    for k, (fam, c) in enumerate(chosen):
+        dom = f"{c['id']}.test"
+        ns = ["a.nshost.test.", "c.nshost.test."] if k % 2 == 0 else ["b.nshost.test.", "d.nshost.test."]
+        o = {"org_id": c["id"], "name": f"Service Case {c['case'].replace('_', ' ').title()} Clinic",
+             "domain": dom, "trap": False, "hostile": None, "svc_case": c["case"],
+             "svc_family": fam.__name__, "svc_addr": c["addr"], "svc_ports": c["ports"],
+             "svc_truth": c["truth"], "web_addr": c["addr"], "web_dns": True,
+             "dnssec": "signed", "spf": "fail", "dmarc": "reject", "caa": True, "mx": True,
+             "ns": "two_diverse", "axfr": "refused", "mx_host": MAILHOST_MX}
+        o.update(NULL_WEB)
+        o.update({"ns_names": ns, "ns_addrs": [NSHOST[x] for x in ns], "mail_addr": MAILHOST_ADDR,
+                  "spf_records": ["v=spf1 mx -all"], "other_txt": [],
+                  "dmarc_records": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{dom}"]})
+        out.append(o)
+    return out
+
+
 def is_regular(o):
-    """Neither a trap, nor hostile, nor a deep-TLS case: an organisation of the modelled sector."""
-    return not o["trap"] and not o["hostile"] and not o.get("tls_case")
+    """Neither a trap, nor hostile, nor a deep-TLS or exposed-service case: an organisation of the
+    modelled sector."""
+    return not o["trap"] and not o["hostile"] and not o.get("tls_case") and not o.get("svc_case")
 
 
 # ============================================================= small helpers
@@ -1778,6 +1802,7 @@ def our_processes(d):
     }
     checks.update(tlscases.markers(d))
     checks.update(mail.markers(d))
+    checks.update(services.markers(d))
     for label, marker in checks.items():
         pid = read_pid(pids / f"{label}.pid")
         if pid and alive(pid) and marker in (proc_cmdline(pid) or ""):
@@ -1875,7 +1900,7 @@ def lock(d):
 
 
 GENERATED = ["knot/root/zones", "knot/root/run", "knot/tld/zones", "knot/tld/run", "knot/host/zones",
-             "knot/host/run", "nginx", "www", "pids", "logs", "pki/certs", "pki/ca-db", "mail"]
+             "knot/host/run", "nginx", "www", "pids", "logs", "pki/certs", "pki/ca-db", "mail", "services"]
 GENERATED_FILES = ["manifest.json", "targets.csv", "targets-assets.csv", "root.hints", "root.key", "ca.pem", "trap.log",
                    "hostile.log", "resolver-example.conf", "state.json"]
 
@@ -2041,6 +2066,14 @@ def do_up(args):
     mails = [] if mail_off else mail.orgs()
     if mail_off and not args.no_mail:
         log(f"mail cases left out: {mail_off}")
+    # the exposed-service cases (services.py): organisations svcK01.., one per case
+    if args.no_services:
+        svc_chosen, svc_off = [], {"all": "--no-services"}
+    else:
+        svc_chosen, svc_off = services.cases()
+    for fam, why in svc_off.items():
+        log(f"service cases of {fam} left out: {why}")
+    orgs += svc_case_orgs(svc_chosen)
     busy = busy_ports(orgs, trap, hostile)
     if busy:
         raise RuntimeError(f"{len(busy)} address(es) the testbed needs are already in use, e.g. "
@@ -2059,7 +2092,7 @@ def do_up(args):
             host_zones.append({"domain": "trap001.test.", "text": trap001_zone(), "signed": True})
         for o in hostile_web:  # ordinary good DNS; only their web servers misbehave
             host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o), "signed": True})
-        for o in (o for o in orgs if o.get("tls_case")):  # the same for the deep-TLS cases
+        for o in (o for o in orgs if o.get("tls_case") or o.get("svc_case")):  # the same for the cases
             host_zones.append({"domain": o["domain"] + ".", "text": org_zone(o), "signed": True})
         if mails:  # their zones carry TLSA digests of the MX keys
             mail.make_keys(d, mails)
@@ -2095,6 +2128,12 @@ def do_up(args):
             t = time.monotonic()
             mail_cases = mail.start(d, mails)
             mark("mail cases", t)
+        svc_cases = {"enabled": False, "left_out": svc_off}
+        if svc_chosen:
+            t = time.monotonic()
+            svc_cases = services.start(d, svc_chosen)
+            svc_cases["left_out"] = svc_off
+            mark("service cases", t)
         tls_cases = {"enabled": False}
         if args.tls_cases:
             t = time.monotonic()
@@ -2231,6 +2270,7 @@ server:
                  "addrs": sorted({a for s in sites for a in s["addrs"] if ":" in a})},
         "tls_cases": tls_cases,
         "mail": mail_cases,
+        "services": svc_cases,
         "timings": timings,
         "organizations": public,
     }
@@ -2282,6 +2322,8 @@ def cmd_status(args):
         want += list(tlscases.markers(d))
     if manifest and manifest.get("mail", {}).get("enabled"):
         want += list(mail.markers(d))
+    if manifest and manifest.get("services", {}).get("enabled"):
+        want += list(services.markers(d))
     ok = manifest is not None
     for label in want:
         pids = by_label.get(label)
@@ -2529,6 +2571,8 @@ def main(argv=None):
                     help="also serve the deep-TLS cases on 127.97.0.0/24 (tlscases.py), each an organisation tlsNNN")
     up.add_argument("--no-mail", action="store_true",
                     help="leave out the mail transport cases mail001.. (mail.py)")
+    up.add_argument("--no-services", action="store_true",
+                    help="leave out the exposed-service cases svcK01.. (services.py)")
     up.add_argument("--ipv6", action="store_true",
                     help="ONLY inside a network namespace of your own (unshare -n): add "
                          f"{IPV6_PREFIX}/64 addresses to lo and publish AAAA records")

@@ -87,8 +87,8 @@ static void test_redis(void)
 	is_str(judge(two, s, "127.1.0.2:6379", &r), "fail", "the second's is open");
 	is_str(judge(NULL, NULL, "", &r), "indeterminate", "no sweep at all: indeterminate on the domain");
 	is_str(r, "not_observed", "reason not_observed");
-	is_str(judge("[]", "[]", "", &r), "indeterminate", "a domain without an address");
-	is_str(r, "no_address", "reason no_address");
+	is_str(judge("[]", "[]", "", &r), "indeterminate", "an empty sweep list is no sweep");
+	is_str(r, "not_observed", "reason not_observed");
 }
 
 static void test_ids(void)
