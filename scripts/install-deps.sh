@@ -9,6 +9,7 @@ PKGS=(
   libsqlite3-dev libjansson-dev libgsl-dev
   knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh postfix
   redis-server
+  coturn nmap
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
 )
 missing=()
@@ -30,7 +31,7 @@ fi
 # the testbed's are started with -c/-p pointing into its run directory. Note: postfix is a
 # mail-transport-agent, so apt replaces another one (exim4, opensmtpd) if present.
 if command -v systemctl >/dev/null 2>&1; then
-  systemctl stop nginx knot postfix redis-server >/dev/null 2>&1 || true
+  systemctl stop nginx knot postfix redis-server coturn >/dev/null 2>&1 || true
   systemctl disable postfix >/dev/null 2>&1 || true
 fi
 # the system postfix (configuration /etc/postfix), never a testbed's (master -c DIR/...)

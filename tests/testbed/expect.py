@@ -380,6 +380,11 @@ def _hostile_deep_tls(kind):
 # (pass for "is it exposed", na for "how is it configured")
 SVC_CHECKS = {
     "svc.redis.noauth": PASS,
+    "svc.turn.open_relay": NA,
+    "svc.turn.peer_filtering": NA,
+    # banner-inferred versions (data/versions.json): na where nothing announces one
+    "svc.patching.eol": NA,
+    "svc.patching.known_vuln": NA,
 }
 
 

@@ -19,8 +19,9 @@ serves no web site, or one that is the case's own).
 """
 
 import svc_redis
+import svc_turn
 
-FAMILIES = [svc_redis]
+FAMILIES = [svc_redis, svc_turn]
 RANGE = "127.40.0.0/16"
 
 

@@ -33,7 +33,8 @@ from pathlib import Path
 
 import daemons
 
-WHO = "turn cases"
+FAMILY = 4  # services.py: cases on 127.40.4.0/24, organisations svc401, svc402, ...
+WHO = "service cases (turn)"
 SCRIPT = Path(__file__).resolve()
 TURNSERVER = "/usr/bin/turnserver"
 OPENSSL = "/usr/bin/openssl"
@@ -52,20 +53,20 @@ DENIED = ["0.0.0.0-0.255.255.255", "10.0.0.0-10.255.255.255", "100.64.0.0-100.12
           "127.0.0.0-127.255.255.255", "169.254.0.0-169.254.255.255", "172.16.0.0-172.31.255.255",
           "192.168.0.0-192.168.255.255"]
 
-# id, case, host octet, server, TLS on 5349, truth {check: status}. coturn 4.6.1 (Debian 12)
+# case, host octet, server, TLS on 5349, truth {check: status}. coturn 4.6.1 (Debian 12)
 # announces "Coturn-4.6.1 'Gorst'": in no range of data/versions.json (CVE-2020-26262 ends
 # below 4.5.2), so the patching checks pass where a TURN server answers; the emulator announces
 # nothing readable (na).
 PATCH_OK = {"svc.patching.eol": "pass", "svc.patching.known_vuln": "pass"}
 PATCH_NA = {"svc.patching.eol": "na", "svc.patching.known_vuln": "na"}
 CASES = [
-    ("svc401", "turn_open_relay", 1, "coturn-open", True,
+    ("turn_open_relay", 1, "coturn-open", True,
      {"svc.turn.open_relay": "fail", "svc.turn.peer_filtering": "fail", **PATCH_OK}),
-    ("svc402", "turn_open_filtered", 2, "coturn-denied", False,
+    ("turn_open_filtered", 2, "coturn-denied", False,
      {"svc.turn.open_relay": "fail", "svc.turn.peer_filtering": "pass", **PATCH_OK}),
-    ("svc403", "turn_credentials", 3, "coturn-ltcred", True,
+    ("turn_credentials", 3, "coturn-ltcred", True,
      {"svc.turn.open_relay": "pass", "svc.turn.peer_filtering": "na", **PATCH_OK}),
-    ("svc404", "turn_malformed", 4, "emulator-malformed", False,
+    ("turn_malformed", 4, "emulator-malformed", False,
      {"svc.turn.open_relay": "indeterminate", "svc.turn.peer_filtering": "indeterminate", **PATCH_NA}),
 ]
 
@@ -81,18 +82,10 @@ def available():
 def cases():
     """The cases as services.py registers them."""
     out = []
-    for cid, name, octet, server, tls, truth in CASES:
-        out.append({"id": cid, "case": name, "addr": f"{NET}.{octet}", "ports": [3478] + ([5349] if tls else []),
+    for name, octet, server, tls, truth in CASES:
+        out.append({"case": name, "addr": f"{NET}.{octet}", "ports": [3478] + ([5349] if tls else []),
                     "server": server, "truth": dict(truth)})
     return out
-
-
-def markers(d):
-    """label -> command-line marker of every daemon start() starts (testbed.our_processes)."""
-    m = {f"turn-{c['id']}": f"--pidfile {d / 'turn' / c['id']}.pid" for c in cases()
-         if not c["server"].startswith("emulator")}
-    m["turn-serve"] = f"{SCRIPT.name} serve --dir {d}"
-    return m
 
 
 def _cert(t):
@@ -107,7 +100,7 @@ def _cert(t):
 
 def _coturn_cmd(d, c, i, key, pem):
     """turnserver's command line for case c (the i-th coturn case: its relay port range)."""
-    t = d / "turn"
+    t = d / "services" / "turn"
     cmd = [TURNSERVER, "-n", "--listening-ip", c["addr"], "--relay-ip", c["addr"],
            "--listening-port", "3478", "--min-port", str(49152 + 500 * i), "--max-port", str(49152 + 500 * i + 499),
            "--no-cli", "--no-dtls", "--pidfile", f"{t / c['id']}.pid", "--log-file", "stdout",
@@ -125,22 +118,23 @@ def _coturn_cmd(d, c, i, key, pem):
 
 def start(d, cs):
     """coturn per case and the emulator; returns the manifest part."""
-    t = d / "turn"
+    t = d / "services" / "turn"
     shutil.rmtree(t, ignore_errors=True)
     t.mkdir(parents=True)
     key, pem = _cert(t)
     procs, real = [], [c for c in cs if not c["server"].startswith("emulator")]
     for i, c in enumerate(real):
-        label = f"turn-{c['id']}"
+        label = f"svc-turn-{c['id']}"
         procs.append((label, daemons.spawn(d, label, _coturn_cmd(d, c, i, key, pem))))
     fake = [{"addr": c["addr"], "kind": c["server"]} for c in cs if c["server"].startswith("emulator")]
     (t / "serve.json").write_text(json.dumps(fake))
     if fake:
-        procs.append(("turn-serve", daemons.spawn(d, "turn-serve", [sys.executable, str(SCRIPT), "serve", "--dir", str(d)])))
+        procs.append(("svc-turn-serve", daemons.spawn(d, "svc-turn-serve", [sys.executable, str(SCRIPT), "serve", "--dir", str(d)])))
     for c in cs:
         for port in c["ports"]:
             daemons.wait_port(c["addr"], port, procs, WHO)
-    return {"enabled": True, "range": RANGE, "cases": cs}
+    return {"server": "coturn (turnserver), the emulator for the hostile case",
+            "cases": [{"id": c["id"], "case": c["case"], "addr": c["addr"], "server": c["server"]} for c in cs]}
 
 
 # ------------------------------------------------------------------ a STUN client (hand checks)
@@ -251,9 +245,9 @@ def _listen(ep, slots):
 
 
 def serve(args):
-    """`svc_turn.py serve --dir DIR`: the emulated listeners of DIR/turn/serve.json, until SIGTERM."""
+    """`svc_turn.py serve --dir DIR`: the emulated listeners of DIR/services/turn/serve.json, until SIGTERM."""
     slots = threading.BoundedSemaphore(MAX_CONNS)
-    for ep in json.loads((Path(args.dir) / "turn" / "serve.json").read_text()):
+    for ep in json.loads((Path(args.dir) / "services" / "turn" / "serve.json").read_text()):
         _listen(ep, slots)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})
     return 0
