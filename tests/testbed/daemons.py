@@ -26,8 +26,11 @@ def spawn(d, label, cmd, env=None):
                          start_new_session=True, close_fds=True, env=env)
     log.close()
     (d / "pids" / f"{label}.pid").write_text(f"{p.pid}\n")
-    # what `down` checks the process's command line against before it kills a recorded pid
-    (d / "pids" / f"{label}.cmd").write_text(str(cmd[0]))
+    # what `down` checks the process's command line against before it kills a recorded pid, and
+    # looks for among all processes: the whole command line, which names DIR. The program alone
+    # ("/usr/bin/python3" for an emulator) matched every Python process on the machine, the test
+    # runner and other testbeds' daemons included, and `up` and `down` killed them.
+    (d / "pids" / f"{label}.cmd").write_text(" ".join(map(str, cmd)))
     return p
 
 

@@ -98,13 +98,21 @@ def _cert(t):
     return key, pem
 
 
+def turn_log(d, c):
+    """coturn's own log of case c (requests handled, sessions' usage)."""
+    return d / "logs" / f"svc-turn-{c['id']}.turn.log"
+
+
 def _coturn_cmd(d, c, i, key, pem):
     """turnserver's command line for case c (the i-th coturn case: its relay port range)."""
     t = d / "services" / "turn"
     cmd = [TURNSERVER, "-n", "--listening-ip", c["addr"], "--relay-ip", c["addr"],
            "--listening-port", "3478", "--min-port", str(49152 + 500 * i), "--max-port", str(49152 + 500 * i + 499),
-           "--no-cli", "--no-dtls", "--pidfile", f"{t / c['id']}.pid", "--log-file", "stdout",
-           "--simple-log", "--no-rfc5780", "--no-stun-backward-compatibility", "--realm", REALM,
+           "--no-cli", "--no-dtls", "--pidfile", f"{t / c['id']}.pid",
+           # verbose: one line per request handled and each session's relayed-traffic counts, which
+           # test_turn.py reads to show the probe asks permissions and relays nothing
+           "--verbose", "--log-file", str(turn_log(d, c)), "--simple-log",
+           "--no-rfc5780", "--no-stun-backward-compatibility", "--realm", REALM,
            "--db", str(t / f"{c['id']}.sqlite")]
     cmd += ["--tls-listening-port", "5349", "--cert", str(pem), "--pkey", str(key)] if 5349 in c["ports"] else ["--no-tls"]
     if c["server"] == "coturn-ltcred":
@@ -268,7 +276,7 @@ def main(argv):
                     r = probe(c["addr"], port, port == 5349)
                 except (OSError, struct.error, ValueError) as e:
                     r = f"error: {e}"
-                print(c["id"], c["case"], port, json.dumps(r))
+                print(c["case"], c["addr"], port, json.dumps(r))
         return 0
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     return serve(args)
