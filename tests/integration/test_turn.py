@@ -53,8 +53,11 @@ def test_the_probe_asks_permissions_and_relays_nothing(bed, turn_cases, scan):
         if not c["server"].startswith("coturn"):
             continue
         log = svc_turn.turn_log(bed, c).read_text(errors="replace")
-        for m in re.findall(r"incoming packet (\S+) processed", log):
-            requests[m] = requests.get(m, 0) + 1
+        # coturn names a request's method in the line, except on some refusals ("incoming packet
+        # message processed, error 403"), which it logs a second time under the generic word
+        for m, how in re.findall(r"incoming packet (\S+) processed, (\w+)", log):
+            if (m, how) != ("message", "error"):
+                requests[m] = requests.get(m, 0) + 1
         usage = re.findall(r"peer usage: realm=<[^>]*>, username=<[^>]*>, rp=(\d+), rb=(\d+), sp=(\d+), sb=(\d+)", log)
         assert all(u == ("0", "0", "0", "0") for u in usage), (c["case"], usage)
         sessions += len(usage)
@@ -63,9 +66,9 @@ def test_the_probe_asks_permissions_and_relays_nothing(bed, turn_cases, scan):
     print(f"\nrequests coturn handled: {requests}; sessions {sessions}, allocations freed {released}, "
           f"permissions granted {peers_asked}")
     assert set(requests) <= ALLOWED, requests
-    # the scan did reach the servers: open relays allocated, permissions were asked, and every
+    # the scan did reach the servers: the three open-relay ports allocated, permissions were asked, every
     # allocation (one per open-relay port) was freed by the probe itself
-    assert requests.get("ALLOCATE", 0) >= 4 and requests.get("CREATE_PERMISSION", 0) >= 6, requests
+    assert requests.get("ALLOCATE", 0) >= 3 and requests.get("CREATE_PERMISSION", 0) >= 6, requests
     assert sessions >= 3 and peers_asked >= 5, (sessions, peers_asked)
     granted = sum(1 for c in turn_cases.values() if c["server"] in ("coturn-open", "coturn-denied"))
     assert released >= granted, (released, granted)
