@@ -6,7 +6,6 @@ listens, failing at once when one of the daemons just started has exited. `who` 
 part of the testbed in the error ("tls cases", "mail cases").
 """
 
-import os
 import socket
 import subprocess
 import time
@@ -20,21 +19,15 @@ def run(cmd, who, **kw):
     return r.stdout
 
 
-def spawn(d, label, cmd, env=None, whole=False):
-    """Starts one daemon in its own session, its pid in DIR/pids/LABEL.pid (for `down`); whole:
-    its marker is its whole command line (a program that keeps its arguments as given)."""
+def spawn(d, label, cmd, env=None):
+    """Starts one daemon in its own session, its pid in DIR/pids/LABEL.pid (for `down`)."""
     log = open(d / "logs" / f"{label}.log", "wb")
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                          start_new_session=True, close_fds=True, env=env)
     log.close()
     (d / "pids" / f"{label}.pid").write_text(f"{p.pid}\n")
-    # what `down` checks the process's command line against before it kills a recorded pid, and
-    # looks for among all processes: the program, whose own name is stable (redis-server rewrites
-    # its arguments); for an interpreter, the whole command line (it names the script and DIR):
-    # "/usr/bin/python3" alone matched every Python process on the machine, the test runner and
-    # other testbeds' daemons included, and `up` and `down` killed them.
-    whole = whole or os.path.basename(str(cmd[0])).startswith("python")
-    (d / "pids" / f"{label}.cmd").write_text(" ".join(map(str, cmd)) if whole else str(cmd[0]))
+    # what `down` checks the process's command line against before it kills a recorded pid
+    (d / "pids" / f"{label}.cmd").write_text(str(cmd[0]))
     return p
 
 

@@ -133,8 +133,7 @@ def start(d, cs):
     procs, real = [], [c for c in cs if not c["server"].startswith("emulator")]
     for i, c in enumerate(real):
         label = f"svc-turn-{c['id']}"
-        # marked by its whole command line (it names DIR): another testbed's coturn is not ours
-        procs.append((label, daemons.spawn(d, label, _coturn_cmd(d, c, i, key, pem), whole=True)))
+        procs.append((label, daemons.spawn(d, label, _coturn_cmd(d, c, i, key, pem))))
     fake = [{"addr": c["addr"], "kind": c["server"]} for c in cs if c["server"].startswith("emulator")]
     (t / "serve.json").write_text(json.dumps(fake))
     if fake:
