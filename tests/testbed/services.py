@@ -53,7 +53,8 @@ def start(d, chosen):
 
 def markers(d):
     """{pid label: what its command line holds} of every service daemon started (daemons.spawn
-    records the program of each svc-* label), for `down` and `status`."""
+    records the program of each svc-* label), for `down` and `status`. A program is no marker of
+    this testbed (another testbed runs the same one): use these only with this DIR's pid files."""
     pids = d / "pids"
     if not pids.is_dir():
         return {}

@@ -1803,8 +1803,7 @@ def our_processes(d):
     checks.update(tlscases.markers(d))
     checks.update(mail.markers(d))
     # the service daemons' markers are their programs, the same in every testbed: trusted only
-    # through this DIR's own pid files, never in the /proc-wide search below (it killed every
-    # python3 of the machine: fixed on main by the lead, please keep this)
+    # through this DIR's own pid files, never in the /proc-wide search below
     pid_only = services.markers(d)
     for label, marker in list(checks.items()) + list(pid_only.items()):
         pid = read_pid(pids / f"{label}.pid")
