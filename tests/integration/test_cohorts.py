@@ -24,13 +24,12 @@ def failing(rec):
     return sum(1 for f in rec["findings"] if f["status"] == "fail")
 
 
-def figures(recs):
-    """What trend says of a set of NDJSON records: organizations, means, failing per organization."""
+def figures(recs, factors=("dns", "transport", "appsec")):
+    """What trend says of a set of NDJSON records: organizations, means (of each factor, then
+    overall), failing per organization."""
     out = {"organizations": str(len(recs))}
-    for key, get in (("dns", lambda s: s["factors"]["dns"]["score"]),
-                     ("transport", lambda s: s["factors"]["transport"]["score"]),
-                     ("appsec", lambda s: s["factors"]["appsec"]["score"]),
-                     ("overall", lambda s: s["score"])):
+    getters = [(f, lambda s, f=f: s["factors"][f]["score"]) for f in factors]
+    for key, get in getters + [("overall", lambda s: s["score"])]:
         vals = [get(r["scores"]) for r in recs if get(r["scores"]) is not None]
         out[key] = f"{sum(vals) / len(vals):.2f}" if vals else ""
     out["findings_per_org"] = f"{sum(failing(r) for r in recs) / len(recs):.2f}"
@@ -120,19 +119,23 @@ def test_trend_over_two_scans(bed, scan, cohort_db, tmp_path):
     p = run("trend", "--db", str(cohort_db), "-o", str(html), "--csv", str(csv_out))
     assert p.returncode == 0, p.stderr
     rows = list(csv.DictReader(io.StringIO(csv_out.read_text())))
-    assert csv_out.read_text().startswith(
-        "scan_id,started,method,organizations,dns,transport,appsec,overall,findings_per_org\n")
+    header = csv_out.read_text().split("\n", 1)[0].split(",")
+    # the current method's factors, in its order, between the count and the overall mean
+    assert header[:5] == ["scan_id", "started", "method", "organizations", "dns"], header
+    assert header[-2:] == ["overall", "findings_per_org"] and "exposure" in header, header
+    factors = header[4:-2]
     assert len(rows) == 2 and int(rows[0]["scan_id"]) < int(rows[1]["scan_id"]), rows
     for row, recs in zip(rows, (records, again)):
-        assert row["method"] == "4"
+        assert row["method"] == "5"
         assert {k: v for k, v in row.items() if k not in ("scan_id", "started", "method")} == \
-            figures(list(recs.values())), row
+            figures(list(recs.values()), factors), row
     page = html.read_text()
-    assert page.count('<svg class="chart trend"') == 5
+    assert page.count('<svg class="chart trend"') == len(factors) + 2  # each factor, overall, findings
 
     p = run("trend", "--db", str(cohort_db), "--cohort", "region=north", "--csv", "-", "-o", str(html))
     assert p.returncode == 0, p.stderr
     rows = list(csv.DictReader(io.StringIO(p.stdout)))
     for row, recs in zip(rows, (records, again)):
         north = [r for r in recs.values() if r["tags"].get("region") == "north"]
-        assert {k: v for k, v in row.items() if k not in ("scan_id", "started", "method")} == figures(north)
+        assert {k: v for k, v in row.items() if k not in ("scan_id", "started", "method")} == \
+            figures(north, factors)

@@ -54,7 +54,7 @@ def story(tmp_path_factory):
         return " ".join(f"'{a}'" for a in args)
     script = "\n".join([
         "set -e", "ip link set lo up", f"trap '{tb} down --dir {bed} >/dev/null' EXIT",
-        f"{tb} up --orgs {ORGS} --seed {SEED} --no-trap --no-hostile --no-mail --dir {bed}",
+        f"{tb} up --orgs {ORGS} --seed {SEED} --no-trap --no-hostile --no-mail --no-services --dir {bed}",
         f"cp {bed}/manifest.json {t}/manifest-1.json", f"{tb} status --dir {bed} > {t}/status-1.out", scan(1),
         f"{tb} evolve --seed {EVOLVE_SEED} --dir {bed} > {t}/evolve.out",
         f"{tb} evolve --seed {EVOLVE_SEED} --dir {bed} > {t}/again.out",

@@ -2542,8 +2542,10 @@ def cmd_evolve(args):
         raise RuntimeError(f"the testbed in {d} is not running")
     orgs = build_model(state["orgs"], state["seed"], state["trap"], state["hostile"], state["ipv6"],
                        state.get("tls_cases", False))
-    mails = [o for o in manifest["organizations"] if o.get("mail")]  # mail.py's: never evolved
-    if [o["org_id"] for o in orgs] != [o["org_id"] for o in manifest["organizations"] if not o.get("mail")]:
+    # mail.py's and services.py's organisations are not in the model: never evolved
+    mails = [o for o in manifest["organizations"] if o.get("mail") or o.get("svc_case")]
+    if [o["org_id"] for o in orgs] != [o["org_id"] for o in manifest["organizations"]
+                                       if not o.get("mail") and not o.get("svc_case")]:
         raise RuntimeError("the manifest does not match the model of state.json")
     changes, cohorts, zones, axfr, expired = evolve_model(orgs, args.seed)
     evolve_dns(d, zones, axfr)
