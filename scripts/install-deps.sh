@@ -11,6 +11,7 @@ PKGS=(
   redis-server
   coturn nmap
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
+  openssh-server openssh-client postgresql-15 mariadb-server
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -32,6 +33,8 @@ fi
 # mail-transport-agent, so apt replaces another one (exim4, opensmtpd) if present.
 if command -v systemctl >/dev/null 2>&1; then
   systemctl stop nginx knot postfix redis-server coturn >/dev/null 2>&1 || true
+  # the service cases' sshd, PostgreSQL and MariaDB bind 127.40.2.x: no system one on *:22, 5432, 3306
+  systemctl stop ssh postgresql mariadb >/dev/null 2>&1 || true
   systemctl disable postfix >/dev/null 2>&1 || true
 fi
 # the system postfix (configuration /etc/postfix), never a testbed's (master -c DIR/...)

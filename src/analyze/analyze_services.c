@@ -8,6 +8,7 @@
 /* Every family's table, in report order. */
 static const struct svc_check *const tables[] = {
     svc_checks_redis,
+    svc_checks_sshdb,
     svc_checks_turn,
     svc_checks_patching,
 };

@@ -51,6 +51,7 @@ struct svc_check {
 
 /* The family tables, each ended by a row with id NULL. */
 extern const struct svc_check svc_checks_redis[];
+extern const struct svc_check svc_checks_sshdb[]; /* analyze_svc_sshdb.c: SSH and databases */
 extern const struct svc_check svc_checks_turn[];
 extern const struct svc_check svc_checks_patching[]; /* probe "*": every probe object of an entry */
 

@@ -276,6 +276,53 @@ static const struct check_add added_v5[] = {
       "An internet-reachable Redis that answers PING without AUTH lets anyone read, change or wipe "
       "every key, and is a known foothold for code execution.",
       HICP " Practice 3 (access management); " HIPAA_A}},
+    /* family sshdb: SSH and databases (src/analyze/analyze_svc_sshdb.c) */
+    {NULL,
+     {"svc.ssh.weak_kex", "exposure", SEV_MEDIUM, 3, 100, "SSH offers no weak key exchange",
+      "SHA-1 key exchanges (diffie-hellman-group1-sha1 with its 1024-bit group, group14-sha1, "
+      "group-exchange-sha1) weaken the handshake that protects every administrative session.",
+      "RFC 9142; Mozilla OpenSSH security guidelines; HHS 405(d) HICP Practice 6 (network management)"}},
+    {NULL,
+     {"svc.ssh.weak_cipher", "exposure", SEV_MEDIUM, 3, 100, "SSH offers no weak cipher",
+      "CBC-mode ciphers (plaintext recovery, CVE-2008-5161), RC4 (arcfour) and none let an attacker on the "
+      "path read or alter administrative sessions.",
+      "RFC 4253 s6.3; RFC 8758; Mozilla OpenSSH security guidelines"}},
+    {NULL,
+     {"svc.ssh.weak_mac", "exposure", SEV_LOW, 2, 100, "SSH offers no weak MAC",
+      "MD5 MACs, tags truncated to 96 bits and 64-bit UMAC tags give an attacker better odds of altering a "
+      "session unnoticed than current MACs.",
+      "RFC 6668; Mozilla OpenSSH security guidelines"}},
+    {NULL,
+     {"svc.ssh.weak_hostkey", "exposure", SEV_MEDIUM, 2, 100, "SSH offers no weak host key algorithm",
+      "ssh-rsa (SHA-1 signatures) and ssh-dss (1024-bit DSA) host key signatures can be forged more cheaply, "
+      "letting a false server pass as the real one.",
+      "RFC 8332; Mozilla OpenSSH security guidelines"}},
+    {NULL,
+     {"svc.postgresql.exposed", "exposure", SEV_HIGH, 4, 100, "PostgreSQL is not reachable from the internet",
+      "A database server that answers the internet is one guessed password or pre-authentication flaw away "
+      "from the records it holds.",
+      "HHS 405(d) HICP Practice 6 (network management); HIPAA 164.312(a)(1) access control"}},
+    {NULL,
+     {"svc.postgresql.trust", "exposure", SEV_CRITICAL, 5, 20, "PostgreSQL asks for a password",
+      "Under trust authentication PostgreSQL lets anyone who connects log in as any role without a password: "
+      "every record it holds is open.",
+      "HHS 405(d) HICP Practice 3 (access management); HIPAA 164.312(a)(1) access control"}},
+    {NULL,
+     {"svc.mysql.exposed", "exposure", SEV_HIGH, 4, 100, "MySQL/MariaDB is not reachable from the internet",
+      "A database server that answers the internet is one guessed password or pre-authentication flaw away "
+      "from the records it holds.",
+      "HHS 405(d) HICP Practice 6 (network management); HIPAA 164.312(a)(1) access control"}},
+    {NULL,
+     {"svc.elasticsearch.noauth", "exposure", SEV_CRITICAL, 5, 20,
+      "Elasticsearch/OpenSearch refuses requests without credentials",
+      "A cluster whose REST API answers without credentials lets anyone search, read, change or delete every "
+      "index; open clusters are a leading source of health-record leaks.",
+      "HHS 405(d) HICP Practice 3 (access management); HIPAA 164.312(a)(1) access control"}},
+    {NULL,
+     {"svc.mongodb.exposed", "exposure", SEV_HIGH, 4, 100, "MongoDB is not reachable from the internet",
+      "A MongoDB that answers the internet is one missing or weak password away from every collection; open "
+      "instances have been wiped and ransomed by the thousands.",
+      "HHS 405(d) HICP Practice 6 (network management); HIPAA 164.312(a)(1) access control"}},
     /* Clinical systems: STUN/TURN (telehealth relays) */
     {NULL,
      {"svc.turn.open_relay", "clinical", SEV_HIGH, 3, 60, "TURN relays require credentials",

@@ -11,6 +11,12 @@ static const struct probe_module *const modules[] = {
     /* exposed services: the sweep, then one probe per protocol */
     &probe_ports_module,
     &probe_redis_module,
+    /* family sshdb: SSH and databases */
+    &probe_ssh_module,
+    &probe_postgresql_module,
+    &probe_mysql_module,
+    &probe_elasticsearch_module,
+    &probe_mongodb_module,
     &probe_turn_module,
 };
 

@@ -25,6 +25,13 @@ extern const struct probe_module
 extern const struct probe_module
     probe_ports_module; /* UNIT_HOST, UNIT_ADDRESS, UNIT_MAIL_HOST: TCP port sweep; finds UNIT_SERVICE */
 extern const struct probe_module probe_redis_module; /* UNIT_SERVICE 6379: PING and INFO without AUTH */
+/* family sshdb: SSH and databases */
+extern const struct probe_module probe_ssh_module;        /* UNIT_SERVICE 22: identification, KEXINIT */
+extern const struct probe_module probe_postgresql_module; /* UNIT_SERVICE 5432: startup, auth request */
+extern const struct probe_module probe_mysql_module;      /* UNIT_SERVICE 3306: the greeting */
+extern const struct probe_module
+    probe_elasticsearch_module;                        /* UNIT_SERVICE 9200: GET / without credentials */
+extern const struct probe_module probe_mongodb_module; /* UNIT_SERVICE 27017: OP_MSG hello */
 extern const struct probe_module probe_turn_module;  /* UNIT_SERVICE 3478, 5349: Allocate, CreatePermission */
 
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */

@@ -67,3 +67,21 @@ def test_every_svc_check_agrees_with_the_manifest(manifest, svc_orgs, scan):
     # every case's own truth was compared, fail and pass both present
     truths = collections.Counter(s for o in svc_orgs for s in o["svc_truth"].values())
     assert truths[expect.FAIL] and truths[expect.PASS], truths
+
+
+def test_sshdb_hostile_cases_end_indeterminate(manifest, svc_orgs, scan):
+    """Family sshdb's hostile listeners (svc_sshdb.py: silent; 1 MiB of garbage) on 22, 3306, 5432,
+    9200 and 27017: every probe of the family ends within its deadline, indeterminate on the case
+    address with the probe's own reason (the organisation's roll-up hides it behind its MX's pass)."""
+    import svc_sshdb
+    records, _, _ = scan
+    hostile = [o for o in svc_orgs if o["svc_family"] == "svc_sshdb" and o["svc_case"].startswith("hostile")]
+    assert len(hostile) == 2, [o["org_id"] for o in hostile]
+    allowed = {"hostile_silent": {"timeout"}, "hostile_garbage": {"malformed", "oversized"}}
+    for o in hostile:
+        for check in svc_sshdb.CHECKS_ABSENT:
+            mine = [f for f in records[o["org_id"]]["findings"]
+                    if f["check"] == check and (f.get("endpoint") or "").startswith(o["svc_addr"] + ":")]
+            assert len(mine) == 1, (o["org_id"], check, mine)
+            assert mine[0]["status"] == expect.INDETERMINATE, (o["org_id"], check, mine[0])
+            assert mine[0]["reason"] in allowed[o["svc_case"]], (o["org_id"], check, mine[0])

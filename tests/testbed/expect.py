@@ -380,6 +380,10 @@ def _hostile_deep_tls(kind):
 # (pass for "is it exposed", na for "how is it configured")
 SVC_CHECKS = {
     "svc.redis.noauth": PASS,
+    # family sshdb (svc_sshdb.py, analyze_svc_sshdb.c)
+    "svc.ssh.weak_kex": NA, "svc.ssh.weak_cipher": NA, "svc.ssh.weak_mac": NA, "svc.ssh.weak_hostkey": NA,
+    "svc.postgresql.exposed": PASS, "svc.postgresql.trust": NA, "svc.mysql.exposed": PASS,
+    "svc.elasticsearch.noauth": PASS, "svc.mongodb.exposed": PASS,
     "svc.turn.open_relay": NA,
     "svc.turn.peer_filtering": NA,
     # banner-inferred versions (data/versions.json): na where nothing announces one

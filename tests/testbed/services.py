@@ -19,9 +19,10 @@ serves no web site, or one that is the case's own).
 """
 
 import svc_redis
+import svc_sshdb
 import svc_turn
 
-FAMILIES = [svc_redis, svc_turn]
+FAMILIES = [svc_redis, svc_sshdb, svc_turn]
 RANGE = "127.40.0.0/16"
 
 
