@@ -32,7 +32,7 @@ extern const struct probe_module probe_mysql_module;      /* UNIT_SERVICE 3306: 
 extern const struct probe_module
     probe_elasticsearch_module;                        /* UNIT_SERVICE 9200: GET / without credentials */
 extern const struct probe_module probe_mongodb_module; /* UNIT_SERVICE 27017: OP_MSG hello */
-extern const struct probe_module probe_turn_module;  /* UNIT_SERVICE 3478, 5349: Allocate, CreatePermission */
+extern const struct probe_module probe_turn_module; /* UNIT_SERVICE 3478, 5349: Allocate, CreatePermission */
 
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);
