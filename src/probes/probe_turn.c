@@ -277,6 +277,7 @@ static int turn_start(struct engine *e, struct domain_scan *ds, const struct uni
 }
 
 static const char *const turn_observes[] = {
+    "services[].turn",
     "services[].turn.status",
     "services[].turn.tls",
     "services[].turn.binding",
