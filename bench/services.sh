@@ -16,19 +16,6 @@ BED=${BED:-/tmp/vitals-bench-services}
 PY=/usr/bin/python3
 trap '$PY tests/testbed/testbed.py down --dir "$BED" >/dev/null 2>&1 || true' EXIT
 $PY tests/testbed/testbed.py up --orgs "$ORGS" --seed 11 --no-trap --no-hostile --no-mail --dir "$BED" | tail -1
-# The service cases of the turn family, as given addresses of one more organization (until the
-# testbed registers every family's cases itself).
-$PY - "$BED" <<'PY'
-import json, pathlib, sys
-sys.path.insert(0, "tests/testbed")
-import svc_turn
-d = pathlib.Path(sys.argv[1])
-cs = svc_turn.cases()
-svc_turn.start(d, cs)
-lines = (d / "targets-assets.csv").read_text()
-addrs = " ".join(c["addr"] for c in cs)
-(d / "targets-bench.csv").write_text(lines + f"svc900,Service cases,svc900.test,,{addrs},,\n")
-(d / "service-addrs").write_text(",".join(c["addr"] for c in cs))
-PY
-$PY bench/services.py "$BED" --targets "$BED/targets-bench.csv" --service-addrs "$(cat "$BED/service-addrs")"
-for p in "$BED"/pids/turn-*.pid; do kill "$(cat "$p")" 2>/dev/null || true; done
+# one address per service case (the testbed's svcKnn organisations) for nmap -sV
+$PY -c 'import json, sys; m = json.load(open(sys.argv[1])); print(",".join(c["addr"] for f in m["services"]["families"].values() for c in f["cases"]))' "$BED/manifest.json" > "$BED/service-addrs"
+$PY bench/services.py "$BED" --service-addrs "$(cat "$BED/service-addrs")" --intensity "${INTENSITY:-2}"
