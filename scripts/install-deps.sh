@@ -9,6 +9,7 @@ PKGS=(
   libsqlite3-dev libjansson-dev libgsl-dev
   knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh postfix
   redis-server
+  coturn nmap
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
   xrdp tigervnc-standalone-server tigervnc-tools samba inetutils-telnetd vsftpd
   openssh-server openssh-client postgresql-15 mariadb-server
@@ -33,7 +34,7 @@ fi
 # the testbed's are started with -c/-p pointing into its run directory. Note: postfix is a
 # mail-transport-agent, so apt replaces another one (exim4, opensmtpd) if present.
 if command -v systemctl >/dev/null 2>&1; then
-  systemctl stop nginx knot postfix redis-server >/dev/null 2>&1 || true
+  systemctl stop nginx knot postfix redis-server coturn >/dev/null 2>&1 || true
   # the service cases' sshd, PostgreSQL and MariaDB bind 127.40.2.x: no system one on *:22, 5432, 3306
   systemctl stop ssh postgresql mariadb >/dev/null 2>&1 || true
   # the system Orthanc listens on *:4242 and *:8042, which the clinical cases' addresses need

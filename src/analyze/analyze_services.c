@@ -7,10 +7,8 @@
 
 /* Every family's table, in report order. */
 static const struct svc_check *const tables[] = {
-    svc_checks_redis,
-    svc_checks_remote,
-    svc_checks_sshdb,
-    svc_checks_clinical,
+    svc_checks_redis,    svc_checks_remote, svc_checks_sshdb,
+    svc_checks_clinical, svc_checks_turn,   svc_checks_patching,
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -58,6 +56,12 @@ static void endpoint_of(const char *addr, long long port, char *buf, size_t len)
 /* The verdict of row k on one services entry, or 0 when the entry is not that service. */
 static int judge_entry(const struct svc_check *k, const json_t *entry, struct svc_verdict *v)
 {
+	/* A row over every probe of the entry ("*": patching) decides itself; na is "nothing here". */
+	if (strcmp(k->probe, "*") == 0) {
+		memset(v, 0, sizeof *v);
+		k->judge(entry, entry, v);
+		return v->status != FS_NA;
+	}
 	const json_t *probe = json_object_get(entry, k->probe);
 	const char *st = jstr(probe, "status");
 	if (probe == NULL || (st != NULL && strncmp(st, "not_", 4) == 0))

@@ -42,7 +42,8 @@ typedef void (*svc_judge)(const json_t *probe, const json_t *entry, struct svc_v
 
 struct svc_check {
 	const char *id;      /* "svc.redis.noauth" */
-	const char *probe;   /* the probe whose object it reads ("redis") */
+	const char *probe;   /* the probe whose object it reads ("redis"); "*": the judge gets the whole
+	                        entry as `probe` and every entry, na meaning "not about this entry" */
 	enum fstatus absent; /* an address swept without that service: FS_PASS or FS_NA */
 	const char *what;    /* what is absent, for the detail ("Redis") */
 	svc_judge judge;     /* the verdict on one service */
@@ -53,6 +54,8 @@ extern const struct svc_check svc_checks_redis[];
 extern const struct svc_check svc_checks_remote[];   /* RDP, VNC, SMB, Telnet, FTP */
 extern const struct svc_check svc_checks_sshdb[];    /* analyze_svc_sshdb.c: SSH and databases */
 extern const struct svc_check svc_checks_clinical[]; /* DICOM, PACS web, HL7, FHIR */
+extern const struct svc_check svc_checks_turn[];     /* STUN/TURN relays */
+extern const struct svc_check svc_checks_patching[]; /* probe "*": every probe object of an entry */
 
 /* Appends the findings for one domain's observation document. 0 or a negative errno. */
 int analyze_services(const json_t *obs, struct findings *out);

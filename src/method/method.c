@@ -266,7 +266,7 @@ static const struct factor_def factors_v5[] = {
     {"appsec", "Application security", 20, ROLLUP_WORST_HOST},
     {"exposure", "Network exposure", 15, ROLLUP_WORST},
     {"clinical", "Clinical systems", 10, ROLLUP_WORST},
-    /* the patching (5) factor comes with its first checks */
+    {"patching", "Patching (banner-inferred)", 5, ROLLUP_WORST},
 };
 
 static const struct check_add added_v5[] = {
@@ -406,6 +406,30 @@ static const struct check_add added_v5[] = {
       "A CapabilityStatement without a security section and no SMART configuration tells every client that "
       "no authorization is in force.",
       "HL7 FHIR R4 CapabilityStatement.rest.security; SMART App Launch 2.0 s2.1"}},
+    /* Clinical systems: STUN/TURN (telehealth relays) */
+    {NULL,
+     {"svc.turn.open_relay", "clinical", SEV_HIGH, 3, 60, "TURN relays require credentials",
+      "A TURN server that allocates a relay to anyone lets strangers route traffic through the "
+      "organization's telehealth infrastructure, hiding its origin and spending its bandwidth.",
+      "RFC 8656 (TURN: long-term credentials); " HICP " Practice 6 (network management)"}},
+    {NULL,
+     {"svc.turn.peer_filtering", "clinical", SEV_CRITICAL, 5, 40, "An open TURN relay refuses internal peers",
+      "A relay that permits loopback, private, link-local (cloud metadata) or carrier-grade NAT peers lets "
+      "anyone on the internet reach systems inside the network through it.",
+      "RFC 8656 s21 (security considerations); " HICP " Practice 6 (network management); " HIPAA_A}},
+    /* Patching (banner-inferred) */
+    {NULL,
+     {"svc.patching.eol", "patching", SEV_MEDIUM, 3, 100, "No end-of-life software announced",
+      "Software past its vendor's end of life gets no security fixes; read from the version a banner "
+      "announces, which distributions keep while backporting fixes, so of lower confidence.",
+      HICP " Practice 7 (vulnerability management); vendor end-of-life pages (data/versions.json)"}},
+    {NULL,
+     {"svc.patching.known_vuln", "patching", SEV_HIGH, 4, 100,
+      "No known-vulnerable software version announced",
+      "A version in the range of a published vulnerability is a lead an attacker follows first; read from "
+      "the version a banner announces, which distributions keep while backporting fixes, so of lower "
+      "confidence.",
+      HICP " Practice 7 (vulnerability management); CVE records (data/versions.json)"}},
 };
 
 static const struct method_delta deltas[] = {

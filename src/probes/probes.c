@@ -26,6 +26,7 @@ static const struct probe_module *const modules[] = {
     &probe_pacs_web_module,
     &probe_hl7_module,
     &probe_fhir_module,
+    &probe_turn_module,
 };
 
 const struct probe_module *const *probes_all(size_t *n)

@@ -46,6 +46,7 @@ extern const struct probe_module probe_vnc_module;    /* UNIT_SERVICE 5900-5901:
 extern const struct probe_module probe_smb_module;    /* UNIT_SERVICE 445: SMB2 and SMB1 NEGOTIATE */
 extern const struct probe_module probe_telnet_module; /* UNIT_SERVICE 23: what the server sends first */
 extern const struct probe_module probe_ftp_module;    /* UNIT_SERVICE 21: greeting, anonymous login */
+extern const struct probe_module probe_turn_module; /* UNIT_SERVICE 3478, 5349: Allocate, CreatePermission */
 
 /* Every module, in start order, for engine_opts.modules; *n gets their count. */
 const struct probe_module *const *probes_all(size_t *n);

@@ -50,7 +50,7 @@ def test_unchanged_testbed_shows_nothing_significant(bed, scan, rescan, tmp_path
     assert c["method"] == c["scan"]["method"] and c["rescored"] == []
     assert c["correction"] == "holm" and c["alpha"] == 0.05 and c["cohort"] is None
     assert c["organizations"] == {"both": len(first), "joined": [], "left": []}
-    assert set(c["factors"]) == {"dns", "transport", "appsec", "exposure", "clinical", "overall"}
+    assert set(c["factors"]) == {"dns", "transport", "appsec", "exposure", "clinical", "patching", "overall"}
     assert [k for k, f in c["factors"].items() if f["significant"]] == []
     assert [k["check"] for k in c["checks"] if k["significant"]] == []
     assert len(c["checks"]) > 10
@@ -69,7 +69,7 @@ def test_unchanged_testbed_shows_nothing_significant(bed, scan, rescan, tmp_path
     moved = [o["org_id"] for o in c["regressed"] + c["improved"]]
     assert [o for o in moved if not any_timeout(o)] == [], moved
     html = page.read_text()
-    assert html.count('class="chart factor-change"') == 6 and 'class="chart migration"' in html
+    assert html.count('class="chart factor-change"') == 7 and 'class="chart migration"' in html
     assert "<script" not in html.lower()
     print(f"\n{len(c['checks'])} checks compared, {len(c['changes'])} of {findings} findings changed (timeouts)")
 

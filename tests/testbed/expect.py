@@ -396,6 +396,11 @@ SVC_CHECKS = {
     "svc.hl7.exposed": PASS,
     "svc.fhir.anonymous_read": NA,
     "svc.fhir.no_security": NA,
+    "svc.turn.open_relay": NA,
+    "svc.turn.peer_filtering": NA,
+    # banner-inferred versions (data/versions.json): na where nothing announces one
+    "svc.patching.eol": NA,
+    "svc.patching.known_vuln": NA,
 }
 
 

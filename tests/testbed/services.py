@@ -22,8 +22,9 @@ import svc_clinical
 import svc_redis
 import svc_remote
 import svc_sshdb
+import svc_turn
 
-FAMILIES = [svc_redis, svc_remote, svc_sshdb, svc_clinical]
+FAMILIES = [svc_redis, svc_remote, svc_sshdb, svc_clinical, svc_turn]
 RANGE = "127.40.0.0/16"
 
 

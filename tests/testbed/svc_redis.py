@@ -29,8 +29,12 @@ def available():
 
 
 def cases():
+    # the open server's INFO announces Debian 12's redis_version 7.0.15: inside CVE-2025-49844's
+    # range in data/versions.json, in no end-of-life range (the patching checks, banner-inferred);
+    # the protected one announces nothing (na)
+    patch = {"fail": {"svc.patching.known_vuln": "fail", "svc.patching.eol": "pass"}, "pass": {}}
     return [{"case": name, "addr": f"{NET}.{n}", "ports": [6379], "server": "redis-server",
-             "requirepass": pw, "truth": {"svc.redis.noauth": verdict}}
+             "requirepass": pw, "truth": {"svc.redis.noauth": verdict, **patch[verdict]}}
             for n, (name, pw, verdict) in enumerate(CASES, 1)]
 
 

@@ -96,15 +96,21 @@ SSH_GOOD = {f"svc__ssh__weak_{w}": "pass" for w in ("kex", "cipher", "mac", "hos
 # has none of these services, so the exposure checks come out pass, the others indeterminate.
 HOSTILE = {k: "pass" if absent == "pass" else "indeterminate" for k, absent in CHECKS_ABSENT.items()}
 
+# The patching checks (family turn, data/versions.json, banner-inferred): Debian 12's OpenSSH
+# announces 9.2p1, inside CVE-2024-6387's range (fixed by Debian without a new version: the
+# banner-inferred caveat), in no end-of-life range; MariaDB 10.11.6 is in none of either.
+SSH_PATCH = {"svc__patching__eol": "pass", "svc__patching__known_vuln": "fail"}
+DB_PATCH = {"svc__patching__eol": "pass", "svc__patching__known_vuln": "pass"}
+
 # id (services.py gives svc2NN in this order), case, server, ports, settings, truth
 _CASES = [
-    ("svc201", "ssh_modern", "sshd", [22], SSH_MODERN, _truth(**SSH_GOOD)),
-    ("svc202", "ssh_legacy", "sshd", [22], SSH_LEGACY, _truth(**SSH_WEAK)),
+    ("svc201", "ssh_modern", "sshd", [22], SSH_MODERN, _truth(**SSH_GOOD, **SSH_PATCH)),
+    ("svc202", "ssh_legacy", "sshd", [22], SSH_LEGACY, _truth(**SSH_WEAK, **SSH_PATCH)),
     ("svc203", "postgresql_trust", "postgresql", [5432], {"auth": "trust"},
      _truth(svc__postgresql__exposed="fail", svc__postgresql__trust="fail")),
     ("svc204", "postgresql_scram", "postgresql", [5432], {"auth": "scram-sha-256"},
      _truth(svc__postgresql__exposed="fail", svc__postgresql__trust="pass")),
-    ("svc205", "mariadb", "mariadb", [3306], {}, _truth(svc__mysql__exposed="fail")),
+    ("svc205", "mariadb", "mariadb", [3306], {}, _truth(svc__mysql__exposed="fail", **DB_PATCH)),
     ("svc206", "elasticsearch_open", "emulator", [9200], {"answer": "es_open"},
      _truth(svc__elasticsearch__noauth="fail")),
     ("svc207", "elasticsearch_locked", "emulator", [9200], {"answer": "es_locked"},
@@ -116,7 +122,8 @@ _CASES = [
     ("svc210", "hostile_silent", "emulator", FAMILY_PORTS, {"answer": "silent"}, dict(HOSTILE)),
     ("svc211", "hostile_garbage", "emulator", FAMILY_PORTS, {"answer": "garbage"}, dict(HOSTILE)),
     # Debian's defaults: good but for umac-64 and umac-64-etm (64-bit tags) among the MACs
-    ("svc212", "ssh_debian_default", "sshd", [22], {}, _truth(**{**SSH_GOOD, "svc__ssh__weak_mac": "fail"})),
+    ("svc212", "ssh_debian_default", "sshd", [22], {},
+     _truth(**{**SSH_GOOD, "svc__ssh__weak_mac": "fail"}, **SSH_PATCH)),
 ]
 
 
