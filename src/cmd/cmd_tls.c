@@ -80,14 +80,26 @@ static void usage(FILE *f)
 
 enum { OPT_SNI = 300, OPT_STARTTLS, OPT_DEPTH, OPT_SHARED = 1000 };
 
-/* The options tls shares with scan: their values are checked by scan's own parser. */
-static const char *const shared_names[] = {
-    "output",    "scope",       "exclude", "root-hints", "trust-anchor", "ca-file", "concurrency",
-    "conn-rate", "per-address", "workers", "timeout",    "quiet",        "verbose"};
-#define SHARED(i, arg)                                                                                       \
-	{                                                                                                    \
-		shared_names[i], arg, NULL, OPT_SHARED + (i)                                                 \
-	}
+/* The options tls shares with scan: their values are checked by scan's own parser. One list
+ * (string literals, so the option table is a constant initializer for every compiler). */
+#define SHARED_OPTS(X)                                                                                       \
+	X(0, "output", required_argument)                                                                    \
+	X(1, "scope", required_argument)                                                                     \
+	X(2, "exclude", required_argument)                                                                   \
+	X(3, "root-hints", required_argument)                                                                \
+	X(4, "trust-anchor", required_argument)                                                              \
+	X(5, "ca-file", required_argument)                                                                   \
+	X(6, "concurrency", required_argument)                                                               \
+	X(7, "conn-rate", required_argument)                                                                 \
+	X(8, "per-address", required_argument)                                                               \
+	X(9, "workers", required_argument)                                                                   \
+	X(10, "timeout", required_argument)                                                                  \
+	X(11, "quiet", no_argument)                                                                          \
+	X(12, "verbose", no_argument)
+#define SHARED_NAME(i, name, arg) name,
+#define SHARED_OPT(i, name, arg)  {name, arg, NULL, OPT_SHARED + (i)},
+
+static const char *const shared_names[] = {SHARED_OPTS(SHARED_NAME)};
 
 static const struct option long_opts[] = {
     {"file", required_argument, NULL, 'f'},
@@ -95,19 +107,9 @@ static const struct option long_opts[] = {
     {"starttls", required_argument, NULL, OPT_STARTTLS},
     {"depth", required_argument, NULL, OPT_DEPTH},
     {"help", no_argument, NULL, 'h'},
-    SHARED(0, required_argument),
-    SHARED(1, required_argument),
-    SHARED(2, required_argument),
-    SHARED(3, required_argument),
-    SHARED(4, required_argument),
-    SHARED(5, required_argument),
-    SHARED(6, required_argument),
-    SHARED(7, required_argument),
-    SHARED(8, required_argument),
-    SHARED(9, required_argument),
-    SHARED(10, required_argument),
-    SHARED(11, no_argument),
-    SHARED(12, no_argument),
+    /* then those shared with scan */
+    SHARED_OPTS(SHARED_OPT)
+    /* the end */
     {NULL, 0, NULL, 0},
 };
 
