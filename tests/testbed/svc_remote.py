@@ -51,10 +51,14 @@ _CASES = [
     ("smb3_signed", "samba", 445, {"min_protocol": "SMB2_10", "signing": "mandatory"},
      {"svc.smb.exposed": "fail", "svc.smb.v1": "pass", "svc.smb.signing": "pass"}),
     ("telnet", "telnetd", 23, {}, {"svc.telnet.exposed": "fail"}),
+    # vsftpd's greeting announces "vsFTPd 3.0.3", a version data/versions.json lists neither as
+    # end-of-life nor as known-vulnerable: the banner-inferred patching checks pass
     ("ftp_anonymous", "vsftpd", 21, {"anonymous": True},
-     {"svc.ftp.exposed": "fail", "svc.ftp.anonymous": "fail"}),
+     {"svc.ftp.exposed": "fail", "svc.ftp.anonymous": "fail",
+      "svc.patching.eol": "pass", "svc.patching.known_vuln": "pass"}),
     ("ftp_no_anonymous", "vsftpd", 21, {"anonymous": False},
-     {"svc.ftp.exposed": "fail", "svc.ftp.anonymous": "pass"}),
+     {"svc.ftp.exposed": "fail", "svc.ftp.anonymous": "pass",
+      "svc.patching.eol": "pass", "svc.patching.known_vuln": "pass"}),
 ]
 
 
