@@ -140,7 +140,7 @@ def test_ipv6_endpoints_are_probed_and_agree(tmp_path):
     args[args.index("--scope") + 1] = "127.0.0.0/8,fd00::/8"
     tb = f"{sys.executable} {TESTBED}"
     script = (f"ip link set lo up && trap '{tb} down --dir {d} >/dev/null' EXIT && "
-              f"{tb} up --orgs 20 --seed 11 --no-trap --no-hostile --ipv6 --dir {d} && "
+              f"{tb} up --orgs 20 --seed 11 --no-trap --no-hostile --no-services --ipv6 --dir {d} && "
               + " ".join(f"'{a}'" for a in args))
     p = subprocess.run(["unshare", "-n", "-m", "bash", "-c", script], text=True, capture_output=True, timeout=600)
     print(p.stdout[-2000:], p.stderr[-3000:])

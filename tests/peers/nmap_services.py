@@ -139,6 +139,10 @@ def judge_port(entry, nm):
         reason = EXPLAINED.get((f"{p}:{st}", name))
         if reason:
             return "explained", vside, nside, reason
+    if ok and nm.get("method") == "table":
+        # nmap -sV has no fingerprint for it (DICOM, Orthanc's REST port: FIELD-NOTES): the name is
+        # its port table's guess, not a reading of the protocol, which vitals' probe did read
+        return "explained", vside, nside, "nmap did not identify it: a guess from its port table"
     return "different", vside, nside, ""
 
 
