@@ -6,7 +6,7 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang clang-format
   libclang-rt-14-dev
   libevent-dev libunbound-dev libldns-dev libssl-dev libcurl4-openssl-dev
-  libsqlite3-dev libjansson-dev libgsl-dev
+  libsqlite3-dev libjansson-dev libgsl-dev libmicrohttpd-dev libsodium-dev
   knot knot-dnsutils nginx-light openssl dns-root-data socat gnutls-bin sslscan testssl.sh postfix
   redis-server
   coturn nmap
@@ -14,6 +14,7 @@ PKGS=(
   xrdp tigervnc-standalone-server tigervnc-tools samba inetutils-telnetd vsftpd
   openssh-server openssh-client postgresql-15 mariadb-server
   orthanc dcmtk
+  chromium nodejs npm apache2-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do
