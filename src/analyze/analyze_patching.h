@@ -2,7 +2,9 @@
  * The patching checks (docs/METHODOLOGY.md, version 5, "Patching (banner-inferred)"): the
  * software versions the service probes recorded for one open port (an SSH banner, a TURN
  * SOFTWARE attribute, a Redis or MySQL version, an Orthanc /system Version: the "software",
- * "version", "banner" and "server" texts of every probe object of the entry that answered)
+ * "version", "banner" and "server" texts of every probe object of the entry that answered;
+ * and the Server header of the web probe's answers on the address's ports 80 and 443, which
+ * analyze_services.c hands in as an entry of probe "web")
  * matched against the table of end-of-life (svc.patching.eol) and known-vulnerable
  * (svc.patching.known_vuln) version ranges (versions.h). A distribution that backports a fix
  * keeps announcing the old version, so every pass or fail says it is banner-inferred, of lower

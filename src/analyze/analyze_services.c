@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "wire_http.h"
+
 /* Every family's table, in report order. */
 static const struct svc_check *const tables[] = {
     svc_checks_redis,    svc_checks_remote, svc_checks_sshdb,
@@ -78,6 +80,43 @@ static int judge_entry(const struct svc_check *k, const json_t *entry, struct sv
 	return 1;
 }
 
+/*
+ * The web's answers on `addr` as services entries for the rows over every probe ("*": the
+ * patching checks): each fetch of http://HOST/ and https://HOST/ the web probe made to that
+ * address, with the Server header it answered, becomes {"addr", "port", "web": {"status":
+ * "ok", "url", "server"}}. Appended to `out` (an array).
+ */
+static void web_entries(const json_t *obs, const char *addr, json_t *out)
+{
+	static const struct {
+		const char *fetch;
+		int port;
+	} fetches[] = {{"http", 80}, {"https", 443}};
+	const json_t *webs = json_object_get(obs, "webs"), *w;
+	json_t *legacy = NULL;
+	size_t i;
+	if (webs == NULL && json_object_get(obs, "web") != NULL) /* documents stored before assets */
+		webs = legacy = json_pack("[O]", json_object_get(obs, "web"));
+	json_array_foreach(webs, i, w)
+	{
+		const char *wa = jstr(w, "addr");
+		if (wa == NULL || strcmp(wa, addr) != 0)
+			continue;
+		for (size_t f = 0; f < sizeof fetches / sizeof fetches[0]; f++) {
+			const json_t *fetch = json_object_get(w, fetches[f].fetch);
+			const char *st = jstr(fetch, "status");
+			const char *server = http_header_get(json_object_get(fetch, "headers"), "Server", 0);
+			if (st == NULL || strcmp(st, "ok") != 0 || server == NULL)
+				continue;
+			json_array_append_new(out, json_pack("{s:s, s:i, s:s?, s:{s:s, s:s?, s:s}}", "addr",
+			                                     addr, "port", fetches[f].port, "host",
+			                                     jstr(w, "host"), "web", "status", "ok", "url",
+			                                     jstr(fetch, "url"), "server", server));
+		}
+	}
+	json_decref(legacy);
+}
+
 /* Row k on one swept address. */
 static int check_address(const json_t *obs, const struct svc_check *k, const json_t *sweep,
                          struct findings *out)
@@ -91,7 +130,20 @@ static int check_address(const json_t *obs, const struct svc_check *k, const jso
 	size_t i;
 	if (addr == NULL || domain == NULL)
 		return 0;
-	json_array_foreach(json_object_get(obs, "services"), i, e)
+	/* the service probes' entries, then (rows over every probe) the web's answers there */
+	json_t *entries = json_array(), *webs = json_array();
+	if (entries == NULL || webs == NULL) {
+		json_decref(entries);
+		json_decref(webs);
+		return -ENOMEM;
+	}
+	json_array_extend(entries, json_object_get(obs, "services"));
+	if (strcmp(k->probe, "*") == 0) {
+		web_entries(obs, addr, webs);
+		json_array_extend(entries, webs);
+	}
+	json_decref(webs);
+	json_array_foreach(entries, i, e)
 	{
 		const char *ea = jstr(e, "addr");
 		if (ea == NULL || strcmp(ea, addr) != 0 || !judge_entry(k, e, &v))
@@ -104,8 +156,11 @@ static int check_address(const json_t *obs, const struct svc_check *k, const jso
 	if (worst != NULL) {
 		endpoint_of(addr, json_integer_value(json_object_get(worst, "port")), endpoint,
 		            sizeof endpoint);
-		return add(out, k, domain, endpoint, &w, json_deep_copy(worst));
+		int rc = add(out, k, domain, endpoint, &w, json_deep_copy(worst));
+		json_decref(entries);
+		return rc;
 	}
+	json_decref(entries);
 	if (sst != NULL && strcmp(sst, "ok") == 0) {
 		w.status = k->absent;
 		w.reason = k->absent == FS_NA ? "no_service" : NULL;

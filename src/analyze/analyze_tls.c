@@ -10,6 +10,11 @@
  *   no_address are not applicable (tls.https.available and mail.starttls judge those).
  * - On SMTP endpoints the certificate's trust-related checks (chain, current, lifetime) and
  *   stapling are not applicable: opportunistic STARTTLS does not authenticate the server.
+ * - On TLS service endpoints that are not web servers (DICOM over TLS, TURN over TLS) the
+ *   web PKI's rules (the 398-day lifetime, OCSP stapling) are not applicable: such services
+ *   commonly run on a private PKI. Every protocol, suite, key and chain check applies.
+ * - Only web endpoints count as the domain's deep-TLS scan: a domain whose only TLS endpoint
+ *   is a DICOM port still has its web endpoints' checks said unscanned.
  * - A self-signed certificate's own signature is not judged (no client relies on it), and a
  *   self-signed leaf's chain is complete by itself (trust is tls.cert.trusted's).
  * - dh_bits null means no DHE suite was accepted: tls.kex.dh passes.
@@ -42,6 +47,7 @@ struct tctx {
 	char endpoint[80];    /* the findings' endpoint: "ADDR", or "ADDR:PORT" when not 443 */
 	char label[400];      /* "HOST ENDPOINT", for details */
 	int smtp;             /* service smtp */
+	int web;              /* service https or https-alt: a browser's web PKI rules apply */
 	struct findings *out; /* where findings go */
 	int rc;               /* first error, or 0 */
 };
@@ -56,6 +62,7 @@ struct tls_check {
 	const char *keyword; /* asked[] questions containing it are its evidence (NULL: none) */
 	unsigned cls;        /* TLS_CLS_* bits of the accepted suites it names (0: none) */
 	int smtp_na;         /* not applicable on SMTP endpoints */
+	int web_only;        /* a web PKI rule: not applicable on other services (DICOM, TURN) */
 	judge_fn *judge;     /* emits the finding */
 	const char *pass;    /* detail on pass, after the endpoint label */
 	const char *fail;    /* detail on fail, after the endpoint label */
@@ -425,34 +432,34 @@ static void judge_current(struct tctx *c, const struct tls_check *k)
 /* ---- the check table ---- */
 
 static const struct tls_check tls_checks[] = {
-    {"tls.cert.current", "cert", "cert", 0, 1, judge_current, NULL, NULL},
-    {"tls.cert.chain", "cert", "cert", 0, 1, judge_chain, NULL, NULL},
-    {"tls.cert.key", "cert", "cert", 0, 0, judge_key, NULL, NULL},
-    {"tls.cert.signature", "cert", "cert", 0, 0, judge_signature, NULL, NULL},
-    {"tls.cert.lifetime", "cert", "cert", 0, 1, judge_lifetime, NULL, NULL},
-    {"tls.ocsp.stapling", "ocsp_stapled", "ocsp", 0, 1, judge_false_fails, "staples an OCSP response",
+    {"tls.cert.current", "cert", "cert", 0, 1, 0, judge_current, NULL, NULL},
+    {"tls.cert.chain", "cert", "cert", 0, 1, 0, judge_chain, NULL, NULL},
+    {"tls.cert.key", "cert", "cert", 0, 0, 0, judge_key, NULL, NULL},
+    {"tls.cert.signature", "cert", "cert", 0, 0, 0, judge_signature, NULL, NULL},
+    {"tls.cert.lifetime", "cert", "cert", 0, 1, 1, judge_lifetime, NULL, NULL},
+    {"tls.ocsp.stapling", "ocsp_stapled", "ocsp", 0, 1, 1, judge_false_fails, "staples an OCSP response",
      "staples no OCSP response"},
-    {"tls.protocol.sslv3", "protocols.SSLv3", "SSLv3", 0, 0, judge_true_fails, "refuses SSLv3",
+    {"tls.protocol.sslv3", "protocols.SSLv3", "SSLv3", 0, 0, 0, judge_true_fails, "refuses SSLv3",
      "accepts SSLv3"},
-    {"tls.protocol.tls13", "protocols.TLSv1.3", "TLSv1.3", 0, 0, judge_false_fails, "accepts TLS 1.3",
+    {"tls.protocol.tls13", "protocols.TLSv1.3", "TLSv1.3", 0, 0, 0, judge_false_fails, "accepts TLS 1.3",
      "does not accept TLS 1.3"},
-    {"tls.cipher.null", "classes.null", "null", TLS_CLS_NULL, 0, judge_true_fails,
+    {"tls.cipher.null", "classes.null", "null", TLS_CLS_NULL, 0, 0, judge_true_fails,
      "accepts no NULL-encryption suite", "accepts NULL-encryption suites"},
-    {"tls.cipher.export", "classes.export", "export", TLS_CLS_EXPORT, 0, judge_true_fails,
+    {"tls.cipher.export", "classes.export", "export", TLS_CLS_EXPORT, 0, 0, judge_true_fails,
      "accepts no EXPORT suite", "accepts EXPORT suites"},
-    {"tls.cipher.anon", "classes.anon", "anon", TLS_CLS_ANON, 0, judge_true_fails,
+    {"tls.cipher.anon", "classes.anon", "anon", TLS_CLS_ANON, 0, 0, judge_true_fails,
      "accepts no anonymous suite", "accepts anonymous suites"},
-    {"tls.cipher.rc4", "classes.rc4", "rc4", TLS_CLS_RC4, 0, judge_true_fails, "accepts no RC4 suite",
+    {"tls.cipher.rc4", "classes.rc4", "rc4", TLS_CLS_RC4, 0, 0, judge_true_fails, "accepts no RC4 suite",
      "accepts RC4 suites"},
-    {"tls.cipher.3des", "classes.3des", "3des", TLS_CLS_BLOCK64, 0, judge_true_fails,
+    {"tls.cipher.3des", "classes.3des", "3des", TLS_CLS_BLOCK64, 0, 0, judge_true_fails,
      "accepts no 64-bit block suite", "accepts 64-bit block (3DES-class) suites"},
-    {"tls.cipher.fs", "classes.no_fs", "fs", TLS_CLS_NO_FS, 0, judge_true_fails,
+    {"tls.cipher.fs", "classes.no_fs", "fs", TLS_CLS_NO_FS, 0, 0, judge_true_fails,
      "accepts suites with forward secrecy", "accepts no suite with forward secrecy"},
-    {"tls.cipher.aead", "classes.no_aead", "aead", TLS_CLS_NO_AEAD, 0, judge_true_fails,
+    {"tls.cipher.aead", "classes.no_aead", "aead", TLS_CLS_NO_AEAD, 0, 0, judge_true_fails,
      "accepts AEAD suites", "accepts no AEAD suite"},
-    {"tls.cipher.cbc", "classes.cbc_only", "cbc", TLS_CLS_CBC, 0, judge_true_fails,
+    {"tls.cipher.cbc", "classes.cbc_only", "cbc", TLS_CLS_CBC, 0, 0, judge_true_fails,
      "accepts suites other than CBC", "accepts CBC suites only"},
-    {"tls.kex.dh", "dh_bits", "dh", 0, 0, judge_dh, NULL, NULL},
+    {"tls.kex.dh", "dh_bits", "dh", 0, 0, 0, judge_dh, NULL, NULL},
 };
 #define NCHECKS (sizeof tls_checks / sizeof tls_checks[0])
 
@@ -473,6 +480,12 @@ static int gated(struct tctx *c, const struct tls_check *k)
 	static const char *const na[] = {"no_tls", "not_tls", "no_starttls", "starttls_failed", "no_address"};
 	const char *st = jstr(c->scan, "status");
 	if (is(st, "ok")) {
+		if (!c->smtp && !c->web && k->web_only) {
+			emit(c, k->id, FS_NA, "not_web", evidence(c, NULL),
+			     "%s: %s is not a web server; this is a web PKI rule", c->label,
+			     jstr(c->scan, "service"));
+			return 1;
+		}
 		if (!c->smtp || !k->smtp_na)
 			return 0;
 		emit(c, k->id, FS_NA, "smtp_opportunistic", evidence(c, NULL),
@@ -494,12 +507,20 @@ static int gated(struct tctx *c, const struct tls_check *k)
 	return 1;
 }
 
+/* A web endpoint: HTTPS on 443 or 8443 (entries before services carried only https and smtp). */
+static int is_web(const json_t *scan)
+{
+	const char *service = jstr(scan, "service");
+	return is(service, "https") || is(service, "https-alt");
+}
+
 static void ctx_init(struct tctx *c, const json_t *scan, const char *domain, struct findings *out)
 {
 	memset(c, 0, sizeof *c);
 	c->scan = scan;
 	c->out = out;
 	c->smtp = is(jstr(scan, "service"), "smtp");
+	c->web = is_web(scan);
 	const char *addr = jstr(scan, "addr");
 	json_int_t port = json_integer_value(json_object_get(scan, "port"));
 	c->host = jstr(scan, "host") ? jstr(scan, "host") : addr ? addr : domain;
@@ -660,7 +681,7 @@ int analyze_tls(const json_t *obs, struct findings *out)
 		int rc = analyze_endpoint(e, domain, out);
 		if (rc < 0)
 			return rc;
-		https += !is(jstr(e, "service"), "smtp");
+		https += is_web(e);
 	}
 	int rc = https ? 0 : unscanned(obs, domain, out);
 	return rc < 0 ? rc : check_starttls(obs, domain, out);

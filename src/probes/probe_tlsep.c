@@ -33,8 +33,13 @@ static const char *const qkeys[] = {"a", "aaaa"};
 
 static struct tlsscan_where where_of(const struct tls_endpoint *ep)
 {
-	return (struct tlsscan_where){
-	    .port = tls_endpoint_port(ep), .smtp = ep->smtp, .sni = ep->sni[0] ? ep->sni : NULL};
+	/* A known TLS service port is named as the scan names it (DICOM over TLS, TURN over TLS),
+	 * so the same endpoint is judged alike by both commands. */
+	unsigned port = tls_endpoint_port(ep);
+	return (struct tlsscan_where){.port = port,
+	                              .smtp = ep->smtp,
+	                              .sni = ep->sni[0] ? ep->sni : NULL,
+	                              .service = ep->smtp ? NULL : tlsscan_service_name(port)};
 }
 
 /* Both lookups are in (or cut): the probe takes the host's addresses, or records why there are none. */

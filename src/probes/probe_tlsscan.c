@@ -694,13 +694,13 @@ static const char *unit_host(const struct unit *u, const struct tlsscan_where *w
 /* A new tls_scans entry with every member, null where nothing is known yet. */
 static json_t *entry_new(const struct unit *u, const struct tlsscan_where *w, const char *addr, int full)
 {
-	const char *host = unit_host(u, w), *site = u->kind == UNIT_ADDRESS ? NULL : u->site;
-	json_t *e =
-	    json_pack("{s:o, s:o, s:i, s:s, s:o, s:b, s:s, s:s, s:i}", "host",
-	              host[0] ? json_string(host) : json_null(), "addr",
-	              addr ? json_string(addr) : json_null(), "port", (int)w->port, "service",
-	              w->smtp ? "smtp" : "https", "site", site ? json_string(site) : json_null(), "shared",
-	              u->shared != 0, "depth", full ? "full" : "sweep", "status", "error", "connections", 0);
+	const char *host = unit_host(u, w), *site = u->kind == UNIT_HOST ? u->site : NULL;
+	const char *service = w->service ? w->service : w->smtp ? "smtp" : "https";
+	json_t *e = json_pack(
+	    "{s:o, s:o, s:i, s:s, s:o, s:b, s:s, s:s, s:i}", "host",
+	    host[0] ? json_string(host) : json_null(), "addr", addr ? json_string(addr) : json_null(), "port",
+	    (int)w->port, "service", service, "site", site ? json_string(site) : json_null(), "shared",
+	    u->shared != 0, "depth", full ? "full" : "sweep", "status", "error", "connections", 0);
 	const char *nulls[] = {"smtp", "cert", "ocsp_stapled"};
 	for (size_t i = 0; e != NULL && i < 3; i++)
 		json_object_set_new(e, nulls[i], json_null());
@@ -867,8 +867,47 @@ int tlsscan_unit(struct engine *e, struct domain_scan *ds, const struct unit *u,
 	return rc;
 }
 
+/* TLS from the first byte on these ports of the sweep (probe_ports.c); 443 is the web units'. */
+static const struct {
+	uint16_t port;
+	const char *service;
+} tls_service_ports[] = {{2762, "dicom-tls"}, {5349, "turns"}, {8443, "https-alt"}};
+
+const char *tlsscan_service_name(unsigned port)
+{
+	for (size_t i = 0; i < sizeof tls_service_ports / sizeof tls_service_ports[0]; i++)
+		if (tls_service_ports[i].port == port)
+			return tls_service_ports[i].service;
+	return NULL;
+}
+
+static int is_address(const char *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	return engine_sockaddr(s, 0, &ss, &sl) == 0;
+}
+
+/*
+ * An open TLS port of the sweep: the one address it was found on, with the host name it was
+ * found under as SNI (none under a given address), as `vitals tls ADDR:PORT` would ask it.
+ */
+static int service_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
+{
+	const char *service = tlsscan_service_name(u->port);
+	const struct engine_opts *o = engine_opts(e);
+	if (service == NULL || o->tls_depth == TLS_DEPTH_OFF)
+		return 0;
+	const char *sni = u->name != NULL && !is_address(u->name) ? u->name : NULL;
+	struct tlsscan_where w = {.port = u->port, .sni = sni, .service = service};
+	struct unit a = {.kind = UNIT_ADDRESS, .name = u->addr, .asset = u->asset, .shared = u->shared};
+	return endpoint_start(e, ds, &a, &w, u->addr, o->tls_depth == TLS_DEPTH_FULL);
+}
+
 static int tlsscan_start(struct engine *e, struct domain_scan *ds, const struct unit *u)
 {
+	if (u->kind == UNIT_SERVICE)
+		return service_start(e, ds, u);
 	int smtp = u->kind == UNIT_MAIL_HOST;
 	struct tlsscan_where w = {.port = smtp ? PORT_SMTP : PORT_HTTPS, .smtp = smtp};
 	return tlsscan_unit(e, ds, u, &w);
@@ -900,11 +939,12 @@ static const char *const tlsscan_observes[] = {
     NULL,
 };
 
-/* Deep TLS on every web endpoint (443) and every MX address (25, STARTTLS). */
+/* Deep TLS on every web endpoint (443), every MX address (25, STARTTLS) and every open TLS
+ * service port of the sweep (2762, 5349, 8443). */
 const struct probe_module probe_tlsscan_module = {
     .name = "tlsscan",
     .unit = UNIT_HOST,
-    .also = (1u << UNIT_ADDRESS) | (1u << UNIT_MAIL_HOST),
+    .also = (1u << UNIT_ADDRESS) | (1u << UNIT_MAIL_HOST) | (1u << UNIT_SERVICE),
     .setup = tlsscan_setup,
     .teardown = tlsscan_teardown,
     .start = tlsscan_start,

@@ -1,6 +1,8 @@
 /*
  * The deep-TLS probe (module probe_tlsscan_module, probes.h): on every endpoint the web
- * probe works on (port 443) and on every MX address (port 25, after EHLO and STARTTLS) it
+ * probe works on (port 443), on every MX address (port 25, after EHLO and STARTTLS) and on
+ * every open port of the sweep that speaks TLS from its first byte (DICOM over TLS 2762,
+ * TURN over TLS 5349, HTTPS on 8443: tlsscan_service_name) it
  * asks the server a planned series of questions, one TCP connection and one ClientHello
  * each (tlsscan_plan.h decides which), and records the tls_scans entry of the domain
  * document (docs/OBSERVATIONS.md): protocols, weak suite classes, DH prime size, TLS 1.3
@@ -42,9 +44,10 @@
 
 /* Where a unit's endpoints are asked: the module's own are 443, and 25 with STARTTLS. */
 struct tlsscan_where {
-	unsigned port;   /* TCP port */
-	int smtp;        /* EHLO and STARTTLS before the TLS questions */
-	const char *sni; /* for a UNIT_ADDRESS: the server name sent and matched, or NULL (none) */
+	unsigned port;       /* TCP port */
+	int smtp;            /* EHLO and STARTTLS before the TLS questions */
+	const char *sni;     /* for a UNIT_ADDRESS: the server name sent and matched, or NULL (none) */
+	const char *service; /* the entry's "service": NULL for "https" (or "smtp" with smtp set) */
 };
 
 /*
@@ -55,5 +58,9 @@ struct tlsscan_where {
  */
 int tlsscan_unit(struct engine *e, struct domain_scan *ds, const struct unit *u,
                  const struct tlsscan_where *w);
+
+/* The "service" of a TLS port the sweep finds open ("dicom-tls", "turns", "https-alt"), or
+ * NULL when the port is not one the module measures as a service. */
+const char *tlsscan_service_name(unsigned port);
 
 #endif

@@ -47,7 +47,8 @@ def test_every_svc_check_agrees_with_the_manifest(manifest, svc_orgs, scan):
     records, _, _ = scan
     agree, disagree = collections.Counter(), collections.defaultdict(list)
     for org in manifest["organizations"]:
-        want = expect.expected_svc_checks(org)
+        # the session scan's targets.csv names domains only: no given hosts or addresses
+        want = expect.expected_svc_checks(org, manifest["web"]["server_header_version"], given=False)
         if not want:
             continue
         rec = records[org["org_id"]]
@@ -85,3 +86,56 @@ def test_sshdb_hostile_cases_end_indeterminate(manifest, svc_orgs, scan):
             assert len(mine) == 1, (o["org_id"], check, mine)
             assert mine[0]["status"] == expect.INDETERMINATE, (o["org_id"], check, mine[0])
             assert mine[0]["reason"] in allowed[o["svc_case"]], (o["org_id"], check, mine[0])
+
+
+# The TLS service ports the deep-TLS probe measures (src/probes/probe_tlsscan.c) and their names
+TLS_SERVICE_PORTS = {2762: "dicom-tls", 5349: "turns", 8443: "https-alt"}
+
+
+def test_tls_service_endpoints_get_the_tls_module(svc_orgs, scan):
+    """Every open TLS service port of a case (DICOM over TLS, TURN over TLS) gets the deep-TLS
+    probe: a tls_scans entry named for its service, whose protocols and weak suite classes agree
+    with sslscan run on the same endpoint, and tls.* findings on ADDR:PORT where the web PKI's
+    own rules (398-day lifetime, OCSP stapling) are not applicable."""
+    import sys
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "tests" / "peers"))
+    import peers
+    import datetime
+    records, _, db = scan
+    con = sqlite3.connect(db)
+    docs = {org: json.loads(doc) for org, doc in con.execute("select org_id, doc from observations where scan_id = 1")}
+    now = datetime.datetime.now(datetime.timezone.utc)
+    seen = collections.Counter()
+    for o in svc_orgs:
+        for port in sorted(set(o["svc_ports"]) & set(TLS_SERVICE_PORTS)):
+            entries = [e for e in docs[o["org_id"]].get("tls_scans", [])
+                       if e["addr"] == o["svc_addr"] and e["port"] == port]
+            assert len(entries) == 1, (o["org_id"], port, len(entries))
+            e = entries[0]
+            name = TLS_SERVICE_PORTS[port]
+            assert e["service"] == name, e["service"]
+            if o["svc_case"].startswith("hostile"):
+                assert e["status"] != "ok", e["status"]
+                continue
+            assert e["status"] == "ok", (o["org_id"], port, e["status"])
+            ep = {"host": e["host"] or o["svc_addr"], "addr": o["svc_addr"], "port": port}
+            try:
+                theirs, _ = peers.run_sslscan(ep, now)
+            except Exception as err:
+                raise AssertionError(f"{o['org_id']} {o['svc_case']} {ep}: sslscan: {err}") from err
+            mine = peers.vitals_verdict(e)
+            for p, v in theirs["protocols"].items():
+                if v is not None:
+                    assert mine["protocols"][p] == v, (o["org_id"], port, p, mine["protocols"][p], v)
+            assert mine["classes"] == theirs["classes"], (o["org_id"], port, mine["classes"], theirs["classes"])
+            where = f"{o['svc_addr']}:{port}"
+            mine_f = {f["check"]: f for f in records[o["org_id"]]["findings"]
+                      if f["check"].startswith("tls.") and f["endpoint"] == where}
+            assert set(mine_f) == set(expect.TLS_V4_CHECKS), set(mine_f) ^ set(expect.TLS_V4_CHECKS)
+            for check in ("tls.cert.lifetime", "tls.ocsp.stapling"):
+                assert (mine_f[check]["status"], mine_f[check].get("reason")) == (expect.NA, "not_web"), mine_f[check]
+            assert mine_f["tls.protocol.sslv3"]["status"] == expect.PASS
+            seen[name] += 1
+    print("TLS service endpoints agreeing with sslscan:", dict(seen))
+    assert seen["dicom-tls"] >= 1 and seen["turns"] >= 1, seen

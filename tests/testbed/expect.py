@@ -404,12 +404,14 @@ SVC_CHECKS = {
 }
 
 
-def expected_svc_checks(org: dict) -> dict:
+def expected_svc_checks(org: dict, server: str = None, given: bool = True) -> dict:
     """svc.* check id -> the organisation's status for it under the worst-finding roll-up
     (org_svc_status): an exposed-service case (org["svc_case"], services.py) has its ground truth
     (svc_truth) for its family's checks and the absent status for the others; every other
     organisation the absent status for all (the testbed's web, mail and DNS servers expose
-    nothing the checks look for). {} for traps and hostile organisations."""
+    nothing the checks look for) except the patching checks where its nginx announces its
+    version (`server`: manifest web.server_header_version; _web_patching; `given` as there).
+    {} for traps and hostile organisations."""
     if org.get("trap") or org.get("hostile"):
         return {}
     # A DNSSEC-bogus zone's addresses are swept only when its lookups answer before the deadline:
@@ -420,7 +422,45 @@ def expected_svc_checks(org: dict) -> dict:
     if not (org["web_dns"] or org["mx"]):  # no address to sweep: every check not_observed
         return {c: INDETERMINATE for c in SVC_CHECKS}
     truth = org.get("svc_truth") or {}
-    return {c: truth.get(c, absent) for c, absent in SVC_CHECKS.items()}
+    r = {c: truth.get(c, absent) for c, absent in SVC_CHECKS.items()}
+    if not org.get("svc_case"):
+        r.update(_web_patching(org, server, given))
+    return r
+
+
+def _web_patching(org, server, given):
+    """svc.patching.* of a regular organisation from its web endpoints: nginx announces its
+    version (`server`, e.g. "nginx/1.22.1", manifest web.server_header_version) in the Server
+    header where the endpoint's posture has server_tokens on, and the patching checks judge it
+    against data/versions.json like any banner; elsewhere nothing announces a version (na).
+    `given`: whether the scan was given the organisation's own hosts and addresses
+    (targets-assets.csv), not only its domain (targets.csv: the apex and www)."""
+    own = (org["domain"], "www." + org["domain"])
+    if server is None or not any(e["posture"]["server_version"] for e in org.get("endpoints", [])
+                                 if given or e["host"] in own):
+        return {}
+    product, _, version = server.partition("/")
+    return {"svc.patching.eol": _pf(not version_in_ranges(product.lower(), version, "eol")),
+            "svc.patching.known_vuln": _pf(not version_in_ranges(product.lower(), version, "vulnerable"))}
+
+
+def _vkey(v):
+    """A dotted numeric version ("1.22.1") as a tuple for comparing; the table's nginx and
+    Apache ranges are all of that form."""
+    return tuple(int(x) for x in v.split("."))
+
+
+def version_in_ranges(product, version, kind):
+    """Whether `version` of `product` is in a range of `kind` ("eol" or "vulnerable") of the
+    table vitals ships (data/versions.json): from <= v < below."""
+    import pathlib
+    table = json.loads((pathlib.Path(__file__).resolve().parents[2] / "data" / "versions.json").read_text())
+    for r in table["ranges"]:
+        if r["product"] != product or r["kind"] != kind:
+            continue
+        if ("from" not in r or _vkey(r["from"]) <= _vkey(version)) and _vkey(version) < _vkey(r["below"]):
+            return True
+    return False
 
 
 def org_svc_status(findings: list, check: str):

@@ -483,6 +483,13 @@ def main_site(o):
             "cookie_value": o["cookie_value"], "addr_site": False}
 
 
+def nginx_version():
+    """What the testbed's nginx announces in its Server header with server_tokens on: "nginx/1.22.1"
+    (from `nginx -v`, which prints "nginx version: nginx/1.22.1" on stderr)."""
+    r = subprocess.run([NGINX, "-v"], capture_output=True, text=True)
+    return (r.stderr or r.stdout).strip().rpartition(" ")[2] or None
+
+
 def vendor_site():
     return {"id": "vendor", "org": "TeleVisit Portal Inc.", "names": [VENDOR_HOST], "addrs": [VENDOR_ADDR],
             "posture": dict(VENDOR_POSTURE, redirect_to=None), "cookie_value": "7e1e7151700000000000beef",
@@ -2251,7 +2258,7 @@ server:
             "mailer_spf": {f"{k}.mailer.test": v for k, v in MAILER_SPF.items()},
             "axfr_refused_rcode": "NOTAUTH",
         },
-        "web": {"ca": str(d / "ca.pem"), "leaf_key_shared": True, "server_header_version": "nginx/1.22.1",
+        "web": {"ca": str(d / "ca.pem"), "leaf_key_shared": True, "server_header_version": nginx_version(),
                 "ca_reused": ca_reused},
         "trap": {"enabled": trap, "range": TRAP_RANGE, "web_addr": TRAP_WEB_ADDR, "ns_name": TRAP_NS_NAME,
                  "ns_addr": TRAP_NS_ADDR, "log": str(d / "trap.log"),

@@ -3,7 +3,8 @@
  * permits internal peers, one that refuses them, one that needs credentials, credentials on
  * one port and an open relay on the other, a malformed answer, something else on 3478, an
  * address without TURN, a sweep that timed out; versions in and out of the shipped table's
- * ranges, each verdict marked banner-inferred; a table handed in.
+ * ranges, each verdict marked banner-inferred; the web probe's Server header as a banner; a
+ * table handed in.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,15 +30,16 @@
 	"}"
 #define LTCRED "{\"status\":\"ok\",\"software\":\"Coturn-4.5.1.1 'dan Eider'\",\"allocate\":\"unauthorized\"}"
 
-/* The finding of `check` in a document of one sweep and `services`: status name or "missing". */
-static const char *judge(const char *sweeps, const char *services, const char *check, char *detail,
-                         size_t dlen, char *endpoint, size_t elen)
+/* The finding of `check` in a document of one sweep, `services` and `webs` (the web probe's
+ * answers, or NULL): status name or "missing". */
+static const char *judge_webs(const char *sweeps, const char *services, const char *webs, const char *check,
+                              char *detail, size_t dlen, char *endpoint, size_t elen)
 {
 	static char st[32];
 	char text[8192];
 	struct findings fs = {0};
-	snprintf(text, sizeof text, "{\"domain\":\"t.test\",\"port_sweeps\":%s,\"services\":%s}", sweeps,
-	         services);
+	snprintf(text, sizeof text, "{\"domain\":\"t.test\",\"port_sweeps\":%s,\"services\":%s,\"webs\":%s}",
+	         sweeps, services, webs ? webs : "[]");
 	json_t *d = json_loads(text, 0, NULL);
 	snprintf(st, sizeof st, "missing");
 	if (d != NULL && analyze_services(d, &fs) == 0) {
@@ -52,6 +54,12 @@ static const char *judge(const char *sweeps, const char *services, const char *c
 	findings_clear(&fs);
 	json_decref(d);
 	return st;
+}
+
+static const char *judge(const char *sweeps, const char *services, const char *check, char *detail,
+                         size_t dlen, char *endpoint, size_t elen)
+{
+	return judge_webs(sweeps, services, NULL, check, detail, dlen, endpoint, elen);
 }
 
 struct tcase {
@@ -142,6 +150,45 @@ static void test_patching(void)
 	       "indeterminate", "nothing seen and the sweep timed out: indeterminate");
 }
 
+#define FETCH(url, server)                                                                                   \
+	"{\"url\":\"" url                                                                                    \
+	"\",\"status\":\"ok\",\"code\":200,\"headers\":[[\"Date\",\"x\"],[\"server\",\"" server "\"]]}"
+#define WEB(addr, http, https)                                                                               \
+	"[{\"host\":\"t.test\",\"addr\":\"" addr "\",\"http\":" http ",\"https\":" https "}]"
+
+/* The web probe's Server header is a banner too: its version is judged on the address's port 80 or 443. */
+static void test_web_server(void)
+{
+	char detail[512], ep[128];
+	const char *web = WEB("127.40.4.1", FETCH("http://t.test/", "nginx"),
+	                      FETCH("https://t.test/", "Apache/2.4.49 (Unix)"));
+	is_str(judge_webs(SWEEP("ok"), "[]", web, "svc.patching.known_vuln", detail, sizeof detail, ep,
+	                  sizeof ep),
+	       "fail", "Apache 2.4.49 in the Server header: known vulnerable");
+	ok(strstr(detail, "apache 2.4.49 (CVE-2021-41773)") && strstr(detail, "port 443"),
+	   "the detail names the range and the port");
+	is_str(ep, "127.40.4.1:443", "the finding is the HTTPS endpoint's");
+	web = WEB("127.40.4.1", FETCH("http://t.test/", "nginx/1.22.1"), "{\"status\":\"refused\"}");
+	is_str(judge_webs(SWEEP("ok"), "[]", web, "svc.patching.eol", detail, sizeof detail, ep, sizeof ep),
+	       "fail", "nginx 1.22.1 over http: an end-of-life branch");
+	is_str(ep, "127.40.4.1:80", "on port 80");
+	is_str(judge_webs(SWEEP("ok"), "[]", web, "svc.patching.known_vuln", detail, sizeof detail, ep,
+	                  sizeof ep),
+	       "pass", "nginx 1.22.1: in no vulnerable range");
+	ok(strstr(detail, "banner-inferred") != NULL, "banner-inferred");
+	web = WEB("127.40.4.1", FETCH("http://t.test/", "nginx"), FETCH("https://t.test/", "nginx"));
+	is_str(judge_webs(SWEEP("ok"), "[]", web, "svc.patching.eol", detail, sizeof detail, ep, sizeof ep),
+	       "na", "a Server header without a version: nothing to judge");
+	web = WEB("127.40.4.2", FETCH("http://t.test/", "nginx/1.10.0"), "null");
+	is_str(judge_webs(SWEEP("ok"), "[]", web, "svc.patching.eol", detail, sizeof detail, ep, sizeof ep),
+	       "na", "another address's web does not count for this one");
+	is_str(judge_webs(SWEEP("ok"), "[" TURN(3478, OPEN(PEERS_OPEN)) "]",
+	                  WEB("127.40.4.1", FETCH("http://t.test/", "nginx/1.10.0"), "null"),
+	                  "svc.turn.open_relay", detail, sizeof detail, ep, sizeof ep),
+	       "fail", "other rows ignore the web's entries");
+	is_str(ep, "127.40.4.1:3478", "... and keep their own port");
+}
+
 static void test_table_handed_in(void)
 {
 	const char *t =
@@ -165,6 +212,7 @@ int main(void)
 {
 	test_turn();
 	test_patching();
+	test_web_server();
 	test_table_handed_in();
 	return done_testing();
 }

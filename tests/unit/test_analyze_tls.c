@@ -435,6 +435,55 @@ static void test_smtp(void)
 	       "MX exists but no scan of it: not_observed");
 }
 
+/* ---- TLS service endpoints of the port sweep ---- */
+
+static json_t *service(const char *name, unsigned port)
+{
+	json_t *s = modern();
+	set(s, "host", json_null());
+	set(s, "addr", json_string("127.40.3.5"));
+	set(s, "port", json_integer(port));
+	set(s, "service", json_string(name));
+	set(s, "cert.validity_days", json_integer(3650));
+	set(s, "ocsp_stapled", json_false());
+	return s;
+}
+
+static void test_services(void)
+{
+	char got[NIDS + 1];
+	json_t *s = service("dicom-tls", 2762);
+	set(s, "classes.rc4", json_true());
+	run(doc(json_pack("[o]", s), "nodata"));
+	statuses("127.40.3.5:2762", got);
+	is_str(got, "ppppnnpppppfppppp", "DICOM over TLS: web PKI rules na, suites and chain judged");
+	const struct finding *f = get("tls.cert.lifetime", "127.40.3.5:2762");
+	is_str(f ? f->reason : NULL, "not_web", "... the 398-day rule is the web's");
+	is_str(f ? f->domain : NULL, "127.40.3.5", "a given address names its findings");
+	f = get("tls.cipher.rc4", NULL);
+	is_str(f ? f->detail : NULL, "127.40.3.5 127.40.3.5:2762 accepts RC4 suites",
+	       "the detail names the address and port");
+	ok(get("tls.protocol.tls13", NULL) != NULL && fs.n > NIDS + 1,
+	   "a DICOM port is not the domain's web: its web endpoints are still said unscanned");
+	int unscanned = 0;
+	for (size_t i = 0; i < fs.n; i++)
+		unscanned += fs.v[i].endpoint == NULL && strcmp(fs.v[i].domain, "org1.test") == 0 &&
+		             strncmp(fs.v[i].check, "tls.", 4) == 0;
+	is_int(unscanned, NIDS, "... one finding per check on the domain");
+
+	run(doc(json_pack("[o]", service("turns", 5349)), "nodata"));
+	statuses("127.40.3.5:5349", got);
+	is_str(got, "ppppnnppppppppppp", "TURN over TLS: the same");
+
+	run(doc(json_pack("[o]", service("https-alt", 8443)), "nodata"));
+	statuses("127.40.3.5:8443", got);
+	is_str(got, "ppppffppppppppppp", "HTTPS on 8443 is the web: lifetime and stapling judged");
+	unscanned = 0;
+	for (size_t i = 0; i < fs.n; i++)
+		unscanned += fs.v[i].endpoint == NULL && strncmp(fs.v[i].check, "tls.", 4) == 0;
+	is_int(unscanned, 0, "... and counts as the domain's deep-TLS scan");
+}
+
 /* ---- documents without tls_scans ---- */
 
 static void test_unscanned(void)
@@ -528,6 +577,7 @@ int main(void)
 	test_cases();
 	test_statuses();
 	test_smtp();
+	test_services();
 	test_unscanned();
 	test_budget();
 	findings_clear(&fs);
