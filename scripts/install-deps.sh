@@ -13,7 +13,7 @@ PKGS=(
   python3 python3-spf python3-yaml python3-pytest python3-scipy sqlite3 ca-certificates util-linux
   xrdp tigervnc-standalone-server tigervnc-tools samba inetutils-telnetd vsftpd
   openssh-server openssh-client postgresql-15 mariadb-server
-  orthanc dcmtk
+  orthanc orthanc-dicomweb dcmtk
   chromium nodejs npm apache2-utils
 )
 missing=()

@@ -103,6 +103,7 @@ static void pacs_noauth(const json_t *probe, const json_t *entry, struct svc_ver
 {
 	long long sys = json_integer_value(json_object_get(probe, "system_status"));
 	long long pat = json_integer_value(json_object_get(probe, "patients_status"));
+	long long web = json_integer_value(json_object_get(probe, "dicomweb_status"));
 	long long port = port_of(entry);
 	const char *ver = text(probe, "version");
 	if (sys == 200 || pat == 200) {
@@ -111,6 +112,13 @@ static void pacs_noauth(const json_t *probe, const json_t *entry, struct svc_ver
 		    v->detail, sizeof v->detail,
 		    "Orthanc%s%s on port %lld answers without credentials (/system %lld, /patients %lld)",
 		    ver[0] ? " " : "", ver, port, sys, pat);
+	} else if (web == 200) {
+		/* a DICOMweb service (QIDO-RS) answering anyone, whatever guards the rest */
+		set(v, FS_FAIL, NULL);
+		snprintf(v->detail, sizeof v->detail,
+		         "DICOMweb on port %lld answers a study query without credentials "
+		         "(/dicom-web/studies 200, /system %lld)",
+		         port, sys);
 	} else {
 		set(v, FS_PASS, NULL);
 		snprintf(v->detail, sizeof v->detail,

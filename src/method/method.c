@@ -389,8 +389,8 @@ static const struct check_add added_v5[] = {
       "DICOM PS3.15 Annex B (TLS secure transport); " HIPAA_T}},
     {NULL,
      {"svc.pacs_web.noauth", "clinical", SEV_CRITICAL, 5, 20, "PACS web API asks for credentials",
-      "A PACS REST API (Orthanc) that answers /system and /patients without credentials lists and "
-      "downloads every patient and study it holds.",
+      "A PACS REST API (Orthanc) that answers /system and /patients, or a DICOMweb study query, "
+      "without credentials lists and downloads every patient and study it holds.",
       HICP " Practice 3 (access management); " HIPAA_A}},
     {NULL,
      {"svc.hl7.exposed", "clinical", SEV_HIGH, 4, 50, "No HL7 v2 interface reachable",

@@ -42,6 +42,7 @@ WHO = "service cases (clinical)"
 SCRIPT = Path(__file__).resolve()
 ORTHANC = "/usr/sbin/Orthanc"
 STORESCP = "/usr/bin/storescp"
+DICOMWEB_PLUGIN = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so"  # Debian orthanc-dicomweb
 OPENSSL = "/usr/bin/openssl"
 NET = "127.40.3"
 BACKEND_BASE = 47300     # Orthanc/storescp instance k: HTTP BACKEND_BASE+k, DICOM BACKEND_BASE+50+k
@@ -58,11 +59,13 @@ EXPOSURE = {"svc.hl7.exposed"}  # "pass" where the service is absent; the others
 # (the n-th case is organisation svc3NN, address 127.40.3.N)
 _CASES = [
     ("dicom_open", 1, "orthanc",
-     {"ports": {"dicom": 4242, "http": 8042}, "called_aet": False, "find": True, "auth": False},
+     {"ports": {"dicom": 4242, "http": 8042}, "called_aet": False, "find": True, "auth": False,
+      "dicomweb": True},
      {"svc.dicom.any_aet": "fail", "svc.dicom.find_open": "fail", "svc.dicom.cleartext": "fail",
       "svc.pacs_web.noauth": "fail"}),
     ("dicom_locked", 2, "orthanc",
-     {"ports": {"dicom": 104, "http": 8042}, "called_aet": True, "find": False, "auth": True},
+     {"ports": {"dicom": 104, "http": 8042}, "called_aet": True, "find": False, "auth": True,
+      "dicomweb": True},
      {"svc.dicom.any_aet": "pass", "svc.dicom.find_open": "pass", "svc.dicom.cleartext": "fail",
       "svc.pacs_web.noauth": "pass"}),
     ("dicom_no_find", 3, "orthanc",
@@ -109,6 +112,8 @@ def available():
     for b in (ORTHANC, STORESCP, OPENSSL):
         if not os.access(b, os.X_OK):
             return f"{b} is missing (scripts/install-deps.sh installs orthanc and dcmtk)"
+    if not os.access(DICOMWEB_PLUGIN, os.R_OK):
+        return f"{DICOMWEB_PLUGIN} is missing (scripts/install-deps.sh installs orthanc-dicomweb)"
     return None
 
 
@@ -148,6 +153,9 @@ def _orthanc_conf(d, c):
          "DicomCheckCalledAet": conf["called_aet"], "DicomAlwaysAllowFind": conf["find"],
          # Orthanc counts loopback clients as local: only a password locks the REST API here.
          "RemoteAccessAllowed": True, "AuthenticationEnabled": conf["auth"]}
+    if conf.get("dicomweb"):  # Debian's orthanc-dicomweb plugin: DICOMweb under /dicom-web/
+        o["Plugins"] = [DICOMWEB_PLUGIN]
+        o["DicomWeb"] = {"Enable": True, "Root": "/dicom-web/"}
     if conf["auth"]:
         o["RegisteredUsers"] = {"pacsadmin": "vitals-testbed-not-a-secret"}
     if conf.get("tls"):
