@@ -167,18 +167,40 @@ static int code_of(const json_t *probe, const char *k)
 	return (int)json_integer_value(json_object_get(probe, k));
 }
 
-/* 230 to USER or to PASS: logged in as anonymous. A 5xx to either: refused. */
+/*
+ * 230 to USER or to PASS, in cleartext or after AUTH TLS: logged in as anonymous (TLS hides
+ * the session, it does not make an anonymous login any less anonymous). Refused in cleartext
+ * and either no TLS (AUTH TLS refused) or refused again inside it: refused. Refused in
+ * cleartext, TLS offered, and the login inside it unanswered: not known.
+ */
 static void ftp_anonymous(const json_t *probe, const json_t *entry, struct svc_verdict *v)
 {
 	int user = code_of(probe, "user_code"), pass = code_of(probe, "pass_code");
+	int auth = code_of(probe, "auth_tls_code");
+	int tuser = code_of(probe, "tls_user_code"), tpass = code_of(probe, "tls_pass_code");
+	int clear_refused = (user >= 500 && user < 600) || (pass >= 500 && pass < 600);
+	int tls_refused = (tuser >= 500 && tuser < 600) || (tpass >= 500 && tpass < 600);
 	long long port = port_of(entry);
 	if (user == 230 || pass == 230) {
 		v->status = FS_FAIL;
 		snprintf(v->detail, sizeof v->detail, "FTP on port %lld accepts an anonymous login", port);
-	} else if ((user >= 500 && user < 600) || (pass >= 500 && pass < 600)) {
-		v->status = FS_PASS;
-		snprintf(v->detail, sizeof v->detail, "FTP on port %lld refuses an anonymous login (%d)",
+	} else if (tuser == 230 || tpass == 230) {
+		v->status = FS_FAIL;
+		snprintf(v->detail, sizeof v->detail,
+		         "FTP on port %lld accepts an anonymous login over TLS (AUTH TLS), refused in "
+		         "cleartext (%d)",
 		         port, pass ? pass : user);
+	} else if (clear_refused && (auth != 234 || tls_refused)) {
+		v->status = FS_PASS;
+		snprintf(v->detail, sizeof v->detail, "FTP on port %lld refuses an anonymous login (%d%s)",
+		         port, pass ? pass : user, auth == 234 ? ", and over TLS" : "");
+	} else if (clear_refused) {
+		unanswered(v, "tls_unanswered", "FTP", port);
+		snprintf(v->detail, sizeof v->detail,
+		         "FTP on port %lld refuses an anonymous login in cleartext (%d) and offers TLS, "
+		         "where the login was not answered (%s)",
+		         port, pass ? pass : user,
+		         json_string_value(json_object_get(probe, "tls_error")) ?: "no reply");
 	} else {
 		unanswered(v, code_of(probe, "greeting_code") == 220 ? "unanswered" : "not_ready", "FTP",
 		           port);

@@ -12,6 +12,7 @@
 #include "cohort.h"
 #include "compare.h"
 #include "log.h"
+#include "outfile.h"
 #include "method.h"
 #include "store.h"
 
@@ -162,31 +163,20 @@ static int exit_code(int rc)
 	}
 }
 
-/* Writes the page to FILE.tmp and renames it, so a failure never leaves half a page. */
+static int compare_fn(FILE *f, void *arg)
+{
+	return compare_html(f, arg);
+}
+
+/* Writes the page through outfile.h, so a failure never leaves half a page. */
 static int write_page(const char *path, const json_t *cmp)
 {
-	size_t n = strlen(path) + sizeof ".tmp";
-	char *tmp = malloc(n);
-	int ex = EXIT_IO;
-	if (tmp == NULL) {
-		log_error("compare: out of memory");
-		return EXIT_INTERNAL;
-	}
-	snprintf(tmp, n, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	int rc = f ? compare_html(f, cmp) : -errno;
-	if (f != NULL && fclose(f) != 0 && rc == 0)
-		rc = -EIO;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
+	int rc = outfile_write(path, compare_fn, (void *)cmp);
 	if (rc < 0) {
 		log_error("compare: cannot write %s: %s", path, strerror(-rc));
-		unlink(tmp);
-	} else {
-		ex = EXIT_OK;
+		return rc == -ENOMEM ? EXIT_INTERNAL : EXIT_IO;
 	}
-	free(tmp);
-	return ex;
+	return EXIT_OK;
 }
 
 static int emit(const struct compare_cli *c, const json_t *cmp)

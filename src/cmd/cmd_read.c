@@ -13,6 +13,7 @@
 #include "cohort.h"
 #include "grade.h"
 #include "log.h"
+#include "outfile.h"
 #include "method.h"
 #include "report.h"
 #include "show.h"
@@ -387,37 +388,37 @@ static int report_failed(struct store *st, int64_t scan, int method, int rc, con
 	return exit_code(rc);
 }
 
-/* Writes to DEST.tmp and renames, so a failed report never leaves half a file. */
+/* What the report writer needs, and what it said (apart from the file's own errors). */
+struct report_job {
+	const struct read_opts *o;
+	struct store *st;
+	int64_t scan;
+	int rc; /* report_write_cohort's */
+};
+
+static int report_fn(FILE *f, void *arg)
+{
+	struct report_job *j = arg;
+	j->rc = report_write_cohort(f, j->st, j->scan, j->o->method, j->o->cohort ? &j->o->coh : NULL);
+	return j->rc;
+}
+
+/* Through outfile.h: a failed report never leaves half a file, and /dev/null stays a device. */
 static int report_to_file(const struct read_opts *o, struct store *st, int64_t scan, int method)
 {
-	size_t n = strlen(o->output) + sizeof ".tmp";
-	char *tmp = malloc(n);
-	FILE *f = NULL;
-	int rc, ex = EXIT_IO;
-	if (tmp == NULL) {
+	struct report_job j = {.o = o, .st = st, .scan = scan, .rc = 0};
+	int rc = outfile_write(o->output, report_fn, &j);
+	if (j.rc < 0)
+		return report_failed(st, scan, method, j.rc, o->output, o->cohort);
+	if (rc == -ENOMEM) {
 		log_error("report: out of memory");
 		return EXIT_INTERNAL;
 	}
-	snprintf(tmp, n, "%s.tmp", o->output);
-	f = fopen(tmp, "w");
-	if (f == NULL) {
-		log_error("report: cannot write %s: %s", o->output, strerror(errno));
-		goto out;
+	if (rc < 0) {
+		log_error("report: cannot write %s: %s", o->output, strerror(-rc));
+		return EXIT_IO;
 	}
-	rc = report_write_cohort(f, st, scan, o->method, o->cohort ? &o->coh : NULL);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -EIO;
-	if (rc < 0)
-		ex = report_failed(st, scan, method, rc, o->output, o->cohort);
-	else if (rename(tmp, o->output) < 0)
-		log_error("report: cannot rename %s to %s: %s", tmp, o->output, strerror(errno));
-	else
-		ex = EXIT_OK;
-	if (ex != EXIT_OK)
-		unlink(tmp);
-out:
-	free(tmp);
-	return ex;
+	return EXIT_OK;
 }
 
 static int report_to_stdout(const struct read_opts *o, struct store *st, int64_t scan, int method)

@@ -10,6 +10,7 @@
 
 #include "cohort.h"
 #include "log.h"
+#include "outfile.h"
 #include "store.h"
 #include "trend.h"
 
@@ -92,34 +93,27 @@ static int parse(int argc, char **argv, struct trend_opts *o)
 	return 0;
 }
 
-/* Writes `path` (or stdout for "-") through a temporary file, so a failure leaves no half file. */
+struct trend_job {
+	const struct trend *t;
+	int (*fn)(FILE *, const struct trend *);
+};
+
+static int trend_fn(FILE *f, void *arg)
+{
+	struct trend_job *j = arg;
+	return j->fn(f, j->t);
+}
+
+/* Writes `path` (or stdout for "-") through outfile.h, so a failure leaves no half file. */
 static int write_out(const char *path, const struct trend *t, int (*fn)(FILE *, const struct trend *))
 {
-	size_t n = strlen(path) + sizeof ".tmp";
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int rc = -ENOMEM;
 	if (strcmp(path, "-") == 0)
 		return fn(stdout, t) == 0 ? EXIT_OK
 		                          : (log_error("trend: cannot write standard output"), EXIT_IO);
-	if ((tmp = malloc(n)) == NULL)
-		goto out;
-	snprintf(tmp, n, "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL) {
-		rc = -errno;
-		goto out;
-	}
-	rc = fn(f, t);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -EIO;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-out:
+	struct trend_job j = {t, fn};
+	int rc = outfile_write(path, trend_fn, &j);
 	if (rc < 0)
 		log_error("trend: cannot write %s: %s", path, strerror(-rc));
-	free(tmp);
 	return rc == -ENOMEM ? EXIT_INTERNAL : rc < 0 ? EXIT_IO : EXIT_OK;
 }
 

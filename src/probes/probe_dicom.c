@@ -248,7 +248,7 @@ static SSL_CTX *dicom_ctx(struct engine *e)
 static int dicom_setup(struct engine *e, void **state, char *err, size_t errlen)
 {
 	(void)e;
-	SSL_CTX *ctx = svc_clin_tls_ctx();
+	SSL_CTX *ctx = svc_tls_ctx();
 	if (ctx == NULL) {
 		snprintf(err, errlen, "cannot set up the DICOM probe's TLS");
 		return -ENOMEM;

@@ -136,7 +136,7 @@ static void fhir_stop(struct svc *s)
 static int fhir_setup(struct engine *e, void **state, char *err, size_t errlen)
 {
 	(void)e;
-	if ((*state = svc_clin_tls_ctx()) == NULL) {
+	if ((*state = svc_tls_ctx()) == NULL) {
 		snprintf(err, errlen, "cannot set up the FHIR probe's TLS");
 		return -ENOMEM;
 	}

@@ -115,7 +115,7 @@ static void pacs_stop(struct svc *s)
 static int pacs_setup(struct engine *e, void **state, char *err, size_t errlen)
 {
 	(void)e;
-	if ((*state = svc_clin_tls_ctx()) == NULL) {
+	if ((*state = svc_tls_ctx()) == NULL) {
 		snprintf(err, errlen, "cannot set up the PACS web probe's TLS");
 		return -ENOMEM;
 	}

@@ -213,3 +213,20 @@ int svc_start(struct engine *e, struct domain_scan *ds, const struct unit *u, co
 	json_decref(out);
 	return rc;
 }
+
+SSL_CTX *svc_tls_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL)
+		return NULL;
+	/* Any server speaking TLS 1.0 or later is talked to: whether it is DICOM, FHIR or a
+	 * PACS is the question here, its TLS quality the deep-TLS probe's. */
+	SSL_CTX_set_security_level(ctx, 0);
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0") != 1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+}

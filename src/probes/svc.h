@@ -17,6 +17,7 @@
 #define VITALS_SVC_H
 
 #include <jansson.h>
+#include <openssl/ssl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -69,6 +70,12 @@ void svc_end(struct svc *s, const char *status);
 int svc_connect(struct svc *s, const struct conn_hooks *h, void *arg, size_t rcap, struct conn **out);
 /* The status word of a connection's end: "refused", "timeout", "closed", "oversized", ... */
 const char *svc_conn_status(enum conn_status st);
+/*
+ * A client context for any TLS 1.0+ server, no verification (the probes record what answers
+ * over TLS; the deep-TLS probe judges certificates): DICOM over TLS, the PACS and FHIR web
+ * ports over TLS, FTP after AUTH TLS. NULL when out of memory. The caller frees it.
+ */
+SSL_CTX *svc_tls_ctx(void);
 /* The services entry of addr:port in a domain document, or NULL. */
 json_t *svc_entry(json_t *doc, const char *addr, unsigned port);
 

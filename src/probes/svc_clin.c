@@ -5,23 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-SSL_CTX *svc_clin_tls_ctx(void)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	if (ctx == NULL)
-		return NULL;
-	/* Any server speaking TLS 1.0 or later is talked to: whether it is DICOM, FHIR or a
-	 * PACS is the question here, its TLS quality the deep-TLS probe's. */
-	SSL_CTX_set_security_level(ctx, 0);
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) != 1 ||
-	    SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0") != 1) {
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	return ctx;
-}
-
 static void finish(struct clin_get *g, const char *status, const struct http1_response *r)
 {
 	if (g->over)

@@ -1,7 +1,6 @@
 /*
  * What the clinical service probes (probe_dicom.c, probe_pacs_web.c, probe_fhir.c) share:
- * a TLS client context that talks to any server (no verification: the probes record what
- * answers, the deep-TLS probe judges certificates), and one HTTP/1.0 GET over a service's
+ * one HTTP/1.0 GET over a service's
  * connection (svc_connect), TLS when asked, read under a cap with wire_http1.
  *
  * A GET with body_cap 0 reads the status and headers only and closes the connection then:
@@ -17,9 +16,6 @@
 #include "conn.h"
 #include "svc.h"
 #include "wire_http1.h"
-
-/* A client context for any TLS 1.0+ server, no verification. NULL when out of memory. */
-SSL_CTX *svc_clin_tls_ctx(void);
 
 struct clin_get;
 /*

@@ -3,9 +3,10 @@
 One case per address: xrdp (RDP without Network Level Authentication: xrdp has none), an RDP
 negotiation emulator that requires NLA as Windows does (no Debian RDP server offers CredSSP;
 serve_rdp_nla() below, documented in README.md), TigerVNC's
-Xvnc (security type None, and VncAuth), Samba (SMBv1 accepted with signing off, and SMB2+ with
-signing mandatory), inetutils-telnetd (behind socat, which hands it the accepted socket as
-stdin/stdout as inetd would), vsftpd (anonymous login on, and off). Each server listens only on
+Xvnc (security type None, and VncAuth), Samba (SMBv1 accepted with signing off, SMB2+ with
+signing mandatory, and SMB1 only), inetutils-telnetd (behind socat, which hands it the accepted
+socket as stdin/stdout as inetd would), vsftpd (anonymous login on, off, and on over TLS only),
+xrdp with TLS as its only security layer. Each server listens only on
 its case's address (smbd behind a socat forwarder: see _samba).
 
 cases() gives the cases with their ground truth ("truth": {check id: status}); start(d, cases)
@@ -59,6 +60,17 @@ _CASES = [
     ("ftp_no_anonymous", "vsftpd", 21, {"anonymous": False},
      {"svc.ftp.exposed": "fail", "svc.ftp.anonymous": "pass",
       "svc.patching.eol": "pass", "svc.patching.known_vuln": "pass"}),
+    # xrdp speaking TLS only (no standard RDP security): still no NLA, a TLS-only client gets TLS
+    ("rdp_tls_only", "xrdp", 3389, {"security_layer": "tls"},
+     {"svc.rdp.exposed": "fail", "svc.rdp.nla": "fail"}),
+    # vsftpd requiring TLS for anonymous logins (force_anon_logins_ssl): 530 in cleartext, the
+    # login accepted after AUTH TLS, which is still anyone logging in
+    ("ftp_tls_anonymous", "vsftpd", 21, {"anonymous": True, "tls": True},
+     {"svc.ftp.exposed": "fail", "svc.ftp.anonymous": "fail",
+      "svc.patching.eol": "pass", "svc.patching.known_vuln": "pass"}),
+    # an old server that speaks SMB1 only (NT1 at most), signing required: SMB1 is still the fail
+    ("smb1_only", "samba", 445, {"min_protocol": "NT1", "max_protocol": "NT1", "signing": "mandatory"},
+     {"svc.smb.exposed": "fail", "svc.smb.v1": "fail", "svc.smb.signing": "pass"}),
 ]
 
 
@@ -139,6 +151,7 @@ def _samba(d, c):
   disable netbios = yes
   smb ports = {_smb_port(c)}
   server min protocol = {s['min_protocol']}
+  server max protocol = {s.get('max_protocol', 'SMB3')}
   server signing = {s['signing']}
   pid directory = {b / 'run'}
   lock directory = {b / 'lock'}
@@ -194,6 +207,14 @@ def _vsftpd(d, c):
             "dirlist_enable=NO\ndownload_enable=NO\n")
     if not c["settings"]["anonymous"]:
         conf += f"userlist_enable=YES\nuserlist_deny=YES\nuserlist_file={b / 'userlist'}\n"
+    if c["settings"].get("tls"):
+        if not (b / "key.pem").exists():
+            daemons.run([OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                         "-nodes", "-keyout", str(b / "key.pem"), "-out", str(b / "cert.pem"), "-days",
+                         "365", "-subj", f"/CN={c['id']}.test"], WHO)
+        conf += (f"ssl_enable=YES\nallow_anon_ssl=YES\nforce_anon_logins_ssl=YES\n"
+                 f"force_anon_data_ssl=YES\nrsa_cert_file={b / 'cert.pem'}\nrsa_private_key_file={b / 'key.pem'}\n"
+                 "ssl_tlsv1=NO\nssl_sslv2=NO\nssl_sslv3=NO\nrequire_ssl_reuse=NO\n")
     (b / "vsftpd.conf").write_text(conf)
     return [VSFTPD, str(b / "vsftpd.conf")]
 

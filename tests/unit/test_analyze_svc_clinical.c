@@ -113,9 +113,8 @@ static void test_pacs_hl7(void)
 	is_str(one("svc.pacs_web.noauth", 8042, "pacs_web", open), "fail", "Orthanc open");
 	ok(strstr(detail, "1.10.1") != NULL, "the detail names the version");
 	is_str(one("svc.pacs_web.noauth", 8042, "pacs_web", locked), "pass", "Orthanc asks for credentials");
-	const char *dicomweb =
-	    "{\"status\": \"ok\", \"product\": \"orthanc\", \"system_status\": 401, "
-	    "\"patients_status\": 401, \"dicomweb_status\": 200}";
+	const char *dicomweb = "{\"status\": \"ok\", \"product\": \"orthanc\", \"system_status\": 401, "
+	                       "\"patients_status\": 401, \"dicomweb_status\": 200}";
 	is_str(one("svc.pacs_web.noauth", 8042, "pacs_web", dicomweb), "fail",
 	       "DICOMweb answering a study query while the rest asks for credentials: fail");
 	ok(strstr(detail, "/dicom-web/studies 200") != NULL, "the detail says DICOMweb answered");

@@ -13,8 +13,9 @@
 #define ADDR "127.40.1.9"
 
 /* The finding of `check` on `endpoint` for one address with one service entry (or none). */
-static const char *judge(const char *check, const char *service, unsigned port, const char *probe,
-                         const char **reason)
+/* The status of `check` for one service entry; its reason in *reason, its detail in detail[dlen]. */
+static const char *judge_detail(const char *check, const char *service, unsigned port, const char *probe,
+                                const char **reason, char *detail, size_t dlen)
 {
 	static char st[32], rs[64];
 	char text[4096];
@@ -45,12 +46,20 @@ static const char *judge(const char *check, const char *service, unsigned port, 
 			    strcmp(fs.v[i].endpoint ? fs.v[i].endpoint : "", endpoint) == 0) {
 				snprintf(st, sizeof st, "%s", fstatus_name(fs.v[i].status));
 				snprintf(rs, sizeof rs, "%s", fs.v[i].reason ? fs.v[i].reason : "");
+				if (detail != NULL)
+					snprintf(detail, dlen, "%s", fs.v[i].detail);
 			}
 	findings_clear(&fs);
 	json_decref(d);
 	if (reason)
 		*reason = rs;
 	return st;
+}
+
+static const char *judge(const char *check, const char *service, unsigned port, const char *probe,
+                         const char **reason)
+{
+	return judge_detail(check, service, port, probe, reason, NULL, 0);
 }
 
 #define NEG(offered, st, neg, sel, fail, code)                                                               \
@@ -158,6 +167,27 @@ static void test_telnet_ftp(void)
 	is_str(judge("svc.ftp.anonymous", "ftp", 21, busy, &r), "indeterminate", "a 421 greeting");
 	is_str(r, "not_ready", "says so");
 	is_str(judge("svc.ftp.anonymous", NULL, 0, NULL, &r), "na", "no FTP: not applicable");
+
+	/* vsftpd with force_anon_logins_ssl: 530 in cleartext, the login accepted after AUTH TLS */
+	const char *tls_only = "{\"status\": \"ok\", \"greeting_code\": 220, \"user_code\": 530, "
+	                       "\"pass_code\": null, \"auth_tls_code\": 234, \"tls\": true, "
+	                       "\"tls_user_code\": 331, \"tls_pass_code\": 230, \"quit_code\": 221}";
+	const char *tls_denied = "{\"status\": \"ok\", \"greeting_code\": 220, \"user_code\": 530, "
+	                         "\"auth_tls_code\": 234, \"tls\": true, \"tls_user_code\": 530}";
+	const char *no_tls = "{\"status\": \"ok\", \"greeting_code\": 220, \"user_code\": 530, "
+	                     "\"auth_tls_code\": 530, \"tls\": false}";
+	const char *tls_cut = "{\"status\": \"ok\", \"greeting_code\": 220, \"user_code\": 530, "
+	                      "\"auth_tls_code\": 234, \"tls\": false, \"tls_error\": \"tls_failed\"}";
+	char d[512];
+	is_str(judge_detail("svc.ftp.anonymous", "ftp", 21, tls_only, &r, d, sizeof d), "fail",
+	       "refused in cleartext, accepted after AUTH TLS: anonymous accepted");
+	ok(strstr(d, "over TLS (AUTH TLS)") != NULL, "the detail says it was over TLS");
+	is_str(judge("svc.ftp.anonymous", "ftp", 21, tls_denied, &r), "pass", "refused in both");
+	is_str(judge("svc.ftp.anonymous", "ftp", 21, no_tls, &r), "pass", "refused, no TLS offered");
+	is_str(judge_detail("svc.ftp.anonymous", "ftp", 21, tls_cut, &r, d, sizeof d), "indeterminate",
+	       "refused in cleartext, the TLS upgrade failed: not known");
+	is_str(r, "tls_unanswered", "says so");
+	ok(strstr(d, "tls_failed") != NULL, "naming the TLS failure");
 }
 
 static void test_ids(void)
