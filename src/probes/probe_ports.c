@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "probes.h"
 #include "share.h"
+#include "shared.h"
 #include "svc.h"
 
 /* The ports swept and the service each is registered for (IANA, or the product's default). */
@@ -159,12 +160,6 @@ static void sweep_record(struct sweep *sw, const char *status)
 	json_object_set_new(sw->entry, "status", json_string(status));
 }
 
-/* The parent unit a sweep reports its services under, rebuilt from what it kept. */
-struct parent {
-	struct unit u;
-	char name[256];
-};
-
 static void sweep_finish(struct sweep *sw)
 {
 	struct domain_scan *ds = sw->op.ds;
@@ -275,80 +270,46 @@ static int sweep_start(struct engine *e, struct domain_scan *ds, json_t *entry, 
 
 /* ---- shared addresses ---- */
 
-struct sweep_wait {
-	struct op op;
-	struct engine *e;
-	struct share_wait *wait;
-	json_t *entry;
-	struct parent p;
+/* What a sweep of a shared address needs, kept while waiting (shared.h). */
+struct sweep_spec {
 	char addr[64];
+	char name[256];      /* the parent unit's name */
+	enum unit_kind kind; /* its kind */
+	int shared;
 };
 
-static int sweep_claim(struct engine *e, struct domain_scan *ds, json_t *entry, const char *addr,
-                       const struct unit *u);
-
-static void wait_end(struct sweep_wait *w, const char *status)
+static struct unit spec_unit(const struct sweep_spec *sp)
 {
-	if (status != NULL)
-		json_object_set_new(w->entry, "status", json_string(status));
-	op_done(&w->op);
-	json_decref(w->entry);
-	free(w);
+	return (struct unit){.kind = sp->kind, .name = sp->name, .shared = sp->shared};
 }
 
-static void on_shared(void *arg, json_t *result)
+static int shared_sweep(struct engine *e, struct domain_scan *ds, json_t *entry, const void *spec,
+                        const char *key)
 {
-	struct sweep_wait *w = arg;
-	const char *status = NULL;
-	w->wait = NULL;
-	if (result != NULL) {
-		json_object_update(w->entry, result);
-		int rc = report_open(w->e, w->op.ds, &w->p.u, w->entry);
-		if (rc < 0 && engine_resource_error(rc))
-			engine_starved(w->op.ds);
-	} else if (engine_org_expired(w->op.ds))
-		status = "timeout";
-	else if (sweep_claim(w->e, w->op.ds, w->entry, w->addr, &w->p.u) < 0)
-		status = "error";
-	json_decref(result);
-	wait_end(w, status);
+	const struct sweep_spec *sp = spec;
+	struct unit u = spec_unit(sp);
+	return sweep_start(e, ds, entry, sp->addr, &u, key);
 }
 
-static void wait_cancel(struct op *op)
+/* Another organization's sweep: its open ports become this organization's services too. */
+static int shared_taken(struct engine *e, struct domain_scan *ds, json_t *entry, const void *spec)
 {
-	struct sweep_wait *w = (struct sweep_wait *)op;
-	share_cancel(engine_opts(w->e)->share, w->wait);
-	wait_end(w, "timeout");
+	struct unit u = spec_unit(spec);
+	return report_open(e, ds, &u, entry);
 }
+
+static const struct shared_ops sweep_shared = {
+    .measure = shared_sweep, .taken = shared_taken, .spec_size = sizeof(struct sweep_spec)};
 
 static int sweep_claim(struct engine *e, struct domain_scan *ds, json_t *entry, const char *addr,
                        const struct unit *u)
 {
 	char key[128];
-	json_t *result = NULL;
-	struct share_wait *wait = NULL;
-	struct sweep_wait *w = calloc(1, sizeof *w);
-	if (w == NULL)
-		return -ENOMEM;
+	struct sweep_spec sp = {.kind = u->kind, .shared = u->shared};
+	snprintf(sp.addr, sizeof sp.addr, "%s", addr);
+	snprintf(sp.name, sizeof sp.name, "%s", u->name);
 	snprintf(key, sizeof key, "ports %s", addr);
-	int rc = share_claim(engine_opts(e)->share, key, engine_base(e), on_shared, w, &result, &wait);
-	if (rc == SHARE_WAIT) {
-		w->e = e;
-		w->wait = wait;
-		w->entry = json_incref(entry);
-		snprintf(w->addr, sizeof w->addr, "%s", addr);
-		snprintf(w->p.name, sizeof w->p.name, "%s", u->name);
-		w->p.u = (struct unit){.kind = u->kind, .name = w->p.name, .shared = u->shared};
-		op_begin(&w->op, ds, wait_cancel);
-		return 0;
-	}
-	free(w);
-	if (rc == SHARE_DONE) {
-		json_object_update(entry, result);
-		json_decref(result);
-		return report_open(e, ds, u, entry);
-	}
-	return rc == SHARE_MEASURE ? sweep_start(e, ds, entry, addr, u, key) : rc;
+	return shared_measure(e, ds, key, entry, &sweep_shared, &sp);
 }
 
 /* ---- the module ---- */
@@ -392,8 +353,8 @@ static int ports_start(struct engine *e, struct domain_scan *ds, const struct un
 		else if (!engine_in_scope(e, (struct sockaddr *)&ss))
 			json_object_set_new(entry, "status", json_string("out_of_scope"));
 		else
-			rc = u->shared && o->share ? sweep_claim(e, ds, entry, eps.addr[i], u)
-			                           : sweep_start(e, ds, entry, eps.addr[i], u, NULL);
+			rc = u->shared ? sweep_claim(e, ds, entry, eps.addr[i], u)
+			               : sweep_start(e, ds, entry, eps.addr[i], u, NULL);
 		json_decref(entry);
 	}
 	return rc;

@@ -23,6 +23,7 @@
 #include "errbuf.h"
 #include "probes.h"
 #include "share.h"
+#include "shared.h"
 #include "tls_suites.h"
 #include "tlsscan_plan.h"
 #include "wire_smtp.h"
@@ -756,72 +757,22 @@ static int endpoint_measure(struct engine *e, struct domain_scan *ds, json_t *en
 	return 0;
 }
 
-/* Waiting for another organization's measurement of a shared endpoint. */
-struct tsw {
-	struct op op;            /* registration with the organization */
-	struct engine *e;        /* the engine */
-	struct share_wait *wait; /* the wait */
-	json_t *entry;           /* the entry to fill (a reference) */
-	struct ep_spec sp;       /* the endpoint */
-};
-
-static int endpoint_claim(struct engine *e, struct domain_scan *ds, json_t *entry, const struct ep_spec *sp);
-
-static void tsw_end(struct tsw *w, const char *status)
+static int shared_endpoint(struct engine *e, struct domain_scan *ds, json_t *entry, const void *spec,
+                           const char *key)
 {
-	if (status != NULL)
-		json_object_set_new(w->entry, "status", json_string(status));
-	op_done(&w->op);
-	json_decref(w->entry);
-	free(w);
+	return endpoint_measure(e, ds, entry, spec, key);
 }
 
-static void on_shared(void *arg, json_t *result)
-{
-	struct tsw *w = arg;
-	const char *status = NULL;
-	w->wait = NULL;
-	if (result != NULL)
-		json_object_update(w->entry, result);
-	else if (engine_org_expired(w->op.ds))
-		status = "timeout";
-	else if (endpoint_claim(w->e, w->op.ds, w->entry, &w->sp) < 0)
-		status = "error"; /* abandoned by its measurer, and this organization could not take it on */
-	json_decref(result);
-	tsw_end(w, status);
-}
-
-static void tsw_cancel(struct op *op)
-{
-	struct tsw *w = (struct tsw *)op;
-	share_cancel(engine_opts(w->e)->share, w->wait);
-	tsw_end(w, "timeout");
-}
+static const struct shared_ops endpoint_shared = {.measure = shared_endpoint,
+                                                  .spec_size = sizeof(struct ep_spec)};
 
 /* A shared endpoint: measured here for the whole scan, taken from the table, or waited for. */
 static int endpoint_claim(struct engine *e, struct domain_scan *ds, json_t *entry, const struct ep_spec *sp)
 {
 	char key[400];
-	json_t *result = NULL;
-	struct share_wait *wait = NULL;
-	struct tsw *w = calloc(1, sizeof *w);
-	if (w == NULL)
-		return -ENOMEM;
 	snprintf(key, sizeof key, "tlsscan %s %s %s %u%s", sp->full ? "full" : "sweep", sp->host, sp->addr,
 	         sp->port, sp->smtp ? " starttls" : "");
-	int rc = share_claim(engine_opts(e)->share, key, engine_base(e), on_shared, w, &result, &wait);
-	if (rc == SHARE_WAIT) {
-		*w = (struct tsw){.e = e, .wait = wait, .entry = json_incref(entry), .sp = *sp};
-		op_begin(&w->op, ds, tsw_cancel);
-		return 0;
-	}
-	free(w);
-	if (rc == SHARE_DONE) {
-		json_object_update(entry, result);
-		json_decref(result);
-		return 0;
-	}
-	return rc == SHARE_MEASURE ? endpoint_measure(e, ds, entry, sp, key) : rc;
+	return shared_measure(e, ds, key, entry, &endpoint_shared, sp);
 }
 
 static int endpoint_start(struct engine *e, struct domain_scan *ds, const struct unit *u,
@@ -845,8 +796,7 @@ static int endpoint_start(struct engine *e, struct domain_scan *ds, const struct
 	}
 	snprintf(sp.host, sizeof sp.host, "%s", unit_host(u, w));
 	snprintf(sp.addr, sizeof sp.addr, "%s", addr);
-	int rc = u->shared && engine_opts(e)->share ? endpoint_claim(e, ds, entry, &sp)
-	                                            : endpoint_measure(e, ds, entry, &sp, NULL);
+	int rc = u->shared ? endpoint_claim(e, ds, entry, &sp) : endpoint_measure(e, ds, entry, &sp, NULL);
 	json_decref(entry);
 	return rc;
 }

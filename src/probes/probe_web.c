@@ -35,6 +35,8 @@
 #include "probes.h"
 #include "probe_tls.h"
 #include "resolver.h"
+#include "share.h"
+#include "shared.h"
 #include "wire_http.h"
 #include "wire_text.h"
 #include "errbuf.h"
@@ -1075,88 +1077,34 @@ static int ep_run(struct engine *e, struct domain_scan *ds, json_t *web, const s
 	return rc;
 }
 
-/* Waiting for another organization's measurement of the same endpoint. */
-struct share_op {
-	struct op op;            /* registration with the organization */
-	struct engine *e;        /* the engine */
-	struct share_wait *wait; /* the wait */
-	json_t *web;             /* the web part to fill (a reference) */
-	struct ep_spec sp;       /* the endpoint (strings owned below) */
-	char host[256], addr[64], site[256];
+/* An endpoint as shared.h keeps it while another organization measures it: no pointers. */
+struct web_spec {
+	char host[256];
+	char addr[64];
+	char site[256];
 };
 
-static int ep_shared(struct engine *e, struct domain_scan *ds, json_t *web, const struct ep_spec *sp);
-
-static void share_op_free(struct share_op *so)
+static int shared_run(struct engine *e, struct domain_scan *ds, json_t *web, const void *spec,
+                      const char *key)
 {
-	json_decref(so->web);
-	free(so);
+	const struct web_spec *ws = spec;
+	struct ep_spec sp = {ws->host, ws->addr, ws->site, 1};
+	return ep_run(e, ds, web, &sp, key);
 }
 
-static void on_shared(void *arg, json_t *result)
-{
-	struct share_op *so = arg;
-	so->wait = NULL;
-	if (result != NULL)
-		json_object_update(so->web, result);
-	else if (!engine_org_expired(so->op.ds)) {
-		/* Abandoned by its measurer: ask again (this organization may measure it now). */
-		int rc = ep_shared(so->e, so->op.ds, so->web, &so->sp);
-		if (rc < 0 && engine_resource_error(rc))
-			engine_starved(so->op.ds);
-		if (rc < 0)
-			web_unreached(so->web, "error");
-	} else
-		web_unreached(so->web, "timeout");
-	json_decref(result);
-	op_done(&so->op);
-	share_op_free(so);
-}
-
-static void share_op_cancel(struct op *op)
-{
-	struct share_op *so = (struct share_op *)op;
-	share_cancel(engine_opts(so->e)->share, so->wait);
-	web_unreached(so->web, "timeout");
-	op_done(&so->op);
-	share_op_free(so);
-}
-
-static int ep_wait(struct engine *e, struct domain_scan *ds, json_t *web, const struct ep_spec *sp,
-                   struct share_op *so, struct share_wait *wait)
-{
-	*so = (struct share_op){.e = e, .wait = wait, .web = json_incref(web)};
-	snprintf(so->host, sizeof so->host, "%s", sp->host);
-	snprintf(so->addr, sizeof so->addr, "%s", sp->addr);
-	snprintf(so->site, sizeof so->site, "%s", sp->site);
-	so->sp = (struct ep_spec){so->host, so->addr, so->site, 1};
-	op_begin(&so->op, ds, share_op_cancel);
-	return 0;
-}
+static const struct shared_ops web_shared = {
+    .measure = shared_run, .unreached = web_unreached, .spec_size = sizeof(struct web_spec)};
 
 /* A shared endpoint: measured here, taken from the table, or waited for. */
 static int ep_shared(struct engine *e, struct domain_scan *ds, json_t *web, const struct ep_spec *sp)
 {
 	char key[400];
-	json_t *result = NULL;
-	struct share_wait *wait = NULL;
-	struct share *sh = engine_opts(e)->share;
+	struct web_spec ws;
+	snprintf(ws.host, sizeof ws.host, "%s", sp->host);
+	snprintf(ws.addr, sizeof ws.addr, "%s", sp->addr);
+	snprintf(ws.site, sizeof ws.site, "%s", sp->site);
 	snprintf(key, sizeof key, "web %s %s", sp->host, sp->addr);
-	if (sh == NULL)
-		return ep_run(e, ds, web, sp, NULL);
-	struct share_op *so = malloc(sizeof *so);
-	if (so == NULL)
-		return -ENOMEM;
-	int rc = share_claim(sh, key, engine_base(e), on_shared, so, &result, &wait);
-	if (rc == SHARE_WAIT)
-		return ep_wait(e, ds, web, sp, so, wait);
-	free(so);
-	if (rc == SHARE_DONE) {
-		json_object_update(web, result);
-		json_decref(result);
-		return 0;
-	}
-	return rc == SHARE_MEASURE ? ep_run(e, ds, web, sp, key) : rc;
+	return shared_measure(e, ds, key, web, &web_shared, &ws);
 }
 
 /* One endpoint of a web host: a new web part in the document, then its measurement. */

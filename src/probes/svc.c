@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "share.h"
+#include "shared.h"
 
 json_t *svc_entry(json_t *doc, const char *addr, unsigned port)
 {
@@ -87,16 +88,18 @@ static void measure_cancel(struct op *op)
 	measure_free(s);
 }
 
-/* What a unit is, kept while waiting for another organization's measurement. */
+/* What a unit is, kept while waiting for another organization's measurement (shared.h). */
 struct spec {
 	char addr[64];
 	unsigned port;
 	char host[256];
+	const struct svc_ops *ops; /* static */
 };
 
-static int measure(struct engine *e, struct domain_scan *ds, json_t *out, const struct spec *sp,
-                   const struct svc_ops *ops, const char *key)
+static int measure(struct engine *e, struct domain_scan *ds, json_t *out, const void *spec, const char *key)
 {
+	const struct spec *sp = spec;
+	const struct svc_ops *ops = sp->ops;
 	struct svc *s = calloc(1, ops->size < sizeof *s ? sizeof *s : ops->size);
 	if (s == NULL || (key != NULL && (s->key = strdup(key)) == NULL)) {
 		free(s);
@@ -125,75 +128,7 @@ static int measure(struct engine *e, struct domain_scan *ds, json_t *out, const 
 	return 0;
 }
 
-/* ---- waiting for another organization's measurement ---- */
-
-struct svc_wait {
-	struct op op;
-	struct engine *e;
-	struct share_wait *wait;
-	json_t *out;
-	const struct svc_ops *ops;
-	struct spec sp;
-};
-
-static int claim(struct engine *e, struct domain_scan *ds, json_t *out, const struct spec *sp,
-                 const struct svc_ops *ops);
-
-static void wait_end(struct svc_wait *w, const char *status)
-{
-	if (status != NULL)
-		json_object_set_new(w->out, "status", json_string(status));
-	op_done(&w->op);
-	json_decref(w->out);
-	free(w);
-}
-
-static void on_shared(void *arg, json_t *result)
-{
-	struct svc_wait *w = arg;
-	const char *status = NULL;
-	w->wait = NULL;
-	if (result != NULL)
-		json_object_update(w->out, result);
-	else if (engine_org_expired(w->op.ds))
-		status = "timeout";
-	else if (claim(w->e, w->op.ds, w->out, &w->sp, w->ops) < 0)
-		status = "error"; /* abandoned by its measurer, and this organization could not take it on */
-	json_decref(result);
-	wait_end(w, status);
-}
-
-static void wait_cancel(struct op *op)
-{
-	struct svc_wait *w = (struct svc_wait *)op;
-	share_cancel(engine_opts(w->e)->share, w->wait);
-	wait_end(w, "timeout");
-}
-
-static int claim(struct engine *e, struct domain_scan *ds, json_t *out, const struct spec *sp,
-                 const struct svc_ops *ops)
-{
-	char key[400];
-	json_t *result = NULL;
-	struct share_wait *wait = NULL;
-	struct svc_wait *w = calloc(1, sizeof *w);
-	if (w == NULL)
-		return -ENOMEM;
-	snprintf(key, sizeof key, "svc %s %s %u %s", ops->name, sp->addr, sp->port, sp->host);
-	int rc = share_claim(engine_opts(e)->share, key, engine_base(e), on_shared, w, &result, &wait);
-	if (rc == SHARE_WAIT) {
-		*w = (struct svc_wait){.e = e, .wait = wait, .out = json_incref(out), .ops = ops, .sp = *sp};
-		op_begin(&w->op, ds, wait_cancel);
-		return 0;
-	}
-	free(w);
-	if (rc == SHARE_DONE) {
-		json_object_update(out, result);
-		json_decref(result);
-		return 0;
-	}
-	return rc == SHARE_MEASURE ? measure(e, ds, out, sp, ops, key) : rc;
-}
+static const struct shared_ops svc_shared = {.measure = measure, .spec_size = sizeof(struct spec)};
 
 int svc_start(struct engine *e, struct domain_scan *ds, const struct unit *u, const struct svc_ops *ops)
 {
@@ -205,11 +140,13 @@ int svc_start(struct engine *e, struct domain_scan *ds, const struct unit *u, co
 		json_decref(out);
 		return entry == NULL ? -EINVAL : -ENOMEM;
 	}
-	struct spec sp = {.port = u->port};
+	struct spec sp = {.port = u->port, .ops = ops};
+	char key[400];
 	snprintf(sp.addr, sizeof sp.addr, "%s", u->addr);
 	snprintf(sp.host, sizeof sp.host, "%s", u->name && strcmp(u->name, u->addr) != 0 ? u->name : "");
-	int rc = u->shared && engine_opts(e)->share ? claim(e, ds, out, &sp, ops)
-	                                            : measure(e, ds, out, &sp, ops, NULL);
+	snprintf(key, sizeof key, "svc %s %s %u %s", ops->name, sp.addr, sp.port, sp.host);
+	int rc =
+	    u->shared ? shared_measure(e, ds, key, out, &svc_shared, &sp) : measure(e, ds, out, &sp, NULL);
 	json_decref(out);
 	return rc;
 }
