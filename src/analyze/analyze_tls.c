@@ -507,11 +507,11 @@ static int gated(struct tctx *c, const struct tls_check *k)
 	return 1;
 }
 
-/* A web endpoint: HTTPS on 443 or 8443 (entries before services carried only https and smtp). */
+/* A web endpoint: HTTPS on 443 or 8443, or an entry naming no service (the probe's default). */
 static int is_web(const json_t *scan)
 {
 	const char *service = jstr(scan, "service");
-	return is(service, "https") || is(service, "https-alt");
+	return service == NULL || is(service, "https") || is(service, "https-alt");
 }
 
 static void ctx_init(struct tctx *c, const json_t *scan, const char *domain, struct findings *out)
