@@ -1,6 +1,6 @@
 /*
  * The inside of `vitals serve`, shared by its files: http.c (responses, headers, page
- * layout, the stylesheet), serve.c (the daemon, request state, bodies, dispatch),
+ * layout, the stylesheet), serve_daemon.c (the daemon, request state, bodies, dispatch),
  * serve_pages.c (the program page, security.txt, the form, the organization lists)
  * and serve_submit.c (submissions, receipts, the reporter's link and messages).
  * Not for other layers: cmd_serve.c sees serve.h only.
