@@ -4,7 +4,7 @@
  * token). Pure and fuzzed (tests/fuzz/fuzz_serve.c): it copies what it captures into
  * the caller's struct, capped, and never allocates.
  *
- * It does not decide who may see what, nor read any body; serve.c does that.
+ * It does not decide who may see what, nor read any body; serve_daemon.c does that.
  */
 #ifndef VITALS_HTTP_ROUTE_H
 #define VITALS_HTTP_ROUTE_H
