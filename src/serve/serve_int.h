@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "http_route.h"
 #include "serve.h"
@@ -120,6 +121,8 @@ json_t *serve_org(const struct serve *s, const char *org_id);
 enum MHD_Result serve_home(struct MHD_Connection *c, const struct serve *s);
 enum MHD_Result serve_org_page(struct MHD_Connection *c, const struct serve *s, const char *org_id);
 enum MHD_Result serve_program(struct MHD_Connection *c, const struct serve *s, const char *org_id, int json);
+/* The RFC 9116 security.txt of an organization's program, Expires a year (less a day) after `now`. */
+void serve_sectxt_text(FILE *f, const char *base_url, const char *org_id, time_t now);
 enum MHD_Result serve_sectxt(struct MHD_Connection *c, const struct serve *s, const char *org_id);
 enum MHD_Result serve_form(struct MHD_Connection *c, const struct serve *s, const char *org_id);
 

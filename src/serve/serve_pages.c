@@ -182,29 +182,35 @@ enum MHD_Result serve_program(struct MHD_Connection *c, const struct serve *s, c
 	return ret;
 }
 
+void serve_sectxt_text(FILE *f, const char *base_url, const char *org_id, time_t now)
+{
+	char exp[32];
+	struct tm tm;
+	/* RFC 9116 s2.5.5: less than a year ahead; a day short of it stays valid all that day. */
+	time_t t = now + 364 * 86400;
+	strftime(exp, sizeof exp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	fputs("# The vulnerability disclosure program of this organization, served by vitals.\n", f);
+	const char *fields[] = {"Contact", "/report", "Policy", "/program", "Canonical", "/security.txt"};
+	for (int i = 0; i < 6; i += 2) {
+		fprintf(f, "%s: %s/orgs/", fields[i], base_url);
+		url_seg(f, org_id);
+		fprintf(f, "%s\n", fields[i + 1]);
+	}
+	fprintf(f, "Expires: %s\nPreferred-Languages: en\n", exp);
+}
+
 enum MHD_Result serve_sectxt(struct MHD_Connection *c, const struct serve *s, const char *org_id)
 {
-	char *text = NULL, exp[32];
+	char *text = NULL;
 	size_t n = 0;
 	json_t *org = serve_org(s, org_id);
 	if (org == NULL)
 		return http_error(c, s, 404, "No organization has this id in the latest scan.", 0);
 	json_decref(org);
-	/* RFC 9116 s2.5.5: less than a year ahead; a day short of it stays valid the whole day. */
-	time_t t = time(NULL) + 364 * 86400;
-	struct tm tm;
-	strftime(exp, sizeof exp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	FILE *f = open_memstream(&text, &n);
 	if (f == NULL)
 		return MHD_NO;
-	fputs("# The vulnerability disclosure program of this organization, served by vitals.\n", f);
-	const char *fields[] = {"Contact", "/report", "Policy", "/program", "Canonical", "/security.txt"};
-	for (int i = 0; i < 6; i += 2) {
-		fprintf(f, "%s: %s/orgs/", fields[i], s->cfg.base_url);
-		url_seg(f, org_id);
-		fprintf(f, "%s\n", fields[i + 1]);
-	}
-	fprintf(f, "Expires: %s\nPreferred-Languages: en\n", exp);
+	serve_sectxt_text(f, s->cfg.base_url, org_id, time(NULL));
 	fclose(f);
 	enum MHD_Result ret = http_reply(c, s, 200, "text/plain; charset=utf-8", text, n, 0);
 	free(text);

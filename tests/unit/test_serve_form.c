@@ -2,7 +2,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "http_route.h"
+#include "serve_int.h"
+#include "wire_sectxt.h"
 #include "tap.h"
 #include "vdp_form.h"
 
@@ -121,9 +125,36 @@ static void test_small_checks(void)
 	ok(!vdp_text_ok("\xe2\x82", 2, 1), "utf-8: a cut sequence refused");
 }
 
+/* The security.txt we hand out must satisfy the parser vitals grades others' files with. */
+static void test_sectxt(void)
+{
+	char *text = NULL;
+	size_t n = 0;
+	struct sectxt st;
+	FILE *f = open_memstream(&text, &n);
+	serve_sectxt_text(f, "https://vdp.example.test", "org 1/x", 1800000000);
+	fclose(f);
+	is_int(sectxt_parse(text, n, &st), 0, "security.txt: parses");
+	is_int(st.nerr, 0, "security.txt: no malformed line");
+	is_int(st.ncontact, 1, "security.txt: one usable Contact");
+	const char *want = "https://vdp.example.test/orgs/org%201%2Fx/report";
+	ok(st.contact[0].n == strlen(want) && memcmp(st.contact[0].p, want, strlen(want)) == 0,
+	   "security.txt: Contact is the form, the org id percent-encoded");
+	is_int(st.expires_valid, 1, "security.txt: Expires is a date-time");
+	is_int(st.expires, 1800000000 + 364 * 86400,
+	       "security.txt: Expires 364 days ahead (RFC 9116: under a year)");
+	is_int(st.count[SECTXT_POLICY], 1, "security.txt: Policy");
+	is_int(st.count[SECTXT_CANONICAL], 1, "security.txt: Canonical");
+	is_int(st.count[SECTXT_PREFERRED_LANGUAGES], 1, "security.txt: Preferred-Languages");
+	is_int(st.count[SECTXT_EXPIRES], 1, "security.txt: one Expires");
+	ok(strstr(text, "Preferred-Languages: en\n") != NULL, "security.txt: English");
+	free(text);
+}
+
 int main(void)
 {
 	test_routes();
+	test_sectxt();
 	test_report_check();
 	test_small_checks();
 	return done_testing();
