@@ -15,6 +15,7 @@ static const struct {
 	const char *summary;               /* one line for --help */
 } commands[] = {
     {"scan", cmd_scan, "scan organizations from a targets file; grade and store them"},
+    {"serve", cmd_serve, "the disclosure program's web server (pages, security.txt, intake, JSON API)"},
     {"tls", cmd_tls, "deep TLS of named endpoints (addresses, hosts, ports), NDJSON out"},
     {"show", cmd_show, "print one organization's scorecard from the database"},
     {"report", cmd_report, "write a self-contained HTML report of a scan"},
