@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cvss4.h"
 #include "errbuf.h"
 
 /* Length of the UTF-8 sequence starting at s (0: invalid), given `left` bytes. */
@@ -90,14 +91,17 @@ static int check_asset(const struct vdp_submission *s, const char **asset, char 
 	return 0;
 }
 
-/* The vector is stored as text; its meaning is cvss4_check's to judge (SERVE-PURE, at the merge). */
+/* Optional; when given, a CVSS v4.0 vector by the specification's grammar (cvss4.h). */
 static int check_cvss(const char *v, char *why, size_t whylen)
 {
+	char reason[160];
 	if (empty(v))
 		return 0;
 	if (strlen(v) > VDP_CVSS_MAX || !word(v))
 		return errf(why, whylen, -EINVAL,
 		            "cvss: printable ASCII without blanks, at most %d characters", VDP_CVSS_MAX);
+	if (cvss4_check(v, reason, sizeof reason) < 0)
+		return errf(why, whylen, -EINVAL, "cvss: not a CVSS v4.0 vector: %s", reason);
 	return 0;
 }
 

@@ -100,6 +100,15 @@ static void test_report_check(void)
 	is_int(vdp_report_check(&s, &asset, why, sizeof why), -EINVAL,
 	       "report: a CVSS vector with a blank refused");
 	is_str(why, "cvss: printable ASCII without blanks, at most 200 characters", "report: says cvss");
+	s.cvss = "CVSS:4.0/AV:N/AT:N/AC:L/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+	is_int(vdp_report_check(&s, &asset, why, sizeof why), -EINVAL,
+	       "report: a vector out of the specification's order refused");
+	ok(strncmp(why, "cvss: not a CVSS v4.0 vector: ", 30) == 0 && strstr(why, "AT") != NULL,
+	   "report: with cvss4_check's reason naming the metric");
+	if (strstr(why, "AT") == NULL)
+		printf("#   why: %s\n", why);
+	s.cvss = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+	is_int(vdp_report_check(&s, &asset, why, sizeof why), -EINVAL, "report: a CVSS v3.1 vector refused");
 	s.cvss = NULL;
 	s.contact = "\x1b[31m";
 	is_int(vdp_report_check(&s, &asset, why, sizeof why), -EINVAL,
