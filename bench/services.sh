@@ -17,5 +17,5 @@ PY=/usr/bin/python3
 trap '$PY tests/testbed/testbed.py down --dir "$BED" >/dev/null 2>&1 || true' EXIT
 $PY tests/testbed/testbed.py up --orgs "$ORGS" --seed 11 --no-trap --no-hostile --no-mail --dir "$BED" | tail -1
 # one address per service case (the testbed's svcKnn organisations) for nmap -sV
-$PY -c 'import json, sys; m = json.load(open(sys.argv[1])); print(",".join(c["addr"] for f in m["services"]["families"].values() for c in f["cases"]))' "$BED/manifest.json" > "$BED/service-addrs"
+$PY -c 'import json, sys; m = json.load(open(sys.argv[1])); print(",".join(o["svc_addr"] for o in m["organizations"] if o.get("svc_case")))' "$BED/manifest.json" > "$BED/service-addrs"
 $PY bench/services.py "$BED" --service-addrs "$(cat "$BED/service-addrs")" --intensity "${INTENSITY:-2}"
