@@ -62,21 +62,24 @@ static void sum_slot(struct sector *s, struct org_sum *o, int slot, const json_t
 	}
 }
 
-static void count_findings(struct sector *s, const json_t *findings, struct org_sum *o)
+/* The organization's findings of the method's checks by status, from {check: [p, f, i, na]}. */
+static void count_findings(struct sector *s, const json_t *counts, struct org_sum *o)
 {
-	size_t i;
-	json_t *f;
-	json_array_foreach(findings, i, f)
+	const char *check;
+	json_t *v;
+	json_object_foreach((json_t *)counts, check, v)
 	{
-		const char *check = jstr(f, "check"), *status = jstr(f, "status");
-		const struct check_def *c = check ? method_check(s->m, check) : NULL;
-		enum fstatus st;
-		if (c == NULL || status == NULL || fstatus_parse(status, &st) < 0)
+		const struct check_def *c = method_check(s->m, check);
+		long n[4];
+		if (c == NULL)
 			continue;
-		s->checks[c - s->m->checks].n[st]++;
-		o->nfail += st == FS_FAIL;
-		o->nind += st == FS_INDETERMINATE;
-		o->npass += st == FS_PASS;
+		for (int k = 0; k < 4; k++) {
+			n[k] = (long)json_integer_value(json_array_get(v, (size_t)k));
+			s->checks[c - s->m->checks].n[k] += n[k];
+		}
+		o->npass += (size_t)n[FS_PASS];
+		o->nfail += (size_t)n[FS_FAIL];
+		o->nind += (size_t)n[FS_INDETERMINATE];
 	}
 }
 
@@ -94,35 +97,35 @@ static int sum_org(struct sector *s, const json_t *org, struct org_sum *o)
 	for (int i = 0; i < (int)s->m->nfactors; i++)
 		sum_slot(s, o, 1 + i,
 		         json_object_get(json_object_get(scores, "factors"), s->m->factors[i].id));
-	count_findings(s, json_object_get(org, "findings"), o);
+	count_findings(s, json_object_get(org, "counts"), o);
 	o->domains = json_incref(json_object_get(org, "domains"));
 	o->ndomains = json_array_size(o->domains);
 	o->tags = json_incref(json_object_get(org, "tags"));
 	return 0;
 }
 
-static int load_orgs(struct sector *s, struct store *st)
+/* Room for one more organization, doubling; 0 or -ENOMEM. */
+static int grow(struct sector *s)
 {
-	size_t i;
-	json_t *id;
-	s->orgs = calloc(json_array_size(s->ids) + 1, sizeof *s->orgs);
-	s->checks = calloc(s->m->nchecks + 1, sizeof *s->checks);
-	if (s->orgs == NULL || s->checks == NULL)
+	size_t cap = s->cap ? 2 * s->cap : 64;
+	struct org_sum *v;
+	if (s->norgs < s->cap)
+		return 0;
+	if ((v = realloc(s->orgs, cap * sizeof *v)) == NULL)
 		return -ENOMEM;
-	json_array_foreach(s->ids, i, id)
-	{
-		json_t *org;
-		int rc = store_load_org(st, s->scan_id, json_string_value(id), s->m->version, &org);
-		if (rc < 0)
-			return rc;
-		if (s->cohort == NULL || cohort_match(s->cohort, json_object_get(org, "tags")))
-			rc = sum_org(s, org, &s->orgs[s->norgs++]);
-		json_decref(org);
-		if (rc < 0)
-			return rc;
-	}
-	/* A cohort no organization carries is a mistake worth saying, not an empty report. */
-	return s->cohort != NULL && s->norgs == 0 ? -ESRCH : 0;
+	memset(v + s->cap, 0, (cap - s->cap) * sizeof *v);
+	s->orgs = v;
+	s->cap = cap;
+	return 0;
+}
+
+static int add_org(const json_t *org, void *arg)
+{
+	struct sector *s = arg;
+	if (s->cohort != NULL && !cohort_match(s->cohort, json_object_get(org, "tags")))
+		return 0;
+	int rc = grow(s);
+	return rc < 0 ? rc : sum_org(s, org, &s->orgs[s->norgs++]);
 }
 
 int sector_load(struct store *st, int64_t scan_id, int method, const struct cohort *cohort, struct sector *s)
@@ -134,9 +137,15 @@ int sector_load(struct store *st, int64_t scan_id, int method, const struct coho
 	if (rc < 0)
 		goto out;
 	s->m = method_get(method ? method : (int)json_integer_value(json_object_get(s->info, "method")));
-	rc = s->m ? store_scan_orgs(st, scan_id, &s->ids) : -EINVAL;
-	if (rc == 0)
-		rc = load_orgs(s, st);
+	if (s->m == NULL)
+		rc = -EINVAL;
+	else if ((s->checks = calloc(s->m->nchecks + 1, sizeof *s->checks)) == NULL)
+		rc = -ENOMEM;
+	else
+		rc = store_scan_summary(st, scan_id, s->m->version, add_org, s);
+	/* A cohort no organization carries is a mistake worth saying, not an empty report. */
+	if (rc == 0 && s->cohort != NULL && s->norgs == 0)
+		rc = -ESRCH;
 out:
 	if (rc < 0)
 		sector_free(s);
@@ -154,6 +163,5 @@ void sector_free(struct sector *s)
 	free(s->orgs);
 	free(s->checks);
 	json_decref(s->info);
-	json_decref(s->ids);
 	memset(s, 0, sizeof *s);
 }

@@ -5,8 +5,8 @@
  * behind the factor averages, and every check's findings by status. One pass shared by
  * `vitals report` and the live pages of `vitals serve`, so both count alike.
  *
- * It reads the store organization by organization and keeps only these summaries, so
- * memory stays small for large sectors. It does not grade (scores are read as stored
+ * It reads the store's brief of the scan (store_scan_summary: no evidence, no deductions),
+ * so a sector of thousands loads in one pass. It does not grade (scores are read as stored
  * under the method asked) and writes nothing.
  */
 #ifndef VITALS_SECTOR_H
@@ -56,9 +56,9 @@ struct sector {
 	const struct cohort *cohort;              /* only this cohort's organizations; NULL: all */
 	int64_t scan_id;                          /* the scan */
 	json_t *info;                             /* scan metadata (store_scan_info) */
-	json_t *ids;                              /* the scan's organization ids, stored order */
 	struct org_sum *orgs;                     /* the organizations summed, stored order */
 	size_t norgs;                             /* how many */
+	size_t cap;                               /* room in orgs */
 	long grades[SECTOR_SLOTS][SECTOR_GRADES]; /* grade distribution per slot */
 	long sum[SECTOR_SLOTS];                   /* sum of scores per slot */
 	long nscored[SECTOR_SLOTS];               /* organizations with a score per slot */
