@@ -35,7 +35,8 @@
 	".status.st-na{color:#222}.sev-critical,.sev-high{font-weight:bold}"                                 \
 	".evidence{font-family:ui-monospace,monospace;font-size:.8em;white-space:pre-wrap;"                  \
 	"word-break:break-all;max-height:10em;overflow:auto;margin:0}"                                       \
-	".history td,.history th{text-align:center}"
+	".history td,.history th{text-align:center}.findings code{white-space:nowrap}"                       \
+	".orglist td:first-child{min-width:14em}"
 
 const char *style_report(void)
 {
