@@ -27,6 +27,31 @@ int page_scan(struct store *st, const struct page_query *q, int64_t *scan_id, ch
 	return 0;
 }
 
+int page_sector(struct store *st, const struct sector *cached, const struct page_query *q, struct sector *own,
+                const struct sector **use, char *err, size_t errlen)
+{
+	int64_t scan_id;
+	memset(own, 0, sizeof *own);
+	int rc = orglist_scan(q, &scan_id, err, errlen);
+	if (rc == 0 && cached != NULL && (scan_id == 0 || scan_id == cached->scan_id)) {
+		*use = cached;
+		return 0;
+	}
+	if (rc == 0)
+		rc = page_scan(st, q, &scan_id, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = sector_load(st, scan_id, 0, NULL, own);
+	if (rc == -EINVAL)
+		return errf(err, errlen, rc, "scan %lld: unknown methodology", (long long)scan_id);
+	if (rc == -ENODATA)
+		return errf(err, errlen, rc, "scan %lld: an organization has no scores", (long long)scan_id);
+	if (rc < 0)
+		return page_store_err(st, rc, err, errlen);
+	*use = own;
+	return 0;
+}
+
 int page_score(const json_t *obj)
 {
 	const json_t *s = json_object_get(obj, "score");

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "orglist.h"
+#include "sector.h"
 #include "show.h"
 #include "store.h"
 #include "trend.h"
@@ -19,6 +20,14 @@
 int page_scan(struct store *st, const struct page_query *q, int64_t *scan_id, char *err, size_t errlen);
 /* Returns rc with store_error(st) as the message. */
 int page_store_err(struct store *st, int rc, char *err, size_t errlen);
+
+/*
+ * The sector a query reads into *use: `cached` when the query names no scan or cached's own,
+ * else the scan q names (or the latest) loaded into *own. sector_free(own) afterwards either
+ * way. 0, or -EINVAL / -ENOENT / a store error with a message.
+ */
+int page_sector(struct store *st, const struct sector *cached, const struct page_query *q, struct sector *own,
+                const struct sector **use, char *err, size_t errlen);
 
 /* One organization as its scorecard shows it. */
 struct page_org {

@@ -10,22 +10,6 @@
 #include "sector.h"
 #include "svg.h"
 
-/* Loads the sector of the scan `q` names, all organizations, under the scan's own method. */
-static int load_sector(struct store *st, const struct page_query *q, struct sector *s, char *err,
-                       size_t errlen)
-{
-	int64_t scan_id;
-	int rc = page_scan(st, q, &scan_id, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = sector_load(st, scan_id, 0, NULL, s);
-	if (rc == -EINVAL)
-		return errf(err, errlen, rc, "scan %lld: unknown methodology", (long long)scan_id);
-	if (rc == -ENODATA)
-		return errf(err, errlen, rc, "scan %lld: an organization has no scores", (long long)scan_id);
-	return rc < 0 ? page_store_err(st, rc, err, errlen) : 0;
-}
-
 static int finish(FILE *out, char *err, size_t errlen)
 {
 	if (fflush(out) != 0 || ferror(out))
@@ -33,27 +17,29 @@ static int finish(FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
-int page_overview(FILE *out, struct store *st, const struct page_query *q, char *err, size_t errlen)
+int page_overview(FILE *out, struct store *st, const struct sector *cached, const struct page_query *q,
+                  char *err, size_t errlen)
 {
-	struct sector s;
-	int rc = load_sector(st, q, &s, err, errlen);
+	struct sector own;
+	const struct sector *s;
+	int rc = page_sector(st, cached, q, &own, &s, err, errlen);
 	if (rc < 0)
 		return rc;
 	fputs("<h1>Sector security posture</h1>\n", out);
-	card_scan_meta(out, &s);
+	card_scan_meta(out, s);
 	fputs("<nav><a href=\"/orgs\">Organizations</a><a href=\"#distribution\">Grades</a>"
 	      "<a href=\"#factors\">Factors</a><a href=\"#checks\">Checks</a><a href=\"#cohorts\">Cohorts</a>"
 	      "</nav>\n",
 	      out);
-	card_distribution(out, &s);
-	card_factors(out, &s);
-	card_checks(out, &s);
-	rc = card_cohorts(out, &s, CARD_URLS);
+	card_distribution(out, s);
+	card_factors(out, s);
+	card_checks(out, s);
+	rc = card_cohorts(out, s, CARD_URLS);
 	if (rc < 0)
 		errf(err, errlen, rc, "out of memory");
 	else
 		rc = finish(out, err, errlen);
-	sector_free(&s);
+	sector_free(&own);
 	return rc;
 }
 
@@ -223,23 +209,25 @@ static void write_list(FILE *out, const struct list_ctx *c, const struct orglist
 	list_pager(out, c, p);
 }
 
-int page_org_list(FILE *out, struct store *st, const struct page_query *q, char *err, size_t errlen)
+int page_org_list(FILE *out, struct store *st, const struct sector *cached, const struct page_query *q,
+                  char *err, size_t errlen)
 {
-	struct sector s;
+	struct sector own;
+	const struct sector *s;
 	struct orglist_spec sp;
 	struct orglist_page p = {0};
-	int rc = load_sector(st, q, &s, err, errlen);
+	int rc = page_sector(st, cached, q, &own, &s, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = orglist_parse(q, s.m, &sp, err, errlen);
-	if (rc == 0 && (rc = orglist_select(&s, &sp, &p)) < 0)
+	rc = orglist_parse(q, s->m, &sp, err, errlen);
+	if (rc == 0 && (rc = orglist_select(s, &sp, &p)) < 0)
 		errf(err, errlen, rc, "out of memory");
 	if (rc == 0) {
-		struct list_ctx c = {q, &sp, &s};
+		struct list_ctx c = {q, &sp, s};
 		write_list(out, &c, &p);
 		rc = finish(out, err, errlen);
 	}
 	orglist_page_free(&p);
-	sector_free(&s);
+	sector_free(&own);
 	return rc;
 }

@@ -25,15 +25,26 @@
 #include <stdio.h>
 
 #include "orglist.h"
+#include "sector.h"
 #include "store.h"
+
+/*
+ * The overview, the list and the list's JSON read a whole scan's sector (sector.h). A
+ * complete scan never changes, so a server may load the latest once (sector_load, scan
+ * store_latest_scan, method 0) and pass it as `cached` to every request, then load anew when
+ * a newer scan completes; a query that names another scan, or a NULL `cached`, reads the
+ * store. The functions only read `cached`, so requests on several threads may share it.
+ */
 
 /* Scans listed in an organization's history, newest last. */
 #define PAGES_HISTORY_MAX 24
 
 /* The sector overview: the scan, grade distributions, factor averages, checks, cohorts. */
-int page_overview(FILE *out, struct store *st, const struct page_query *q, char *err, size_t errlen);
+int page_overview(FILE *out, struct store *st, const struct sector *cached, const struct page_query *q,
+                  char *err, size_t errlen);
 /* The organization list: its GET form, a page of organizations, sorting links and a pager. */
-int page_org_list(FILE *out, struct store *st, const struct page_query *q, char *err, size_t errlen);
+int page_org_list(FILE *out, struct store *st, const struct sector *cached, const struct page_query *q,
+                  char *err, size_t errlen);
 /*
  * One organization's scorecard: grades, failing findings with points, severity and
  * evidence, its other findings, its assets with why each is its own, and its history
@@ -54,7 +65,8 @@ int page_org(FILE *out, struct store *st, const char *org_id, const struct page_
  *         history: {method, scans: [{scan, started, score, grade, factors: {id: score}}]}}
  * (a score or grade without a value is null).
  */
-int page_org_list_json(struct store *st, const struct page_query *q, json_t **out, char *err, size_t errlen);
+int page_org_list_json(struct store *st, const struct sector *cached, const struct page_query *q,
+                       json_t **out, char *err, size_t errlen);
 int page_org_json(struct store *st, const char *org_id, const struct page_query *q, json_t **out, char *err,
                   size_t errlen);
 

@@ -82,24 +82,23 @@ static json_t *list_json(const struct sector *s, const struct orglist_spec *sp, 
 	                 query_json(s, sp), "organizations", items);
 }
 
-int page_org_list_json(struct store *st, const struct page_query *q, json_t **out, char *err, size_t errlen)
+int page_org_list_json(struct store *st, const struct sector *cached, const struct page_query *q,
+                       json_t **out, char *err, size_t errlen)
 {
-	struct sector s = {0};
+	struct sector own;
+	const struct sector *s;
 	struct orglist_spec sp;
 	struct orglist_page p = {0};
-	int64_t scan_id;
-	int rc = page_scan(st, q, &scan_id, err, errlen);
+	int rc = page_sector(st, cached, q, &own, &s, err, errlen);
 	if (rc < 0)
 		return rc;
-	if ((rc = sector_load(st, scan_id, 0, NULL, &s)) < 0)
-		return page_store_err(st, rc, err, errlen);
-	rc = orglist_parse(q, s.m, &sp, err, errlen);
-	if (rc == 0 && (rc = orglist_select(&s, &sp, &p)) == 0 && (*out = list_json(&s, &sp, &p)) == NULL)
+	rc = orglist_parse(q, s->m, &sp, err, errlen);
+	if (rc == 0 && (rc = orglist_select(s, &sp, &p)) == 0 && (*out = list_json(s, &sp, &p)) == NULL)
 		rc = -ENOMEM;
 	if (rc == -ENOMEM)
 		errf(err, errlen, rc, "out of memory");
 	orglist_page_free(&p);
-	sector_free(&s);
+	sector_free(&own);
 	return rc;
 }
 

@@ -106,6 +106,8 @@ static void build(struct store *st)
 /* ---- helpers ---- */
 
 static char err[256];
+/* The sector the page functions are handed, NULL: they read the store. */
+static const struct sector *cached;
 
 /* A fragment written by one of the page functions: its text, and *rc its return code. */
 static char *render(struct store *st, const char *org, const struct page_query *q, int which, int *rc)
@@ -115,9 +117,9 @@ static char *render(struct store *st, const char *org, const struct page_query *
 	FILE *m = open_memstream(&buf, &len);
 	err[0] = '\0';
 	if (which == 0)
-		*rc = page_overview(m, st, q, err, sizeof err);
+		*rc = page_overview(m, st, cached, q, err, sizeof err);
 	else if (which == 1)
-		*rc = page_org_list(m, st, q, err, sizeof err);
+		*rc = page_org_list(m, st, cached, q, err, sizeof err);
 	else
 		*rc = page_org(m, st, org, q, err, sizeof err);
 	fclose(m);
@@ -387,7 +389,7 @@ static void test_list_json(struct store *st)
 {
 	json_t *j = NULL;
 	struct page_query q = {.grade = "c", .sort = "score", .order = "desc", .q = "&"};
-	int rc = page_org_list_json(st, &q, &j, err, sizeof err);
+	int rc = page_org_list_json(st, cached, &q, &j, err, sizeof err);
 	is_int(rc, 0, "list JSON");
 	is_int(json_integer_value(json_object_get(j, "total")), 1, "one C whose name has &");
 	is_int(json_integer_value(json_object_get(j, "pages")), 1, "one page");
@@ -410,7 +412,7 @@ static void test_list_json(struct store *st)
 
 	j = NULL;
 	q = (struct page_query){.page = "2"};
-	page_org_list_json(st, &q, &j, err, sizeof err);
+	page_org_list_json(st, cached, &q, &j, err, sizeof err);
 	is_int(json_array_size(json_object_get(j, "organizations")), 50, "page 2: 50");
 	is_str(json_string_value(
 	           json_object_get(json_array_get(json_object_get(j, "organizations"), 0), "org_id")),
@@ -418,7 +420,7 @@ static void test_list_json(struct store *st)
 	json_decref(j);
 	j = NULL;
 	q = (struct page_query){.sort = "bogus"};
-	is_int(page_org_list_json(st, &q, &j, err, sizeof err), -EINVAL, "list JSON: a bad sort");
+	is_int(page_org_list_json(st, cached, &q, &j, err, sizeof err), -EINVAL, "list JSON: a bad sort");
 	ok(j == NULL, "and no JSON");
 }
 
@@ -458,6 +460,44 @@ static void test_org_json(struct store *st)
 	       "org JSON: no id");
 }
 
+/* A sector the server keeps: used for queries of its scan or of none, the store read otherwise. */
+static void test_cached(struct store *st)
+{
+	struct sector s1, s2;
+	char ids[8192];
+	int rc;
+	is_int(sector_load(st, 1, 0, NULL, &s1), 0, "scan 1's sector loaded");
+	is_int(sector_load(st, 2, 0, NULL, &s2), 0, "scan 2's sector loaded");
+	char *fresh = list_of(st, (struct page_query){.grade = "F", .q = "bulk0"}, &rc);
+	cached = &s2;
+	char *kept = list_of(st, (struct page_query){.grade = "F", .q = "bulk0"}, &rc);
+	ok(fresh && kept && strcmp(fresh, kept) == 0,
+	   "the list from a kept sector is the list from the store");
+	free(fresh);
+	free(kept);
+	cached = &s1;
+	kept = list_of(st, (struct page_query){0}, &rc);
+	row_ids(kept, ids, sizeof ids);
+	is_str(ids, "h1", "a query naming no scan reads the kept sector (scan 1: h1 alone)");
+	free(kept);
+	kept = list_of(st, (struct page_query){.scan = "2", .q = "h1"}, &rc);
+	ok(strstr(kept, "<p class=\"meta\">Scan 2 &middot;") != NULL &&
+	       strstr(kept, "1 of 112 organizations") != NULL,
+	   "a query naming another scan reads the store");
+	free(kept);
+	json_t *j = NULL;
+	struct page_query q = {0};
+	is_int(page_org_list_json(st, cached, &q, &j, err, sizeof err), 0, "list JSON from a kept sector");
+	is_int(json_integer_value(json_object_get(j, "scan")), 1, "of its scan");
+	json_decref(j);
+	kept = render(st, NULL, &(struct page_query){0}, 0, &rc);
+	ok(strstr(kept, "<p class=\"meta\">Scan 1 &middot;") != NULL, "the overview from a kept sector");
+	free(kept);
+	cached = NULL;
+	sector_free(&s1);
+	sector_free(&s2);
+}
+
 static void test_style(void)
 {
 	const char *all = style_sheet(), *rep = style_report();
@@ -483,6 +523,7 @@ int main(void)
 	test_overview(st);
 	test_list_json(st);
 	test_org_json(st);
+	test_cached(st);
 	test_style();
 	store_close(st);
 	char path[300];
