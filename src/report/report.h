@@ -9,9 +9,10 @@
  * The page has inline CSS and SVG drawn by svg.c; it runs no script and loads nothing
  * from the network, so it can be mailed or archived as it is. Every string that came
  * from targets or the network (names, domains, details) is HTML-escaped.
- * The report reads the store organization by organization (two passes: statistics,
- * then cards), so memory stays small for large sectors. It does not grade: scores are
- * read as stored; `vitals rescore` computes them under another method first.
+ * The report reads the store organization by organization (two passes: each one's brief
+ * for the statistics, sector.c; then each card), so memory stays small for large sectors.
+ * Its sections are cards.c's pieces, which the live pages of `vitals serve` share.
+ * It does not grade: scores are read as stored; `vitals rescore` computes them under another method first.
  */
 #ifndef VITALS_REPORT_H
 #define VITALS_REPORT_H

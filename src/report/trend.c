@@ -125,6 +125,9 @@ static int load_point(struct store *st, const struct trend *t, struct trend_poin
 	tally_init(&p->t, t->m);
 	json_array_foreach(ids, i, id)
 	{
+		/* One organization's history reads only its own row of each scan. */
+		if (t->org != NULL && strcmp(t->org, json_string_value(id)) != 0)
+			continue;
 		if (rc < 0 || (rc = add_org(st, t, p, json_string_value(id))) < 0)
 			break;
 	}
@@ -132,22 +135,31 @@ static int load_point(struct store *st, const struct trend *t, struct trend_poin
 	return rc;
 }
 
-int trend_load(struct store *st, int64_t ref, const struct cohort *coh, struct trend *out)
+static int load_all(struct store *st, int64_t ref, struct trend t, struct trend *out)
 {
-	struct trend t = {.coh = coh};
 	long members = 0;
 	int rc = pick_scans(st, ref, &t);
 	for (size_t i = 0; rc == 0 && i < t.n; i++) {
 		rc = load_point(st, &t, &t.pts[i]);
 		members += t.pts[i].t.norgs;
 	}
-	if (rc == 0 && coh != NULL && members == 0)
+	if (rc == 0 && t.coh != NULL && members == 0)
 		rc = -ESRCH;
 	if (rc == 0)
 		*out = t;
 	else
 		trend_free(&t);
 	return rc;
+}
+
+int trend_load(struct store *st, int64_t ref, const struct cohort *coh, struct trend *out)
+{
+	return load_all(st, ref, (struct trend){.coh = coh}, out);
+}
+
+int trend_load_org(struct store *st, int64_t ref, const char *org_id, struct trend *out)
+{
+	return load_all(st, ref, (struct trend){.org = org_id}, out);
 }
 
 void trend_free(struct trend *t)

@@ -33,6 +33,7 @@ struct trend {
 	struct trend_point *pts;  /* the scans, oldest first */
 	size_t n;                 /* how many */
 	const struct cohort *coh; /* the cohort, or NULL for every organization */
+	const char *org;          /* one organization alone (trend_load_org), or NULL */
 };
 
 /*
@@ -43,6 +44,12 @@ struct trend {
  * a stored finding is malformed; -ENOMEM; another store error.
  */
 int trend_load(struct store *st, int64_t ref, const struct cohort *coh, struct trend *out);
+/*
+ * The same trend of one organization alone (an organization's history): a point per scan,
+ * whose tally holds that organization or, in a scan without it, nothing. Returns as
+ * trend_load, without -ESRCH: a scan that lacks the organization is an empty point.
+ */
+int trend_load_org(struct store *st, int64_t ref, const char *org_id, struct trend *out);
 void trend_free(struct trend *t);
 /*
  * CSV, one line per scan after the header

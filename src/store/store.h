@@ -85,6 +85,16 @@ int store_scan_orgs(struct store *st, int64_t scan_id, json_t **org_ids);
  * method 0 means the scan's own). Caller json_decref()s.
  */
 int store_load_org(struct store *st, int64_t scan_id, const char *org_id, int method, json_t **out);
+/*
+ * The scan's organizations in brief, one at a time in stored order, for views of a whole
+ * sector: `each` gets {org_id, name, domains, tags, scores: {method, score, grade, factors:
+ * {id: {score, grade}}} (null without scores under `method`, 0: the scan's own), counts:
+ * {check_id: [pass, fail, indeterminate, na]}}, borrowed for the call. No evidence, detail
+ * or deduction is read and nothing is kept, so a sector of thousands is read quickly in
+ * little memory. Returns 0, the first negative value `each` returns, or a store error.
+ */
+int store_scan_summary(struct store *st, int64_t scan_id, int method,
+                       int (*each)(const json_t *org, void *arg), void *arg);
 /* Scan metadata: {id, started, finished, status, method, args, orgs}. */
 int store_scan_info(struct store *st, int64_t scan_id, json_t **out);
 /* Replaces a scan's scores for one organization under `method` (used by rescore). */

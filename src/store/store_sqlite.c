@@ -81,6 +81,10 @@ enum stmt_id {
 	ST_FIND_LIST,
 	ST_FIND_LIST_V2,
 	ST_SCORE_LIST,
+	ST_SUM_ORGS,
+	ST_SUM_ORGS_V1,
+	ST_SUM_SCORES,
+	ST_SUM_COUNTS,
 	ST_COUNT,
 };
 
@@ -134,6 +138,15 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " WHERE scan_id = ?1 AND org_id = ?2 ORDER BY rowid",
     [ST_SCORE_LIST] = "SELECT factor, score, grade, detail FROM scores"
                       " WHERE scan_id = ?1 AND org_id = ?2 AND method = ?3 ORDER BY rowid",
+    /* store_scan_summary: the sector in brief, without evidence or deductions. */
+    [ST_SUM_ORGS] = "SELECT s.org_id, o.name, s.domains, s.tags FROM scan_orgs s"
+                    " JOIN organizations o ON o.org_id = s.org_id WHERE s.scan_id = ?1 ORDER BY s.rowid",
+    [ST_SUM_ORGS_V1] = "SELECT s.org_id, o.name, s.domains, '{}' FROM scan_orgs s"
+                       " JOIN organizations o ON o.org_id = s.org_id WHERE s.scan_id = ?1 ORDER BY s.rowid",
+    [ST_SUM_SCORES] =
+        "SELECT factor, score, grade FROM scores WHERE scan_id = ?1 AND org_id = ?2 AND method = ?3",
+    /* Counted by the caller: a GROUP BY makes SQLite walk the scan's findings by check. */
+    [ST_SUM_COUNTS] = "SELECT check_id, status FROM findings WHERE scan_id = ?1 AND org_id = ?2",
 };
 
 struct store {
@@ -1236,5 +1249,111 @@ int store_replace_scores(struct store *st, int64_t scan_id, const char *org_id, 
 		rc = tx_begin(st);
 	if (rc == 0)
 		rc = tx_end(st, replace_rows(st, scan_id, org_id, m, scorecard));
+	return rc;
+}
+
+/* ---- the sector in brief ---- */
+
+/* One scores row into the brief's {score, grade, factors: {id: {score, grade}}}. */
+static int summary_score_row(sqlite3_stmt *s, json_t *org, int method)
+{
+	const char *factor = (const char *)sqlite3_column_text(s, 0);
+	json_t *card = json_object_get(org, "scores");
+	if (factor == NULL)
+		return -EINVAL;
+	if (!json_is_object(card) &&
+	    json_object_set_new(
+	        org, "scores",
+	        card = json_pack("{s:i, s:n, s:n, s:{}}", "method", method, "score", "grade", "factors")) < 0)
+		return -ENOMEM;
+	json_t *target = card;
+	if (strcmp(factor, "overall") != 0 &&
+	    json_object_set_new(json_object_get(card, "factors"), factor, target = json_object()) < 0)
+		return -ENOMEM;
+	if (json_object_set_new(target, "score", column_int_or_null(s, 1)) < 0 ||
+	    json_object_set_new(target, "grade", column_text_or_null(s, 2)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int summary_scores(struct store *st, int64_t scan_id, const char *org_id, int method, json_t *org)
+{
+	sqlite3_stmt *s;
+	int step = SQLITE_DONE, rc = prep(st, ST_SUM_SCORES, &s);
+	if (rc == 0)
+		rc = bind(st, s, "Iti", scan_id, org_id, method);
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+		if (summary_score_row(s, org, method) < 0)
+			rc = seterr(st, -EINVAL, "scores of %s in scan %lld are unreadable", org_id,
+			            (long long)scan_id);
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = dberr(st, step, "reading scores");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* The organization's findings by check and status as {check: [pass, fail, indeterminate, na]}. */
+static int summary_counts(struct store *st, int64_t scan_id, const char *org_id, json_t *counts)
+{
+	static const char *const names[4] = {"pass", "fail", "indeterminate", "na"};
+	sqlite3_stmt *s;
+	int step = SQLITE_DONE, rc = prep(st, ST_SUM_COUNTS, &s);
+	if (rc == 0)
+		rc = bind(st, s, "It", scan_id, org_id);
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *check = (const char *)sqlite3_column_text(s, 0);
+		const char *status = (const char *)sqlite3_column_text(s, 1);
+		json_t *v = check ? json_object_get(counts, check) : NULL;
+		size_t k = 0;
+		while (k < 4 && status && strcmp(status, names[k]) != 0)
+			k++;
+		if (check == NULL || k == 4)
+			continue;
+		if ((v == NULL &&
+		     json_object_set_new(counts, check, v = json_pack("[i,i,i,i]", 0, 0, 0, 0)) < 0) ||
+		    json_array_set_new(v, k, json_integer(json_integer_value(json_array_get(v, k)) + 1)) < 0)
+			rc = seterr(st, -ENOMEM, "out of memory counting findings of %s", org_id);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = dberr(st, step, "counting findings");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* The brief of the organization on the current row of `s`, handed to `each`. */
+static int summary_org(struct store *st, sqlite3_stmt *s, int64_t scan_id, int method,
+                       int (*each)(const json_t *org, void *arg), void *arg)
+{
+	const char *id = (const char *)sqlite3_column_text(s, 0);
+	json_t *domains = column_json(s, 2), *tags = column_json(s, 3);
+	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:n, s:{}}", "org_id", id ? id : "", "name",
+	                      column_text_or_null(s, 1), "domains", domains ? domains : json_array(), "tags",
+	                      tags ? tags : json_object(), "scores", "counts");
+	int rc = o ? summary_scores(st, scan_id, id ? id : "", method, o)
+	           : seterr(st, -ENOMEM, "out of memory summing scan %lld", (long long)scan_id);
+	if (rc == 0)
+		rc = summary_counts(st, scan_id, id ? id : "", json_object_get(o, "counts"));
+	if (rc == 0)
+		rc = each(o, arg);
+	json_decref(o);
+	return rc;
+}
+
+int store_scan_summary(struct store *st, int64_t scan_id, int method,
+                       int (*each)(const json_t *org, void *arg), void *arg)
+{
+	sqlite3_stmt *s;
+	int scan_m, step = SQLITE_DONE, rc = scan_method(st, scan_id, &scan_m);
+	if (rc == 0)
+		rc = prep(st, st->version == 1 ? ST_SUM_ORGS_V1 : ST_SUM_ORGS, &s);
+	if (rc == 0)
+		rc = bind(st, s, "I", scan_id);
+	if (rc < 0)
+		return rc;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+		rc = summary_org(st, s, scan_id, method ? method : scan_m, each, arg);
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = dberr(st, step, "listing the scan's organizations");
+	sqlite3_reset(s);
 	return rc;
 }

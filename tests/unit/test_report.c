@@ -93,6 +93,11 @@ static void test_html(const char *html)
 	       strstr(html, "<link") == NULL && strstr(html, "@font-face") == NULL,
 	   "nothing is fetched: no src, url(), @import, <link> or web fonts");
 	ok(strchr(html, '\033') == NULL, "no escape characters from the network");
+	ok(strstr(html, " style=") == NULL,
+	   "no style attribute: the report's HTML passes a CSP without inline styles");
+	ok(strstr(html, "<span class=\"st-fail\"></span>fail") != NULL &&
+	       strstr(html, ".st-fail{background:#c62828}"),
+	   "the checks' legend colours are classes of the stylesheet");
 	ok(strstr(html, "<tr><th scope=\"row\">A</th><td class=\"n\">1</td>") != NULL, "overall: one A");
 	ok(strstr(html, "<tr><th scope=\"row\">B</th><td class=\"n\">0</td>") != NULL, "overall: no B");
 	ok(strstr(html, "<tr><th scope=\"row\">F</th><td class=\"n\">1</td>") != NULL, "overall: one F");

@@ -357,6 +357,63 @@ static void test_counts(struct store *st)
 	json_decref(c);
 }
 
+/* store_scan_summary's callback: keeps each brief; -ECANCELED after `stop` of them (0: never). */
+struct briefs {
+	json_t *all; /* the briefs seen */
+	size_t stop; /* stop after this many */
+};
+
+static int keep_brief(const json_t *org, void *arg)
+{
+	struct briefs *b = arg;
+	json_array_append_new(b->all, json_deep_copy(org));
+	return b->stop && json_array_size(b->all) >= b->stop ? -ECANCELED : 0;
+}
+
+static void test_summary(struct store *st)
+{
+	struct briefs b = {json_array(), 0};
+	json_t *org = NULL;
+	is_int(store_scan_summary(st, 1, 0, keep_brief, &b), 0, "summary of scan 1");
+	is_int(json_array_size(b.all), 2, "summary: two organizations");
+	json_t *o = json_array_get(b.all, 0);
+	is_str(json_string_value(json_object_get(o, "org_id")), "org001", "summary: stored order");
+	is_str(json_string_value(json_object_get(o, "name")), "Saint <Mary> Hospital", "summary: the name");
+	is_str(json_string_value(json_object_get(json_object_get(o, "tags"), "type")), "hospital",
+	       "summary: tags");
+	is_str(json_string_value(json_array_get(json_object_get(o, "domains"), 1)), "www.org001.test",
+	       "summary: domains");
+	json_t *spf = json_object_get(json_object_get(o, "counts"), "dns.spf.all");
+	ok(json_integer_value(json_array_get(spf, 0)) == 0 &&
+	       json_integer_value(json_array_get(spf, 1)) == 1 && json_array_size(spf) == 4,
+	   "summary: dns.spf.all counted [0 pass, 1 fail, 0, 0]");
+	store_load_org(st, 1, "org001", 0, &org);
+	json_t *sc = json_object_get(org, "scores"), *bs = json_object_get(o, "scores");
+	ok(json_integer_value(json_object_get(bs, "score")) ==
+	           json_integer_value(json_object_get(sc, "score")) &&
+	       json_is_integer(json_object_get(bs, "score")),
+	   "summary: the overall score as stored");
+	ok(json_equal(json_object_get(json_object_get(json_object_get(bs, "factors"), "dns"), "grade"),
+	              json_object_get(json_object_get(json_object_get(sc, "factors"), "dns"), "grade")),
+	   "summary: a factor's grade as stored");
+	ok(json_object_get(json_object_get(json_object_get(bs, "factors"), "dns"), "deductions") == NULL &&
+	       json_object_get(o, "findings") == NULL,
+	   "summary: no deductions, no findings");
+	json_decref(org);
+	json_decref(b.all);
+	b = (struct briefs){json_array(), 1};
+	is_int(store_scan_summary(st, 1, 0, keep_brief, &b), -ECANCELED,
+	       "summary: the callback's error stops it");
+	is_int(json_array_size(b.all), 1, "summary: after one organization");
+	is_int(store_scan_summary(st, 42, 0, keep_brief, &b), -ENOENT, "summary of an unknown scan");
+	json_decref(b.all);
+	b = (struct briefs){json_array(), 0};
+	store_scan_summary(st, 1, 3, keep_brief, &b);
+	ok(json_is_null(json_object_get(json_array_get(b.all, 0), "scores")),
+	   "summary: no scores under v3: null");
+	json_decref(b.all);
+}
+
 /* Reading never writes: the file's bytes stay the same and every write fails. */
 static void test_readonly(void)
 {
@@ -471,6 +528,7 @@ int main(void)
 	test_latest_and_replace(st);
 	test_claim(st);
 	test_counts(st);
+	test_summary(st);
 	st = store_close(st);
 	test_readonly();
 	ok(st == NULL, "store_close returns NULL");
