@@ -1,7 +1,11 @@
 /* /assets/vitals.css: the one stylesheet of `vitals serve` (the CSP allows no other style). */
-#include "serve_int.h"
+#include <stdlib.h>
+#include <string.h>
 
-/* Readable on a phone and in print; the scorecard styles join it later. */
+#include "serve_int.h"
+#include "style.h"
+
+/* The layout and the forms: readable on a phone and in print. */
 const char http_css[] =
     ":root{--ink:#1d2430;--muted:#5b6472;--line:#d8dde5;--bg:#fbfcfd;--accent:#0b5cad;--warn:#8a4b00}\n"
     "*{box-sizing:border-box}\n"
@@ -33,3 +37,25 @@ const char http_css[] =
     ".text{white-space:pre-wrap}\n"
     "@media print{header.site nav,form{display:none}}\n";
 const size_t http_css_len = sizeof http_css - 1;
+
+/* Built at the first request: the scorecards' sheet first, so the layout's rules win. */
+static char *css;
+static size_t css_len;
+
+const char *serve_css(size_t *len)
+{
+	if (css == NULL) {
+		const char *cards = style_sheet();
+		size_t n = strlen(cards);
+		char *p = malloc(n + http_css_len + 2);
+		if (p == NULL)
+			return NULL;
+		memcpy(p, cards, n);
+		p[n] = '\n';
+		memcpy(p + n + 1, http_css, http_css_len + 1);
+		css = p;
+		css_len = n + 1 + http_css_len;
+	}
+	*len = css_len;
+	return css;
+}

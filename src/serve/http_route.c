@@ -23,6 +23,8 @@ static const struct {
     {"/api/v1/orgs/", "/reports", ROUTE_API_REPORTS, ROUTE_POST},
     {"/api/v1/reports/", "", ROUTE_API_LINK, ROUTE_GET},
     {"/api/v1/reports/", "/messages", ROUTE_API_MESSAGES, ROUTE_POST},
+    {"/api/v1/orgs", NULL, ROUTE_API_ORGS, ROUTE_GET},
+    {"/api/v1/orgs/", "", ROUTE_API_ORG, ROUTE_GET},
 };
 
 /* The captured segment is everything up to the next '/': it must be non-empty and clean. */

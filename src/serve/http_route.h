@@ -27,6 +27,8 @@ enum route_id {
 	ROUTE_API_REPORTS,  /* /api/v1/orgs/{org_id}/reports: a submission (POST, JSON) */
 	ROUTE_API_LINK,     /* /api/v1/reports/{token}: status and messages */
 	ROUTE_API_MESSAGES, /* /api/v1/reports/{token}/messages: a message (POST, JSON) */
+	ROUTE_API_ORGS,     /* /api/v1/orgs?...: the organization list */
+	ROUTE_API_ORG,      /* /api/v1/orgs/{org_id}: its scorecard */
 };
 
 /* What a route accepts: GET (and HEAD) and/or POST. */

@@ -214,10 +214,15 @@ static enum MHD_Result dispatch_get(struct MHD_Connection *c, struct serve *s, s
 	const char *arg = q->route.arg;
 	switch (q->route.id) {
 	case ROUTE_HOME:
+		return serve_overview(c, s);
 	case ROUTE_ORGS:
-		return serve_home(c, s);
+		return serve_org_list(c, s, 0);
+	case ROUTE_API_ORGS:
+		return serve_org_list(c, s, 1);
 	case ROUTE_ORG:
-		return serve_org_page(c, s, arg);
+		return serve_scorecard(c, s, arg, 0);
+	case ROUTE_API_ORG:
+		return serve_scorecard(c, s, arg, 1);
 	case ROUTE_PROGRAM:
 		return serve_program(c, s, arg, 0);
 	case ROUTE_API_PROGRAM:
@@ -230,8 +235,12 @@ static enum MHD_Result dispatch_get(struct MHD_Connection *c, struct serve *s, s
 		return serve_link(c, s, arg, 0);
 	case ROUTE_API_LINK:
 		return serve_link(c, s, arg, 1);
-	case ROUTE_CSS:
-		return http_reply(c, s, 200, "text/css; charset=utf-8", http_css, http_css_len, 0);
+	case ROUTE_CSS: {
+		size_t len = 0;
+		const char *css = serve_css(&len);
+		return css ? http_reply(c, s, 200, "text/css; charset=utf-8", css, len, 0)
+		           : http_error(c, s, 500, "Out of memory.", 0);
+	}
 	default:
 		return http_error(c, s, 404, "There is no page at this address.", is_api(q->route.id));
 	}
@@ -360,6 +369,7 @@ struct serve *serve_stop(struct serve *s)
 	if (s != NULL) {
 		if (s->d != NULL)
 			MHD_stop_daemon(s->d);
+		serve_cards_free();
 		free(s);
 	}
 	return NULL;

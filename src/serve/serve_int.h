@@ -1,7 +1,8 @@
 /*
  * The inside of `vitals serve`, shared by its files: http.c (responses, headers, page
  * layout, the stylesheet), serve_daemon.c (the daemon, request state, bodies, dispatch),
- * serve_pages.c (the program page, security.txt, the form, the organization lists)
+ * serve_pages.c (the program page, security.txt, the form), serve_cards.c (the live
+ * scorecards)
  * and serve_submit.c (submissions, receipts, the reporter's link and messages).
  * Not for other layers: cmd_serve.c sees serve.h only.
  */
@@ -118,13 +119,21 @@ extern const size_t http_css_len; /* its length */
 /* ---- serve_pages.c ---- */
 /* The organization `org_id` of the latest scan ({org_id, name, assets, ...}); NULL when absent. */
 json_t *serve_org(const struct serve *s, const char *org_id);
-enum MHD_Result serve_home(struct MHD_Connection *c, const struct serve *s);
-enum MHD_Result serve_org_page(struct MHD_Connection *c, const struct serve *s, const char *org_id);
 enum MHD_Result serve_program(struct MHD_Connection *c, const struct serve *s, const char *org_id, int json);
 /* The RFC 9116 security.txt of an organization's program, Expires a year (less a day) after `now`. */
 void serve_sectxt_text(FILE *f, const char *base_url, const char *org_id, time_t now);
 enum MHD_Result serve_sectxt(struct MHD_Connection *c, const struct serve *s, const char *org_id);
 enum MHD_Result serve_form(struct MHD_Connection *c, const struct serve *s, const char *org_id);
+
+/* ---- serve_cards.c: the live scorecards (report/pages.h) ---- */
+enum MHD_Result serve_overview(struct MHD_Connection *c, const struct serve *s);
+enum MHD_Result serve_org_list(struct MHD_Connection *c, const struct serve *s, int json);
+enum MHD_Result serve_scorecard(struct MHD_Connection *c, const struct serve *s, const char *org_id,
+                                int json);
+/* Frees the kept sector (at the server's stop). */
+void serve_cards_free(void);
+/* The stylesheet: the scorecards' (style.h) and the server's layout and forms, built once. */
+const char *serve_css(size_t *len);
 
 /* ---- serve_submit.c ---- */
 enum MHD_Result serve_submit(struct MHD_Connection *c, const struct serve *s, struct req *q, int json);

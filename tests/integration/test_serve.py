@@ -148,6 +148,46 @@ def test_headers_on_every_page(srv, scan):
     assert status == 404 and b"<main>" in body and b"<script" not in body and b"style=" not in body
 
 
+def test_scorecards_are_served(srv, scan):
+    """The live scorecards (report/pages.h in the server's layout): the overview, the list with
+    its filters and the JSON twin agreeing with the scan's own records, an organization's
+    scorecard linking its disclosure program, a bad query a 400 naming it, an unknown
+    organization a 404; every page without inline style or script."""
+    records = scan[0]
+    graded = {o: r for o, r in records.items() if r["scores"].get("grade")}
+    status, h, page = get(srv, "/")
+    assert status == 200 and b"<svg" in page, status
+    status, _, page = get(srv, "/orgs?grade=F&sort=score&order=asc")
+    assert status == 200
+    want = sorted(o for o, r in graded.items() if r["scores"]["grade"] == "F")
+    status, _, doc = get(srv, "/api/v1/orgs?grade=F&sort=name")
+    doc = json.loads(doc)
+    assert status == 200 and doc["total"] == len(want), (doc["total"], len(want))
+    got = [o["org_id"] for o in doc["organizations"]]
+    assert set(got) <= set(want) and len(got) == min(len(want), doc["page_size"]), got
+    names = [o["name"] for o in doc["organizations"]]
+    assert names == sorted(names, key=str.lower) or names == sorted(names), names
+    assert all(o["grade"] == "F" for o in doc["organizations"])
+    rec = an_org(scan)
+    status, _, page = get(srv, f"/orgs/{rec['org_id']}")
+    text = page.decode()
+    assert status == 200 and f"/orgs/{rec['org_id']}/program" in text
+    status, _, doc = get(srv, f"/api/v1/orgs/{rec['org_id']}")
+    doc = json.loads(doc)
+    assert status == 200 and doc["org_id"] == rec["org_id"]
+    assert doc["grade"] == rec["scores"]["grade"] and doc["score"] == rec["scores"]["score"]
+    status, _, body = get(srv, "/orgs?sort=nosuchkey")
+    assert status == 400 and b"sort" in body, body[:300]
+    assert get(srv, "/api/v1/orgs?grade=Q")[0] == 400
+    assert get(srv, "/orgs/nosuchorg")[0] == 404
+    assert get(srv, "/api/v1/orgs/nosuchorg")[0] == 404
+    for path in ("/", "/orgs", f"/orgs/{rec['org_id']}"):
+        body = get(srv, path)[2]
+        assert b"style=" not in body and b"<style" not in body and b"<script" not in body, path
+    css = get(srv, "/assets/vitals.css")[2].decode()
+    assert "form.vdp" in css and ".st-" in css, "the server's and the scorecards' styles in one sheet"
+
+
 def test_program_lists_the_assets(srv, scan):
     rec = an_org(scan)
     _, _, page = get(srv, f"/orgs/{rec['org_id']}/program")
