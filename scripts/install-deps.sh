@@ -14,7 +14,7 @@ PKGS=(
   xrdp tigervnc-standalone-server tigervnc-tools samba inetutils-telnetd vsftpd
   openssh-server openssh-client postgresql-15 mariadb-server
   orthanc orthanc-dicomweb dcmtk
-  chromium nodejs npm apache2-utils
+  apache2-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do
