@@ -71,7 +71,8 @@ static int tls_round(struct ftp_probe *p)
 	return 1;
 }
 
-/* A whole reply in the current phase: recorded, and the next step taken. 1 when the probe ended. */
+/* A whole reply in the current phase: recorded, and the next step taken. 1 when the probe ended
+ * or the connection was replaced (the caller then stops reading it). */
 static int ftp_step(struct ftp_probe *p)
 {
 	int code = p->r.code;
@@ -113,8 +114,11 @@ static int ftp_step(struct ftp_probe *p)
 	case FTP_TLS_PASS:
 		return ftp_send(p, "QUIT\r\n", FTP_QUIT);
 	case FTP_QUIT:
-		if (p->refused && !p->tls_round)
-			return tls_round(p);
+		if (p->refused && !p->tls_round) {
+			/* the old connection is done: its reader must not read on (1 stops it) */
+			tls_round(p);
+			return 1;
+		}
 		break;
 	}
 	/* QUIT answered, or a greeting refusing service (421): nothing more to say. */
