@@ -26,6 +26,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 int cmd_tls(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 /* Option values shared by the commands; each logs why a value is bad ("CMD: ...") and returns -EINVAL. */
 struct cohort;

@@ -16,6 +16,7 @@ static const struct {
 } commands[] = {
     {"scan", cmd_scan, "scan organizations from a targets file; grade and store them"},
     {"serve", cmd_serve, "the disclosure program's web server (pages, security.txt, intake, JSON API)"},
+    {"user", cmd_user, "the staff accounts of vitals serve: add, passwd, disable, list"},
     {"tls", cmd_tls, "deep TLS of named endpoints (addresses, hosts, ports), NDJSON out"},
     {"show", cmd_show, "print one organization's scorecard from the database"},
     {"report", cmd_report, "write a self-contained HTML report of a scan"},

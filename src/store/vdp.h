@@ -97,4 +97,21 @@ int vdp_attachments(struct vdp *v, const char *report_id,
 /* Adds a message (and its audit row) in one transaction. 0 or a negative code. */
 int vdp_message_add(struct vdp *v, const char *report_id, const struct vdp_message *m);
 
+/* A staff account (`vitals user`). The password is kept only as its argon2id hash. */
+struct vdp_user {
+	const char *login;  /* unique */
+	const char *org_id; /* the organization whose reports it sees; NULL for a sector administrator */
+	const char *role;   /* "admin" (the sector) or "staff" (one organization) */
+	const char *pwhash; /* the crypto_pwhash_str string (never read back by vdp_users) */
+	int disabled;       /* may not log in */
+};
+
+/* Each change is one transaction with its audit row (actor "cli"). 0; -EEXIST (login taken),
+ * -ENOENT (no such login), -EIO. A changed password or a disabled account ends its sessions. */
+int vdp_user_add(struct vdp *v, const struct vdp_user *u, int64_t now);
+int vdp_user_passwd(struct vdp *v, const char *login, const char *pwhash, int64_t now);
+int vdp_user_disable(struct vdp *v, const char *login, int64_t now);
+/* Calls cb for each account by login (pwhash NULL). 0 or the first negative code. */
+int vdp_users(struct vdp *v, int (*cb)(const struct vdp_user *u, void *arg), void *arg);
+
 #endif

@@ -425,3 +425,83 @@ int vdp_message_add(struct vdp *v, const char *report_id, const struct vdp_messa
 		rc = audit(v, m->created, m->author, report_id, "message", NULL, m->id);
 	return finish(v, rc);
 }
+
+/* ---- staff accounts ---- */
+
+int vdp_user_add(struct vdp *v, const struct vdp_user *u, int64_t now)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = exec(v, "BEGIN IMMEDIATE", "starting a transaction");
+	if (rc < 0)
+		return rc;
+	rc = prep(v, "INSERT INTO users(login, org_id, role, pwhash, disabled) VALUES(?,?,?,?,0)", &s);
+	if (rc == 0) {
+		bind_text(s, 1, u->login);
+		bind_text(s, 2, u->org_id);
+		bind_text(s, 3, u->role);
+		bind_text(s, 4, u->pwhash);
+		rc = run(v, s, "adding the account");
+	}
+	if (rc == 0)
+		rc = audit(v, now, "cli", NULL, "user added", NULL, u->login);
+	return finish(v, rc);
+}
+
+/* One account's row changed (and its sessions ended), audited; -ENOENT when no such login. */
+static int user_change(struct vdp *v, const char *login, const char *sql, const char *pwhash,
+                       const char *action, int64_t now)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = exec(v, "BEGIN IMMEDIATE", "starting a transaction");
+	if (rc < 0)
+		return rc;
+	rc = prep(v, sql, &s);
+	if (rc == 0) {
+		bind_text(s, 1, login);
+		if (pwhash != NULL)
+			bind_text(s, 2, pwhash);
+		rc = run(v, s, action);
+	}
+	if (rc == 0 && sqlite3_changes(v->db) == 0)
+		rc = seterr(v, -ENOENT, "no account has this login");
+	if (rc == 0)
+		rc = prep(v, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE login = ?)",
+		          &s);
+	if (rc == 0) {
+		bind_text(s, 1, login);
+		rc = run(v, s, "ending its sessions");
+	}
+	if (rc == 0)
+		rc = audit(v, now, "cli", NULL, action, NULL, login);
+	return finish(v, rc);
+}
+
+int vdp_user_passwd(struct vdp *v, const char *login, const char *pwhash, int64_t now)
+{
+	return user_change(v, login, "UPDATE users SET pwhash = ?2 WHERE login = ?1", pwhash,
+	                   "password changed", now);
+}
+
+int vdp_user_disable(struct vdp *v, const char *login, int64_t now)
+{
+	return user_change(v, login, "UPDATE users SET disabled = 1 WHERE login = ?1", NULL, "user disabled",
+	                   now);
+}
+
+int vdp_users(struct vdp *v, int (*cb)(const struct vdp_user *u, void *arg), void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prep(v, "SELECT login, org_id, role, disabled FROM users ORDER BY login", &s),
+	    step = SQLITE_DONE;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vdp_user u = {.login = col_text(s, 0),
+		                     .org_id = col_text(s, 1),
+		                     .role = col_text(s, 2),
+		                     .disabled = sqlite3_column_int(s, 3)};
+		rc = cb(&u, arg);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = seterr(v, -EIO, "reading the accounts");
+	sqlite3_finalize(s);
+	return rc;
+}

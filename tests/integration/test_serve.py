@@ -373,3 +373,49 @@ def test_kill_9_loses_no_receipted_report(srv, scan):
     assert len(got) >= 40 and not missing
     srv.start()
     assert get(srv, "/")[0] == 200, "the server starts again on the database after kill -9"
+
+
+def test_user_accounts_on_the_command_line(scan, tmp_path):
+    """`vitals user`: an admin and a staff account of a scanned organization; the password only
+    as an argon2id hash (the database file holds no password text); the policy, unknown
+    organizations, taken and unknown logins refused with their reason; passwd and disable end
+    the account's sessions; list shows no hash."""
+    db = tmp_path / "users.db"
+    shutil.copy(scan[2], db)
+    org = next(iter(scan[0]))
+    pw_admin, pw_staff, pw_new = "admin passphrase 2026", "staff passphrase 2026", "a newer passphrase"
+
+    def user(*args, stdin=""):
+        return subprocess.run([vitals_bin(), "user", *args[:1], "--db", str(db), *args[1:]], input=stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    assert user("add", "--role", "admin", "alice", stdin=pw_admin + "\n").returncode == 0
+    assert user("add", "--role", "staff", "--org", org, "carol", stdin=pw_staff + "\n").returncode == 0
+    r = user("add", "--role", "admin", "bob", stdin="short\n")
+    assert r.returncode == 3 and "shorter than 12" in r.stderr, r.stderr
+    r = user("add", "--role", "staff", "--org", "no-such-org", "dave", stdin=pw_staff + "\n")
+    assert r.returncode == 3 and "no-such-org" in r.stderr, r.stderr
+    r = user("add", "--role", "staff", "erin", stdin=pw_staff + "\n")
+    assert r.returncode == 2 and "--org" in r.stderr, r.stderr
+    r = user("add", "--role", "admin", "alice", stdin=pw_admin + "\n")
+    assert r.returncode == 3 and "exists already" in r.stderr, r.stderr
+    assert user("add", "--role", "admin", "Bad/Login", stdin=pw_admin + "\n").returncode == 2
+    with sqlite3.connect(db) as con:
+        hashes = dict(con.execute("select login, pwhash from users"))
+        assert set(hashes) == {"alice", "carol"}
+        assert all(h.startswith("$argon2id$") for h in hashes.values()), hashes
+        con.execute("insert into sessions(token_hash, user_id, csrf_secret, expires) "
+                    "select x'01', id, x'02', 1 from users where login = 'carol'")
+    assert user("passwd", "carol", stdin=pw_new + "\n").returncode == 0
+    with sqlite3.connect(db) as con:
+        assert con.execute("select pwhash from users where login = 'carol'").fetchone()[0] != hashes["carol"]
+        assert con.execute("select count(*) from sessions").fetchone()[0] == 0, "passwd ends the sessions"
+    assert user("disable", "carol").returncode == 0
+    assert user("disable", "nobody").returncode == 3
+    out = user("list").stdout
+    assert out == f"alice\tadmin\t-\tactive\ncarol\tstaff\t{org}\tdisabled\n", out
+    for f in (db, db.with_name(db.name + "-wal")):
+        if f.exists():
+            data = f.read_bytes()
+            for pw in (pw_admin, pw_staff, pw_new):
+                assert pw.encode() not in data, f"{pw!r} in {f.name}"

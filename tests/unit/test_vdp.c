@@ -99,6 +99,46 @@ static void test_reports(struct vdp *v)
 	is_int(p.created, 1700000000, "program: made with the first report");
 }
 
+static int collect(const struct vdp_user *u, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s:%s:%s:%d%s;", u->login, u->role, u->org_id ? u->org_id : "-",
+	         u->disabled, u->pwhash ? ":HASH" : "");
+	return 0;
+}
+
+static void test_users(struct vdp *v)
+{
+	char seen[256] = "";
+	struct vdp_user admin = {.login = "alice", .role = "admin", .pwhash = "$argon2id$v=19$fake1"};
+	struct vdp_user staff = {
+	    .login = "carol", .org_id = "org001", .role = "staff", .pwhash = "$argon2id$fake2"};
+	is_int(vdp_user_add(v, &admin, 1700000100), 0, "users: an admin added");
+	is_int(vdp_user_add(v, &staff, 1700000101), 0, "users: a staff account added");
+	is_int(vdp_user_add(v, &admin, 1700000102), -EEXIST, "users: a login taken");
+	is_int(vdp_users(v, collect, seen), 0, "users: listed");
+	is_str(seen, "alice:admin:-:0;carol:staff:org001:0;", "users: by login, never the hash");
+	sqlite3 *db = NULL;
+	sqlite3_open(path, &db);
+	sqlite3_exec(db,
+	             "INSERT INTO sessions(token_hash, user_id, csrf_secret, expires) "
+	             "SELECT x'01', id, x'02', 1 FROM users WHERE login = 'carol'",
+	             NULL, NULL, NULL);
+	sqlite3_close(db);
+	is_int(count("sessions"), 1, "users: a session of carol's");
+	is_int(vdp_user_passwd(v, "carol", "$argon2id$fake3", 1700000103), 0, "users: password changed");
+	is_int(count("sessions"), 0, "users: ... which ended her session");
+	is_int(vdp_user_passwd(v, "dave", "$argon2id$fake3", 1700000104), -ENOENT, "users: no such login");
+	is_int(vdp_user_disable(v, "carol", 1700000105), 0, "users: disabled");
+	seen[0] = '\0';
+	vdp_users(v, collect, seen);
+	is_str(seen, "alice:admin:-:0;carol:staff:org001:1;", "users: carol disabled");
+	is_int(vdp_user_disable(v, "dave", 1700000106), -ENOENT, "users: disabling no such login");
+	is_int(count("audit WHERE actor = 'cli'"), 4,
+	       "users: each change audited (2 added, passwd, disable)");
+}
+
 int main(void)
 {
 	struct store *st = NULL;
@@ -123,6 +163,7 @@ int main(void)
 		return 1;
 	is_int(vdp_open(path, &v, err, sizeof err), 0, "open: a vitals database");
 	test_reports(v);
+	test_users(v);
 	vdp_close(v);
 	is_int(vdp_open(path, &v, err, sizeof err), 0, "open: again, the tables already there");
 	is_int(count("vdp_schema_version"), 1, "open: one version row");
