@@ -695,7 +695,7 @@ static const char *unit_host(const struct unit *u, const struct tlsscan_where *w
 /* A new tls_scans entry with every member, null where nothing is known yet. */
 static json_t *entry_new(const struct unit *u, const struct tlsscan_where *w, const char *addr, int full)
 {
-	const char *host = unit_host(u, w), *site = u->kind == UNIT_HOST ? u->site : NULL;
+	const char *host = unit_host(u, w), *site = u->kind == UNIT_ADDRESS ? NULL : u->site;
 	const char *service = w->service ? w->service : w->smtp ? "smtp" : "https";
 	json_t *e = json_pack(
 	    "{s:o, s:o, s:i, s:s, s:o, s:b, s:s, s:s, s:i}", "host",
