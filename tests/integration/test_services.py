@@ -120,17 +120,16 @@ def test_tls_service_endpoints_get_the_tls_module(svc_orgs, scan):
                 continue
             assert e["status"] == "ok", (o["org_id"], port, e["status"])
             ep = {"host": e["host"] or o["svc_addr"], "addr": o["svc_addr"], "port": port}
-            # coturn drops some of sslscan's connections ("TLS/TCP socket buffer operation error"
-            # in its log), and sslscan then gives up on the whole endpoint with a half-written XML
-            # document ("send() failed: Connection reset by peer"; measured: the first of three
-            # runs on a fresh coturn); sslscan is the peer here, so it gets three tries
-            for attempt in range(3):
-                try:
-                    theirs, _ = peers.run_sslscan(ep, now)
-                    break
-                except Exception as err:
-                    if attempt == 2:
-                        raise AssertionError(f"{o['org_id']} {o['svc_case']} {ep}: sslscan: {err}") from err
+            # coturn drops the connection of sslscan's renegotiation test ("TLS/TCP socket buffer
+            # operation error" in its log), and sslscan then abandons the endpoint with a
+            # half-written XML document ("send() failed: Connection reset by peer"). The tests of
+            # renegotiation, compression, Heartbleed and fallback SCSV are not compared here, so
+            # sslscan skips them (6 of 6 runs on a fresh coturn complete; 1 of 3 failed before).
+            skip = ("--no-renegotiation", "--no-compression", "--no-heartbleed", "--no-fallback")
+            try:
+                theirs, _ = peers.run_sslscan(ep, now, skip)
+            except Exception as err:
+                raise AssertionError(f"{o['org_id']} {o['svc_case']} {ep}: sslscan: {err}") from err
             mine = peers.vitals_verdict(e)
             for p, v in theirs["protocols"].items():
                 if v is not None:

@@ -137,13 +137,13 @@ def _sslscan_ocsp(text):
     return None
 
 
-def run_sslscan(ep, now):
-    """sslscan on one endpoint; returns (verdict, seconds)."""
+def run_sslscan(ep, now, extra=()):
+    """sslscan on one endpoint (with `extra` options); returns (verdict, seconds)."""
     with tempfile.TemporaryDirectory() as tmp:
         xml = os.path.join(tmp, "out.xml")
         t0 = time.monotonic()
         r = subprocess.run([SSLSCAN, "--no-colour", "--show-certificate", "--ocsp", f"--sni-name={ep['host']}",
-                            f"--xml={xml}", f"{ep['addr']}:{ep['port']}"],
+                            f"--xml={xml}", *extra, f"{ep['addr']}:{ep['port']}"],
                            capture_output=True, text=True, timeout=120)
         el = time.monotonic() - t0
         with open(xml) as f:
