@@ -117,6 +117,30 @@ static void web_entries(const json_t *obs, const char *addr, json_t *out)
 	json_decref(legacy);
 }
 
+/* The worst verdict of row k so far on one address, and the entry it came from. */
+struct pick {
+	const json_t *entry; /* NULL: none yet */
+	struct svc_verdict v;
+};
+
+/* Row k on each entry of `entries` that is on `addr`, keeping the worst in *p. */
+static void consider(const struct svc_check *k, const json_t *entries, const char *addr, struct pick *p)
+{
+	const json_t *e;
+	struct svc_verdict v;
+	size_t i;
+	json_array_foreach(entries, i, e)
+	{
+		const char *ea = jstr(e, "addr");
+		if (ea == NULL || strcmp(ea, addr) != 0 || !judge_entry(k, e, &v))
+			continue;
+		if (p->entry == NULL || badness(v.status) > badness(p->v.status)) {
+			p->entry = e;
+			p->v = v;
+		}
+	}
+}
+
 /* Row k on one swept address. */
 static int check_address(const json_t *obs, const struct svc_check *k, const json_t *sweep,
                          struct findings *out)
@@ -124,43 +148,28 @@ static int check_address(const json_t *obs, const struct svc_check *k, const jso
 	/* the domain's own name: an address two hosts share has one finding, named the same way in
 	 * every scan whichever host found it first (the evidence names the host) */
 	const char *addr = jstr(sweep, "addr"), *sst = jstr(sweep, "status"), *domain = jstr(obs, "domain");
-	const json_t *e, *worst = NULL;
-	struct svc_verdict v, w = {0};
+	struct pick p = {NULL, {0}};
+	struct svc_verdict w = {0};
 	char endpoint[128];
-	size_t i;
+	json_t *webs = NULL;
 	if (addr == NULL || domain == NULL)
 		return 0;
-	/* the service probes' entries, then (rows over every probe) the web's answers there */
-	json_t *entries = json_array(), *webs = json_array();
-	if (entries == NULL || webs == NULL) {
-		json_decref(entries);
-		json_decref(webs);
-		return -ENOMEM;
-	}
-	json_array_extend(entries, json_object_get(obs, "services"));
+	consider(k, json_object_get(obs, "services"), addr, &p);
+	/* rows over every probe (patching) also read the web's answers on the address */
 	if (strcmp(k->probe, "*") == 0) {
+		if ((webs = json_array()) == NULL)
+			return -ENOMEM;
 		web_entries(obs, addr, webs);
-		json_array_extend(entries, webs);
+		consider(k, webs, addr, &p);
 	}
-	json_decref(webs);
-	json_array_foreach(entries, i, e)
-	{
-		const char *ea = jstr(e, "addr");
-		if (ea == NULL || strcmp(ea, addr) != 0 || !judge_entry(k, e, &v))
-			continue;
-		if (worst == NULL || badness(v.status) > badness(w.status)) {
-			worst = e;
-			w = v;
-		}
-	}
-	if (worst != NULL) {
-		endpoint_of(addr, json_integer_value(json_object_get(worst, "port")), endpoint,
+	if (p.entry != NULL) {
+		endpoint_of(addr, json_integer_value(json_object_get(p.entry, "port")), endpoint,
 		            sizeof endpoint);
-		int rc = add(out, k, domain, endpoint, &w, json_deep_copy(worst));
-		json_decref(entries);
+		int rc = add(out, k, domain, endpoint, &p.v, json_deep_copy(p.entry));
+		json_decref(webs);
 		return rc;
 	}
-	json_decref(entries);
+	json_decref(webs);
 	if (sst != NULL && strcmp(sst, "ok") == 0) {
 		w.status = k->absent;
 		w.reason = k->absent == FS_NA ? "no_service" : NULL;
