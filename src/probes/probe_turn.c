@@ -240,14 +240,12 @@ static int turn_setup(struct engine *e, void **state, char *err, size_t errlen)
 {
 	struct turn_state *st = calloc(1, sizeof *st);
 	(void)e;
-	if (st == NULL || (st->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+	/* A relay behind an old TLS stack is still a relay: any version from TLS 1.0, any suite. */
+	if (st == NULL || (st->ctx = svc_tls_ctx()) == NULL) {
 		free(st);
 		snprintf(err, errlen, "turn: no TLS context");
 		return -ENOMEM;
 	}
-	SSL_CTX_set_verify(st->ctx, SSL_VERIFY_NONE, NULL);
-	/* A relay behind an old TLS stack is still a relay: any version, any suite. */
-	SSL_CTX_set_security_level(st->ctx, 0);
 	*state = st;
 	return 0;
 }
